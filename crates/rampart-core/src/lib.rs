@@ -1,0 +1,9 @@
+//! rampart's pure engine: Kubernetes manifests in, findings out.
+//!
+//! Nothing in this crate touches the file system, the network, the clock or the
+//! terminal. Front ends move bytes in and reports out.
+
+pub mod field_path;
+pub mod source;
+
+pub use field_path::FieldPath;

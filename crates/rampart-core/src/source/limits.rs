@@ -1,0 +1,50 @@
+//! The explicit input limits of rampart's parser, in one place.
+
+/// Limits applied to every input file. They protect the scanner and the webhook from
+/// alias bombs, deep nesting and huge inputs; each breach is an input error with a
+/// position, never a crash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest accepted input, in bytes (default 32 MiB).
+    pub max_file_bytes: u64,
+    /// Deepest accepted nesting of mappings and sequences in one document (default 128).
+    pub max_depth: usize,
+    /// Most nodes (scalars, sequences, mappings) in one document (default 250,000).
+    pub max_nodes: usize,
+    /// Most alias references in one document (default 10,000).
+    pub max_aliases: usize,
+    /// Most parser events replayed through aliases in one document (default 100,000):
+    /// this is what stops a "billion laughs" document.
+    pub max_alias_replay_events: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 32 * 1024 * 1024,
+            max_depth: 128,
+            max_nodes: 250_000,
+            max_aliases: 10_000,
+            max_alias_replay_events: 100_000,
+        }
+    }
+}
+
+impl Limits {
+    /// The serde-saphyr options that enforce these limits with Kubernetes' scalar rules
+    /// (YAML 1.1 booleans and `0644` octal, as `kubectl` reads them).
+    pub(crate) fn yaml_options(&self) -> serde_saphyr::Options {
+        let mut budget = serde_saphyr::Budget::default();
+        budget.max_depth = self.max_depth;
+        budget.max_nodes = self.max_nodes;
+        budget.max_aliases = self.max_aliases;
+        budget.max_documents = 1;
+        let mut options = serde_saphyr::Options::default();
+        options.budget = Some(budget);
+        options.alias_limits.max_total_replayed_events = self.max_alias_replay_events;
+        options.legacy_octal_numbers = true;
+        options.strict_booleans = false;
+        options.with_snippet = false;
+        options
+    }
+}

@@ -1,0 +1,166 @@
+//! Text to documents with positions: multi-document YAML and JSON.
+//!
+//! Every document keeps a [`PosNode`] tree so that any [`FieldPath`](crate::FieldPath)
+//! maps back to `line:column`. Scalars are read the way `kubectl` reads them (YAML 1.1
+//! booleans such as `yes`/`on`, `0644` as octal); see the README for the differences.
+
+mod limits;
+mod position;
+mod split;
+mod tree;
+
+pub use limits::Limits;
+pub use position::{Located, Pos, PosNode};
+pub use tree::PosChildren;
+
+use serde_json::Value;
+
+/// One parsed YAML or JSON document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// 0-based index among the non-empty documents of the file.
+    pub index: usize,
+    /// The document as JSON.
+    pub value: Value,
+    /// Where each field of `value` is in the file.
+    pub positions: PosNode,
+}
+
+/// Input that could not be read, with its position when one is known.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InputError {
+    /// Where the problem is (line 1, column 1 for file-level problems).
+    pub pos: Pos,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+impl InputError {
+    /// An error at `pos`.
+    pub fn new(pos: Pos, message: impl Into<String>) -> Self {
+        Self {
+            pos,
+            message: message.into(),
+        }
+    }
+}
+
+/// The documents of one file and the problems met while reading it.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Documents read successfully, in file order.
+    pub documents: Vec<Document>,
+    /// Documents (or the whole file) that could not be read.
+    pub errors: Vec<InputError>,
+}
+
+/// Parses a file's bytes into documents. Problems become [`InputError`]s; the documents
+/// around a broken one are still returned.
+pub fn parse(bytes: &[u8], limits: &Limits) -> Parsed {
+    match decode(bytes, limits) {
+        Ok(text) => parse_text(text, limits),
+        Err(error) => Parsed {
+            documents: Vec::new(),
+            errors: vec![error],
+        },
+    }
+}
+
+/// Parses text into documents (see [`parse`]).
+pub fn parse_text(text: &str, limits: &Limits) -> Parsed {
+    let mut parsed = Parsed::default();
+    let options = limits.yaml_options();
+    for chunk in split::split_documents(text) {
+        match serde_saphyr::from_str_with_options::<Option<serde_saphyr::Spanned<tree::Built>>>(
+            chunk.text,
+            options.clone(),
+        ) {
+            Ok(None) => {}
+            Ok(Some(spanned)) => {
+                let (value, mut positions) = tree::Built::into_parts(spanned);
+                if value.is_null() {
+                    continue;
+                }
+                positions.shift(chunk.line_offset);
+                parsed.documents.push(Document {
+                    index: parsed.documents.len() + parsed.errors.len(),
+                    value,
+                    positions,
+                });
+            }
+            Err(error) => parsed
+                .errors
+                .push(yaml_error(&error, chunk.line_offset, chunk.text)),
+        }
+    }
+    parsed
+}
+
+fn decode<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a str, InputError> {
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(InputError::new(
+            Pos::new(1, 1),
+            format!(
+                "file is {} bytes, more than the limit of {} bytes",
+                bytes.len(),
+                limits.max_file_bytes
+            ),
+        ));
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(InputError::new(
+            Pos::new(1, 1),
+            "UTF-16 input is not supported: convert the file to UTF-8",
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|error| {
+        let valid = &bytes[..error.valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = valid
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+        InputError::new(
+            Pos::new(to_u32(line), to_u32(column)),
+            "invalid UTF-8: the file must be UTF-8 text",
+        )
+    })
+}
+
+fn yaml_error(error: &serde_saphyr::Error, line_offset: u32, text: &str) -> InputError {
+    let pos = error
+        .location()
+        .filter(|l| l.line() > 0)
+        .map(|l| Pos::from_location(&l).shifted(line_offset))
+        .unwrap_or_else(|| first_content_line(text, line_offset));
+    let message = error.to_string();
+    let message = message
+        .split_once(" at line ")
+        .map_or(message.as_str(), |(head, _)| head)
+        .trim()
+        .to_owned();
+    match message.strip_prefix("budget breached: ") {
+        Some(budget) => InputError::new(
+            pos,
+            format!("document exceeds a parser safety limit ({budget}); see the README's limits"),
+        ),
+        None => InputError::new(pos, format!("invalid YAML: {message}")),
+    }
+}
+
+fn first_content_line(text: &str, line_offset: u32) -> Pos {
+    let skipped = text
+        .lines()
+        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        .count();
+    Pos::new(to_u32(skipped + 1), 1).shifted(line_offset)
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests;

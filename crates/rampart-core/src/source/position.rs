@@ -1,0 +1,111 @@
+//! The position index of a document: field path -> `line:column`.
+
+use serde::Serialize;
+
+use super::tree::PosChildren;
+use crate::field_path::{FieldPath, Segment};
+
+/// A 1-based line and column in a source file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (in characters).
+    pub column: u32,
+}
+
+impl Pos {
+    /// A position from a 1-based line and column.
+    pub const fn new(line: u32, column: u32) -> Self {
+        Self { line, column }
+    }
+
+    pub(crate) fn from_location(location: &serde_saphyr::Location) -> Self {
+        Self {
+            line: u32::try_from(location.line()).unwrap_or(u32::MAX),
+            column: u32::try_from(location.column()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The same position `lines` lines further down.
+    pub(crate) fn shifted(self, lines: u32) -> Self {
+        Self {
+            line: self.line.saturating_add(lines),
+            column: self.column,
+        }
+    }
+}
+
+/// A node of the position tree: where a value starts and where its children are.
+#[derive(Debug, Clone, Default)]
+pub struct PosNode {
+    /// Where the value starts.
+    pub pos: Pos,
+    pub(crate) children: PosChildren,
+}
+
+/// The result of looking a path up in a position tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Located {
+    /// The position of the field, or of its nearest existing ancestor.
+    pub pos: Pos,
+    /// False when the field itself is absent and `pos` is an ancestor's.
+    pub exact: bool,
+}
+
+impl PosNode {
+    /// Finds `path` below this node. A present field is located at its value for a
+    /// scalar and at its key for a mapping or sequence (the line that names it); an
+    /// absent field at its nearest existing ancestor.
+    pub fn locate(&self, path: &FieldPath) -> Located {
+        let mut node = self;
+        let mut pos = self.pos;
+        for segment in path.segments() {
+            let next = match (segment, &node.children) {
+                (Segment::Field(name), PosChildren::Map(entries)) => find_key(entries, name),
+                (Segment::Key(name), PosChildren::Map(entries)) => find_key(entries, name),
+                (Segment::Index(i), PosChildren::Seq(items)) => items.get(*i).map(|n| (n.pos, n)),
+                _ => None,
+            };
+            match next {
+                Some((key_pos, child)) => {
+                    pos = match child.children {
+                        PosChildren::Leaf => child.pos,
+                        _ => key_pos,
+                    };
+                    node = child;
+                }
+                None => return Located { pos, exact: false },
+            }
+        }
+        Located { pos, exact: true }
+    }
+
+    /// Adds `lines` to every position of the tree (the document's offset in its file).
+    pub(crate) fn shift(&mut self, lines: u32) {
+        if lines == 0 {
+            return;
+        }
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            node.pos = node.pos.shifted(lines);
+            match &mut node.children {
+                PosChildren::Leaf => {}
+                PosChildren::Seq(items) => stack.extend(items.iter_mut()),
+                PosChildren::Map(entries) => {
+                    for (_, key_pos, child) in entries.iter_mut() {
+                        *key_pos = key_pos.shifted(lines);
+                        stack.push(child);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn find_key<'a>(entries: &'a [(String, Pos, PosNode)], name: &str) -> Option<(Pos, &'a PosNode)> {
+    entries
+        .iter()
+        .find(|(key, _, _)| key == name)
+        .map(|(_, key_pos, node)| (*key_pos, node))
+}
