@@ -131,7 +131,10 @@ mod tests {
             .index(0)
             .child("securityContext")
             .child("privileged");
-        assert_eq!(path.to_string(), "spec.containers[0].securityContext.privileged");
+        assert_eq!(
+            path.to_string(),
+            "spec.containers[0].securityContext.privileged"
+        );
         let annotation = FieldPath::fields(&["metadata", "annotations"]).key("a.b/c");
         assert_eq!(annotation.to_string(), "metadata.annotations[a.b/c]");
         assert_eq!(FieldPath::root().to_string(), "");

@@ -4,6 +4,7 @@
 //! terminal. Front ends move bytes in and reports out.
 
 pub mod field_path;
+pub mod object;
 pub mod source;
 
 pub use field_path::FieldPath;

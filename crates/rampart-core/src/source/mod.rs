@@ -117,11 +117,11 @@ fn decode<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a str, InputError> {
     std::str::from_utf8(bytes).map_err(|error| {
         let valid = &bytes[..error.valid_up_to()];
         let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-        let line_start = valid
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+        let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
         InputError::new(
             Pos::new(to_u32(line), to_u32(column)),
             "invalid UTF-8: the file must be UTF-8 text",

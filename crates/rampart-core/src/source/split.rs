@@ -77,7 +77,10 @@ mod tests {
 
     #[test]
     fn dashes_inside_text_are_not_markers() {
-        assert_eq!(texts("a: ---\nb: '---'\n----\n"), vec![("a: ---\nb: '---'\n----\n", 0)]);
+        assert_eq!(
+            texts("a: ---\nb: '---'\n----\n"),
+            vec![("a: ---\nb: '---'\n----\n", 0)]
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ fn parse_ok(text: &str) -> Vec<Document> {
 }
 
 fn container_field(field: &'static str) -> FieldPath {
-    FieldPath::fields(&["spec", "containers"]).index(0).child(field)
+    FieldPath::fields(&["spec", "containers"])
+        .index(0)
+        .child(field)
 }
 
 const POD: &str = "\
@@ -38,8 +40,17 @@ fn locates_fields_values_and_keys() {
     assert_eq!(docs.len(), 2);
     let pod = &docs[0].positions;
     let privileged = container_field("securityContext").child("privileged");
-    assert_eq!(pod.locate(&privileged), Located { pos: Pos::new(11, 19), exact: true });
-    assert_eq!(pod.locate(&container_field("securityContext")).pos, Pos::new(10, 5));
+    assert_eq!(
+        pod.locate(&privileged),
+        Located {
+            pos: Pos::new(11, 19),
+            exact: true
+        }
+    );
+    assert_eq!(
+        pod.locate(&container_field("securityContext")).pos,
+        Pos::new(10, 5)
+    );
     assert_eq!(pod.locate(&container_field("image")).pos, Pos::new(9, 12));
     let item = FieldPath::fields(&["spec", "containers"]).index(0);
     assert_eq!(pod.locate(&item).pos, Pos::new(8, 5));
@@ -97,10 +108,17 @@ fn a_broken_document_does_not_hide_the_others() {
 
 #[test]
 fn duplicate_keys_are_errors_with_a_position() {
-    let parsed = parse_text("kind: Pod\nspec:\n  hostPID: false\n  hostPID: true\n", &Limits::default());
+    let parsed = parse_text(
+        "kind: Pod\nspec:\n  hostPID: false\n  hostPID: true\n",
+        &Limits::default(),
+    );
     assert!(parsed.documents.is_empty());
     assert_eq!(parsed.errors.len(), 1);
-    assert!(parsed.errors[0].message.contains("duplicate"), "{:?}", parsed.errors);
+    assert!(
+        parsed.errors[0].message.contains("duplicate"),
+        "{:?}",
+        parsed.errors
+    );
     assert_eq!(parsed.errors[0].pos.line, 4);
 }
 
@@ -121,21 +139,39 @@ fn alias_bombs_are_stopped() {
 #[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     let flow = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let block: String = (0..10_000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+    let block: String = (0..10_000)
+        .map(|i| format!("{}k:\n", " ".repeat(i)))
+        .collect();
     let dash = format!("{}x\n", "- ".repeat(10_000));
     for text in [flow, block, dash] {
         let parsed = parse_text(&text, &Limits::default());
         assert!(parsed.documents.is_empty());
         assert_eq!(parsed.errors.len(), 1);
-        assert!(parsed.errors[0].message.contains("limit"), "{:?}", parsed.errors);
+        assert!(
+            parsed.errors[0].message.contains("limit"),
+            "{:?}",
+            parsed.errors
+        );
     }
 }
 
 #[test]
 fn non_utf8_and_oversized_input_are_reported() {
-    let parsed = parse(b"kind: Pod\nmetadata:\n  name: caf\xE9\n", &Limits::default());
-    assert_eq!(parsed.errors, vec![InputError::new(Pos::new(3, 12), "invalid UTF-8: the file must be UTF-8 text")]);
-    let small = Limits { max_file_bytes: 4, ..Limits::default() };
+    let parsed = parse(
+        b"kind: Pod\nmetadata:\n  name: caf\xE9\n",
+        &Limits::default(),
+    );
+    assert_eq!(
+        parsed.errors,
+        vec![InputError::new(
+            Pos::new(3, 12),
+            "invalid UTF-8: the file must be UTF-8 text"
+        )]
+    );
+    let small = Limits {
+        max_file_bytes: 4,
+        ..Limits::default()
+    };
     let parsed = parse(b"kind: Pod\n", &small);
     assert!(parsed.errors[0].message.contains("limit"));
 }
@@ -144,7 +180,9 @@ fn non_utf8_and_oversized_input_are_reported() {
 fn empty_and_comment_only_input_has_no_documents() {
     for text in ["", "\n\n", "# nothing\n---\n---\n", "---\n...\n"] {
         let parsed = parse_text(text, &Limits::default());
-        assert!(parsed.documents.is_empty() && parsed.errors.is_empty(), "{text:?}");
+        assert!(
+            parsed.documents.is_empty() && parsed.errors.is_empty(),
+            "{text:?}"
+        );
     }
 }
-
