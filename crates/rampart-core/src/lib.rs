@@ -3,8 +3,13 @@
 //! Nothing in this crate touches the file system, the network, the clock or the
 //! terminal. Front ends move bytes in and reports out.
 
+pub mod config;
 pub mod field_path;
+pub mod finding;
 pub mod object;
+pub mod rules;
+pub mod scan;
 pub mod source;
 
 pub use field_path::FieldPath;
+pub use finding::{Finding, Severity};

@@ -2,12 +2,12 @@
 //! pod-spec extraction from every workload kind.
 
 mod pod;
-mod typed;
-mod workload;
+pub(crate) mod typed;
+pub(crate) mod workload;
 
 pub use pod::{ContainerKind, ContainerView, EffectiveSecurity, PodView, Sourced};
 pub use typed::{TypeError, typed_at};
-pub use workload::{TemplateLocation, WorkloadKinds};
+pub use workload::{CustomWorkload, TemplateLocation, WorkloadKinds};
 
 use serde::Serialize;
 use serde_json::Value;

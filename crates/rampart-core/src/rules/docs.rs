@@ -1,0 +1,45 @@
+//! Rule documentation generated from the registry's metadata.
+
+use std::fmt::Write;
+
+use super::{RuleMeta, registry};
+
+/// The Markdown of `docs/rules.md`: an index, then one section per rule.
+pub fn rules_markdown() -> String {
+    let mut out = String::from(
+        "# rampart rules\n\n<!-- Generated from the rule registry by `rampart rules --markdown`; do not edit. -->\n\n\
+         | id | severity | title |\n| --- | --- | --- |\n",
+    );
+    for rule in registry() {
+        let m = &rule.meta;
+        let _ = writeln!(
+            out,
+            "| [`{}`](#{}) | {} | {} |",
+            m.id, m.id, m.severity, m.title
+        );
+    }
+    for rule in registry() {
+        out.push('\n');
+        out.push_str(&rule_markdown(&rule.meta));
+    }
+    out
+}
+
+/// One rule's section.
+pub fn rule_markdown(m: &RuleMeta) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## {}\n\n**{}** · severity `{}`\n",
+        m.id, m.title, m.severity
+    );
+    let _ = writeln!(out, "**Why it matters.** {}\n", squash(m.why));
+    let _ = writeln!(out, "**How to fix.** {}\n", squash(m.fix));
+    let _ = writeln!(out, "**References.** {}", m.references.join("; "));
+    out
+}
+
+/// Joins the continuation lines of a string literal into single spaces.
+pub fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,133 @@
+//! Linux capabilities.
+
+use super::quoted;
+use crate::finding::Severity;
+use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+
+pub(super) const CAPABILITIES_NOT_DROPPED: Rule = Rule {
+    meta: RuleMeta {
+        id: "capabilities-not-dropped",
+        severity: Severity::Medium,
+        title: "Container does not drop all capabilities",
+        why: "The runtime's default capability set (NET_RAW, CHOWN, SETUID...) is more than most \
+              processes need; NET_RAW alone allows spoofing on the pod network.",
+        fix: "Set `securityContext.capabilities.drop: [ALL]` and add back only what is needed.",
+        references: &["CIS 5.2.9", "PSS restricted: capabilities"],
+    },
+    check: |ctx, out| {
+        let Some(pod) = ctx.pod else { return };
+        for c in &pod.containers {
+            let caps = c
+                .container
+                .security_context
+                .as_ref()
+                .and_then(|s| s.capabilities.as_ref());
+            let drops_all = caps
+                .and_then(|caps| caps.drop.as_ref())
+                .is_some_and(|drop| drop.iter().any(|cap| normalise(cap) == "ALL"));
+            if !drops_all {
+                let path = c.security_path("capabilities").child("drop");
+                out.report_container(
+                    c,
+                    path,
+                    format!("{} does not drop ALL capabilities", quoted(c)),
+                );
+            }
+        }
+    },
+};
+
+pub(super) const DANGEROUS_CAPABILITIES: Rule = Rule {
+    meta: RuleMeta {
+        id: "dangerous-capabilities",
+        severity: Severity::High,
+        title: "Container adds a dangerous capability",
+        why: "Capabilities such as SYS_ADMIN, SYS_MODULE (kernel module loading), SYS_PTRACE, \
+              NET_ADMIN or NET_RAW give a container powers over the node or its network that make \
+              escape or lateral movement easy.",
+        fix: "Remove the capability from `capabilities.add`; find the narrower capability or the \
+              non-privileged design the workload needs.",
+        references: &[
+            "CIS 5.2.8",
+            "PSS baseline: capabilities",
+            "NSA/CISA Kubernetes Hardening",
+        ],
+    },
+    check: check_dangerous,
+};
+
+/// Capabilities that amount to control of the node.
+const CRITICAL: &[&str] = &[
+    "ALL",
+    "SYS_ADMIN",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_PTRACE",
+    "DAC_READ_SEARCH",
+    "BPF",
+    "SYS_BOOT",
+];
+
+/// Capabilities that weaken isolation seriously.
+const HIGH: &[&str] = &[
+    "NET_ADMIN",
+    "NET_RAW",
+    "SYS_TIME",
+    "SYS_CHROOT",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "PERFMON",
+    "DAC_OVERRIDE",
+    "SETFCAP",
+    "SYS_RESOURCE",
+    "SYSLOG",
+    "LINUX_IMMUTABLE",
+    "IPC_LOCK",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_CONTROL",
+    "SYS_NICE",
+    "CHECKPOINT_RESTORE",
+];
+
+/// Upper case without the optional `CAP_` prefix, as runtimes accept both spellings.
+fn normalise(cap: &str) -> String {
+    let upper = cap.trim().to_ascii_uppercase();
+    upper
+        .strip_prefix("CAP_")
+        .map(str::to_owned)
+        .unwrap_or(upper)
+}
+
+fn check_dangerous(ctx: &CheckContext<'_>, out: &mut Findings) {
+    let Some(pod) = ctx.pod else { return };
+    for c in &pod.containers {
+        let caps = c
+            .container
+            .security_context
+            .as_ref()
+            .and_then(|s| s.capabilities.as_ref());
+        for (i, cap) in caps
+            .and_then(|caps| caps.add.as_ref())
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let name = normalise(cap);
+            let severity = if CRITICAL.contains(&name.as_str()) {
+                Severity::Critical
+            } else if HIGH.contains(&name.as_str()) {
+                Severity::High
+            } else {
+                continue;
+            };
+            let path = c.security_path("capabilities").child("add").index(i);
+            out.report_container_as(
+                severity,
+                c,
+                path,
+                format!("{} adds capability {cap}", quoted(c)),
+            );
+        }
+    }
+}

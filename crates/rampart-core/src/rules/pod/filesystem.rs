@@ -1,0 +1,211 @@
+//! The container's root file system and host paths.
+
+use super::quoted;
+use crate::finding::Severity;
+use crate::object::PodView;
+use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+
+pub(super) const WRITABLE_ROOT_FILESYSTEM: Rule = Rule {
+    meta: RuleMeta {
+        id: "writable-root-filesystem",
+        severity: Severity::Medium,
+        title: "Container root file system is writable",
+        why: "A writable root file system lets an intruder drop tools and persist changes to binaries \
+              and configuration inside the container.",
+        fix: "Set `securityContext.readOnlyRootFilesystem: true`; mount an `emptyDir` where the \
+              application must write.",
+        references: &[
+            "CIS 5.2.x (immutable containers)",
+            "NSA/CISA Kubernetes Hardening: immutable file systems",
+        ],
+    },
+    check: |ctx, out| {
+        let Some(pod) = ctx.pod else { return };
+        for c in &pod.containers {
+            let read_only = c
+                .container
+                .security_context
+                .as_ref()
+                .and_then(|s| s.read_only_root_filesystem);
+            let message = match read_only {
+                Some(true) => continue,
+                Some(false) => format!("{} sets readOnlyRootFilesystem: false", quoted(c)),
+                None => format!("{} does not set readOnlyRootFilesystem: true", quoted(c)),
+            };
+            out.report_container(c, c.security_path("readOnlyRootFilesystem"), message);
+        }
+    },
+};
+
+pub(super) const HOST_PATH_VOLUME: Rule = Rule {
+    meta: RuleMeta {
+        id: "host-path-volume",
+        severity: Severity::Medium,
+        title: "Pod mounts a hostPath volume",
+        why: "A hostPath volume exposes the node's file system to the pod; a writable one lets the pod \
+              change what the node runs.",
+        fix: "Use a PersistentVolumeClaim, ConfigMap, Secret or emptyDir instead; if a host path is \
+              unavoidable, mount it read-only.",
+        references: &["PSS baseline: hostPathVolumes", "CIS 5.2.x"],
+    },
+    check: |ctx, out| report_host_paths(ctx, out, false),
+};
+
+pub(super) const SENSITIVE_HOST_PATH: Rule = Rule {
+    meta: RuleMeta {
+        id: "sensitive-host-path",
+        severity: Severity::Critical,
+        title: "Pod mounts the container runtime socket or a sensitive host directory",
+        why: "The runtime socket (docker.sock, containerd.sock, crio.sock) gives full control of every \
+              container on the node; `/`, `/etc`, `/proc`, `/var/run` and the kubelet's directories \
+              expose credentials and let the pod take the node over.",
+        fix: "Remove the volume. Tools that need the runtime should use the Kubernetes API instead.",
+        references: &[
+            "CIS 5.2.x",
+            "Docker Bench 5.31",
+            "PSS baseline: hostPathVolumes",
+        ],
+    },
+    check: |ctx, out| report_host_paths(ctx, out, true),
+};
+
+/// Host directories that expose the node when mounted, themselves or anything below them.
+const SENSITIVE_TREES: &[&str] = &[
+    "/etc",
+    "/proc",
+    "/sys",
+    "/boot",
+    "/root",
+    "/dev",
+    "/var/lib/kubelet",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/etcd",
+    "/var/run/docker",
+    "/var/run/containerd",
+    "/run/containerd",
+    "/var/run/crio",
+    "/run/crio",
+    "/var/run/secrets",
+];
+
+/// Host paths that are sensitive themselves (their subdirectories may be fine).
+const SENSITIVE_EXACT: &[&str] = &[
+    "/", "/var", "/var/run", "/run", "/var/log", "/home", "/usr", "/lib", "/bin",
+];
+
+/// Container runtime sockets, in any directory.
+const RUNTIME_SOCKETS: &[&str] = &[
+    "docker.sock",
+    "containerd.sock",
+    "crio.sock",
+    "cri-dockerd.sock",
+    "podman.sock",
+];
+
+fn normalise(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
+/// Why a host path is sensitive, or `None` when it is an ordinary path.
+pub(crate) fn sensitivity(path: &str) -> Option<&'static str> {
+    let path = normalise(path);
+    let file = path.rsplit('/').next().unwrap_or_default();
+    if RUNTIME_SOCKETS.contains(&file) {
+        return Some("the container runtime socket");
+    }
+    if SENSITIVE_EXACT.contains(&path.as_str()) {
+        return Some("a sensitive host directory");
+    }
+    let below = |tree: &&str| path == *tree || path.starts_with(&format!("{tree}/"));
+    SENSITIVE_TREES
+        .iter()
+        .any(below)
+        .then_some("a sensitive host directory")
+}
+
+fn report_host_paths(ctx: &CheckContext<'_>, out: &mut Findings, sensitive: bool) {
+    let Some(pod) = ctx.pod else { return };
+    for (i, volume) in pod.spec.volumes.iter().flatten().enumerate() {
+        let Some(host_path) = &volume.host_path else {
+            continue;
+        };
+        let path = pod
+            .spec_path("volumes")
+            .index(i)
+            .child("hostPath")
+            .child("path");
+        match (sensitivity(&host_path.path), sensitive) {
+            (Some(what), true) => out.report(
+                path,
+                format!(
+                    "volume {:?} mounts {what} {:?}{}",
+                    volume.name,
+                    host_path.path,
+                    writable_note(pod, &volume.name)
+                ),
+            ),
+            (None, false) => out.report(
+                path,
+                format!(
+                    "volume {:?} mounts host path {:?}{}",
+                    volume.name,
+                    host_path.path,
+                    writable_note(pod, &volume.name)
+                ),
+            ),
+            _ => {}
+        }
+    }
+}
+
+fn writable_note(pod: &PodView, volume: &str) -> &'static str {
+    let writable = pod.containers.iter().any(|c| {
+        c.container
+            .volume_mounts
+            .iter()
+            .flatten()
+            .any(|m| m.name == volume && m.read_only != Some(true))
+    });
+    if writable { " read-write" } else { "" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sensitivity;
+
+    #[test]
+    fn sensitive_paths() {
+        for path in [
+            "/",
+            "/etc",
+            "/etc/kubernetes/pki",
+            "/proc/1",
+            "/var/run",
+            "//var/run/",
+            "/run/containerd/containerd.sock",
+            "/var/run/docker.sock",
+            "/opt/docker.sock",
+            "/var/lib/kubelet/pods",
+        ] {
+            assert!(sensitivity(path).is_some(), "{path}");
+        }
+        for path in [
+            "/data",
+            "/var/run/app",
+            "/var/log/app",
+            "/mnt/disks/ssd0",
+            "/etcetera",
+        ] {
+            assert_eq!(sensitivity(path), None, "{path}");
+        }
+        assert_eq!(
+            sensitivity("/var/run/docker.sock"),
+            Some("the container runtime socket")
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! Kernel settings: sysctls and /proc masking.
+
+use super::quoted;
+use crate::finding::Severity;
+use crate::rules::{Rule, RuleMeta};
+
+pub(super) const UNSAFE_SYSCTLS: Rule = Rule {
+    meta: RuleMeta {
+        id: "unsafe-sysctls",
+        severity: Severity::High,
+        title: "Pod sets a sysctl outside the safe set",
+        why: "Sysctls outside the namespaced safe set change kernel behaviour for the whole node \
+              and for every other pod on it.",
+        fix: "Remove the sysctl, or set it on the node for a dedicated node pool.",
+        references: &[
+            "PSS baseline: sysctls",
+            "Kubernetes docs: Using sysctls in a Kubernetes Cluster",
+        ],
+    },
+    check: |ctx, out| {
+        let Some(pod) = ctx.pod else { return };
+        let sysctls = pod
+            .spec
+            .security_context
+            .as_ref()
+            .and_then(|s| s.sysctls.as_ref());
+        for (i, sysctl) in sysctls.into_iter().flatten().enumerate() {
+            if !SAFE_SYSCTLS.contains(&sysctl.name.as_str()) {
+                let path = pod.security_path("sysctls").index(i).child("name");
+                out.report(path, format!("pod sets unsafe sysctl {}", sysctl.name));
+            }
+        }
+    },
+};
+
+/// The sysctls Pod Security Standards allow at the latest version.
+const SAFE_SYSCTLS: &[&str] = &[
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
+];
+
+pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
+    meta: RuleMeta {
+        id: "unmasked-proc-mount",
+        severity: Severity::High,
+        title: "Container mounts /proc unmasked",
+        why: "`procMount: Unmasked` removes the masking of sensitive /proc paths (kcore, sysrq-trigger, \
+              timer_list...) that the runtime applies by default.",
+        fix: "Remove `procMount` or set it to `Default`.",
+        references: &["PSS baseline: procMount"],
+    },
+    check: |ctx, out| {
+        let Some(pod) = ctx.pod else { return };
+        for c in &pod.containers {
+            let proc_mount = c
+                .container
+                .security_context
+                .as_ref()
+                .and_then(|s| s.proc_mount.as_deref());
+            if proc_mount == Some("Unmasked") {
+                out.report_container(
+                    c,
+                    c.security_path("procMount"),
+                    format!("{} sets procMount: Unmasked", quoted(c)),
+                );
+            }
+        }
+    },
+};

@@ -1,0 +1,86 @@
+//! Restart policy, service-account tokens and placement.
+
+use crate::field_path::FieldPath;
+use crate::finding::Severity;
+use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+
+pub(super) const RESTART_POLICY_NEVER: Rule = Rule {
+    meta: RuleMeta {
+        id: "restart-policy-never",
+        severity: Severity::Low,
+        title: "Long-running Pod never restarts",
+        why: "A bare Pod that serves traffic (it declares ports or probes) with `restartPolicy: Never` \
+              stays down after a crash or an OOM kill: an easy denial of service.",
+        fix: "Run it from a Deployment or StatefulSet, or set `restartPolicy: Always` (or `OnFailure`).",
+        references: &[
+            "Docker Bench 5.15 (restart policy)",
+            "Kubernetes docs: Pod Lifecycle",
+        ],
+    },
+    check: check_restart_policy,
+};
+
+fn check_restart_policy(ctx: &CheckContext<'_>, out: &mut Findings) {
+    let Some(pod) = ctx.pod else { return };
+    let bare_pod = ctx.object.id.kind == "Pod" && ctx.object.id.group().is_empty();
+    if !bare_pod || pod.spec.restart_policy.as_deref() != Some("Never") {
+        return;
+    }
+    let serves = pod.containers.iter().any(|c| {
+        let container = &c.container;
+        container.ports.as_ref().is_some_and(|p| !p.is_empty())
+            || container.readiness_probe.is_some()
+            || container.liveness_probe.is_some()
+    });
+    if serves {
+        out.report(
+            pod.spec_path("restartPolicy"),
+            "pod serves traffic but has restartPolicy: Never, so it stays down after a failure",
+        );
+    }
+}
+
+pub(super) const SERVICE_ACCOUNT_TOKEN_AUTOMOUNT: Rule = Rule {
+    meta: RuleMeta {
+        id: "service-account-token-automount",
+        severity: Severity::Low,
+        title: "Service-account token is mounted automatically",
+        why: "Every container gets an API token it rarely needs; whoever compromises the container \
+              can talk to the API server with the service account's rights.",
+        fix: "Set `automountServiceAccountToken: false` in the pod spec (or on the ServiceAccount) and \
+              mount a projected token only where the API is used.",
+        references: &[
+            "CIS 5.1.6",
+            "NSA/CISA Kubernetes Hardening: service account tokens",
+        ],
+    },
+    check: |ctx, out| {
+        let Some(pod) = ctx.pod else { return };
+        if pod.spec.automount_service_account_token != Some(false) {
+            out.report(
+                pod.spec_path("automountServiceAccountToken"),
+                "the service-account token is mounted into every container (automountServiceAccountToken is not false)",
+            );
+        }
+    },
+};
+
+pub(super) const DEFAULT_NAMESPACE: Rule = Rule {
+    meta: RuleMeta {
+        id: "default-namespace",
+        severity: Severity::Low,
+        title: "Workload in the default namespace",
+        why: "The `default` namespace rarely has its own RBAC, quotas, NetworkPolicies or Pod Security \
+              labels, so workloads there get none of the isolation namespaces provide.",
+        fix: "Deploy into a dedicated namespace.",
+        references: &["CIS 5.7.4"],
+    },
+    check: |ctx, out| {
+        if ctx.pod.is_some() && ctx.object.id.namespace.as_deref() == Some("default") {
+            out.report(
+                FieldPath::fields(&["metadata", "namespace"]),
+                format!("{} runs in the default namespace", ctx.object.id.kind),
+            );
+        }
+    },
+};

@@ -1,0 +1,53 @@
+//! Rules about pods and their containers, for every kind that holds a pod.
+
+mod capabilities;
+mod filesystem;
+mod identity;
+mod images;
+mod kernel;
+mod lifecycle;
+mod misplaced;
+mod namespaces;
+mod ports;
+mod privilege;
+mod profiles;
+mod resources;
+
+use super::Rule;
+
+/// The pod rules, in documentation order.
+pub(super) static RULES: &[Rule] = &[
+    privilege::PRIVILEGED_CONTAINER,
+    privilege::PRIVILEGE_ESCALATION_ALLOWED,
+    namespaces::HOST_NETWORK,
+    namespaces::HOST_PID,
+    namespaces::HOST_IPC,
+    ports::HOST_PORT,
+    ports::SSH_EXPOSED,
+    filesystem::WRITABLE_ROOT_FILESYSTEM,
+    filesystem::HOST_PATH_VOLUME,
+    filesystem::SENSITIVE_HOST_PATH,
+    identity::RUN_AS_ROOT,
+    capabilities::CAPABILITIES_NOT_DROPPED,
+    capabilities::DANGEROUS_CAPABILITIES,
+    profiles::SECCOMP_UNCONFINED,
+    profiles::SECCOMP_PROFILE_MISSING,
+    profiles::APPARMOR_UNCONFINED,
+    profiles::SELINUX_CUSTOM_OPTIONS,
+    kernel::UNSAFE_SYSCTLS,
+    kernel::UNMASKED_PROC_MOUNT,
+    resources::MEMORY_LIMIT_MISSING,
+    resources::CPU_LIMIT_MISSING,
+    resources::RESOURCE_REQUESTS_MISSING,
+    lifecycle::RESTART_POLICY_NEVER,
+    lifecycle::SERVICE_ACCOUNT_TOKEN_AUTOMOUNT,
+    lifecycle::DEFAULT_NAMESPACE,
+    images::IMAGE_TAG_MUTABLE,
+    images::IMAGE_DIGEST_MISSING,
+    misplaced::IGNORED_FIELD,
+];
+
+/// `container "name"`, the way upstream messages name a container.
+fn quoted(container: &crate::object::ContainerView) -> String {
+    format!("container {:?}", container.name())
+}

@@ -1,0 +1,67 @@
+//! Sharing the host's network, PID and IPC namespaces.
+
+use crate::finding::Severity;
+use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+
+fn check_host_flag(
+    ctx: &CheckContext<'_>,
+    out: &mut Findings,
+    field: &'static str,
+    read: fn(&k8s_openapi::api::core::v1::PodSpec) -> Option<bool>,
+    what: &str,
+) {
+    let Some(pod) = ctx.pod else { return };
+    if read(&pod.spec) == Some(true) {
+        out.report(
+            pod.spec_path(field),
+            format!("pod shares the host's {what} ({field}: true)"),
+        );
+    }
+}
+
+pub(super) const HOST_NETWORK: Rule = Rule {
+    meta: RuleMeta {
+        id: "host-network",
+        severity: Severity::High,
+        title: "Pod uses the host network",
+        why: "With the host's network namespace a pod sees every interface of the node, can bind \
+              any port and sniff or spoof node traffic, and bypasses NetworkPolicies.",
+        fix: "Remove `hostNetwork: true`; expose the workload through a Service.",
+        references: &["CIS 5.2.4", "PSS baseline: hostNamespaces"],
+    },
+    check: |ctx, out| {
+        check_host_flag(
+            ctx,
+            out,
+            "hostNetwork",
+            |s| s.host_network,
+            "network namespace",
+        )
+    },
+};
+
+pub(super) const HOST_PID: Rule = Rule {
+    meta: RuleMeta {
+        id: "host-pid",
+        severity: Severity::High,
+        title: "Pod uses the host PID namespace",
+        why: "With the host's PID namespace a pod sees and can signal or trace every process of the \
+              node, and read their environment.",
+        fix: "Remove `hostPID: true`.",
+        references: &["CIS 5.2.2", "PSS baseline: hostNamespaces"],
+    },
+    check: |ctx, out| check_host_flag(ctx, out, "hostPID", |s| s.host_pid, "PID namespace"),
+};
+
+pub(super) const HOST_IPC: Rule = Rule {
+    meta: RuleMeta {
+        id: "host-ipc",
+        severity: Severity::High,
+        title: "Pod uses the host IPC namespace",
+        why: "With the host's IPC namespace a pod can read and write the shared memory of every \
+              process on the node.",
+        fix: "Remove `hostIPC: true`.",
+        references: &["CIS 5.2.3", "PSS baseline: hostNamespaces"],
+    },
+    check: |ctx, out| check_host_flag(ctx, out, "hostIPC", |s| s.host_ipc, "IPC namespace"),
+};

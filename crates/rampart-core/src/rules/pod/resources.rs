@@ -1,0 +1,94 @@
+//! CPU and memory requests and limits.
+
+use super::quoted;
+use crate::finding::Severity;
+use crate::object::{ContainerKind, ContainerView};
+use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+
+fn has(c: &ContainerView, which: &str, resource: &str) -> bool {
+    let Some(resources) = &c.container.resources else {
+        return false;
+    };
+    let map = if which == "limits" {
+        &resources.limits
+    } else {
+        &resources.requests
+    };
+    map.as_ref().is_some_and(|m| m.contains_key(resource))
+}
+
+/// Containers that can carry resources (ephemeral containers cannot).
+fn sized<'a>(ctx: &CheckContext<'a>) -> impl Iterator<Item = &'a ContainerView> {
+    ctx.pod
+        .into_iter()
+        .flat_map(|p| p.containers.iter())
+        .filter(|c| c.kind != ContainerKind::Ephemeral)
+}
+
+fn check_limit(ctx: &CheckContext<'_>, out: &mut Findings, resource: &'static str) {
+    for c in sized(ctx) {
+        if !has(c, "limits", resource) {
+            let path = c.path.child("resources").child("limits").child(resource);
+            out.report_container(c, path, format!("{} has no {resource} limit", quoted(c)));
+        }
+    }
+}
+
+pub(super) const MEMORY_LIMIT_MISSING: Rule = Rule {
+    meta: RuleMeta {
+        id: "memory-limit-missing",
+        severity: Severity::Medium,
+        title: "Container has no memory limit",
+        why: "Without a memory limit one container can exhaust the node's memory and get its \
+              neighbours (or the kubelet) killed: a denial of service.",
+        fix: "Set `resources.limits.memory`.",
+        references: &[
+            "CIS 5.7.x (resource quotas)",
+            "NSA/CISA Kubernetes Hardening: resource policies",
+        ],
+    },
+    check: |ctx, out| check_limit(ctx, out, "memory"),
+};
+
+pub(super) const CPU_LIMIT_MISSING: Rule = Rule {
+    meta: RuleMeta {
+        id: "cpu-limit-missing",
+        severity: Severity::Low,
+        title: "Container has no CPU limit",
+        why: "Without a CPU limit a runaway or hijacked container (a crypto miner) can starve the \
+              other pods of the node.",
+        fix: "Set `resources.limits.cpu` (or at least a CPU request and a LimitRange).",
+        references: &["NSA/CISA Kubernetes Hardening: resource policies"],
+    },
+    check: |ctx, out| check_limit(ctx, out, "cpu"),
+};
+
+pub(super) const RESOURCE_REQUESTS_MISSING: Rule = Rule {
+    meta: RuleMeta {
+        id: "resource-requests-missing",
+        severity: Severity::Low,
+        title: "Container has no CPU or memory request",
+        why: "Without requests the scheduler cannot place the pod sensibly and the pod is the first \
+              to be evicted under pressure.",
+        fix: "Set `resources.requests.cpu` and `resources.requests.memory`.",
+        references: &["Kubernetes docs: Resource Management for Pods and Containers"],
+    },
+    check: |ctx, out| {
+        for c in sized(ctx) {
+            for resource in ["cpu", "memory"] {
+                if !has(c, "requests", resource) && !has(c, "limits", resource) {
+                    let path = c
+                        .path
+                        .child("resources")
+                        .child("requests")
+                        .child_owned(resource);
+                    out.report_container(
+                        c,
+                        path,
+                        format!("{} has no {resource} request", quoted(c)),
+                    );
+                }
+            }
+        }
+    },
+};
