@@ -1,1 +1,16 @@
-//! rampart report
+//! rampart's printers: text (with source snippets), JSON, SARIF 2.1.0 and JUnit XML.
+//!
+//! Printers take the engine's data ([`ScanReport`]) and only format it: they never
+//! decide anything.
+
+mod json;
+mod junit;
+mod model;
+mod sarif;
+mod text;
+
+pub use json::write_json;
+pub use junit::write_junit;
+pub use model::{FileReport, ScanReport, Summary};
+pub use sarif::write_sarif;
+pub use text::write_text;

@@ -1,0 +1,96 @@
+//! The command-line contract (see the README): commands, flags and exit codes.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rampart_core::Severity;
+
+/// Keeps Kubernetes clusters and containers safe: hardening rules, Pod Security
+/// Standards, PodSecurityPolicy and NetworkPolicy, exactly as Kubernetes evaluates them.
+#[derive(Debug, Parser)]
+#[command(name = "rampart", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint manifests for container and cluster hardening problems.
+    Scan(ScanArgs),
+    /// List the rule catalogue, or explain one rule.
+    Rules(RulesArgs),
+}
+
+/// Inputs shared by every command that reads manifests.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files or directories to read (`-` for standard input). Directories are walked
+    /// recursively for .yaml, .yml and .json files, honouring .gitignore.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Largest accepted input file, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_file_size: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity [default: low, or the config's fail-on].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Configuration file [default: .rampart.yaml in the current directory, if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Run only these rules (repeatable, comma-separated).
+    #[arg(long = "rule", value_name = "ID", value_delimiter = ',')]
+    pub rules: Vec<String>,
+}
+
+fn parse_severity(text: &str) -> Result<Severity, String> {
+    text.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// The rule to explain.
+    pub id: Option<String>,
+    /// Print the catalogue as Markdown (the text of docs/rules.md).
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+/// Exit codes: 0 clean, 1 findings (or a denial), 2 usage or unreadable input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Clean,
+    Findings,
+    Usage,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        match exit {
+            Exit::Clean => ExitCode::SUCCESS,
+            Exit::Findings => ExitCode::from(1),
+            Exit::Usage => ExitCode::from(2),
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! `rampart scan`: the hardening catalogue over manifests, in parallel over files.
+
+use anyhow::{Context, Result};
+use rampart_core::Severity;
+use rampart_core::config::Config;
+use rampart_core::rules::registry;
+use rampart_core::scan::{ScanOptions, scan_bytes};
+use rampart_core::source::{InputError, Pos};
+use rampart_report::{FileReport, ScanReport, write_json, write_junit, write_sarif, write_text};
+use rayon::prelude::*;
+
+use crate::cli::{Exit, ScanArgs, ScanFormat};
+use crate::input::{self, Input};
+
+/// Loads the configuration (explicit, or `.rampart.yaml` when present).
+pub(crate) fn load_config(explicit: Option<&std::path::Path>) -> Result<Config> {
+    match input::read_config(explicit)? {
+        Some((name, text)) => Config::parse(&text)
+            .map_err(|e| anyhow::anyhow!("{name}:{}:{}: {}", e.pos.line, e.pos.column, e.message)),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Reads and scans every input; one report per input, in input order.
+pub(crate) fn scan_inputs(inputs: &[Input], options: &ScanOptions, limit: u64) -> Vec<FileReport> {
+    inputs
+        .par_iter()
+        .map(|input| {
+            let name = input.display_name();
+            match input::read(input, limit) {
+                Ok(bytes) => FileReport::new(name, scan_bytes(&bytes, options), &bytes),
+                Err(error) => FileReport {
+                    file: name,
+                    errors: vec![InputError::new(Pos::new(1, 1), format!("cannot read: {error}"))],
+                    ..FileReport::default()
+                },
+            }
+        })
+        .collect()
+}
+
+pub fn run(args: &ScanArgs) -> Result<Exit> {
+    let mut config = load_config(args.config.as_deref())?;
+    if !args.rules.is_empty() {
+        let ids: Vec<&str> = args.rules.iter().map(String::as_str).collect();
+        if let Some(unknown) = ids.iter().find(|id| rampart_core::rules::find(id).is_none()) {
+            anyhow::bail!("unknown rule {unknown:?}; `rampart rules` lists them");
+        }
+        config = config.only(&ids);
+    }
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Low);
+    let mut options = ScanOptions::from_config(config);
+    options.limits.max_file_bytes = args.input.max_file_size;
+    let (inputs, missing) = input::collect(&args.input.paths, &|path| options.config.is_excluded(path));
+    let mut files = scan_inputs(&inputs, &options, args.input.max_file_size);
+    files.extend(missing.into_iter().map(|m| FileReport {
+        file: m.name,
+        errors: vec![InputError::new(Pos::new(1, 1), m.message)],
+        ..FileReport::default()
+    }));
+    let report = ScanReport { files };
+    let (mut out, color) = super::output(args.output.as_deref())?;
+    match args.format {
+        ScanFormat::Text => write_text(&report, &mut out, color),
+        ScanFormat::Json => write_json(&report, &mut out),
+        ScanFormat::Sarif => {
+            let rules: Vec<_> = registry().iter().map(|r| r.meta).collect();
+            write_sarif(&report, &rules, env!("CARGO_PKG_VERSION"), &mut out)
+        }
+        ScanFormat::Junit => write_junit(&report, &mut out),
+    }
+    .and_then(|()| out.flush())
+    .context("writing the report")?;
+    let summary = report.summary();
+    Ok(if summary.errors > 0 {
+        Exit::Usage
+    } else if report.worst().is_some_and(|worst| worst >= fail_on) {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}

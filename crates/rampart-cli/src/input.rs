@@ -1,0 +1,131 @@
+//! Finding and reading input files: paths, directories (honouring .gitignore) and stdin.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+/// One input to read: a file on disk or standard input.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Input {
+    /// Standard input (`-`).
+    Stdin,
+    /// A file, named as the user gave it or as found under a directory.
+    File(PathBuf),
+}
+
+impl Input {
+    /// The name reports use.
+    pub fn display_name(&self) -> String {
+        match self {
+            Self::Stdin => "-".to_owned(),
+            Self::File(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// A path given on the command line that could not be used.
+#[derive(Debug)]
+pub struct MissingInput {
+    pub name: String,
+    pub message: String,
+}
+
+const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+
+fn is_manifest(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// Expands command-line paths into inputs: files as given, directories walked
+/// recursively (hidden files and .gitignore'd paths skipped), sorted per directory.
+/// `excluded` filters what a directory walk finds.
+pub fn collect(paths: &[PathBuf], excluded: &dyn Fn(&str) -> bool) -> (Vec<Input>, Vec<MissingInput>) {
+    let mut inputs = Vec::new();
+    let mut missing = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+        } else if path.is_dir() {
+            let mut found = walk(path, excluded, &mut missing);
+            found.sort();
+            inputs.extend(found.into_iter().map(Input::File));
+        } else if path.exists() {
+            inputs.push(Input::File(path.clone()));
+        } else {
+            missing.push(MissingInput {
+                name: path.display().to_string(),
+                message: "no such file or directory".to_owned(),
+            });
+        }
+    }
+    (inputs, missing)
+}
+
+fn walk(root: &Path, excluded: &dyn Fn(&str) -> bool, problems: &mut Vec<MissingInput>) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let walker = ignore::WalkBuilder::new(root).require_git(false).build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let path = entry.path();
+                let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                if is_file && is_manifest(path) && !excluded(&path.to_string_lossy()) {
+                    found.push(path.to_path_buf());
+                }
+            }
+            Err(error) => problems.push(MissingInput {
+                name: root.display().to_string(),
+                message: error.to_string(),
+            }),
+        }
+    }
+    found
+}
+
+/// Reads an input, refusing more than `limit` bytes without reading them all.
+pub fn read(input: &Input, limit: u64) -> io::Result<Vec<u8>> {
+    let too_large = |size: u64| {
+        io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("file is {size} bytes or more, more than the limit of {limit} bytes (--max-file-size)"),
+        )
+    };
+    let mut bytes = Vec::new();
+    match input {
+        Input::Stdin => {
+            io::stdin().lock().take(limit + 1).read_to_end(&mut bytes)?;
+        }
+        Input::File(path) => {
+            let file = File::open(path)?;
+            let size = file.metadata()?.len();
+            if size > limit {
+                return Err(too_large(size));
+            }
+            file.take(limit + 1).read_to_end(&mut bytes)?;
+        }
+    }
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Reads the configuration file's text, if any.
+pub fn read_config(explicit: Option<&Path>) -> Result<Option<(String, String)>> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let default = PathBuf::from(".rampart.yaml");
+            if !default.exists() {
+                return Ok(None);
+            }
+            default
+        }
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(Some((path.display().to_string(), text)))
+}

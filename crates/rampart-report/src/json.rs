@@ -1,0 +1,79 @@
+//! JSON output: the stable shape documented in the README.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::model::{ScanReport, Summary};
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    document: usize,
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: Option<&'a str>,
+    path: String,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    findings: Vec<JsonFinding<'a>>,
+    errors: Vec<JsonError<'a>>,
+    summary: Summary,
+}
+
+/// Writes `{"findings": [...], "errors": [...], "summary": {...}}`.
+pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    let findings = report
+        .findings()
+        .map(|(file, f)| JsonFinding {
+            rule: f.finding.rule,
+            severity: f.finding.severity.as_str(),
+            file: &file.file,
+            line: f.pos.line,
+            column: f.pos.column,
+            document: f.document,
+            api_version: &f.object.api_version,
+            kind: &f.object.kind,
+            namespace: f.object.namespace.as_deref(),
+            name: f.object.name.as_deref(),
+            path: f.finding.path.to_string(),
+            message: &f.finding.message,
+        })
+        .collect();
+    let errors = report
+        .files
+        .iter()
+        .flat_map(|file| {
+            file.errors.iter().map(|e| JsonError {
+                file: &file.file,
+                line: e.pos.line,
+                column: e.pos.column,
+                message: &e.message,
+            })
+        })
+        .collect();
+    let json = JsonReport {
+        findings,
+        errors,
+        summary: report.summary(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &json)?;
+    writeln!(out)
+}

@@ -1,0 +1,54 @@
+//! JUnit XML for CI systems that display test reports: one suite per file, one test
+//! case per object, failing with its findings.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::model::{FileReport, ScanReport};
+
+fn object_label(kind: &str, namespace: Option<&str>, name: Option<&str>, document: usize) -> String {
+    match (namespace, name) {
+        (Some(ns), Some(name)) => format!("{kind} {ns}/{name}"),
+        (None, Some(name)) => format!("{kind} {name}"),
+        _ => format!("{kind} (document {document})"),
+    }
+}
+
+fn suite(file: &FileReport) -> TestSuite {
+    let mut suite = TestSuite::new(file.file.as_str());
+    let mut by_object: BTreeMap<(usize, String), Vec<String>> = BTreeMap::new();
+    for f in &file.findings {
+        let label = object_label(&f.object.kind, f.object.namespace.as_deref(), f.object.name.as_deref(), f.document);
+        by_object.entry((f.document, label)).or_default().push(format!(
+            "{}:{}:{}: {} {}: {} ({})",
+            file.file, f.pos.line, f.pos.column, f.finding.severity, f.finding.rule, f.finding.message, f.finding.path
+        ));
+    }
+    for ((_, label), lines) in by_object {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status.set_message(format!("{} finding(s)", lines.len()));
+        status.set_description(lines.join("\n"));
+        suite.add_test_case(TestCase::new(label, status));
+    }
+    for error in &file.errors {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message(error.message.as_str());
+        let name = format!("{}:{}:{}", file.file, error.pos.line, error.pos.column);
+        suite.add_test_case(TestCase::new(name, status));
+    }
+    if file.findings.is_empty() && file.errors.is_empty() {
+        suite.add_test_case(TestCase::new(format!("{} object(s) checked", file.objects), TestCaseStatus::success()));
+    }
+    suite
+}
+
+/// Writes a JUnit XML report.
+pub fn write_junit(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut junit = Report::new("rampart");
+    junit.add_test_suites(report.files.iter().map(suite));
+    let xml = junit.to_string().map_err(io::Error::other)?;
+    out.write_all(xml.as_bytes())?;
+    writeln!(out)
+}

@@ -1,0 +1,124 @@
+//! The data every printer formats.
+
+use std::collections::BTreeMap;
+
+use rampart_core::Severity;
+use rampart_core::scan::{FileScan, LocatedFinding};
+use rampart_core::source::InputError;
+
+/// The results for one input file.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    /// The file as given on the command line (or found under a directory); `-` for stdin.
+    pub file: String,
+    /// Findings, sorted by position.
+    pub findings: Vec<LocatedFinding>,
+    /// Input problems, sorted by position.
+    pub errors: Vec<InputError>,
+    /// The source lines that findings and errors point at, for snippets.
+    pub source_lines: BTreeMap<u32, String>,
+    /// Documents read.
+    pub documents: usize,
+    /// Objects checked.
+    pub objects: usize,
+    /// Findings silenced by annotations.
+    pub suppressed: usize,
+}
+
+impl FileReport {
+    /// Builds the report of `file` from its scan, keeping only the source lines the
+    /// findings and errors need (so memory does not grow with file sizes).
+    pub fn new(file: String, mut scan: FileScan, text: &[u8]) -> Self {
+        scan.findings.sort_by(|a, b| {
+            (a.document, a.pos, a.finding.rule, &a.finding.path).cmp(&(b.document, b.pos, b.finding.rule, &b.finding.path))
+        });
+        let wanted: Vec<u32> = scan
+            .findings
+            .iter()
+            .map(|f| f.pos.line)
+            .chain(scan.errors.iter().map(|e| e.pos.line))
+            .collect();
+        Self {
+            file,
+            source_lines: pick_lines(text, &wanted),
+            findings: scan.findings,
+            errors: scan.errors,
+            documents: scan.documents,
+            objects: scan.objects,
+            suppressed: scan.suppressed,
+        }
+    }
+}
+
+fn pick_lines(text: &[u8], wanted: &[u32]) -> BTreeMap<u32, String> {
+    let mut lines = BTreeMap::new();
+    if wanted.is_empty() {
+        return lines;
+    }
+    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
+        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if wanted.contains(&number) {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            lines.insert(number, String::from_utf8_lossy(line).into_owned());
+        }
+    }
+    lines
+}
+
+/// A whole run: one report per file, in a deterministic order.
+#[derive(Debug, Clone, Default)]
+pub struct ScanReport {
+    /// Per-file results, sorted by file name.
+    pub files: Vec<FileReport>,
+}
+
+/// Counts over a whole run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Files read.
+    pub files: usize,
+    /// Documents read.
+    pub documents: usize,
+    /// Objects checked.
+    pub objects: usize,
+    /// Findings reported.
+    pub findings: usize,
+    /// Input errors.
+    pub errors: usize,
+    /// Findings silenced by annotations.
+    pub suppressed: usize,
+    /// Findings per severity: info, low, medium, high, critical.
+    #[serde(skip)]
+    pub by_severity: [usize; 5],
+}
+
+impl ScanReport {
+    /// Totals over every file.
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary {
+            files: self.files.len(),
+            ..Summary::default()
+        };
+        for file in &self.files {
+            summary.documents += file.documents;
+            summary.objects += file.objects;
+            summary.findings += file.findings.len();
+            summary.errors += file.errors.len();
+            summary.suppressed += file.suppressed;
+            for finding in &file.findings {
+                summary.by_severity[finding.finding.severity as usize] += 1;
+            }
+        }
+        summary
+    }
+
+    /// Every finding with its file, in report order.
+    pub fn findings(&self) -> impl Iterator<Item = (&FileReport, &LocatedFinding)> {
+        self.files.iter().flat_map(|f| f.findings.iter().map(move |finding| (f, finding)))
+    }
+
+    /// The most severe finding's severity, if any.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings().map(|(_, f)| f.finding.severity).max()
+    }
+}
