@@ -43,7 +43,10 @@ fn is_manifest(path: &Path) -> bool {
 /// Expands command-line paths into inputs: files as given, directories walked
 /// recursively (hidden files and .gitignore'd paths skipped), sorted per directory.
 /// `excluded` filters what a directory walk finds.
-pub fn collect(paths: &[PathBuf], excluded: &dyn Fn(&str) -> bool) -> (Vec<Input>, Vec<MissingInput>) {
+pub fn collect(
+    paths: &[PathBuf],
+    excluded: &dyn Fn(&str) -> bool,
+) -> (Vec<Input>, Vec<MissingInput>) {
     let mut inputs = Vec::new();
     let mut missing = Vec::new();
     for path in paths {
@@ -65,7 +68,11 @@ pub fn collect(paths: &[PathBuf], excluded: &dyn Fn(&str) -> bool) -> (Vec<Input
     (inputs, missing)
 }
 
-fn walk(root: &Path, excluded: &dyn Fn(&str) -> bool, problems: &mut Vec<MissingInput>) -> Vec<PathBuf> {
+fn walk(
+    root: &Path,
+    excluded: &dyn Fn(&str) -> bool,
+    problems: &mut Vec<MissingInput>,
+) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let walker = ignore::WalkBuilder::new(root).require_git(false).build();
     for entry in walker {
@@ -91,7 +98,9 @@ pub fn read(input: &Input, limit: u64) -> io::Result<Vec<u8>> {
     let too_large = |size: u64| {
         io::Error::new(
             io::ErrorKind::FileTooLarge,
-            format!("file is {size} bytes or more, more than the limit of {limit} bytes (--max-file-size)"),
+            format!(
+                "file is {size} bytes or more, more than the limit of {limit} bytes (--max-file-size)"
+            ),
         )
     };
     let mut bytes = Vec::new();
@@ -126,6 +135,7 @@ pub fn read_config(explicit: Option<&Path>) -> Result<Option<(String, String)>> 
             default
         }
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(Some((path.display().to_string(), text)))
 }

@@ -8,7 +8,12 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::model::{FileReport, ScanReport};
 
-fn object_label(kind: &str, namespace: Option<&str>, name: Option<&str>, document: usize) -> String {
+fn object_label(
+    kind: &str,
+    namespace: Option<&str>,
+    name: Option<&str>,
+    document: usize,
+) -> String {
     match (namespace, name) {
         (Some(ns), Some(name)) => format!("{kind} {ns}/{name}"),
         (None, Some(name)) => format!("{kind} {name}"),
@@ -20,11 +25,25 @@ fn suite(file: &FileReport) -> TestSuite {
     let mut suite = TestSuite::new(file.file.as_str());
     let mut by_object: BTreeMap<(usize, String), Vec<String>> = BTreeMap::new();
     for f in &file.findings {
-        let label = object_label(&f.object.kind, f.object.namespace.as_deref(), f.object.name.as_deref(), f.document);
-        by_object.entry((f.document, label)).or_default().push(format!(
-            "{}:{}:{}: {} {}: {} ({})",
-            file.file, f.pos.line, f.pos.column, f.finding.severity, f.finding.rule, f.finding.message, f.finding.path
-        ));
+        let label = object_label(
+            &f.object.kind,
+            f.object.namespace.as_deref(),
+            f.object.name.as_deref(),
+            f.document,
+        );
+        by_object
+            .entry((f.document, label))
+            .or_default()
+            .push(format!(
+                "{}:{}:{}: {} {}: {} ({})",
+                file.file,
+                f.pos.line,
+                f.pos.column,
+                f.finding.severity,
+                f.finding.rule,
+                f.finding.message,
+                f.finding.path
+            ));
     }
     for ((_, label), lines) in by_object {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -39,7 +58,10 @@ fn suite(file: &FileReport) -> TestSuite {
         suite.add_test_case(TestCase::new(name, status));
     }
     if file.findings.is_empty() && file.errors.is_empty() {
-        suite.add_test_case(TestCase::new(format!("{} object(s) checked", file.objects), TestCaseStatus::success()));
+        suite.add_test_case(TestCase::new(
+            format!("{} object(s) checked", file.objects),
+            TestCaseStatus::success(),
+        ));
     }
     suite
 }

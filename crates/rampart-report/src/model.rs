@@ -30,7 +30,12 @@ impl FileReport {
     /// findings and errors need (so memory does not grow with file sizes).
     pub fn new(file: String, mut scan: FileScan, text: &[u8]) -> Self {
         scan.findings.sort_by(|a, b| {
-            (a.document, a.pos, a.finding.rule, &a.finding.path).cmp(&(b.document, b.pos, b.finding.rule, &b.finding.path))
+            (a.document, a.pos, a.finding.rule, &a.finding.path).cmp(&(
+                b.document,
+                b.pos,
+                b.finding.rule,
+                &b.finding.path,
+            ))
         });
         let wanted: Vec<u32> = scan
             .findings
@@ -114,7 +119,9 @@ impl ScanReport {
 
     /// Every finding with its file, in report order.
     pub fn findings(&self) -> impl Iterator<Item = (&FileReport, &LocatedFinding)> {
-        self.files.iter().flat_map(|f| f.findings.iter().map(move |finding| (f, finding)))
+        self.files
+            .iter()
+            .flat_map(|f| f.findings.iter().map(move |finding| (f, finding)))
     }
 
     /// The most severe finding's severity, if any.

@@ -51,7 +51,12 @@ fn rule_descriptor(meta: &RuleMeta) -> Value {
 }
 
 fn help_markdown(meta: &RuleMeta) -> String {
-    format!("{}\n\n**Fix:** {}\n\n**References:** {}", squash(meta.why), squash(meta.fix), meta.references.join("; "))
+    format!(
+        "{}\n\n**Fix:** {}\n\n**References:** {}",
+        squash(meta.why),
+        squash(meta.fix),
+        meta.references.join("; ")
+    )
 }
 
 /// FNV-1a: a stable, dependency-free hash for `partialFingerprints`.
@@ -71,7 +76,12 @@ fn uri(file: &str) -> String {
 }
 
 /// Writes one SARIF run describing every rule in `rules` and every finding.
-pub fn write_sarif(report: &ScanReport, rules: &[RuleMeta], version: &str, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_sarif(
+    report: &ScanReport,
+    rules: &[RuleMeta],
+    version: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let index_of = |id: &str| rules.iter().position(|r| r.id == id);
     let results: Vec<Value> = report
         .findings()

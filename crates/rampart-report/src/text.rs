@@ -74,14 +74,25 @@ fn write_file(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result
         writeln!(
             out,
             "{loc}{}:{}:{}{loc:#}: {sev}{}{sev:#} {rule}{}{rule:#}: {} [{object}]",
-            file.file, f.pos.line, f.pos.column, f.finding.severity, f.finding.rule, f.finding.message
+            file.file,
+            f.pos.line,
+            f.pos.column,
+            f.finding.severity,
+            f.finding.rule,
+            f.finding.message
         )?;
         write_snippet(file, f.pos.line, f.pos.column, out, p)?;
     }
     Ok(())
 }
 
-fn write_snippet(file: &FileReport, line: u32, column: u32, out: &mut dyn Write, p: &Palette) -> io::Result<()> {
+fn write_snippet(
+    file: &FileReport,
+    line: u32,
+    column: u32,
+    out: &mut dyn Write,
+    p: &Palette,
+) -> io::Result<()> {
     let Some(source) = file.source_lines.get(&line) else {
         return Ok(());
     };
@@ -100,7 +111,11 @@ fn write_snippet(file: &FileReport, line: u32, column: u32, out: &mut dyn Write,
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn write_summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {

@@ -19,13 +19,17 @@ pub fn run(cli: Cli) -> Result<Exit> {
 pub(crate) fn output(path: Option<&std::path::Path>) -> Result<(Box<dyn std::io::Write>, bool)> {
     match path {
         Some(path) => {
-            let file = std::fs::File::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let file = std::fs::File::create(path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             Ok((Box::new(std::io::BufWriter::new(file)), false))
         }
         None => {
             let stdout = anstream::stdout();
             let color = !matches!(stdout.current_choice(), anstream::ColorChoice::Never);
-            Ok((Box::new(std::io::BufWriter::new(std::io::stdout().lock())), color))
+            Ok((
+                Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+                color,
+            ))
         }
     }
 }

@@ -26,10 +26,20 @@ pub fn run(args: &RulesArgs) -> Result<Exit> {
         }
         (None, true) => write!(out, "{}", rules_markdown())?,
         (None, false) => {
-            let width = registry().iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
+            let width = registry()
+                .iter()
+                .map(|r| r.meta.id.len())
+                .max()
+                .unwrap_or(0);
             for rule in registry() {
                 let m = &rule.meta;
-                writeln!(out, "{:<width$}  {:<8}  {}", m.id, m.severity.as_str(), m.title)?;
+                writeln!(
+                    out,
+                    "{:<width$}  {:<8}  {}",
+                    m.id,
+                    m.severity.as_str(),
+                    m.title
+                )?;
             }
         }
     }

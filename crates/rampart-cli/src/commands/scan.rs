@@ -31,7 +31,10 @@ pub(crate) fn scan_inputs(inputs: &[Input], options: &ScanOptions, limit: u64) -
                 Ok(bytes) => FileReport::new(name, scan_bytes(&bytes, options), &bytes),
                 Err(error) => FileReport {
                     file: name,
-                    errors: vec![InputError::new(Pos::new(1, 1), format!("cannot read: {error}"))],
+                    errors: vec![InputError::new(
+                        Pos::new(1, 1),
+                        format!("cannot read: {error}"),
+                    )],
                     ..FileReport::default()
                 },
             }
@@ -43,7 +46,10 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     let mut config = load_config(args.config.as_deref())?;
     if !args.rules.is_empty() {
         let ids: Vec<&str> = args.rules.iter().map(String::as_str).collect();
-        if let Some(unknown) = ids.iter().find(|id| rampart_core::rules::find(id).is_none()) {
+        if let Some(unknown) = ids
+            .iter()
+            .find(|id| rampart_core::rules::find(id).is_none())
+        {
             anyhow::bail!("unknown rule {unknown:?}; `rampart rules` lists them");
         }
         config = config.only(&ids);
@@ -51,7 +57,8 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Low);
     let mut options = ScanOptions::from_config(config);
     options.limits.max_file_bytes = args.input.max_file_size;
-    let (inputs, missing) = input::collect(&args.input.paths, &|path| options.config.is_excluded(path));
+    let (inputs, missing) =
+        input::collect(&args.input.paths, &|path| options.config.is_excluded(path));
     let mut files = scan_inputs(&inputs, &options, args.input.max_file_size);
     files.extend(missing.into_iter().map(|m| FileReport {
         file: m.name,

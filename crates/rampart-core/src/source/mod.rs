@@ -139,15 +139,18 @@ fn yaml_error(error: &serde_saphyr::Error, line_offset: u32, text: &str) -> Inpu
     let message = message
         .split_once(" at line ")
         .map_or(message.as_str(), |(head, _)| head)
+        .trim_end_matches(", set DuplicateKeyPolicy in Options if acceptable")
         .trim()
         .to_owned();
-    match message.strip_prefix("budget breached: ") {
-        Some(budget) => InputError::new(
+    let budget = message.strip_prefix("budget breached: ");
+    if budget.is_some() || message.contains("limit exceeded") {
+        let what = budget.unwrap_or(&message);
+        return InputError::new(
             pos,
-            format!("document exceeds a parser safety limit ({budget}); see the README's limits"),
-        ),
-        None => InputError::new(pos, format!("invalid YAML: {message}")),
+            format!("document exceeds a parser safety limit ({what}); see the README's limits"),
+        );
     }
+    InputError::new(pos, format!("invalid YAML: {message}"))
 }
 
 fn first_content_line(text: &str, line_offset: u32) -> Pos {

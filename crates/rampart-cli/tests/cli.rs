@@ -1,0 +1,411 @@
+//! End-to-end tests of the `rampart` binary: inputs, formats, exit codes, bad input.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rampart() -> Command {
+    let mut cmd = Command::cargo_bin("rampart").expect("binary");
+    cmd.current_dir(repo());
+    cmd
+}
+
+fn json_of(output: &[u8]) -> Value {
+    serde_json::from_slice(output).expect("valid JSON output")
+}
+
+const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\nspec:\n  containers:\n  - name: c\n    image: busybox:1.36\n    securityContext:\n      privileged: true\n";
+
+#[test]
+fn scanning_the_examples_reports_positions_and_fails() {
+    rampart()
+        .args(["scan", "examples/"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "examples/insecure.yaml:23:23: critical privileged-container: container \"agent\" runs privileged [Deployment default/legacy-agent]",
+        ))
+        .stdout(predicate::str::contains("23 |           privileged: true"))
+        .stdout(predicate::str::contains("findings (3 critical"));
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    rampart()
+        .args(["scan", "examples/hardened.yaml"])
+        .assert()
+        .code(0);
+    rampart()
+        .args(["scan", "examples/hardened.yaml", "--fail-on", "info"])
+        .assert()
+        .code(1);
+    rampart()
+        .args(["scan", "-", "--fail-on", "critical", "--rule", "host-pid"])
+        .write_stdin(PRIVILEGED_POD)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn stdin_json_has_the_documented_shape() {
+    let output = rampart()
+        .args([
+            "scan",
+            "-",
+            "--format",
+            "json",
+            "--rule",
+            "privileged-container",
+        ])
+        .write_stdin(PRIVILEGED_POD)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let json = json_of(&output);
+    let finding = &json["findings"][0];
+    let expected = serde_json::json!({
+        "rule": "privileged-container", "severity": "critical", "file": "-", "line": 11,
+        "column": 19, "document": 0, "apiVersion": "v1", "kind": "Pod", "namespace": "ns",
+        "name": "p", "path": "spec.containers[0].securityContext.privileged",
+        "message": "container \"c\" runs privileged"
+    });
+    assert_eq!(finding, &expected);
+    assert_eq!(json["errors"], serde_json::json!([]));
+    assert_eq!(json["summary"]["objects"], 1);
+}
+
+#[test]
+fn bad_input_is_reported_and_the_rest_is_still_scanned() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write =
+        |name: &str, bytes: &[u8]| std::fs::write(dir.path().join(name), bytes).expect("write");
+    write("a-good.yaml", PRIVILEGED_POD.as_bytes());
+    write("b-malformed.yaml", b"kind: Pod\nspec: [unclosed\n");
+    write("c-latin1.yaml", b"kind: Pod\nmetadata:\n  name: caf\xe9\n");
+    write(
+        "d-wrong-type.yaml",
+        b"apiVersion: v1\nkind: Pod\nspec:\n  hostPID: sometimes\n  containers: []\n",
+    );
+    let bomb: String = std::iter::once("a0: &a0 [x, x, x, x, x, x, x, x, x]\n".to_owned())
+        .chain((1..12).map(|i| {
+            format!(
+                "a{i}: &a{i} [{}]\n",
+                vec![format!("*a{}", i - 1); 9].join(", ")
+            )
+        }))
+        .collect();
+    write("e-bomb.yaml", bomb.as_bytes());
+    write(
+        "f-deep.yaml",
+        format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).as_bytes(),
+    );
+    write("g-empty.yaml", b"");
+    write("h-no-kind.yaml", b"apiVersion: v1\nmetadata: {name: x}\n");
+    let huge = std::fs::File::create(dir.path().join("i-huge.yaml")).expect("create");
+    huge.set_len(1 << 30).expect("sparse 1 GiB file");
+    let output = rampart()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "json", "--rule", "privileged-container"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let json = json_of(&output);
+    assert_eq!(
+        json["findings"].as_array().map(Vec::len),
+        Some(1),
+        "{json:#}"
+    );
+    let errors: Vec<(String, u64, String)> = json["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            let file = Path::new(e["file"].as_str().unwrap_or_default());
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (
+                name,
+                e["line"].as_u64().unwrap_or_default(),
+                e["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let expect = |file: &str, line: u64, words: &str| {
+        assert!(
+            errors
+                .iter()
+                .any(|(f, l, m)| f == file && *l == line && m.contains(words)),
+            "no error {file}:{line} containing {words:?} in {errors:#?}"
+        );
+    };
+    expect("b-malformed.yaml", 2, "invalid YAML: unclosed bracket");
+    expect("c-latin1.yaml", 3, "invalid UTF-8");
+    expect("d-wrong-type.yaml", 4, "spec.hostPID");
+    expect("e-bomb.yaml", 6, "safety limit");
+    expect("f-deep.yaml", 1, "safety limit");
+    expect("h-no-kind.yaml", 1, "kind is required");
+    expect("i-huge.yaml", 1, "more than the limit");
+    assert_eq!(errors.len(), 7, "{errors:#?}");
+}
+
+#[test]
+fn directories_are_walked_recursively_honouring_gitignore() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("deep/er")).expect("mkdir");
+    std::fs::write(dir.path().join(".gitignore"), "ignored.yaml\n").expect("write");
+    for name in [
+        "deep/er/pod.yml",
+        "ignored.yaml",
+        "notes.txt",
+        "deep/pod.json",
+    ] {
+        let text = if name.ends_with(".json") {
+            r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"},"spec":{"containers":[{"name":"c","securityContext":{"privileged":true}}]}}"#.to_owned()
+        } else {
+            PRIVILEGED_POD.to_owned()
+        };
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let output = rampart()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "json", "--rule", "privileged-container"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let json = json_of(&output);
+    let mut files: Vec<String> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            f["file"]
+                .as_str()
+                .unwrap_or_default()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files, vec!["pod.json", "pod.yml"]);
+}
+
+#[test]
+fn missing_paths_and_unknown_rules_exit_2() {
+    rampart()
+        .args(["scan", "no/such/dir"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(
+            "no/such/dir:1:1: error: no such file or directory",
+        ));
+    rampart()
+        .args(["scan", "examples", "--rule", "nope"])
+        .assert()
+        .code(2);
+    rampart()
+        .args(["scan", "examples", "--format", "xml"])
+        .assert()
+        .code(2);
+    rampart().args(["rules", "nope"]).assert().code(2);
+}
+
+#[test]
+fn annotations_suppress_rules_per_object_and_per_container() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    rampart.dev/ignore: \"host-pid=monitoring agent needs it\"\n    rampart.dev/ignore.debug: privileged-container\nspec:\n  hostPID: true\n  containers:\n  - name: debug\n    securityContext: {privileged: true}\n  - name: app\n    securityContext: {privileged: true}\n";
+    let output = rampart()
+        .args([
+            "scan",
+            "-",
+            "--format",
+            "json",
+            "--rule",
+            "host-pid,privileged-container",
+        ])
+        .write_stdin(pod)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let json = json_of(&output);
+    let paths: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert_eq!(paths, vec!["spec.containers[1].securityContext.privileged"]);
+    assert_eq!(json["summary"]["suppressed"], 2);
+}
+
+#[test]
+fn the_config_file_selects_rerates_and_excludes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("vendor")).expect("mkdir");
+    std::fs::write(dir.path().join("pod.yaml"), PRIVILEGED_POD).expect("write");
+    std::fs::write(dir.path().join("vendor/pod.yaml"), PRIVILEGED_POD).expect("write");
+    std::fs::write(
+        dir.path().join(".rampart.yaml"),
+        "rules:\n  enable: [privileged-container, image-digest-missing]\n  disable: [image-digest-missing]\nseverity:\n  privileged-container: low\nexclude: ['vendor/**']\nfail-on: medium\n",
+    )
+    .expect("write");
+    let mut cmd = Command::cargo_bin("rampart").expect("binary");
+    let output = cmd
+        .current_dir(dir.path())
+        .args(["scan", ".", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let json = json_of(&output);
+    let findings = json["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{json:#}");
+    assert_eq!(findings[0]["severity"], "low");
+    assert_eq!(findings[0]["file"], "./pod.yaml");
+    let mut bad = Command::cargo_bin("rampart").expect("binary");
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "rules: {disable: [typo-rule]}\n",
+    )
+    .expect("write");
+    bad.current_dir(dir.path())
+        .args(["scan", ".", "--config", "bad.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.yaml:1:1: unknown rule id \"typo-rule\"",
+        ));
+}
+
+#[test]
+fn sarif_output_validates_against_the_2_1_0_schema() {
+    let output = rampart()
+        .args(["scan", "examples/", "--format", "sarif"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let sarif = json_of(&output);
+    let text = std::fs::read_to_string(
+        repo().join("crates/rampart-cli/tests/data/sarif-2.1.0-rtm.5.json"),
+    )
+    .expect("schema");
+    // The published schema's `run.language` pattern has a stray `]` that strict regex
+    // engines reject; use the pattern the SARIF spec describes (a BCP 47 language tag).
+    let text = text.replace(
+        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
+        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
+    );
+    let schema: Value = serde_json::from_str(&text).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let problems: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 23);
+    let privileged = results
+        .iter()
+        .find(|r| r["ruleId"] == "privileged-container")
+        .expect("privileged");
+    let region = &privileged["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(23), Some(23))
+    );
+    let index = privileged["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+    assert_eq!(
+        run["tool"]["driver"]["rules"][index]["id"],
+        "privileged-container"
+    );
+}
+
+#[test]
+fn junit_output_has_a_failing_case_per_object() {
+    let output = rampart()
+        .args(["scan", "examples/", "--format", "junit"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let xml = String::from_utf8(output).expect("utf-8");
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"examples/insecure.yaml\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase name=\"Deployment default/legacy-agent\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("examples/insecure.yaml:23:23: critical privileged-container"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn output_file_and_deterministic_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report.json");
+    let run = |threads: &str| {
+        rampart()
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "scan",
+                "examples/",
+                "crates/rampart-core/tests/rules",
+                "--format",
+                "json",
+                "--output",
+            ])
+            .arg(&out)
+            .assert()
+            .code(1)
+            .stdout("");
+        std::fs::read_to_string(&out).expect("report written")
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert!(
+        json_of(one.as_bytes())["findings"]
+            .as_array()
+            .is_some_and(|f| f.len() > 50)
+    );
+}
+
+#[test]
+fn rules_lists_and_explains() {
+    rampart().arg("rules").assert().success().stdout(
+        predicate::str::contains("privileged-container")
+            .and(predicate::str::contains("ignored-field")),
+    );
+    rampart()
+        .args(["rules", "sensitive-host-path"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("docker.sock"));
+}
