@@ -5,11 +5,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rampart_core::Severity;
+use rampart_core::pss::{Level, LevelVersion, Version};
 
 /// Keeps Kubernetes clusters and containers safe: hardening rules, Pod Security
 /// Standards, PodSecurityPolicy and NetworkPolicy, exactly as Kubernetes evaluates them.
 #[derive(Debug, Parser)]
-#[command(name = "rampart", version, about, propagate_version = true)]
+#[command(name = "rampart", version, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -19,6 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Lint manifests for container and cluster hardening problems.
     Scan(ScanArgs),
+    /// Evaluate pods and workloads against the Pod Security Standards, exactly as Pod
+    /// Security Admission does.
+    Pss(PssArgs),
     /// List the rule catalogue, or explain one rule.
     Rules(RulesArgs),
 }
@@ -62,6 +66,57 @@ pub struct ScanArgs {
     /// Run only these rules (repeatable, comma-separated).
     #[arg(long = "rule", value_name = "ID", value_delimiter = ',')]
     pub rules: Vec<String>,
+    /// Also check the Pod Security Standards at LEVEL[:VERSION] (rule `pod-security`).
+    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
+    pub pss: Option<LevelVersion>,
+}
+
+/// `restricted`, `baseline:v1.30`: a level with an optional version (default latest).
+fn parse_policy(text: &str) -> Result<LevelVersion, String> {
+    match text.split_once(':') {
+        Some(_) => text
+            .parse()
+            .map_err(|e: rampart_core::pss::ParseLevelVersionError| e.to_string()),
+        None => text
+            .parse::<Level>()
+            .map(LevelVersion::latest)
+            .map_err(|e| e.to_string()),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PssArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Level to evaluate every pod against. Without it, each pod takes the levels of its
+    /// Namespace's pod-security.kubernetes.io labels (when the Namespace is in the input).
+    #[arg(long, value_parser = parse_level)]
+    pub level: Option<Level>,
+    /// Policy version: v1.0 ... v1.37 or latest.
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub version: Option<Version>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_level(text: &str) -> Result<Level, String> {
+    text.parse()
+        .map_err(|e: rampart_core::pss::ParseLevelError| e.to_string())
+}
+
+fn parse_version(text: &str) -> Result<Version, String> {
+    text.parse()
+        .map_err(|e: rampart_core::pss::ParseVersionError| e.to_string())
 }
 
 fn parse_severity(text: &str) -> Result<Severity, String> {
@@ -92,5 +147,15 @@ impl From<Exit> for ExitCode {
             Exit::Findings => ExitCode::from(1),
             Exit::Usage => ExitCode::from(2),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

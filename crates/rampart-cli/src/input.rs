@@ -123,6 +123,21 @@ pub fn read(input: &Input, limit: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Reads every input in parallel and maps its bytes (or read error) with `f`; results
+/// come back in input order whatever the parallelism, and each file's bytes are dropped
+/// as soon as it is processed, so memory does not grow with the number of files.
+pub fn map_inputs<T: Send>(
+    inputs: &[Input],
+    limit: u64,
+    f: impl Fn(String, io::Result<Vec<u8>>) -> T + Sync + Send,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    inputs
+        .par_iter()
+        .map(|input| f(input.display_name(), read(input, limit)))
+        .collect()
+}
+
 /// Reads the configuration file's text, if any.
 pub fn read_config(explicit: Option<&Path>) -> Result<Option<(String, String)>> {
     let path = match explicit {

@@ -1,5 +1,7 @@
 //! End-to-end tests of the `rampart` binary: inputs, formats, exit codes, bad input.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

@@ -66,7 +66,7 @@ impl Config {
                 format!("invalid configuration at {path}: {}", e.into_inner()),
             )
         })?;
-        let unknown = |id: &String| rules::find(id).is_none() && !crate::rules::is_extra_rule(id);
+        let unknown = |id: &String| rules::find(id).is_none();
         let mentioned = raw
             .rules
             .enable

@@ -6,7 +6,10 @@
 pub mod config;
 pub mod field_path;
 pub mod finding;
+pub mod netpol;
 pub mod object;
+pub mod psp;
+pub mod pss;
 pub mod rules;
 pub mod scan;
 pub mod source;

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
 use crate::object::{NotAnObject, Object, ObjectRef, PodView, WorkloadKinds, objects};
+use crate::pss::LevelVersion;
 use crate::rules::{CheckContext, Findings, registry};
 use crate::source::{Document, InputError, Limits, Pos, parse};
 
@@ -23,6 +24,8 @@ pub struct ScanOptions {
     pub workloads: WorkloadKinds,
     /// Rule selection and severity overrides.
     pub config: Config,
+    /// Pod Security Standards policy for the `pod-security` rule (`scan --pss`).
+    pub pss: Option<LevelVersion>,
 }
 
 impl ScanOptions {
@@ -34,6 +37,7 @@ impl ScanOptions {
             limits: Limits::default(),
             workloads,
             config,
+            pss: None,
         }
     }
 }
@@ -139,6 +143,7 @@ pub fn check_object(
     let ctx = CheckContext {
         object,
         pod: pod.as_ref(),
+        pss: options.pss.as_ref(),
     };
     let mut all = Vec::new();
     for rule in registry()

@@ -2,6 +2,9 @@
 //!
 //! `fail.yaml` lists the exact findings it must produce in header comments,
 //! `# expect: <line> <field path>`, and `pass.yaml` must produce none for that rule.
+//! The `pod-security` rule runs at `baseline:latest` (what `--pss baseline` gives).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -21,7 +24,8 @@ fn fixture(rule: &str, name: &str) -> (PathBuf, String) {
 }
 
 fn findings_of(rule: &'static str, text: &str) -> BTreeSet<(u32, String)> {
-    let options = ScanOptions::from_config(Config::default().only(&[rule]));
+    let mut options = ScanOptions::from_config(Config::default().only(&[rule]));
+    options.pss = Some("baseline:latest".parse().expect("policy"));
     let scan = scan_bytes(text.as_bytes(), &options);
     assert!(
         scan.errors.is_empty(),

@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod pss;
 mod rules;
 mod scan;
 
@@ -11,6 +12,7 @@ use crate::cli::{Cli, Command, Exit};
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Pss(args) => pss::run(&args),
         Command::Rules(args) => rules::run(&args),
     }
 }

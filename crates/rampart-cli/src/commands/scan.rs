@@ -7,7 +7,6 @@ use rampart_core::rules::registry;
 use rampart_core::scan::{ScanOptions, scan_bytes};
 use rampart_core::source::{InputError, Pos};
 use rampart_report::{FileReport, ScanReport, write_json, write_junit, write_sarif, write_text};
-use rayon::prelude::*;
 
 use crate::cli::{Exit, ScanArgs, ScanFormat};
 use crate::input::{self, Input};
@@ -23,23 +22,17 @@ pub(crate) fn load_config(explicit: Option<&std::path::Path>) -> Result<Config> 
 
 /// Reads and scans every input; one report per input, in input order.
 pub(crate) fn scan_inputs(inputs: &[Input], options: &ScanOptions, limit: u64) -> Vec<FileReport> {
-    inputs
-        .par_iter()
-        .map(|input| {
-            let name = input.display_name();
-            match input::read(input, limit) {
-                Ok(bytes) => FileReport::new(name, scan_bytes(&bytes, options), &bytes),
-                Err(error) => FileReport {
-                    file: name,
-                    errors: vec![InputError::new(
-                        Pos::new(1, 1),
-                        format!("cannot read: {error}"),
-                    )],
-                    ..FileReport::default()
-                },
-            }
-        })
-        .collect()
+    input::map_inputs(inputs, limit, |name, bytes| match bytes {
+        Ok(bytes) => FileReport::new(name, scan_bytes(&bytes, options), &bytes),
+        Err(error) => FileReport {
+            file: name,
+            errors: vec![InputError::new(
+                Pos::new(1, 1),
+                format!("cannot read: {error}"),
+            )],
+            ..FileReport::default()
+        },
+    })
 }
 
 pub fn run(args: &ScanArgs) -> Result<Exit> {
@@ -56,6 +49,7 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     }
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Low);
     let mut options = ScanOptions::from_config(config);
+    options.pss = args.pss;
     options.limits.max_file_bytes = args.input.max_file_size;
     let (inputs, missing) =
         input::collect(&args.input.paths, &|path| options.config.is_excluded(path));

@@ -3,6 +3,7 @@
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
 use crate::object::{ContainerView, Object, PodView};
+use crate::pss::LevelVersion;
 
 use super::RuleMeta;
 
@@ -13,6 +14,8 @@ pub struct CheckContext<'a> {
     pub object: &'a Object<'a>,
     /// The object's pod (a Pod's own, or a workload's template), if any.
     pub pod: Option<&'a PodView>,
+    /// The Pod Security Standards policy to check against (`scan --pss`), if any.
+    pub pss: Option<&'a LevelVersion>,
 }
 
 /// Collects the findings of one rule run; the rule's id and severity are filled in.

@@ -49,15 +49,6 @@ pub fn registry() -> &'static [Rule] {
     pod::RULES
 }
 
-/// Ids of findings produced by engines other than the catalogue (input problems, Pod
-/// Security Standards), which configuration may also select or re-rate.
-pub const EXTRA_RULES: &[&str] = &["pod-security"];
-
-/// Whether `id` is one of [`EXTRA_RULES`].
-pub fn is_extra_rule(id: &str) -> bool {
-    EXTRA_RULES.contains(&id)
-}
-
 /// The rule with id `id`.
 pub fn find(id: &str) -> Option<&'static Rule> {
     registry().iter().find(|rule| rule.meta.id == id)

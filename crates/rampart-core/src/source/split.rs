@@ -25,9 +25,9 @@ pub(crate) fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let mut start = 0usize;
     let mut start_line = 0u32;
     let mut offset = 0usize;
-    let mut line_no = 0u32;
     let mut pending_end = false;
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in text.split_inclusive('\n').enumerate() {
+        let line_no = u32::try_from(line_no).unwrap_or(u32::MAX);
         let starts_document = is_marker(line, "---");
         if (starts_document || pending_end) && offset > start {
             chunks.push(Chunk {
@@ -39,7 +39,6 @@ pub(crate) fn split_documents(text: &str) -> Vec<Chunk<'_>> {
         }
         pending_end = is_marker(line, "...");
         offset += line.len();
-        line_no += 1;
     }
     if offset > start {
         chunks.push(Chunk {

@@ -8,6 +8,7 @@ mod kernel;
 mod lifecycle;
 mod misplaced;
 mod namespaces;
+mod pod_security;
 mod ports;
 mod privilege;
 mod profiles;
@@ -45,6 +46,7 @@ pub(super) static RULES: &[Rule] = &[
     images::IMAGE_TAG_MUTABLE,
     images::IMAGE_DIGEST_MISSING,
     misplaced::IGNORED_FIELD,
+    pod_security::POD_SECURITY,
 ];
 
 /// `container "name"`, the way upstream messages name a container.

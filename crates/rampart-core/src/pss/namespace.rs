@@ -1,0 +1,183 @@
+//! The policies a namespace's `pod-security.kubernetes.io/*` labels select, resolved the
+//! way Pod Security Admission does (spec §9.1): a bad enforce label fails closed
+//! (restricted), bad audit and warn labels fail open (privileged), and warn follows a
+//! stricter enforce level when it is not set.
+
+use std::collections::BTreeMap;
+
+use super::{Level, LevelVersion, Version};
+
+/// Prefix of the Pod Security Admission labels.
+pub const LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
+
+/// The three modes and the policy each applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespacePolicy {
+    /// Pods that violate this are rejected.
+    pub enforce: LevelVersion,
+    /// Violations are recorded in the audit log.
+    pub audit: LevelVersion,
+    /// Violations are returned as warnings.
+    pub warn: LevelVersion,
+    /// Labels that did not parse, in upstream's field-error words.
+    pub errors: Vec<String>,
+}
+
+impl Default for NamespacePolicy {
+    fn default() -> Self {
+        let privileged = LevelVersion::new(Level::Privileged, Version::Latest);
+        Self {
+            enforce: privileged,
+            audit: privileged,
+            warn: privileged,
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// Reads one label into `target`, recording a field error and using `fallback` when it
+/// does not parse. Returns whether the label was present and valid.
+fn read_label<T: std::str::FromStr>(
+    labels: &BTreeMap<String, String>,
+    name: &str,
+    target: &mut T,
+    fallback: T,
+    errors: &mut Vec<String>,
+) -> bool
+where
+    T::Err: std::fmt::Display,
+{
+    let key = format!("{LABEL_PREFIX}{name}");
+    let Some(value) = labels.get(&key) else {
+        return false;
+    };
+    match value.parse::<T>() {
+        Ok(parsed) => {
+            *target = parsed;
+            true
+        }
+        Err(error) => {
+            *target = fallback;
+            errors.push(format!(
+                "metadata.labels[{key}]: Invalid value: {value:?}: {error}"
+            ));
+            false
+        }
+    }
+}
+
+impl NamespacePolicy {
+    /// Resolves a namespace's labels over `defaults` ([`NamespacePolicy::default`] is
+    /// privileged:latest for every mode, as in a cluster without a PodSecurityConfiguration).
+    pub fn from_labels(labels: &BTreeMap<String, String>, defaults: &NamespacePolicy) -> Self {
+        let mut p = defaults.clone();
+        p.errors.clear();
+        let errors = &mut p.errors;
+        let enforce_valid = read_label(
+            labels,
+            "enforce",
+            &mut p.enforce.level,
+            Level::Restricted,
+            errors,
+        );
+        read_label(
+            labels,
+            "enforce-version",
+            &mut p.enforce.version,
+            Version::Latest,
+            errors,
+        );
+        read_label(
+            labels,
+            "audit",
+            &mut p.audit.level,
+            Level::Privileged,
+            errors,
+        );
+        read_label(
+            labels,
+            "audit-version",
+            &mut p.audit.version,
+            Version::Latest,
+            errors,
+        );
+        let warn_set = labels.contains_key(&format!("{LABEL_PREFIX}warn"));
+        let warn_version_set = labels.contains_key(&format!("{LABEL_PREFIX}warn-version"));
+        read_label(labels, "warn", &mut p.warn.level, Level::Privileged, errors);
+        read_label(
+            labels,
+            "warn-version",
+            &mut p.warn.version,
+            Version::Latest,
+            errors,
+        );
+        if !warn_set && enforce_valid && p.enforce.level > p.warn.level {
+            p.warn.level = p.enforce.level;
+            if !warn_version_set {
+                p.warn.version = p.enforce.version;
+            }
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (format!("{LABEL_PREFIX}{k}"), (*v).to_owned()))
+            .collect()
+    }
+
+    fn resolve(pairs: &[(&str, &str)]) -> NamespacePolicy {
+        NamespacePolicy::from_labels(&labels(pairs), &NamespacePolicy::default())
+    }
+
+    #[test]
+    fn no_labels_mean_the_defaults() {
+        assert_eq!(resolve(&[]), NamespacePolicy::default());
+    }
+
+    #[test]
+    fn labels_select_each_mode_and_warn_follows_enforce() {
+        let p = resolve(&[
+            ("enforce", "baseline"),
+            ("enforce-version", "v1.30"),
+            ("audit", "restricted"),
+        ]);
+        assert_eq!(p.enforce.to_string(), "baseline:v1.30");
+        assert_eq!(p.audit.to_string(), "restricted:latest");
+        assert_eq!(p.warn.to_string(), "baseline:v1.30");
+        let explicit = resolve(&[("enforce", "restricted"), ("warn", "privileged")]);
+        assert_eq!(explicit.warn.to_string(), "privileged:latest");
+        let own_version = resolve(&[
+            ("enforce", "restricted"),
+            ("enforce-version", "v1.25"),
+            ("warn-version", "v1.29"),
+        ]);
+        assert_eq!(own_version.warn.to_string(), "restricted:v1.29");
+    }
+
+    #[test]
+    fn bad_enforce_fails_closed_and_bad_audit_or_warn_fail_open() {
+        let p = resolve(&[
+            ("enforce", "strict"),
+            ("audit", "loud"),
+            ("warn-version", "2"),
+        ]);
+        assert_eq!(p.enforce.to_string(), "restricted:latest");
+        assert_eq!(p.audit.to_string(), "privileged:latest");
+        assert_eq!(p.warn.to_string(), "privileged:latest");
+        assert_eq!(
+            p.errors,
+            vec![
+                "metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: \"strict\": must be one of privileged, baseline, restricted",
+                "metadata.labels[pod-security.kubernetes.io/audit]: Invalid value: \"loud\": must be one of privileged, baseline, restricted",
+                "metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: \"2\": must be \"latest\" or \"v1.x\"",
+            ]
+        );
+    }
+}
