@@ -8,7 +8,9 @@ use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
 use crate::object::{NotAnObject, Object, ObjectRef, PodView, WorkloadKinds, objects};
 use crate::pss::LevelVersion;
-use crate::rules::{CheckContext, Findings, registry};
+use crate::rules::{
+    CheckContext, Collected, Findings, RunContext, RunFindings, collects, registry, run_registry,
+};
 use crate::source::{Document, InputError, Limits, Pos, parse};
 
 /// Annotation listing rules to ignore for an object: `"rule-a,rule-b"`, optionally
@@ -71,6 +73,8 @@ pub struct FileScan {
     pub documents: usize,
     /// Kubernetes objects checked.
     pub objects: usize,
+    /// Objects kept for the run rules (see [`run_checks`]).
+    pub collected: Vec<Collected>,
 }
 
 /// Scans one file's bytes.
@@ -99,8 +103,24 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
             return;
         }
     };
+    let collecting = run_registry()
+        .iter()
+        .any(|r| options.config.is_enabled(r.meta.id));
     for object in &found {
         scan.objects += 1;
+        if collecting && collects(&object.id, &options.workloads) {
+            scan.collected.push(Collected {
+                file: 0,
+                document: document.index,
+                id: object.id.clone(),
+                value: object.value.clone(),
+                positions: document
+                    .positions
+                    .subtree(&object.base)
+                    .cloned()
+                    .unwrap_or_default(),
+            });
+        }
         match check_object(object, options) {
             Ok(findings) => {
                 let ignores = Ignores::of(object.value);
@@ -158,6 +178,35 @@ pub fn check_object(
         }
     }
     Ok(all)
+}
+
+/// Runs the enabled run rules over the objects collected from every file of a run.
+/// Returns each finding with the index of its object in `collected`, suppression and
+/// severity overrides applied.
+pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize, Finding)> {
+    let ctx = RunContext {
+        objects: collected,
+        workloads: &options.workloads,
+    };
+    let mut all = Vec::new();
+    for rule in run_registry()
+        .iter()
+        .filter(|r| options.config.is_enabled(r.meta.id))
+    {
+        let mut findings = RunFindings::new(rule.meta);
+        (rule.check)(&ctx, &mut findings);
+        for (index, mut finding) in findings.into_vec() {
+            let Some(object) = collected.get(index) else {
+                continue;
+            };
+            if Ignores::of(&object.value).silences(&finding) {
+                continue;
+            }
+            finding.severity = options.config.severity_of(rule.meta.id, finding.severity);
+            all.push((index, finding));
+        }
+    }
+    all
 }
 
 /// The ignore annotations of one object.

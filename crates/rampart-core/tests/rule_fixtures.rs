@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use rampart_core::config::Config;
-use rampart_core::rules::registry;
-use rampart_core::scan::{ScanOptions, scan_bytes};
+use rampart_core::rules::catalogue;
+use rampart_core::scan::{ScanOptions, run_checks, scan_bytes};
 
 fn fixture(rule: &str, name: &str) -> (PathBuf, String) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -33,11 +33,19 @@ fn findings_of(rule: &'static str, text: &str) -> BTreeSet<(u32, String)> {
         scan.errors
     );
     assert!(scan.objects > 0, "{rule}: fixture has no object");
-    scan.findings
-        .iter()
-        .map(|f| {
-            assert_eq!(f.finding.rule, rule);
-            (f.pos.line, f.finding.path.to_string())
+    let object_findings = scan.findings.iter().map(|f| (&f.finding, f.pos));
+    let run_findings: Vec<_> = run_checks(&scan.collected, &options)
+        .into_iter()
+        .map(|(index, finding)| {
+            let pos = scan.collected[index].locate(&finding.path);
+            (finding, pos)
+        })
+        .collect();
+    object_findings
+        .chain(run_findings.iter().map(|(f, pos)| (f, *pos)))
+        .map(|(finding, pos)| {
+            assert_eq!(finding.rule, rule);
+            (pos.line, finding.path.to_string())
         })
         .collect()
 }
@@ -55,8 +63,8 @@ fn expectations(text: &str) -> BTreeSet<(u32, String)> {
 #[test]
 fn every_rule_fails_its_failing_fixture_exactly() {
     let mut mismatches = Vec::new();
-    for rule in registry() {
-        let id = rule.meta.id;
+    for meta in catalogue() {
+        let id = meta.id;
         let (path, text) = fixture(id, "fail.yaml");
         let expected = expectations(&text);
         assert!(
@@ -82,8 +90,8 @@ fn every_rule_fails_its_failing_fixture_exactly() {
 
 #[test]
 fn every_rule_passes_its_passing_fixture() {
-    for rule in registry() {
-        let id = rule.meta.id;
+    for meta in catalogue() {
+        let id = meta.id;
         let (path, text) = fixture(id, "pass.yaml");
         assert_eq!(
             findings_of(id, &text),

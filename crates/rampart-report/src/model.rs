@@ -28,31 +28,47 @@ pub struct FileReport {
 impl FileReport {
     /// Builds the report of `file` from its scan, keeping only the source lines the
     /// findings and errors need (so memory does not grow with file sizes).
-    pub fn new(file: String, mut scan: FileScan, text: &[u8]) -> Self {
-        scan.findings.sort_by(|a, b| {
-            (a.document, a.pos, a.finding.rule, &a.finding.path).cmp(&(
-                b.document,
-                b.pos,
-                b.finding.rule,
-                &b.finding.path,
-            ))
-        });
-        let wanted: Vec<u32> = scan
-            .findings
-            .iter()
-            .map(|f| f.pos.line)
-            .chain(scan.errors.iter().map(|e| e.pos.line))
-            .collect();
-        Self {
+    pub fn new(file: String, scan: FileScan, text: &[u8]) -> Self {
+        let mut report = Self {
             file,
-            source_lines: pick_lines(text, &wanted),
             findings: scan.findings,
             errors: scan.errors,
             documents: scan.documents,
             objects: scan.objects,
             suppressed: scan.suppressed,
-        }
+            source_lines: BTreeMap::new(),
+        };
+        report.findings.sort_by(order);
+        let wanted: Vec<u32> = report
+            .findings
+            .iter()
+            .map(|f| f.pos.line)
+            .chain(report.errors.iter().map(|e| e.pos.line))
+            .collect();
+        report.source_lines = pick_lines(text, &wanted);
+        report
     }
+
+    /// Adds findings found after the file was scanned (by the run rules), with the file's
+    /// text when it can be read again (for snippets).
+    pub fn add_findings(&mut self, findings: Vec<LocatedFinding>, text: Option<&[u8]>) {
+        let wanted: Vec<u32> = findings.iter().map(|f| f.pos.line).collect();
+        if let Some(text) = text {
+            self.source_lines.extend(pick_lines(text, &wanted));
+        }
+        self.findings.extend(findings);
+        self.findings.sort_by(order);
+    }
+}
+
+/// Report order: document, position, rule, path.
+fn order(a: &LocatedFinding, b: &LocatedFinding) -> std::cmp::Ordering {
+    (a.document, a.pos, a.finding.rule, &a.finding.path).cmp(&(
+        b.document,
+        b.pos,
+        b.finding.rule,
+        &b.finding.path,
+    ))
 }
 
 fn pick_lines(text: &[u8], wanted: &[u32]) -> BTreeMap<u32, String> {

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::{Result, bail};
-use rampart_core::rules::{find, registry, rule_markdown, rules_markdown, squash};
+use rampart_core::rules::{catalogue, find, rule_markdown, rules_markdown, squash};
 
 use crate::cli::{Exit, RulesArgs};
 
@@ -11,13 +11,13 @@ pub fn run(args: &RulesArgs) -> Result<Exit> {
     let mut out = std::io::stdout().lock();
     match (&args.id, args.markdown) {
         (Some(id), _) => {
-            let Some(rule) = find(id) else {
+            let Some(meta) = find(id) else {
                 bail!("unknown rule {id:?}; `rampart rules` lists them");
             };
             if args.markdown {
-                write!(out, "{}", rule_markdown(&rule.meta))?;
+                write!(out, "{}", rule_markdown(meta))?;
             } else {
-                let m = &rule.meta;
+                let m = meta;
                 writeln!(out, "{} ({})\n\n{}\n", m.id, m.severity, m.title)?;
                 writeln!(out, "Why it matters:\n  {}\n", squash(m.why))?;
                 writeln!(out, "How to fix:\n  {}\n", squash(m.fix))?;
@@ -26,13 +26,8 @@ pub fn run(args: &RulesArgs) -> Result<Exit> {
         }
         (None, true) => write!(out, "{}", rules_markdown())?,
         (None, false) => {
-            let width = registry()
-                .iter()
-                .map(|r| r.meta.id.len())
-                .max()
-                .unwrap_or(0);
-            for rule in registry() {
-                let m = &rule.meta;
+            let width = catalogue().map(|m| m.id.len()).max().unwrap_or(0);
+            for m in catalogue() {
                 writeln!(
                     out,
                     "{:<width$}  {:<8}  {}",

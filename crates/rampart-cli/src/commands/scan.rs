@@ -3,8 +3,11 @@
 use anyhow::{Context, Result};
 use rampart_core::Severity;
 use rampart_core::config::Config;
-use rampart_core::rules::registry;
-use rampart_core::scan::{ScanOptions, scan_bytes};
+use rampart_core::rules::catalogue;
+use std::collections::BTreeMap;
+
+use rampart_core::rules::Collected;
+use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_bytes};
 use rampart_core::source::{InputError, Pos};
 use rampart_report::{FileReport, ScanReport, write_json, write_junit, write_sarif, write_text};
 
@@ -20,19 +23,71 @@ pub(crate) fn load_config(explicit: Option<&std::path::Path>) -> Result<Config> 
     }
 }
 
-/// Reads and scans every input; one report per input, in input order.
+/// Reads and scans every input (one report per input, in input order), then runs the
+/// rules that look across all of them.
 pub(crate) fn scan_inputs(inputs: &[Input], options: &ScanOptions, limit: u64) -> Vec<FileReport> {
-    input::map_inputs(inputs, limit, |name, bytes| match bytes {
-        Ok(bytes) => FileReport::new(name, scan_bytes(&bytes, options), &bytes),
-        Err(error) => FileReport {
-            file: name,
-            errors: vec![InputError::new(
-                Pos::new(1, 1),
-                format!("cannot read: {error}"),
-            )],
-            ..FileReport::default()
-        },
-    })
+    let scanned = input::map_inputs(inputs, limit, |name, bytes| match bytes {
+        Ok(bytes) => {
+            let mut scan = scan_bytes(&bytes, options);
+            let collected = std::mem::take(&mut scan.collected);
+            (FileReport::new(name, scan, &bytes), collected)
+        }
+        Err(error) => (unreadable(name, &error), Vec::new()),
+    });
+    let mut reports = Vec::with_capacity(scanned.len());
+    let mut collected = Vec::new();
+    for (file, (report, objects)) in scanned.into_iter().enumerate() {
+        reports.push(report);
+        collected.extend(
+            objects
+                .into_iter()
+                .map(|object| Collected { file, ..object }),
+        );
+    }
+    add_run_findings(&mut reports, inputs, &collected, options, limit);
+    reports
+}
+
+/// Adds the run rules' findings to the reports of the files they are about.
+fn add_run_findings(
+    reports: &mut [FileReport],
+    inputs: &[Input],
+    collected: &[Collected],
+    options: &ScanOptions,
+    limit: u64,
+) {
+    let mut per_file: BTreeMap<usize, Vec<LocatedFinding>> = BTreeMap::new();
+    for (index, finding) in run_checks(collected, options) {
+        let object = &collected[index];
+        per_file
+            .entry(object.file)
+            .or_default()
+            .push(LocatedFinding {
+                pos: object.locate(&finding.path),
+                finding,
+                object: object.id.clone(),
+                document: object.document,
+            });
+    }
+    for (file, findings) in per_file {
+        let text = match &inputs[file] {
+            Input::Stdin => None,
+            input => input::read(input, limit).ok(),
+        };
+        reports[file].add_findings(findings, text.as_deref());
+    }
+}
+
+/// The report of a file that could not be read.
+pub(crate) fn unreadable(file: String, error: &std::io::Error) -> FileReport {
+    FileReport {
+        file,
+        errors: vec![InputError::new(
+            Pos::new(1, 1),
+            format!("cannot read: {error}"),
+        )],
+        ..FileReport::default()
+    }
 }
 
 pub fn run(args: &ScanArgs) -> Result<Exit> {
@@ -65,7 +120,7 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
         ScanFormat::Text => write_text(&report, &mut out, color),
         ScanFormat::Json => write_json(&report, &mut out),
         ScanFormat::Sarif => {
-            let rules: Vec<_> = registry().iter().map(|r| r.meta).collect();
+            let rules: Vec<_> = catalogue().copied().collect();
             write_sarif(&report, &rules, env!("CARGO_PKG_VERSION"), &mut out)
         }
         ScanFormat::Junit => write_junit(&report, &mut out),

@@ -36,6 +36,7 @@
 pub mod cidr;
 mod engine;
 pub mod explain;
+pub mod load;
 pub mod model;
 mod naive;
 pub mod policy;

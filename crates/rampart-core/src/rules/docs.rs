@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{RuleMeta, registry};
+use super::{RuleMeta, catalogue};
 
 /// The Markdown of `docs/rules.md`: an index, then one section per rule.
 pub fn rules_markdown() -> String {
@@ -10,17 +10,16 @@ pub fn rules_markdown() -> String {
         "# rampart rules\n\n<!-- Generated from the rule registry by `rampart rules --markdown`; do not edit. -->\n\n\
          | id | severity | title |\n| --- | --- | --- |\n",
     );
-    for rule in registry() {
-        let m = &rule.meta;
+    for m in catalogue() {
         let _ = writeln!(
             out,
             "| [`{}`](#{}) | {} | {} |",
             m.id, m.id, m.severity, m.title
         );
     }
-    for rule in registry() {
+    for meta in catalogue() {
         out.push('\n');
-        out.push_str(&rule_markdown(&rule.meta));
+        out.push_str(&rule_markdown(meta));
     }
     out
 }

@@ -6,10 +6,13 @@
 
 mod context;
 mod docs;
+mod network;
 mod pod;
+mod run;
 
 pub use context::{CheckContext, Findings};
 pub use docs::{rule_markdown, rules_markdown, squash};
+pub use run::{Collected, RunContext, RunFindings, RunRule, collects};
 
 use crate::finding::Severity;
 
@@ -44,14 +47,27 @@ impl std::fmt::Debug for Rule {
     }
 }
 
-/// Every rule, in documentation order.
+/// The rules that check one object at a time, in documentation order.
 pub fn registry() -> &'static [Rule] {
     pod::RULES
 }
 
-/// The rule with id `id`.
-pub fn find(id: &str) -> Option<&'static Rule> {
-    registry().iter().find(|rule| rule.meta.id == id)
+/// The rules that look across every object of a run (NetworkPolicies and pods, RBAC...).
+pub fn run_registry() -> &'static [RunRule] {
+    network::RULES
+}
+
+/// The metadata of every rule, object and run rules alike, in documentation order.
+pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
+    registry()
+        .iter()
+        .map(|r| &r.meta)
+        .chain(run_registry().iter().map(|r| &r.meta))
+}
+
+/// The metadata of the rule with id `id`.
+pub fn find(id: &str) -> Option<&'static RuleMeta> {
+    catalogue().find(|meta| meta.id == id)
 }
 
 #[cfg(test)]
@@ -61,8 +77,8 @@ mod tests {
     #[test]
     fn ids_are_unique_kebab_case_and_documented() {
         let mut seen = std::collections::HashSet::new();
-        for rule in registry() {
-            let id = rule.meta.id;
+        for meta in catalogue() {
+            let id = meta.id;
             assert!(seen.insert(id), "duplicate id {id}");
             assert!(
                 id.split('-').all(|w| !w.is_empty()
@@ -71,12 +87,10 @@ mod tests {
                 "{id} is not kebab-case"
             );
             assert!(
-                !rule.meta.title.is_empty()
-                    && !rule.meta.why.is_empty()
-                    && !rule.meta.fix.is_empty(),
+                !meta.title.is_empty() && !meta.why.is_empty() && !meta.fix.is_empty(),
                 "{id}"
             );
-            assert!(!rule.meta.references.is_empty(), "{id} has no reference");
+            assert!(!meta.references.is_empty(), "{id} has no reference");
         }
         assert!(find("privileged-container").is_some());
         assert!(find("no-such-rule").is_none());

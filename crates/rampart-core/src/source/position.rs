@@ -81,6 +81,22 @@ impl PosNode {
         Located { pos, exact: true }
     }
 
+    /// The node at `path` below this one, if the field exists.
+    pub fn subtree(&self, path: &FieldPath) -> Option<&PosNode> {
+        path.segments()
+            .iter()
+            .try_fold(self, |node, segment| match (segment, &node.children) {
+                (Segment::Field(name), PosChildren::Map(entries)) => {
+                    find_key(entries, name).map(|(_, n)| n)
+                }
+                (Segment::Key(name), PosChildren::Map(entries)) => {
+                    find_key(entries, name).map(|(_, n)| n)
+                }
+                (Segment::Index(i), PosChildren::Seq(items)) => items.get(*i),
+                _ => None,
+            })
+    }
+
     /// Adds `lines` to every position of the tree (the document's offset in its file).
     pub(crate) fn shift(&mut self, lines: u32) {
         if lines == 0 {

@@ -1,0 +1,78 @@
+//! Building a [`Cluster`](super::Cluster) from ordinary manifests: Namespaces, Nodes,
+//! NetworkPolicies, Pods, and workloads as endpoints named after the workload.
+
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod, PodSpec};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_json::Value;
+
+use super::{ClusterBuilder, Endpoint};
+use crate::field_path::FieldPath;
+use crate::object::typed::typed_at;
+use crate::object::{ObjectRef, TypeError, WorkloadKinds};
+
+/// What a manifest object contributes to the network model.
+#[derive(Debug, Clone)]
+pub enum NetworkObject {
+    /// A Namespace (labels for namespaceSelector).
+    Namespace(Box<Namespace>),
+    /// A Node (InternalIP addresses).
+    Node(Box<Node>),
+    /// A NetworkPolicy.
+    Policy(Box<NetworkPolicy>),
+    /// A Pod, or a workload's pods as one endpoint.
+    Endpoint(Box<Endpoint>),
+}
+
+fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, TypeError> {
+    typed_at::<T>(value, &FieldPath::root())?.ok_or_else(|| TypeError {
+        path: FieldPath::root(),
+        message: "empty object".to_owned(),
+    })
+}
+
+/// Reads one object into the network model; `Ok(None)` for kinds that do not matter.
+pub fn network_object(
+    id: &ObjectRef,
+    value: &Value,
+    workloads: &WorkloadKinds,
+) -> Result<Option<NetworkObject>, TypeError> {
+    Ok(Some(match (id.group(), id.kind.as_str()) {
+        ("", "Namespace") => NetworkObject::Namespace(Box::new(typed(value)?)),
+        ("", "Node") => NetworkObject::Node(Box::new(typed(value)?)),
+        ("networking.k8s.io", "NetworkPolicy") => NetworkObject::Policy(Box::new(typed(value)?)),
+        ("", "Pod") => NetworkObject::Endpoint(Box::new(Endpoint::from_pod(&typed::<Pod>(value)?))),
+        _ => {
+            let Some(location) = workloads.template_of(id) else {
+                return Ok(None);
+            };
+            let Some(spec) = typed_at::<PodSpec>(value, &location.spec)? else {
+                return Ok(None);
+            };
+            let template = typed_at::<ObjectMeta>(value, &location.metadata)?.unwrap_or_default();
+            let pod = Pod {
+                metadata: ObjectMeta {
+                    name: id.name.clone(),
+                    namespace: id.namespace.clone(),
+                    labels: template.labels,
+                    ..ObjectMeta::default()
+                },
+                spec: Some(spec),
+                status: None,
+            };
+            NetworkObject::Endpoint(Box::new(Endpoint::from_pod(&pod)))
+        }
+    }))
+}
+
+impl ClusterBuilder {
+    /// Adds an object read by [`network_object`].
+    pub fn object(self, object: NetworkObject) -> Self {
+        match object {
+            NetworkObject::Namespace(ns) => self.namespace(&ns),
+            NetworkObject::Node(node) => self.node(&node),
+            NetworkObject::Policy(policy) => self.policy(&policy),
+            NetworkObject::Endpoint(endpoint) => self.endpoint(*endpoint),
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Rules that look across every object of a run, not one object at a time: a
+//! NetworkPolicy in one file decides what a Deployment in another can reach.
+//!
+//! The object pass keeps a [`Collected`] copy of the objects such rules need (see
+//! [`collects`]), so memory grows with those objects only, not with file sizes.
+
+use serde_json::Value;
+
+use super::RuleMeta;
+use crate::field_path::FieldPath;
+use crate::finding::{Finding, Severity};
+use crate::object::{ObjectRef, WorkloadKinds};
+use crate::source::{Pos, PosNode};
+
+/// An object kept for the run rules, with its position tree.
+#[derive(Debug, Clone)]
+pub struct Collected {
+    /// Index of its file in the run (assigned by the caller).
+    pub file: usize,
+    /// 0-based index of its document in the file.
+    pub document: usize,
+    /// Its identity.
+    pub id: ObjectRef,
+    /// The object.
+    pub value: Value,
+    /// Positions of the object's fields (rooted at the object).
+    pub positions: PosNode,
+}
+
+impl Collected {
+    /// Where `path` (from the object's root) is in the file.
+    pub fn locate(&self, path: &FieldPath) -> Pos {
+        self.positions.locate(path).pos
+    }
+}
+
+/// Kinds the run rules look at, besides every kind that holds a pod.
+const RUN_KINDS: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "Node"),
+    ("networking.k8s.io", "NetworkPolicy"),
+];
+
+/// Whether the object pass must keep `id` for the run rules.
+pub fn collects(id: &ObjectRef, workloads: &WorkloadKinds) -> bool {
+    let group = id.group();
+    RUN_KINDS.iter().any(|(g, k)| *g == group && *k == id.kind)
+        || workloads.template_of(id).is_some()
+}
+
+/// What a run rule sees: every collected object of the run.
+#[derive(Debug, Clone, Copy)]
+pub struct RunContext<'a> {
+    /// The collected objects, in run order (file, then document).
+    pub objects: &'a [Collected],
+    /// Kinds that hold pods.
+    pub workloads: &'a WorkloadKinds,
+}
+
+/// Collects a run rule's findings, each about one collected object.
+#[derive(Debug)]
+pub struct RunFindings {
+    meta: RuleMeta,
+    items: Vec<(usize, Finding)>,
+}
+
+impl RunFindings {
+    /// An empty collector for the rule `meta`.
+    pub fn new(meta: RuleMeta) -> Self {
+        Self {
+            meta,
+            items: Vec::new(),
+        }
+    }
+
+    /// Reports a problem with `ctx.objects[object]` at `path`.
+    pub fn report(&mut self, object: usize, path: FieldPath, message: impl Into<String>) {
+        self.report_as(self.meta.severity, object, path, message);
+    }
+
+    /// Like [`report`](Self::report) with another severity than the rule's default.
+    pub fn report_as(
+        &mut self,
+        severity: Severity,
+        object: usize,
+        path: FieldPath,
+        message: impl Into<String>,
+    ) {
+        self.items.push((
+            object,
+            Finding {
+                rule: self.meta.id,
+                severity,
+                path,
+                message: message.into(),
+                container: None,
+            },
+        ));
+    }
+
+    /// The findings, each with the index of its object.
+    pub fn into_vec(self) -> Vec<(usize, Finding)> {
+        self.items
+    }
+}
+
+/// A rule over the whole run.
+#[derive(Clone, Copy)]
+pub struct RunRule {
+    /// The rule's metadata.
+    pub meta: RuleMeta,
+    /// The check.
+    pub check: fn(&RunContext<'_>, &mut RunFindings),
+}
+
+impl std::fmt::Debug for RunRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunRule")
+            .field("id", &self.meta.id)
+            .finish()
+    }
+}
