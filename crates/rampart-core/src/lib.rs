@@ -3,7 +3,9 @@
 //! Nothing in this crate touches the file system, the network, the clock or the
 //! terminal. Front ends move bytes in and reports out.
 
+pub mod artefact;
 pub mod config;
+pub mod docker;
 pub mod field_path;
 pub mod finding;
 pub mod netpol;

@@ -3,15 +3,21 @@
 
 use serde::Serialize;
 
+use crate::artefact::{DocumentKind, FileKind};
 use crate::config::Config;
+use crate::docker::{
+    ContainerSpec, DaemonConfig, DockerfileView, compose_services, inspect_containers,
+    parse_dockerfile,
+};
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
 use crate::object::{NotAnObject, Object, ObjectRef, PodView, WorkloadKinds, objects};
 use crate::pss::LevelVersion;
 use crate::rules::{
-    CheckContext, Collected, Findings, RunContext, RunFindings, collects, registry, run_registry,
+    CheckContext, Checks, Collected, Findings, RunContext, RunFindings, collects,
+    dockerfile_collected, registry, run_registry,
 };
-use crate::source::{Document, InputError, Limits, Pos, parse};
+use crate::source::{Document, InputError, Limits, Pos, PosNode, decode, parse};
 
 /// Annotation listing rules to ignore for an object: `"rule-a,rule-b"`, optionally
 /// followed by `=reason`.
@@ -77,8 +83,21 @@ pub struct FileScan {
     pub collected: Vec<Collected>,
 }
 
-/// Scans one file's bytes.
+/// Scans one file's bytes, telling Kubernetes manifests, Compose files, `docker
+/// inspect` output and daemon configurations apart by content (see [`scan_file`] to
+/// use the file name too, which Dockerfiles need).
 pub fn scan_bytes(bytes: &[u8], options: &ScanOptions) -> FileScan {
+    scan_file("", bytes, options)
+}
+
+/// Scans one file named `name` (a path or a bare file name; only the last component
+/// is used): a Dockerfile by its name, any other file by the content of each document
+/// (see [`crate::artefact`]).
+pub fn scan_file(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan {
+    let kind = FileKind::of_name(name);
+    if kind == FileKind::Dockerfile {
+        return scan_dockerfile(name, bytes, options);
+    }
     let parsed = parse(bytes, &options.limits);
     let mut scan = FileScan {
         errors: parsed.errors,
@@ -86,9 +105,150 @@ pub fn scan_bytes(bytes: &[u8], options: &ScanOptions) -> FileScan {
         ..FileScan::default()
     };
     for document in &parsed.documents {
-        scan_document(document, options, &mut scan);
+        match DocumentKind::of(kind, &document.value) {
+            DocumentKind::Kubernetes => scan_document(document, options, &mut scan),
+            DocumentKind::Compose => {
+                let services = compose_services(&document.value);
+                scan_containers(document, &services, "ComposeService", options, &mut scan);
+            }
+            DocumentKind::Inspect => {
+                let containers = inspect_containers(&document.value);
+                scan_containers(document, &containers, "Container", options, &mut scan);
+            }
+            DocumentKind::DaemonConfig => scan_daemon(document, options, &mut scan),
+        }
     }
     scan.errors.sort_by_key(|e| e.pos);
+    scan
+}
+
+/// Runs every enabled rule through `check` (which picks the rule's check for the
+/// artefact at hand), with severity overrides applied.
+fn run_rules(options: &ScanOptions, mut check: impl FnMut(&Checks, &mut Findings)) -> Vec<Finding> {
+    let mut all = Vec::new();
+    for rule in registry().filter(|r| options.config.is_enabled(r.meta.id)) {
+        let mut findings = Findings::new(rule.meta);
+        check(&rule.checks, &mut findings);
+        for mut finding in findings.into_vec() {
+            finding.severity = options.config.severity_of(rule.meta.id, finding.severity);
+            all.push(finding);
+        }
+    }
+    all
+}
+
+/// Where the findings of a Docker artefact go: paths are from the document's root.
+struct Target<'a> {
+    object: ObjectRef,
+    document: usize,
+    positions: &'a PosNode,
+    ignores: Ignores,
+}
+
+impl Target<'_> {
+    fn emit(&self, findings: Vec<Finding>, scan: &mut FileScan) {
+        for finding in findings {
+            if self.ignores.silences(&finding) {
+                scan.suppressed += 1;
+                continue;
+            }
+            scan.findings.push(LocatedFinding {
+                pos: self.positions.locate(&finding.path).pos,
+                finding,
+                object: self.object.clone(),
+                document: self.document,
+            });
+        }
+    }
+}
+
+/// A Docker artefact's identity in reports: `kind` and `name`, no API version.
+fn docker_object(kind: &str, name: Option<String>) -> ObjectRef {
+    ObjectRef {
+        kind: kind.to_owned(),
+        name,
+        ..ObjectRef::default()
+    }
+}
+
+fn scan_containers(
+    document: &Document,
+    containers: &[ContainerSpec],
+    kind: &str,
+    options: &ScanOptions,
+    scan: &mut FileScan,
+) {
+    for container in containers {
+        scan.objects += 1;
+        let target = Target {
+            object: docker_object(kind, Some(container.name.clone())),
+            document: document.index,
+            positions: &document.positions,
+            ignores: Ignores::of_entries(
+                container
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            ),
+        };
+        let findings = run_rules(options, |checks, out| {
+            if let Some(check) = checks.container {
+                check(container, out);
+            }
+        });
+        target.emit(findings, scan);
+    }
+}
+
+fn scan_daemon(document: &Document, options: &ScanOptions, scan: &mut FileScan) {
+    scan.objects += 1;
+    let config = DaemonConfig {
+        value: &document.value,
+    };
+    let target = Target {
+        object: docker_object("DaemonConfig", None),
+        document: document.index,
+        positions: &document.positions,
+        ignores: Ignores::default(),
+    };
+    let findings = run_rules(options, |checks, out| {
+        if let Some(check) = checks.daemon {
+            check(&config, out);
+        }
+    });
+    target.emit(findings, scan);
+}
+
+fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan {
+    let mut scan = FileScan::default();
+    let parsed = decode(bytes, &options.limits).and_then(parse_dockerfile);
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            scan.errors.push(error);
+            return scan;
+        }
+    };
+    scan.documents = 1;
+    scan.objects = 1;
+    let view = DockerfileView::new(&parsed.dockerfile);
+    let target = Target {
+        object: docker_object("Dockerfile", None),
+        document: 0,
+        positions: &parsed.positions,
+        ignores: Ignores::of_entries(view.labels().iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+    };
+    let findings = run_rules(options, |checks, out| {
+        if let Some(check) = checks.dockerfile {
+            check(&view, out);
+        }
+    });
+    target.emit(findings, &mut scan);
+    let collecting = run_registry().any(|r| options.config.is_enabled(r.meta.id));
+    if collecting {
+        scan.collected
+            .push(dockerfile_collected(name, &view, parsed.positions.clone()));
+    }
     scan
 }
 
@@ -103,9 +263,7 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
             return;
         }
     };
-    let collecting = run_registry()
-        .iter()
-        .any(|r| options.config.is_enabled(r.meta.id));
+    let collecting = run_registry().any(|r| options.config.is_enabled(r.meta.id));
     for object in &found {
         scan.objects += 1;
         if collecting && collects(&object.id, &options.workloads) {
@@ -165,19 +323,11 @@ pub fn check_object(
         pod: pod.as_ref(),
         pss: options.pss.as_ref(),
     };
-    let mut all = Vec::new();
-    for rule in registry()
-        .iter()
-        .filter(|r| options.config.is_enabled(r.meta.id))
-    {
-        let mut findings = Findings::new(rule.meta);
-        (rule.check)(&ctx, &mut findings);
-        for mut finding in findings.into_vec() {
-            finding.severity = options.config.severity_of(rule.meta.id, finding.severity);
-            all.push(finding);
+    Ok(run_rules(options, |checks, out| {
+        if let Some(check) = checks.kubernetes {
+            check(&ctx, out);
         }
-    }
-    Ok(all)
+    }))
 }
 
 /// Runs the enabled run rules over the objects collected from every file of a run.
@@ -189,10 +339,7 @@ pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize,
         workloads: &options.workloads,
     };
     let mut all = Vec::new();
-    for rule in run_registry()
-        .iter()
-        .filter(|r| options.config.is_enabled(r.meta.id))
-    {
+    for rule in run_registry().filter(|r| options.config.is_enabled(r.meta.id)) {
         let mut findings = RunFindings::new(rule.meta);
         (rule.check)(&ctx, &mut findings);
         for (index, mut finding) in findings.into_vec() {
@@ -209,7 +356,8 @@ pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize,
     all
 }
 
-/// The ignore annotations of one object.
+/// The ignore annotations (or labels) of one object.
+#[derive(Debug, Default)]
 struct Ignores {
     object: Vec<String>,
     per_container: Vec<(String, Vec<String>)>,
@@ -228,17 +376,21 @@ fn rule_list(value: &str) -> Vec<String> {
 
 impl Ignores {
     fn of(object: &serde_json::Value) -> Self {
-        let mut ignores = Self {
-            object: Vec::new(),
-            per_container: Vec::new(),
-        };
         let Some(annotations) = object["metadata"]["annotations"].as_object() else {
-            return ignores;
+            return Self::default();
         };
-        for (key, value) in annotations {
-            let Some(value) = value.as_str() else {
-                continue;
-            };
+        Self::of_entries(
+            annotations
+                .iter()
+                .filter_map(|(key, value)| Some((key.as_str(), value.as_str()?))),
+        )
+    }
+
+    /// From annotations or labels: `rampart.dev/ignore` for the object,
+    /// `rampart.dev/ignore.<container>` for one container.
+    fn of_entries<'a>(entries: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut ignores = Self::default();
+        for (key, value) in entries {
             if key == IGNORE_ANNOTATION {
                 ignores.object = rule_list(value);
             } else if let Some(container) = key

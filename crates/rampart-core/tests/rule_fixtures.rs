@@ -1,103 +1,202 @@
-//! Every catalogue rule has a failing and a passing fixture under `tests/rules/<id>/`.
+//! Every catalogue rule has failing and passing fixtures under `tests/rules/<id>/`.
 //!
-//! `fail.yaml` lists the exact findings it must produce in header comments,
-//! `# expect: <line> <field path>`, and `pass.yaml` must produce none for that rule.
-//! The `pod-security` rule runs at `baseline:latest` (what `--pss baseline` gives).
+//! A fixture is a file named `fail.<name>` or `pass.<name>`, scanned as a file called
+//! `<name>` (so `fail.Dockerfile` is a Dockerfile, `fail.compose.yaml` a Compose file,
+//! `fail.daemon.json` a daemon configuration, `fail.yaml` Kubernetes manifests), or a
+//! directory `fail*/` / `pass*/` whose files are scanned together as one run (for the
+//! rules that join files, e.g. a Dockerfile and the Deployment running its image).
+//!
+//! Failing fixtures list the exact findings in header comments,
+//! `# expect: <line> <field path>` (the YAML parser reads JSON files, so JSON fixtures
+//! carry them too); passing fixtures must produce none for their rule. The
+//! `pod-security` rule runs at `baseline:latest` (what `--pss baseline` gives).
 
-#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // tests fail by panicking
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rampart_core::config::Config;
-use rampart_core::rules::catalogue;
-use rampart_core::scan::{ScanOptions, run_checks, scan_bytes};
+use rampart_core::rules::{Collected, catalogue};
+use rampart_core::scan::{ScanOptions, run_checks, scan_file};
 
-fn fixture(rule: &str, name: &str) -> (PathBuf, String) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/rules")
-        .join(rule)
-        .join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (every rule needs this fixture)", path.display()));
-    (path, text)
+/// A finding or an expectation: file, line, field path.
+type Expected = BTreeSet<(String, u32, String)>;
+
+/// One fixture: its files, as (name given to the scanner, path on disk).
+struct Case {
+    path: PathBuf,
+    files: Vec<(String, PathBuf)>,
 }
 
-fn findings_of(rule: &'static str, text: &str) -> BTreeSet<(u32, String)> {
-    let mut options = ScanOptions::from_config(Config::default().only(&[rule]));
-    options.pss = Some("baseline:latest".parse().expect("policy"));
-    let scan = scan_bytes(text.as_bytes(), &options);
-    assert!(
-        scan.errors.is_empty(),
-        "{rule}: fixture has input errors: {:?}",
-        scan.errors
-    );
-    assert!(scan.objects > 0, "{rule}: fixture has no object");
-    let object_findings = scan.findings.iter().map(|f| (&f.finding, f.pos));
-    let run_findings: Vec<_> = run_checks(&scan.collected, &options)
-        .into_iter()
-        .map(|(index, finding)| {
-            let pos = scan.collected[index].locate(&finding.path);
-            (finding, pos)
+fn files_below(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files_below(root, &path, out);
+        } else {
+            let name = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            out.push((name, path));
+        }
+    }
+}
+
+/// The fixtures of `rule` whose names start with `prefix` (`fail` or `pass`).
+fn cases(rule: &str, prefix: &str) -> Vec<Case> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/rules")
+        .join(rule);
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e} (every rule needs fixtures)", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix))
         })
         .collect();
-    object_findings
-        .chain(run_findings.iter().map(|(f, pos)| (f, *pos)))
-        .map(|(finding, pos)| {
-            assert_eq!(finding.rule, rule);
-            (pos.line, finding.path.to_string())
+    entries.sort();
+    let found: Vec<Case> = entries
+        .into_iter()
+        .map(|path| {
+            let mut files = Vec::new();
+            if path.is_dir() {
+                files_below(&path, &path, &mut files);
+            } else {
+                let file = path.file_name().unwrap().to_string_lossy();
+                let name = file
+                    .strip_prefix(prefix)
+                    .unwrap()
+                    .trim_start_matches('.')
+                    .to_owned();
+                files.push((name, path.clone()));
+            }
+            Case { path, files }
         })
-        .collect()
+        .collect();
+    assert!(!found.is_empty(), "{rule}: no {prefix} fixture");
+    found
 }
 
-fn expectations(text: &str) -> BTreeSet<(u32, String)> {
-    text.lines()
-        .filter_map(|line| line.strip_prefix("# expect: "))
-        .map(|spec| {
-            let (line, path) = spec.split_once(' ').expect("`# expect: <line> <path>`");
-            (line.parse().expect("line number"), path.trim().to_owned())
+fn findings_of(rule: &'static str, case: &Case) -> Expected {
+    let mut options = ScanOptions::from_config(Config::default().only(&[rule]));
+    options.pss = Some("baseline:latest".parse().expect("policy"));
+    let mut actual = Expected::new();
+    let mut collected: Vec<Collected> = Vec::new();
+    let mut objects = 0;
+    for (file, (name, path)) in case.files.iter().enumerate() {
+        let bytes = std::fs::read(path).unwrap();
+        let mut scan = scan_file(name, &bytes, &options);
+        assert!(
+            scan.errors.is_empty(),
+            "{rule}: fixture {} has input errors: {:?}",
+            path.display(),
+            scan.errors
+        );
+        objects += scan.objects;
+        for f in &scan.findings {
+            assert_eq!(f.finding.rule, rule);
+            actual.insert((name.clone(), f.pos.line, f.finding.path.to_string()));
+        }
+        collected.extend(
+            std::mem::take(&mut scan.collected)
+                .into_iter()
+                .map(|c| Collected { file, ..c }),
+        );
+    }
+    assert!(
+        objects > 0,
+        "{rule}: fixture {} has no object",
+        case.path.display()
+    );
+    for (index, finding) in run_checks(&collected, &options) {
+        assert_eq!(finding.rule, rule);
+        let object = &collected[index];
+        let pos = object.locate(&finding.path);
+        let name = case.files[object.file].0.clone();
+        actual.insert((name, pos.line, finding.path.to_string()));
+    }
+    actual
+}
+
+fn expectations(case: &Case) -> Expected {
+    let mut expected = Expected::new();
+    for (name, path) in &case.files {
+        let text = std::fs::read_to_string(path).unwrap();
+        for spec in text
+            .lines()
+            .filter_map(|line| line.strip_prefix("# expect: "))
+        {
+            let (line, field) = spec.split_once(' ').expect("`# expect: <line> <path>`");
+            expected.insert((
+                name.clone(),
+                line.parse().expect("line number"),
+                field.trim().to_owned(),
+            ));
+        }
+    }
+    expected
+}
+
+fn show(case: &Case, actual: &Expected) -> String {
+    actual
+        .iter()
+        .map(|(name, line, field)| {
+            let path = &case.files.iter().find(|(n, _)| n == name).unwrap().1;
+            let text = std::fs::read_to_string(path).unwrap();
+            let source = text.lines().nth(*line as usize - 1).unwrap_or_default();
+            format!("  {name}: # expect: {line} {field}    <- {source:?}")
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
-fn every_rule_fails_its_failing_fixture_exactly() {
+fn every_rule_fails_its_failing_fixtures_exactly() {
     let mut mismatches = Vec::new();
     for meta in catalogue() {
-        let id = meta.id;
-        let (path, text) = fixture(id, "fail.yaml");
-        let expected = expectations(&text);
-        assert!(
-            !expected.is_empty(),
-            "{}: no `# expect:` line",
-            path.display()
-        );
-        let actual = findings_of(id, &text);
-        if actual != expected {
-            let lines: Vec<&str> = text.lines().collect();
-            let shown: Vec<String> = actual
-                .iter()
-                .map(|(line, field)| {
-                    let source = lines.get(*line as usize - 1).copied().unwrap_or_default();
-                    format!("  # expect: {line} {field}    <- {source:?}")
-                })
-                .collect();
-            mismatches.push(format!("{}: found\n{}", path.display(), shown.join("\n")));
+        for case in cases(meta.id, "fail") {
+            let expected = expectations(&case);
+            assert!(
+                !expected.is_empty(),
+                "{}: no `# expect:` line",
+                case.path.display()
+            );
+            let actual = findings_of(meta.id, &case);
+            if actual != expected {
+                mismatches.push(format!(
+                    "{}: found\n{}",
+                    case.path.display(),
+                    show(&case, &actual)
+                ));
+            }
         }
     }
     assert!(mismatches.is_empty(), "\n{}", mismatches.join("\n"));
 }
 
 #[test]
-fn every_rule_passes_its_passing_fixture() {
+fn every_rule_passes_its_passing_fixtures() {
+    let mut failures = Vec::new();
     for meta in catalogue() {
-        let id = meta.id;
-        let (path, text) = fixture(id, "pass.yaml");
-        assert_eq!(
-            findings_of(id, &text),
-            BTreeSet::new(),
-            "{}",
-            path.display()
-        );
+        for case in cases(meta.id, "pass") {
+            let actual = findings_of(meta.id, &case);
+            if !actual.is_empty() {
+                failures.push(format!(
+                    "{}: found\n{}",
+                    case.path.display(),
+                    show(&case, &actual)
+                ));
+            }
+        }
     }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

@@ -39,6 +39,11 @@ impl Findings {
         self.push(path, message.into(), None, self.meta.severity);
     }
 
+    /// Like [`report`](Self::report) with a severity other than the rule's default.
+    pub fn report_as(&mut self, severity: Severity, path: FieldPath, message: impl Into<String>) {
+        self.push(path, message.into(), None, severity);
+    }
+
     /// Reports a problem with one container, so that per-container suppression applies.
     pub fn report_container(
         &mut self,

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{RuleMeta, catalogue};
+use super::{RuleMeta, catalogue, registry};
 
 /// The Markdown of `docs/rules.md`: an index, then one section per rule.
 pub fn rules_markdown() -> String {
@@ -32,10 +32,19 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
         "## {}\n\n**{}** · severity `{}`\n",
         m.id, m.title, m.severity
     );
+    let _ = writeln!(out, "**Applies to.** {}\n", applies_to(m.id));
     let _ = writeln!(out, "**Why it matters.** {}\n", squash(m.why));
     let _ = writeln!(out, "**How to fix.** {}\n", squash(m.fix));
     let _ = writeln!(out, "**References.** {}", m.references.join("; "));
     out
+}
+
+/// The artefacts a rule checks, in words.
+fn applies_to(id: &str) -> String {
+    registry().find(|rule| rule.meta.id == id).map_or_else(
+        || "the objects of a whole scan, across files".to_owned(),
+        |rule| rule.checks.artefacts().join(", "),
+    )
 }
 
 /// Joins the continuation lines of a string literal into single spaces.

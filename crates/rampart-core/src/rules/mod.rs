@@ -4,7 +4,9 @@
 //! check over an object ([`CheckContext`]). Documentation (`rampart rules`,
 //! `docs/rules.md`) is generated from the metadata.
 
+mod build;
 mod context;
+mod docker;
 mod docs;
 mod network;
 mod pod;
@@ -12,8 +14,11 @@ mod run;
 
 pub use context::{CheckContext, Findings};
 pub use docs::{rule_markdown, rules_markdown, squash};
-pub use run::{Collected, RunContext, RunFindings, RunRule, collects};
+pub use run::{
+    Collected, DOCKERFILE_KIND, RunContext, RunFindings, RunRule, collects, dockerfile_collected,
+};
 
+use crate::docker::{ContainerSpec, DaemonConfig, DockerfileView};
 use crate::finding::Severity;
 
 /// Everything a user needs to know about a rule, without running it.
@@ -33,12 +38,125 @@ pub struct RuleMeta {
     pub references: &'static [&'static str],
 }
 
-/// A catalogue rule: metadata plus a check.
+/// A catalogue rule: metadata plus one check per kind of artefact it applies to.
 pub struct Rule {
     /// The rule's metadata.
     pub meta: RuleMeta,
-    /// The check: pushes findings about the object in `ctx`.
-    pub check: fn(&CheckContext<'_>, &mut Findings),
+    /// The checks, one per artefact the rule understands.
+    pub checks: Checks,
+}
+
+/// A check over a Kubernetes object.
+pub type KubernetesCheck = fn(&CheckContext<'_>, &mut Findings);
+/// A check over a Compose service or a `docker inspect` container.
+pub type ContainerCheck = fn(&ContainerSpec, &mut Findings);
+/// A check over a Docker daemon configuration (`daemon.json`).
+pub type DaemonCheck = fn(&DaemonConfig<'_>, &mut Findings);
+/// A check over a Dockerfile.
+pub type DockerfileCheck = fn(&DockerfileView<'_, '_>, &mut Findings);
+
+/// What a rule checks in each kind of artefact. One rule, one id, whatever the artefact:
+/// `privileged-container` means the same in a Deployment and in a Compose file.
+#[derive(Clone, Copy)]
+pub struct Checks {
+    /// Kubernetes objects (pods and every workload).
+    pub kubernetes: Option<KubernetesCheck>,
+    /// Compose services and `docker inspect` containers, read into one model.
+    pub container: Option<ContainerCheck>,
+    /// Docker daemon configuration.
+    pub daemon: Option<DaemonCheck>,
+    /// Dockerfiles.
+    pub dockerfile: Option<DockerfileCheck>,
+}
+
+impl Checks {
+    /// No check at all (the base the constructors below extend).
+    pub const NONE: Self = Self {
+        kubernetes: None,
+        container: None,
+        daemon: None,
+        dockerfile: None,
+    };
+
+    /// Only a Kubernetes check.
+    pub const fn kubernetes(check: KubernetesCheck) -> Self {
+        Self {
+            kubernetes: Some(check),
+            ..Self::NONE
+        }
+    }
+
+    /// Only a container (Compose / `docker inspect`) check.
+    pub const fn container_only(check: ContainerCheck) -> Self {
+        Self {
+            container: Some(check),
+            ..Self::NONE
+        }
+    }
+
+    /// Only a daemon.json check.
+    pub const fn daemon_only(check: DaemonCheck) -> Self {
+        Self {
+            daemon: Some(check),
+            ..Self::NONE
+        }
+    }
+
+    /// Only a Dockerfile check.
+    pub const fn dockerfile_only(check: DockerfileCheck) -> Self {
+        Self {
+            dockerfile: Some(check),
+            ..Self::NONE
+        }
+    }
+
+    /// These checks plus one over Compose services and `docker inspect` containers.
+    pub const fn and_container(self, check: ContainerCheck) -> Self {
+        Self {
+            container: Some(check),
+            ..self
+        }
+    }
+
+    /// These checks plus one over daemon.json.
+    pub const fn and_daemon(self, check: DaemonCheck) -> Self {
+        Self {
+            daemon: Some(check),
+            ..self
+        }
+    }
+
+    /// These checks plus one over Dockerfiles.
+    pub const fn and_dockerfile(self, check: DockerfileCheck) -> Self {
+        Self {
+            dockerfile: Some(check),
+            ..self
+        }
+    }
+
+    /// The names of the artefacts these checks cover, for the documentation.
+    pub fn artefacts(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.kubernetes.is_some() {
+            names.push("Kubernetes");
+        }
+        if self.container.is_some() {
+            names.extend(["Compose", "docker inspect"]);
+        }
+        if self.daemon.is_some() {
+            names.push("daemon.json");
+        }
+        if self.dockerfile.is_some() {
+            names.push("Dockerfile");
+        }
+        names
+    }
+}
+
+impl std::fmt::Debug for Checks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.artefacts()).finish()
+    }
 }
 
 impl std::fmt::Debug for Rule {
@@ -48,21 +166,20 @@ impl std::fmt::Debug for Rule {
 }
 
 /// The rules that check one object at a time, in documentation order.
-pub fn registry() -> &'static [Rule] {
-    pod::RULES
+pub fn registry() -> impl Iterator<Item = &'static Rule> {
+    pod::RULES.iter().chain(docker::RULES)
 }
 
 /// The rules that look across every object of a run (NetworkPolicies and pods, RBAC...).
-pub fn run_registry() -> &'static [RunRule] {
-    network::RULES
+pub fn run_registry() -> impl Iterator<Item = &'static RunRule> {
+    network::RULES.iter().chain(build::RULES)
 }
 
 /// The metadata of every rule, object and run rules alike, in documentation order.
 pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
     registry()
-        .iter()
         .map(|r| &r.meta)
-        .chain(run_registry().iter().map(|r| &r.meta))
+        .chain(run_registry().map(|r| &r.meta))
 }
 
 /// The metadata of the rule with id `id`.

@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use super::RuleMeta;
+use crate::docker::DockerfileView;
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
 use crate::object::{ObjectRef, WorkloadKinds};
@@ -31,6 +32,50 @@ impl Collected {
     /// Where `path` (from the object's root) is in the file.
     pub fn locate(&self, path: &FieldPath) -> Pos {
         self.positions.locate(path).pos
+    }
+}
+
+/// The kind under which a Dockerfile is collected for the run rules.
+pub const DOCKERFILE_KIND: &str = "Dockerfile";
+
+/// Keeps what the run rules need of a Dockerfile named `name`: the images it builds
+/// (by convention, the name of its directory, `api` for `api.Dockerfile`, or its
+/// `org.opencontainers.image.title` label) and the user of its final stage.
+pub fn dockerfile_collected(
+    name: &str,
+    view: &DockerfileView<'_, '_>,
+    positions: PosNode,
+) -> Collected {
+    let mut images: Vec<String> = Vec::new();
+    let mut parts = name.rsplit(['/', '\\']);
+    let file = parts.next().unwrap_or(name).to_ascii_lowercase();
+    if let Some(prefix) = file.strip_suffix(".dockerfile") {
+        images.push(prefix.to_owned());
+    } else if let Some(dir) = parts.next().filter(|d| !d.is_empty() && *d != ".") {
+        images.push(dir.to_ascii_lowercase());
+    }
+    images.extend(
+        view.labels()
+            .into_iter()
+            .filter(|(key, _)| key == "org.opencontainers.image.title")
+            .map(|(_, title)| title.to_ascii_lowercase()),
+    );
+    let user = view.final_user();
+    Collected {
+        file: 0,
+        document: 0,
+        id: ObjectRef {
+            kind: DOCKERFILE_KIND.to_owned(),
+            name: Some(name.to_owned()).filter(|n| !n.is_empty()),
+            ..ObjectRef::default()
+        },
+        value: serde_json::json!({
+            "images": images,
+            "user": user.as_ref().map(|(_, u)| u.clone()),
+            "userInstruction": user.as_ref().map(|(i, _)| *i),
+            "finalStage": view.final_stage().map(|s| s.from),
+        }),
+        positions,
     }
 }
 

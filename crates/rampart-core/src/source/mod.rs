@@ -96,7 +96,7 @@ pub fn parse_text(text: &str, limits: &Limits) -> Parsed {
     parsed
 }
 
-fn decode<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a str, InputError> {
+pub(crate) fn decode<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a str, InputError> {
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(InputError::new(
             Pos::new(1, 1),

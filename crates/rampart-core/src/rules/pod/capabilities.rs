@@ -1,8 +1,9 @@
 //! Linux capabilities.
 
 use super::quoted;
+use crate::docker::ContainerSpec;
 use crate::finding::Severity;
-use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const CAPABILITIES_NOT_DROPPED: Rule = Rule {
     meta: RuleMeta {
@@ -11,10 +12,15 @@ pub(super) const CAPABILITIES_NOT_DROPPED: Rule = Rule {
         title: "Container does not drop all capabilities",
         why: "The runtime's default capability set (NET_RAW, CHOWN, SETUID...) is more than most \
               processes need; NET_RAW alone allows spoofing on the pod network.",
-        fix: "Set `securityContext.capabilities.drop: [ALL]` and add back only what is needed.",
-        references: &["CIS 5.2.9", "PSS restricted: capabilities"],
+        fix: "Set `securityContext.capabilities.drop: [ALL]` and add back only what is needed. \
+              Compose: `cap_drop: [ALL]` (`--cap-drop=ALL`).",
+        references: &[
+            "CIS 5.2.9",
+            "PSS restricted: capabilities",
+            "Docker Bench 5.4",
+        ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in &pod.containers {
             let caps = c
@@ -34,7 +40,8 @@ pub(super) const CAPABILITIES_NOT_DROPPED: Rule = Rule {
                 );
             }
         }
-    },
+    })
+    .and_container(container_not_dropped),
 };
 
 pub(super) const DANGEROUS_CAPABILITIES: Rule = Rule {
@@ -46,14 +53,16 @@ pub(super) const DANGEROUS_CAPABILITIES: Rule = Rule {
               NET_ADMIN or NET_RAW give a container powers over the node or its network that make \
               escape or lateral movement easy.",
         fix: "Remove the capability from `capabilities.add`; find the narrower capability or the \
-              non-privileged design the workload needs.",
+              non-privileged design the workload needs. \
+              Compose: remove it from `cap_add` (`--cap-add`).",
         references: &[
             "CIS 5.2.8",
             "PSS baseline: capabilities",
             "NSA/CISA Kubernetes Hardening",
+            "Docker Bench 5.4",
         ],
     },
-    check: check_dangerous,
+    checks: Checks::kubernetes(check_dangerous).and_container(container_dangerous),
 };
 
 /// Capabilities that amount to control of the node.
@@ -99,6 +108,46 @@ fn normalise(cap: &str) -> String {
         .unwrap_or(upper)
 }
 
+/// How dangerous adding `cap` is, `None` for the harmless ones.
+fn danger(cap: &str) -> Option<Severity> {
+    let name = normalise(cap);
+    if CRITICAL.contains(&name.as_str()) {
+        Some(Severity::Critical)
+    } else if HIGH.contains(&name.as_str()) {
+        Some(Severity::High)
+    } else {
+        None
+    }
+}
+
+fn container_dangerous(spec: &ContainerSpec, out: &mut Findings) {
+    for cap in &spec.cap_add {
+        if let Some(severity) = danger(&cap.value) {
+            out.report_as(
+                severity,
+                cap.path.clone(),
+                format!("{} adds capability {}", spec.describe(), cap.value),
+            );
+        }
+    }
+}
+
+fn container_not_dropped(spec: &ContainerSpec, out: &mut Findings) {
+    if !spec
+        .cap_drop
+        .iter()
+        .any(|cap| normalise(&cap.value) == "ALL")
+    {
+        out.report(
+            spec.field("cap_drop", &["HostConfig", "CapDrop"]),
+            format!(
+                "{} does not drop ALL capabilities (cap_drop: [ALL])",
+                spec.describe()
+            ),
+        );
+    }
+}
+
 fn check_dangerous(ctx: &CheckContext<'_>, out: &mut Findings) {
     let Some(pod) = ctx.pod else { return };
     for c in &pod.containers {
@@ -113,12 +162,7 @@ fn check_dangerous(ctx: &CheckContext<'_>, out: &mut Findings) {
             .flatten()
             .enumerate()
         {
-            let name = normalise(cap);
-            let severity = if CRITICAL.contains(&name.as_str()) {
-                Severity::Critical
-            } else if HIGH.contains(&name.as_str()) {
-                Severity::High
-            } else {
+            let Some(severity) = danger(cap) else {
                 continue;
             };
             let path = c.security_path("capabilities").child("add").index(i);

@@ -1,9 +1,10 @@
 //! The container's root file system and host paths.
 
 use super::quoted;
+use crate::docker::ContainerSpec;
 use crate::finding::Severity;
 use crate::object::PodView;
-use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const WRITABLE_ROOT_FILESYSTEM: Rule = Rule {
     meta: RuleMeta {
@@ -13,13 +14,15 @@ pub(super) const WRITABLE_ROOT_FILESYSTEM: Rule = Rule {
         why: "A writable root file system lets an intruder drop tools and persist changes to binaries \
               and configuration inside the container.",
         fix: "Set `securityContext.readOnlyRootFilesystem: true`; mount an `emptyDir` where the \
-              application must write.",
+              application must write. \
+              Compose: `read_only: true` with a `tmpfs` where the application writes (`--read-only`).",
         references: &[
             "CIS 5.2.x (immutable containers)",
             "NSA/CISA Kubernetes Hardening: immutable file systems",
+            "Docker Bench 5.13",
         ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in &pod.containers {
             let read_only = c
@@ -34,7 +37,8 @@ pub(super) const WRITABLE_ROOT_FILESYSTEM: Rule = Rule {
             };
             out.report_container(c, c.security_path("readOnlyRootFilesystem"), message);
         }
-    },
+    })
+    .and_container(container_read_only),
 };
 
 pub(super) const HOST_PATH_VOLUME: Rule = Rule {
@@ -45,10 +49,16 @@ pub(super) const HOST_PATH_VOLUME: Rule = Rule {
         why: "A hostPath volume exposes the node's file system to the pod; a writable one lets the pod \
               change what the node runs.",
         fix: "Use a PersistentVolumeClaim, ConfigMap, Secret or emptyDir instead; if a host path is \
-              unavoidable, mount it read-only.",
-        references: &["PSS baseline: hostPathVolumes", "CIS 5.2.x"],
+              unavoidable, mount it read-only. \
+              Compose: prefer named volumes to bind mounts of absolute host paths (relative project paths are not reported).",
+        references: &[
+            "PSS baseline: hostPathVolumes",
+            "CIS 5.2.x",
+            "Docker Bench 5.6",
+        ],
     },
-    check: |ctx, out| report_host_paths(ctx, out, false),
+    checks: Checks::kubernetes(|ctx, out| report_host_paths(ctx, out, false))
+        .and_container(|spec, out| container_host_paths(spec, out, false)),
 };
 
 pub(super) const SENSITIVE_HOST_PATH: Rule = Rule {
@@ -59,14 +69,17 @@ pub(super) const SENSITIVE_HOST_PATH: Rule = Rule {
         why: "The runtime socket (docker.sock, containerd.sock, crio.sock) gives full control of every \
               container on the node; `/`, `/etc`, `/proc`, `/var/run` and the kubelet's directories \
               expose credentials and let the pod take the node over.",
-        fix: "Remove the volume. Tools that need the runtime should use the Kubernetes API instead.",
+        fix: "Remove the volume. Tools that need the runtime should use the Kubernetes API instead. \
+              Compose: remove the bind mount or `use_api_socket: true`; never mount the runtime socket into a container.",
         references: &[
             "CIS 5.2.x",
-            "Docker Bench 5.31",
             "PSS baseline: hostPathVolumes",
+            "Docker Bench 5.6",
+            "Docker Bench 5.32",
         ],
     },
-    check: |ctx, out| report_host_paths(ctx, out, true),
+    checks: Checks::kubernetes(|ctx, out| report_host_paths(ctx, out, true))
+        .and_container(|spec, out| container_host_paths(spec, out, true)),
 };
 
 /// Host directories that expose the node when mounted, themselves or anything below them.
@@ -172,6 +185,59 @@ fn writable_note(pod: &PodView, volume: &str) -> &'static str {
             .any(|m| m.name == volume && m.read_only != Some(true))
     });
     if writable { " read-write" } else { "" }
+}
+
+fn container_read_only(spec: &ContainerSpec, out: &mut Findings) {
+    let message = match &spec.read_only {
+        Some(read_only) if read_only.value => return,
+        Some(_) => format!("{} sets read_only: false", spec.describe()),
+        None => format!("{} does not set read_only: true", spec.describe()),
+    };
+    let path = spec.read_only.as_ref().map_or_else(
+        || spec.field("read_only", &["HostConfig", "ReadonlyRootfs"]),
+        |r| r.path.clone(),
+    );
+    out.report(path, message);
+}
+
+/// Bind mounts of host paths. Relative paths (`./config`, the project's own files in
+/// Compose) are not host paths in this sense and are not reported.
+fn container_host_paths(spec: &ContainerSpec, out: &mut Findings, sensitive: bool) {
+    if sensitive && let Some(socket) = spec.use_api_socket.as_ref().filter(|s| s.value) {
+        out.report(
+            socket.path.clone(),
+            format!(
+                "{} mounts the Docker API socket (use_api_socket: true)",
+                spec.describe()
+            ),
+        );
+    }
+    for mount in spec
+        .mounts
+        .iter()
+        .filter(|m| m.bind && m.source.starts_with('/'))
+    {
+        let access = if mount.read_only { "" } else { " read-write" };
+        match (sensitivity(&mount.source), sensitive) {
+            (Some(what), true) => out.report(
+                mount.path.clone(),
+                format!(
+                    "{} mounts {what} {:?}{access}",
+                    spec.describe(),
+                    mount.source
+                ),
+            ),
+            (None, false) => out.report(
+                mount.path.clone(),
+                format!(
+                    "{} mounts host path {:?}{access}",
+                    spec.describe(),
+                    mount.source
+                ),
+            ),
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]

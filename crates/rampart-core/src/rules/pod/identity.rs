@@ -1,8 +1,9 @@
 //! Which user a container runs as.
 
 use super::quoted;
+use crate::docker::{ContainerSpec, DockerfileView, Origin};
 use crate::finding::Severity;
-use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const RUN_AS_ROOT: Rule = Rule {
     meta: RuleMeta {
@@ -12,14 +13,19 @@ pub(super) const RUN_AS_ROOT: Rule = Rule {
         why: "A process running as UID 0 is root on the node once it escapes the container, and owns \
               every file the container can reach.",
         fix: "Set `runAsNonRoot: true` and a non-zero `runAsUser` in the pod or container \
-              securityContext, and build the image with a numeric non-root USER.",
+              securityContext, and build the image with a numeric non-root USER. \
+              Compose: `user: \"10001:10001\"`; Dockerfile: end the final stage with a numeric non-root `USER`.",
         references: &[
             "CIS 5.2.6",
             "NSA/CISA Kubernetes Hardening: non-root containers",
             "PSS restricted: runAsNonRoot",
+            "Docker Bench 4.1",
+            "hadolint DL3002",
         ],
     },
-    check: check_run_as_root,
+    checks: Checks::kubernetes(check_run_as_root)
+        .and_container(container_run_as_root)
+        .and_dockerfile(dockerfile_run_as_root),
 };
 
 fn is_windows(ctx: &CheckContext<'_>) -> bool {
@@ -52,5 +58,50 @@ fn check_run_as_root(ctx: &CheckContext<'_>, out: &mut Findings) {
                 format!("{} may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is set", quoted(c)),
             ),
         }
+    }
+}
+
+/// Whether a Docker `user` (`name`, `uid`, `name:group`, `uid:gid`) is root.
+pub(crate) fn is_root_user(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or(user).trim();
+    name == "root" || name == "0"
+}
+
+fn container_run_as_root(spec: &ContainerSpec, out: &mut Findings) {
+    match &spec.user {
+        Some(user) if is_root_user(&user.value) => out.report(
+            user.path.clone(),
+            format!("{} runs as root (user: {})", spec.describe(), user.value),
+        ),
+        Some(_) => {}
+        None => {
+            let message = match spec.origin {
+                Origin::Compose => format!(
+                    "{} does not set user: the image's USER applies, root unless the image sets one",
+                    spec.describe()
+                ),
+                Origin::Inspect => {
+                    format!("{} runs as root (Config.User is empty)", spec.describe())
+                }
+            };
+            out.report(spec.field("user", &["Config", "User"]), message);
+        }
+    }
+}
+
+fn dockerfile_run_as_root(view: &DockerfileView<'_, '_>, out: &mut Findings) {
+    let Some(stage) = view.final_stage() else {
+        return;
+    };
+    match view.final_user() {
+        Some((i, user)) if is_root_user(&user) => out.report(
+            DockerfileView::path(i),
+            format!("the final stage runs as root (USER {user})"),
+        ),
+        Some(_) => {}
+        None => out.report(
+            DockerfileView::path(stage.from),
+            "the final stage has no USER instruction: the image runs as root",
+        ),
     }
 }

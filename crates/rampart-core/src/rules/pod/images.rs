@@ -1,25 +1,26 @@
 //! Image references: mutable tags and digests.
 
 use super::quoted;
+use crate::docker::{ContainerSpec, DockerfileView, ImageRef, Origin};
 use crate::finding::Severity;
-use crate::rules::{Rule, RuleMeta};
+use crate::rules::{Checks, Findings, Rule, RuleMeta};
 
-/// The parts of an image reference that matter for pinning.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct ImageRef<'a> {
-    pub tag: Option<&'a str>,
-    pub digest: Option<&'a str>,
+/// Splits `registry:port/repo/name:tag@sha256:...` into repository, tag and digest.
+pub(crate) fn parse_image(image: &str) -> ImageRef<'_> {
+    ImageRef::parse(image)
 }
 
-/// Splits `registry:port/repo/name:tag@sha256:...` into its tag and digest.
-pub(crate) fn parse_image(image: &str) -> ImageRef<'_> {
-    let (name, digest) = match image.split_once('@') {
-        Some((name, digest)) => (name, Some(digest)),
-        None => (image, None),
-    };
-    let last_slash = name.rfind('/').map_or(0, |i| i + 1);
-    let tag = name[last_slash..].split_once(':').map(|(_, tag)| tag);
-    ImageRef { tag, digest }
+/// What is wrong with an image reference's tag, if anything.
+fn mutable_tag(image: &str) -> Option<&'static str> {
+    let parsed = parse_image(image);
+    if parsed.digest.is_some() {
+        return None;
+    }
+    match parsed.tag {
+        None => Some("has no tag (means latest)"),
+        Some("latest") => Some("uses the latest tag"),
+        Some(_) => None,
+    }
 }
 
 pub(super) const IMAGE_TAG_MUTABLE: Rule = Rule {
@@ -29,26 +30,24 @@ pub(super) const IMAGE_TAG_MUTABLE: Rule = Rule {
         title: "Image has no tag or uses `latest`",
         why: "`latest` or no tag means every pull may run different code: no review, no rollback, \
               and a registry compromise takes effect at the next restart.",
-        fix: "Pin a version tag, better a digest (`image: repo/app:1.4.2@sha256:...`).",
+        fix: "Pin a version tag, better a digest (`image: repo/app:1.4.2@sha256:...`). \
+              Compose: `image: app:1.4.2`; Dockerfile: `FROM base:1.2@sha256:...`.",
         references: &[
             "CIS 5.5.1 (image provenance)",
             "NSA/CISA Kubernetes Hardening: supply chain",
+            "Docker Bench 5.28",
+            "hadolint DL3006",
+            "hadolint DL3007",
         ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in &pod.containers {
             let Some(image) = c.container.image.as_deref() else {
                 continue;
             };
-            let parsed = parse_image(image);
-            if parsed.digest.is_some() {
+            let Some(problem) = mutable_tag(image) else {
                 continue;
-            }
-            let problem = match parsed.tag {
-                None => "has no tag (means latest)",
-                Some("latest") => "uses the latest tag",
-                Some(_) => continue,
             };
             out.report_container(
                 c,
@@ -56,7 +55,9 @@ pub(super) const IMAGE_TAG_MUTABLE: Rule = Rule {
                 format!("{} image {image:?} {problem}", quoted(c)),
             );
         }
-    },
+    })
+    .and_container(container_tag)
+    .and_dockerfile(dockerfile_base_tag),
 };
 
 pub(super) const IMAGE_DIGEST_MISSING: Rule = Rule {
@@ -65,10 +66,15 @@ pub(super) const IMAGE_DIGEST_MISSING: Rule = Rule {
         severity: Severity::Info,
         title: "Image is not pinned by digest",
         why: "Tags can be moved; only a digest names exactly the image that was reviewed and scanned.",
-        fix: "Reference the image by digest (`@sha256:...`), e.g. with your CD tool's image pinning.",
-        references: &["SLSA", "NSA/CISA Kubernetes Hardening: supply chain"],
+        fix: "Reference the image by digest (`@sha256:...`), e.g. with your CD tool's image pinning. \
+              Compose: `image: app:1.4.2@sha256:...`.",
+        references: &[
+            "SLSA",
+            "NSA/CISA Kubernetes Hardening: supply chain",
+            "Docker Bench 5.28",
+        ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in &pod.containers {
             let Some(image) = c.container.image.as_deref() else {
@@ -82,8 +88,51 @@ pub(super) const IMAGE_DIGEST_MISSING: Rule = Rule {
                 );
             }
         }
-    },
+    })
+    .and_container(container_digest),
 };
+
+fn container_tag(spec: &ContainerSpec, out: &mut Findings) {
+    let Some(image) = &spec.image else { return };
+    if let Some(problem) = mutable_tag(&image.value) {
+        out.report(
+            image.path.clone(),
+            format!("{} image {:?} {problem}", spec.describe(), image.value),
+        );
+    }
+}
+
+fn container_digest(spec: &ContainerSpec, out: &mut Findings) {
+    let Some(image) = &spec.image else { return };
+    if spec.origin == Origin::Compose && parse_image(&image.value).digest.is_none() {
+        out.report(
+            image.path.clone(),
+            format!(
+                "{} image {:?} is not pinned by digest",
+                spec.describe(),
+                image.value
+            ),
+        );
+    }
+}
+
+/// `FROM` of an external image (not an earlier stage, not `scratch`, not built from an
+/// `ARG` whose value is unknown here) without a tag or with `latest`.
+fn dockerfile_base_tag(view: &DockerfileView<'_, '_>, out: &mut Findings) {
+    for stage in &view.stages {
+        let image = stage.image.as_str();
+        if image.eq_ignore_ascii_case("scratch") || image.contains('$') || view.is_stage_name(image)
+        {
+            continue;
+        }
+        if let Some(problem) = mutable_tag(image) {
+            out.report(
+                DockerfileView::path(stage.from),
+                format!("base image {image:?} {problem}"),
+            );
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -100,7 +149,8 @@ mod tests {
             ("app:1@sha256:abc", Some("1"), Some("sha256:abc")),
         ];
         for (image, tag, digest) in cases {
-            assert_eq!(parse_image(image), ImageRef { tag, digest }, "{image}");
+            let parsed = parse_image(image);
+            assert_eq!((parsed.tag, parsed.digest), (tag, digest), "{image}");
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Kernel settings: sysctls and /proc masking.
 
 use super::quoted;
+use crate::docker::ContainerSpec;
 use crate::finding::Severity;
-use crate::rules::{Rule, RuleMeta};
+use crate::rules::{Checks, Findings, Rule, RuleMeta};
 
 pub(super) const UNSAFE_SYSCTLS: Rule = Rule {
     meta: RuleMeta {
@@ -11,13 +12,15 @@ pub(super) const UNSAFE_SYSCTLS: Rule = Rule {
         title: "Pod sets a sysctl outside the safe set",
         why: "Sysctls outside the namespaced safe set change kernel behaviour for the whole node \
               and for every other pod on it.",
-        fix: "Remove the sysctl, or set it on the node for a dedicated node pool.",
+        fix: "Remove the sysctl, or set it on the node for a dedicated node pool. \
+              Compose: remove it from `sysctls` (`--sysctl`).",
         references: &[
             "PSS baseline: sysctls",
             "Kubernetes docs: Using sysctls in a Kubernetes Cluster",
+            "Docker Bench 5.x (sysctls)",
         ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         let sysctls = pod
             .spec
@@ -30,7 +33,8 @@ pub(super) const UNSAFE_SYSCTLS: Rule = Rule {
                 out.report(path, format!("pod sets unsafe sysctl {}", sysctl.name));
             }
         }
-    },
+    })
+    .and_container(container_sysctls),
 };
 
 /// The sysctls Pod Security Standards allow at the latest version.
@@ -61,7 +65,7 @@ pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
         fix: "Remove `procMount` or set it to `Default`.",
         references: &["PSS baseline: procMount"],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in &pod.containers {
             let proc_mount = c
@@ -77,5 +81,17 @@ pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
                 );
             }
         }
-    },
+    }),
 };
+
+fn container_sysctls(spec: &ContainerSpec, out: &mut Findings) {
+    for sysctl in &spec.sysctls {
+        let name = sysctl.value.split('=').next().unwrap_or(&sysctl.value);
+        if !SAFE_SYSCTLS.contains(&name) {
+            out.report(
+                sysctl.path.clone(),
+                format!("{} sets unsafe sysctl {name}", spec.describe()),
+            );
+        }
+    }
+}

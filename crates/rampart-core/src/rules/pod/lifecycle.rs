@@ -2,7 +2,7 @@
 
 use crate::field_path::FieldPath;
 use crate::finding::Severity;
-use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const RESTART_POLICY_NEVER: Rule = Rule {
     meta: RuleMeta {
@@ -17,7 +17,7 @@ pub(super) const RESTART_POLICY_NEVER: Rule = Rule {
             "Kubernetes docs: Pod Lifecycle",
         ],
     },
-    check: check_restart_policy,
+    checks: Checks::kubernetes(check_restart_policy),
 };
 
 fn check_restart_policy(ctx: &CheckContext<'_>, out: &mut Findings) {
@@ -54,7 +54,7 @@ pub(super) const SERVICE_ACCOUNT_TOKEN_AUTOMOUNT: Rule = Rule {
             "NSA/CISA Kubernetes Hardening: service account tokens",
         ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         if pod.spec.automount_service_account_token != Some(false) {
             out.report(
@@ -62,7 +62,7 @@ pub(super) const SERVICE_ACCOUNT_TOKEN_AUTOMOUNT: Rule = Rule {
                 "the service-account token is mounted into every container (automountServiceAccountToken is not false)",
             );
         }
-    },
+    }),
 };
 
 pub(super) const DEFAULT_NAMESPACE: Rule = Rule {
@@ -75,12 +75,12 @@ pub(super) const DEFAULT_NAMESPACE: Rule = Rule {
         fix: "Deploy into a dedicated namespace.",
         references: &["CIS 5.7.4"],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         if ctx.pod.is_some() && ctx.object.id.namespace.as_deref() == Some("default") {
             out.report(
                 FieldPath::fields(&["metadata", "namespace"]),
                 format!("{} runs in the default namespace", ctx.object.id.kind),
             );
         }
-    },
+    }),
 };

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::field_path::FieldPath;
 use crate::finding::Severity;
 use crate::object::typed::value_at;
-use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const IGNORED_FIELD: Rule = Rule {
     meta: RuleMeta {
@@ -21,7 +21,7 @@ pub(super) const IGNORED_FIELD: Rule = Rule {
         fix: "Move the field to where it belongs (the message says where).",
         references: &["Kubernetes API reference: PodSecurityContext, SecurityContext"],
     },
-    check: check_ignored,
+    checks: Checks::kubernetes(check_ignored),
 };
 
 /// Fields that exist only in a container's securityContext.

@@ -1,7 +1,8 @@
 //! Sharing the host's network, PID and IPC namespaces.
 
+use crate::docker::{ContainerSpec, Setting};
 use crate::finding::Severity;
-use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 fn check_host_flag(
     ctx: &CheckContext<'_>,
@@ -26,10 +27,15 @@ pub(super) const HOST_NETWORK: Rule = Rule {
         title: "Pod uses the host network",
         why: "With the host's network namespace a pod sees every interface of the node, can bind \
               any port and sniff or spoof node traffic, and bypasses NetworkPolicies.",
-        fix: "Remove `hostNetwork: true`; expose the workload through a Service.",
-        references: &["CIS 5.2.4", "PSS baseline: hostNamespaces"],
+        fix: "Remove `hostNetwork: true`; expose the workload through a Service. \
+              Compose: remove `network_mode: host` (`--network=host`).",
+        references: &[
+            "CIS 5.2.4",
+            "PSS baseline: hostNamespaces",
+            "Docker Bench 5.10",
+        ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         check_host_flag(
             ctx,
             out,
@@ -37,7 +43,16 @@ pub(super) const HOST_NETWORK: Rule = Rule {
             |s| s.host_network,
             "network namespace",
         )
-    },
+    })
+    .and_container(|spec, out| {
+        container_host_mode(
+            spec,
+            out,
+            &spec.network_mode,
+            "network_mode",
+            "network namespace",
+        )
+    }),
 };
 
 pub(super) const HOST_PID: Rule = Rule {
@@ -47,10 +62,20 @@ pub(super) const HOST_PID: Rule = Rule {
         title: "Pod uses the host PID namespace",
         why: "With the host's PID namespace a pod sees and can signal or trace every process of the \
               node, and read their environment.",
-        fix: "Remove `hostPID: true`.",
-        references: &["CIS 5.2.2", "PSS baseline: hostNamespaces"],
+        fix: "Remove `hostPID: true`. \
+              Compose: remove `pid: host` (`--pid=host`).",
+        references: &[
+            "CIS 5.2.2",
+            "PSS baseline: hostNamespaces",
+            "Docker Bench 5.16",
+        ],
     },
-    check: |ctx, out| check_host_flag(ctx, out, "hostPID", |s| s.host_pid, "PID namespace"),
+    checks: Checks::kubernetes(|ctx, out| {
+        check_host_flag(ctx, out, "hostPID", |s| s.host_pid, "PID namespace")
+    })
+    .and_container(|spec, out| {
+        container_host_mode(spec, out, &spec.pid_mode, "pid", "PID namespace")
+    }),
 };
 
 pub(super) const HOST_IPC: Rule = Rule {
@@ -60,8 +85,40 @@ pub(super) const HOST_IPC: Rule = Rule {
         title: "Pod uses the host IPC namespace",
         why: "With the host's IPC namespace a pod can read and write the shared memory of every \
               process on the node.",
-        fix: "Remove `hostIPC: true`.",
-        references: &["CIS 5.2.3", "PSS baseline: hostNamespaces"],
+        fix: "Remove `hostIPC: true`. \
+              Compose: remove `ipc: host` (`--ipc=host`).",
+        references: &[
+            "CIS 5.2.3",
+            "PSS baseline: hostNamespaces",
+            "Docker Bench 5.17",
+        ],
     },
-    check: |ctx, out| check_host_flag(ctx, out, "hostIPC", |s| s.host_ipc, "IPC namespace"),
+    checks: Checks::kubernetes(|ctx, out| {
+        check_host_flag(ctx, out, "hostIPC", |s| s.host_ipc, "IPC namespace")
+    })
+    .and_container(|spec, out| {
+        container_host_mode(spec, out, &spec.ipc_mode, "ipc", "IPC namespace")
+    }),
 };
+
+/// `network_mode: host`, `pid: host`... (`HostConfig.NetworkMode`, `PidMode`...).
+pub(crate) fn container_host_mode(
+    spec: &ContainerSpec,
+    out: &mut Findings,
+    mode: &Option<Setting<String>>,
+    field: &str,
+    what: &str,
+) {
+    if let Some(mode) = mode
+        .as_ref()
+        .filter(|m| m.value.eq_ignore_ascii_case("host"))
+    {
+        out.report(
+            mode.path.clone(),
+            format!(
+                "{} shares the host's {what} ({field}: host)",
+                spec.describe()
+            ),
+        );
+    }
+}

@@ -2,7 +2,7 @@
 
 use crate::finding::Severity;
 use crate::pss::evaluate_pod;
-use crate::rules::{Rule, RuleMeta};
+use crate::rules::{Checks, Rule, RuleMeta};
 
 pub(super) const POD_SECURITY: Rule = Rule {
     meta: RuleMeta {
@@ -19,7 +19,7 @@ pub(super) const POD_SECURITY: Rule = Rule {
             "Pod Security Admission",
         ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let (Some(pod), Some(policy)) = (ctx.pod, ctx.pss) else {
             return;
         };
@@ -41,5 +41,5 @@ pub(super) const POD_SECURITY: Rule = Rule {
                 ),
             );
         }
-    },
+    }),
 };

@@ -3,7 +3,10 @@
 use super::quoted;
 use crate::finding::Severity;
 use crate::object::ContainerView;
-use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+use parse_dockerfile::Instruction;
+
+use crate::docker::{ContainerSpec, DockerfileView};
+use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const HOST_PORT: Rule = Rule {
     meta: RuleMeta {
@@ -18,7 +21,7 @@ pub(super) const HOST_PORT: Rule = Rule {
             "NSA/CISA Kubernetes Hardening: network separation",
         ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in &pod.containers {
             for (i, port) in c.container.ports.iter().flatten().enumerate() {
@@ -32,7 +35,7 @@ pub(super) const HOST_PORT: Rule = Rule {
                 }
             }
         }
-    },
+    }),
 };
 
 pub(super) const SSH_EXPOSED: Rule = Rule {
@@ -42,10 +45,19 @@ pub(super) const SSH_EXPOSED: Rule = Rule {
         title: "Container runs or exposes an SSH server",
         why: "An SSH server in a container is a second, unmanaged way in: keys and passwords to \
               manage, and a shell that bypasses `kubectl exec` auditing.",
-        fix: "Remove the SSH server and port 22; use `kubectl exec` or ephemeral debug containers.",
-        references: &["NIST SP 800-190 4.4.4", "Docker Bench 5.7"],
+        fix: "Remove the SSH server and port 22; use `kubectl exec` or ephemeral debug containers. \
+              Docker: do not publish or `EXPOSE` port 22, do not install openssh-server or dropbear; use `docker exec`.",
+        references: &[
+            "NIST SP 800-190 4.4.4",
+            "Docker Bench 5.7",
+            "CIS Docker 4.x",
+            "checkov CKV_DOCKER_1",
+            "hadolint DL3001",
+        ],
     },
-    check: check_ssh,
+    checks: Checks::kubernetes(check_ssh)
+        .and_container(container_ssh)
+        .and_dockerfile(dockerfile_ssh),
 };
 
 const SSH_IMAGE_MARKERS: &[&str] = &["sshd", "openssh-server", "openssh"];
@@ -96,6 +108,87 @@ fn check_ssh(ctx: &CheckContext<'_>, out: &mut Findings) {
                     format!("{} exposes SSH on port {}", quoted(c), port.container_port),
                 );
             }
+        }
+    }
+}
+
+/// Whether a port (`22`, `22/tcp`, `2222-2230`) is or includes 22.
+fn is_ssh_port(port: &str) -> bool {
+    let port = port.split('/').next().unwrap_or(port).trim();
+    match port.split_once('-') {
+        Some((low, high)) => match (low.parse::<u32>(), high.parse::<u32>()) {
+            (Ok(low), Ok(high)) => (low..=high).contains(&22),
+            _ => false,
+        },
+        None => port == "22",
+    }
+}
+
+fn mentions_sshd(words: &str) -> bool {
+    words
+        .split(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == ',')
+        .any(|word| word == "sshd")
+}
+
+fn container_ssh(spec: &ContainerSpec, out: &mut Findings) {
+    let image = spec.image.as_ref().filter(|i| {
+        let name = image_name(&i.value);
+        SSH_IMAGE_MARKERS.iter().any(|m| name.contains(m))
+    });
+    let command = spec.command.iter().find(|word| mentions_sshd(&word.value));
+    if let Some(path) = image.map(|i| &i.path).or(command.map(|c| &c.path)) {
+        out.report(
+            path.clone(),
+            format!("{} runs an SSH server", spec.describe()),
+        );
+        return;
+    }
+    for port in &spec.ports {
+        if is_ssh_port(&port.container_port) {
+            out.report(
+                port.path.clone(),
+                format!(
+                    "{} publishes SSH port {}",
+                    spec.describe(),
+                    port.container_port
+                ),
+            );
+        }
+    }
+    for port in spec.exposed.iter().filter(|p| is_ssh_port(&p.value)) {
+        out.report(
+            port.path.clone(),
+            format!("{} exposes SSH port {}", spec.describe(), port.value),
+        );
+    }
+}
+
+/// Packages that install an SSH server.
+const SSH_PACKAGES: &[&str] = &["openssh-server", "dropbear", "openssh"];
+
+fn dockerfile_ssh(view: &DockerfileView<'_, '_>, out: &mut Findings) {
+    for (i, instruction) in view.instructions() {
+        let problem = match instruction {
+            Instruction::Expose(expose) => expose
+                .arguments
+                .iter()
+                .any(|port| is_ssh_port(&port.value))
+                .then_some("exposes SSH port 22"),
+            Instruction::Run(_) => DockerfileView::command_text(instruction)
+                .filter(|text| {
+                    text.split_whitespace()
+                        .any(|w| SSH_PACKAGES.contains(&w.split('=').next().unwrap_or(w)))
+                })
+                .map(|_| "installs an SSH server"),
+            Instruction::Cmd(_) | Instruction::Entrypoint(_) => {
+                DockerfileView::command_text(instruction)
+                    .filter(|text| mentions_sshd(text))
+                    .map(|_| "starts an SSH server")
+            }
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            out.report(DockerfileView::path(i), format!("the image {problem}"));
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Privileged containers and privilege escalation.
 
 use super::quoted;
+use crate::docker::{ContainerSpec, DaemonConfig};
 use crate::finding::Severity;
-use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const PRIVILEGED_CONTAINER: Rule = Rule {
     meta: RuleMeta {
@@ -11,14 +12,16 @@ pub(super) const PRIVILEGED_CONTAINER: Rule = Rule {
         title: "Container runs privileged",
         why: "A privileged container has every Linux capability and access to all host devices; \
               escaping to the node is trivial.",
-        fix: "Remove `securityContext.privileged: true`; grant only the capabilities the process needs.",
+        fix: "Remove `securityContext.privileged: true`; grant only the capabilities the process needs. \
+              Compose: remove `privileged: true` (`docker run --privileged`).",
         references: &[
             "CIS 5.2.2",
             "NSA/CISA Kubernetes Hardening: non-root containers",
             "PSS baseline: privileged",
+            "Docker Bench 5.5",
         ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in &pod.containers {
             let privileged = c
@@ -34,7 +37,8 @@ pub(super) const PRIVILEGED_CONTAINER: Rule = Rule {
                 );
             }
         }
-    },
+    })
+    .and_container(container_privileged),
 };
 
 pub(super) const PRIVILEGE_ESCALATION_ALLOWED: Rule = Rule {
@@ -44,10 +48,18 @@ pub(super) const PRIVILEGE_ESCALATION_ALLOWED: Rule = Rule {
         title: "Container allows privilege escalation",
         why: "Unless `allowPrivilegeEscalation` is false, a process can gain more privileges than its \
               parent (setuid binaries, file capabilities).",
-        fix: "Set `securityContext.allowPrivilegeEscalation: false` on every container.",
-        references: &["CIS 5.2.5", "PSS restricted: allowPrivilegeEscalation"],
+        fix: "Set `securityContext.allowPrivilegeEscalation: false` on every container. \
+              Compose: `security_opt: [\"no-new-privileges:true\"]`; daemon.json: `\"no-new-privileges\": true`.",
+        references: &[
+            "CIS 5.2.5",
+            "PSS restricted: allowPrivilegeEscalation",
+            "Docker Bench 5.26",
+            "Docker Bench 2.14",
+        ],
     },
-    check: check_privilege_escalation,
+    checks: Checks::kubernetes(check_privilege_escalation)
+        .and_container(container_no_new_privileges)
+        .and_daemon(daemon_no_new_privileges),
 };
 
 fn check_privilege_escalation(ctx: &CheckContext<'_>, out: &mut Findings) {
@@ -64,5 +76,51 @@ fn check_privilege_escalation(ctx: &CheckContext<'_>, out: &mut Findings) {
             None => format!("{} does not set allowPrivilegeEscalation: false", quoted(c)),
         };
         out.report_container(c, c.security_path("allowPrivilegeEscalation"), message);
+    }
+}
+
+fn container_privileged(spec: &ContainerSpec, out: &mut Findings) {
+    if let Some(privileged) = spec.privileged.as_ref().filter(|p| p.value) {
+        out.report(
+            privileged.path.clone(),
+            format!("{} runs privileged", spec.describe()),
+        );
+    }
+}
+
+/// `security_opt: [no-new-privileges:true]` (also `=true`, or bare).
+fn container_no_new_privileges(spec: &ContainerSpec, out: &mut Findings) {
+    let options = spec.security_option("no-new-privileges");
+    let Some(last) = options.last() else {
+        out.report(
+            spec.field("security_opt", &["HostConfig", "SecurityOpt"]),
+            format!(
+                "{} does not set security_opt no-new-privileges:true (unless the daemon sets \
+                 no-new-privileges)",
+                spec.describe()
+            ),
+        );
+        return;
+    };
+    if !(last.value.is_empty() || last.value.eq_ignore_ascii_case("true")) {
+        out.report(
+            last.path.clone(),
+            format!("{} sets no-new-privileges:{}", spec.describe(), last.value),
+        );
+    }
+}
+
+/// Docker Bench 2.14: `"no-new-privileges": true` as the daemon-wide default.
+fn daemon_no_new_privileges(config: &DaemonConfig<'_>, out: &mut Findings) {
+    match config.flag("no-new-privileges") {
+        Some(true) => {}
+        Some(false) => out.report(
+            config.path("no-new-privileges"),
+            "the daemon sets no-new-privileges: false",
+        ),
+        None => out.report(
+            config.path("no-new-privileges"),
+            "the daemon does not set no-new-privileges: true as the default for containers",
+        ),
     }
 }

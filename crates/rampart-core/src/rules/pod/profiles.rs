@@ -3,9 +3,10 @@
 use k8s_openapi::api::core::v1::SELinuxOptions;
 
 use super::quoted;
+use crate::docker::{ContainerSpec, DaemonConfig};
 use crate::field_path::FieldPath;
 use crate::finding::Severity;
-use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const SECCOMP_UNCONFINED: Rule = Rule {
     meta: RuleMeta {
@@ -14,14 +15,17 @@ pub(super) const SECCOMP_UNCONFINED: Rule = Rule {
         title: "Container runs without a seccomp filter",
         why: "`Unconfined` turns the system-call filter off: every kernel system call, including the \
               rarely used ones behind most container escapes, is open to the process.",
-        fix: "Use `seccompProfile: {type: RuntimeDefault}` (or a Localhost profile).",
+        fix: "Use `seccompProfile: {type: RuntimeDefault}` (or a Localhost profile). \
+              Docker: remove `seccomp=unconfined` from `security_opt`; daemon.json: never set `seccomp-profile` to `unconfined`.",
         references: &[
             "CIS 5.7.2",
             "PSS baseline: seccompProfile",
             "NSA/CISA Kubernetes Hardening",
+            "Docker Bench 5.22",
+            "Docker Bench 2.17",
         ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in &pod.containers {
             if let Some(profile) = pod
@@ -36,7 +40,9 @@ pub(super) const SECCOMP_UNCONFINED: Rule = Rule {
                 );
             }
         }
-    },
+    })
+    .and_container(container_seccomp)
+    .and_daemon(daemon_seccomp),
 };
 
 pub(super) const SECCOMP_PROFILE_MISSING: Rule = Rule {
@@ -49,7 +55,7 @@ pub(super) const SECCOMP_PROFILE_MISSING: Rule = Rule {
         fix: "Set `securityContext.seccompProfile.type: RuntimeDefault` on the pod.",
         references: &["CIS 5.7.2", "PSS restricted: seccompProfile"],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in &pod.containers {
             if pod.effective(c).seccomp_profile.is_none() {
@@ -57,7 +63,7 @@ pub(super) const SECCOMP_PROFILE_MISSING: Rule = Rule {
                 out.report_container(c, path, format!("{} has no seccomp profile", quoted(c)));
             }
         }
-    },
+    }),
 };
 
 pub(super) const APPARMOR_UNCONFINED: Rule = Rule {
@@ -67,10 +73,15 @@ pub(super) const APPARMOR_UNCONFINED: Rule = Rule {
         title: "Container runs without AppArmor confinement",
         why: "An `Unconfined` AppArmor profile removes the mandatory access control that blocks \
               writes to /proc, mounts and other escape paths.",
-        fix: "Use `appArmorProfile: {type: RuntimeDefault}` or a Localhost profile.",
-        references: &["CIS 5.7.x", "PSS baseline: appArmorProfile"],
+        fix: "Use `appArmorProfile: {type: RuntimeDefault}` or a Localhost profile. \
+              Docker: remove `apparmor=unconfined` from `security_opt` (the default is `docker-default`).",
+        references: &[
+            "CIS 5.7.x",
+            "PSS baseline: appArmorProfile",
+            "Docker Bench 5.2",
+        ],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in &pod.containers {
             if let Some(profile) = pod
@@ -85,7 +96,8 @@ pub(super) const APPARMOR_UNCONFINED: Rule = Rule {
                 );
             }
         }
-    },
+    })
+    .and_container(container_apparmor),
 };
 
 pub(super) const SELINUX_CUSTOM_OPTIONS: Rule = Rule {
@@ -96,10 +108,11 @@ pub(super) const SELINUX_CUSTOM_OPTIONS: Rule = Rule {
         why: "Setting the SELinux user or role, or a type other than the container types, can give \
               the container a domain with access to the host (e.g. `spc_t`, unconfined).",
         fix: "Leave `seLinuxOptions.user` and `role` unset and use a container type \
-              (`container_t`, `container_init_t`, `container_kvm_t`, `container_engine_t`).",
-        references: &["PSS baseline: seLinuxOptions"],
+              (`container_t`, `container_init_t`, `container_kvm_t`, `container_engine_t`). \
+              Docker: remove `label=disable` and custom `label=type:` / `user:` / `role:` options from `security_opt`.",
+        references: &["PSS baseline: seLinuxOptions", "Docker Bench 5.3"],
     },
-    check: check_selinux,
+    checks: Checks::kubernetes(check_selinux).and_container(container_selinux),
 };
 
 const ALLOWED_SELINUX_TYPES: &[&str] = &[
@@ -151,5 +164,64 @@ fn check_selinux(ctx: &CheckContext<'_>, out: &mut Findings) {
                 out.report_container(c, path, format!("{} sets {what}", quoted(c)));
             }
         }
+    }
+}
+
+fn container_seccomp(spec: &ContainerSpec, out: &mut Findings) {
+    for option in spec.security_option("seccomp") {
+        if option.value.eq_ignore_ascii_case("unconfined") {
+            out.report(
+                option.path,
+                format!("{} runs with seccomp=unconfined", spec.describe()),
+            );
+        }
+    }
+}
+
+/// Docker Bench 2.17: the daemon's default profile must not be `unconfined`.
+fn daemon_seccomp(config: &DaemonConfig<'_>, out: &mut Findings) {
+    if config
+        .text("seccomp-profile")
+        .is_some_and(|p| p.eq_ignore_ascii_case("unconfined"))
+    {
+        out.report(
+            config.path("seccomp-profile"),
+            "the daemon runs containers without seccomp by default (seccomp-profile: unconfined)",
+        );
+    }
+}
+
+fn container_apparmor(spec: &ContainerSpec, out: &mut Findings) {
+    let mut options = spec.security_option("apparmor");
+    options.extend(
+        spec.apparmor_profile
+            .iter()
+            .map(|p| crate::docker::Setting::new(p.value.as_str(), p.path.clone())),
+    );
+    for option in options {
+        if option.value.eq_ignore_ascii_case("unconfined") {
+            out.report(
+                option.path,
+                format!("{} runs with AppArmor profile unconfined", spec.describe()),
+            );
+        }
+    }
+}
+
+/// `label=disable` turns SELinux separation off; `label=type:spc_t` (or another
+/// non-container type), `label=user:`, `label=role:` are the Docker forms of custom
+/// SELinux options.
+fn container_selinux(spec: &ContainerSpec, out: &mut Findings) {
+    for option in spec.security_option("label") {
+        let (key, value) = option.value.split_once(':').unwrap_or((option.value, ""));
+        let problem = match key {
+            "disable" => "disables SELinux separation (label=disable)".to_owned(),
+            "user" | "role" => format!("sets SELinux {key} {value}"),
+            "type" if !ALLOWED_SELINUX_TYPES.contains(&value) => {
+                format!("sets SELinux type {value}")
+            }
+            _ => continue,
+        };
+        out.report(option.path, format!("{} {problem}", spec.describe()));
     }
 }

@@ -1,9 +1,10 @@
 //! CPU and memory requests and limits.
 
 use super::quoted;
+use crate::docker::{ContainerSpec, Setting};
 use crate::finding::Severity;
 use crate::object::{ContainerKind, ContainerView};
-use crate::rules::{CheckContext, Findings, Rule, RuleMeta};
+use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 fn has(c: &ContainerView, which: &str, resource: &str) -> bool {
     let Some(resources) = &c.container.resources else {
@@ -41,13 +42,26 @@ pub(super) const MEMORY_LIMIT_MISSING: Rule = Rule {
         title: "Container has no memory limit",
         why: "Without a memory limit one container can exhaust the node's memory and get its \
               neighbours (or the kubelet) killed: a denial of service.",
-        fix: "Set `resources.limits.memory`.",
+        fix: "Set `resources.limits.memory`. \
+              Compose: `mem_limit` or `deploy.resources.limits.memory` (`--memory`).",
         references: &[
             "CIS 5.7.x (resource quotas)",
             "NSA/CISA Kubernetes Hardening: resource policies",
+            "Docker Bench 5.11",
         ],
     },
-    check: |ctx, out| check_limit(ctx, out, "memory"),
+    checks: Checks::kubernetes(|ctx, out| check_limit(ctx, out, "memory")).and_container(
+        |spec, out| {
+            container_limit(
+                spec,
+                out,
+                &spec.memory_limit,
+                "memory",
+                "mem_limit",
+                "Memory",
+            )
+        },
+    ),
 };
 
 pub(super) const CPU_LIMIT_MISSING: Rule = Rule {
@@ -57,10 +71,16 @@ pub(super) const CPU_LIMIT_MISSING: Rule = Rule {
         title: "Container has no CPU limit",
         why: "Without a CPU limit a runaway or hijacked container (a crypto miner) can starve the \
               other pods of the node.",
-        fix: "Set `resources.limits.cpu` (or at least a CPU request and a LimitRange).",
-        references: &["NSA/CISA Kubernetes Hardening: resource policies"],
+        fix: "Set `resources.limits.cpu` (or at least a CPU request and a LimitRange). \
+              Compose: `cpus` or `deploy.resources.limits.cpus` (`--cpus`).",
+        references: &[
+            "NSA/CISA Kubernetes Hardening: resource policies",
+            "Docker Bench 5.12",
+        ],
     },
-    check: |ctx, out| check_limit(ctx, out, "cpu"),
+    checks: Checks::kubernetes(|ctx, out| check_limit(ctx, out, "cpu")).and_container(
+        |spec, out| container_limit(spec, out, &spec.cpu_limit, "CPU", "cpus", "NanoCpus"),
+    ),
 };
 
 pub(super) const RESOURCE_REQUESTS_MISSING: Rule = Rule {
@@ -73,7 +93,7 @@ pub(super) const RESOURCE_REQUESTS_MISSING: Rule = Rule {
         fix: "Set `resources.requests.cpu` and `resources.requests.memory`.",
         references: &["Kubernetes docs: Resource Management for Pods and Containers"],
     },
-    check: |ctx, out| {
+    checks: Checks::kubernetes(|ctx, out| {
         for c in sized(ctx) {
             for resource in ["cpu", "memory"] {
                 if !has(c, "requests", resource) && !has(c, "limits", resource) {
@@ -90,5 +110,24 @@ pub(super) const RESOURCE_REQUESTS_MISSING: Rule = Rule {
                 }
             }
         }
-    },
+    }),
 };
+
+/// A missing (or zero) limit on a container: `mem_limit` / `cpus` (or their
+/// `deploy.resources.limits` forms) in Compose, `HostConfig.Memory` / `NanoCpus` in
+/// `docker inspect`.
+fn container_limit(
+    spec: &ContainerSpec,
+    out: &mut Findings,
+    limit: &Option<Setting<String>>,
+    resource: &str,
+    compose: &'static str,
+    inspect: &'static str,
+) {
+    if limit.is_none() {
+        out.report(
+            spec.field(compose, &["HostConfig", inspect]),
+            format!("{} has no {resource} limit", spec.describe()),
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! Docker artefacts: Compose services and `docker inspect` containers read into one
+//! model ([`ContainerSpec`]), the daemon configuration ([`DaemonConfig`]) and
+//! Dockerfiles ([`DockerfileView`]).
+//!
+//! The readers only translate; every decision is a rule in [`crate::rules`].
+
+mod compose;
+mod container;
+mod daemon;
+mod dockerfile;
+mod inspect;
+
+pub use compose::compose_services;
+pub use container::{ContainerSpec, Mount, Origin, PortBinding, RestartPolicy, Setting};
+pub use daemon::DaemonConfig;
+pub(crate) use daemon::looks_like_daemon_config;
+pub use dockerfile::{DockerfileView, ImageRef, ParsedDockerfile, Stage, parse_dockerfile, words};
+pub use inspect::inspect_containers;
+pub(crate) use inspect::is_inspect_container as inspect_is_container;

@@ -1,0 +1,402 @@
+//! Dockerfile rules (Docker Bench section 4, hadolint, checkov). The root user, SSH and
+//! base image tags are checked by `run-as-root`, `ssh-exposed` and `image-tag-mutable`.
+
+use parse_dockerfile::{HealthcheckArguments, Instruction, Source};
+
+use crate::docker::DockerfileView;
+use crate::finding::Severity;
+use crate::rules::{Checks, Rule, RuleMeta};
+
+/// The simple commands of a shell script, each split into pipelines of words:
+/// `a && b | c` gives `[[a], [b, c]]` (continuations joined, quotes kept).
+fn pipelines(script: &str) -> Vec<Vec<Vec<&str>>> {
+    script
+        .split(['\n', ';'])
+        .flat_map(|line| line.split("&&"))
+        .flat_map(|list| list.split("||"))
+        .map(|pipeline| {
+            pipeline
+                .split('|')
+                .map(|command| {
+                    command
+                        .split_whitespace()
+                        .filter(|w| *w != "\\")
+                        .collect::<Vec<_>>()
+                })
+                .filter(|words| !words.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The words of a command without `sudo`, `env VAR=x` and similar prefixes.
+fn without_prefixes<'a, 'b>(mut words: &'b [&'a str]) -> &'b [&'a str] {
+    while let Some((first, rest)) = words.split_first() {
+        let prefix = matches!(*first, "sudo" | "env" | "exec" | "command" | "nohup")
+            || (first.contains('=') && !first.starts_with('-'));
+        if !prefix {
+            break;
+        }
+        words = rest;
+    }
+    words
+}
+
+/// Every `RUN` with its index and the simple commands of its script (heredocs included).
+fn runs<'v>(view: &'v DockerfileView<'_, '_>) -> impl Iterator<Item = (usize, String)> + 'v {
+    view.instructions()
+        .filter_map(|(i, instruction)| match instruction {
+            Instruction::Run(_) => DockerfileView::command_text(instruction)
+                .map(|text| (i, text.replace("\\\r\n", " ").replace("\\\n", " "))),
+            _ => None,
+        })
+}
+
+pub(super) const ADD_REMOTE_URL: Rule = Rule {
+    meta: RuleMeta {
+        id: "add-remote-url",
+        severity: Severity::Medium,
+        title: "ADD downloads a URL without a checksum",
+        why: "`ADD https://...` fetches whatever the server returns at build time, with no \
+              integrity check: a compromised or spoofed server puts its file in the image.",
+        fix: "Use `ADD --checksum=sha256:... <url>`, or download with `curl` and verify the \
+              checksum in the same `RUN`; use `COPY` for local files.",
+        references: &["CIS Docker 4.9", "hadolint DL3020", "checkov CKV_DOCKER_4"],
+    },
+    checks: Checks::dockerfile_only(|view, out| {
+        for (i, instruction) in view.instructions() {
+            let Instruction::Add(add) = instruction else {
+                continue;
+            };
+            if add.options.iter().any(|flag| flag.name.value == "checksum") {
+                continue;
+            }
+            for source in &add.src {
+                let Source::Path(path) = source else { continue };
+                let url = path.value.as_ref();
+                let remote = ["http://", "https://", "git@", "ftp://"]
+                    .iter()
+                    .any(|scheme| url.starts_with(scheme));
+                if remote {
+                    out.report(
+                        DockerfileView::path(i),
+                        format!("ADD downloads {url} without --checksum"),
+                    );
+                }
+            }
+        }
+    }),
+};
+
+pub(super) const SUDO_IN_RUN: Rule = Rule {
+    meta: RuleMeta {
+        id: "sudo-in-run",
+        severity: Severity::Medium,
+        title: "RUN uses sudo",
+        why: "`sudo` in an image means an unprivileged user can become root at run time, and its \
+              TTY and signal handling is unpredictable in builds.",
+        fix: "Run the privileged steps before `USER`; use `gosu` or `su-exec` in an entrypoint if \
+              a step must change user at run time.",
+        references: &["hadolint DL3004", "checkov CKV2_DOCKER_1"],
+    },
+    checks: Checks::dockerfile_only(|view, out| {
+        for (i, script) in runs(view) {
+            let uses_sudo = pipelines(&script)
+                .iter()
+                .flatten()
+                .any(|command| command.first() == Some(&"sudo"));
+            if uses_sudo {
+                out.report(DockerfileView::path(i), "RUN uses sudo");
+            }
+        }
+    }),
+};
+
+/// Parts of variable names that suggest a secret.
+const SECRET_NAMES: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+];
+
+/// Prefixes of well-known credential formats.
+const SECRET_VALUES: &[&str] = &[
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "sk_live_",
+];
+
+/// Why `name=value` looks like a secret, if it does.
+fn secret(name: &str, value: &str) -> Option<&'static str> {
+    let upper = name.to_ascii_uppercase();
+    let reference = upper.ends_with("_FILE") || upper.ends_with("_PATH") || upper.ends_with("_URL");
+    if SECRET_VALUES
+        .iter()
+        .any(|prefix| value.starts_with(prefix) && value.len() >= 16)
+    {
+        return Some("holds what looks like a credential");
+    }
+    (!reference && SECRET_NAMES.iter().any(|part| upper.contains(part)))
+        .then_some("is named like a secret")
+}
+
+/// `NAME=value` pairs of an `ENV` (both syntaxes) or `ARG`.
+fn variables(text: &str, legacy_env: bool) -> Vec<(String, String)> {
+    let words = crate::docker::words(text);
+    if legacy_env && words.first().is_some_and(|w| !w.contains('=')) {
+        let mut words = words.into_iter();
+        let name = words.next().unwrap_or_default();
+        return vec![(name, words.collect::<Vec<_>>().join(" "))];
+    }
+    words
+        .into_iter()
+        .map(|w| match w.split_once('=') {
+            Some((name, value)) => (name.to_owned(), value.to_owned()),
+            None => (w, String::new()),
+        })
+        .collect()
+}
+
+pub(super) const SECRET_IN_ENV_OR_ARG: Rule = Rule {
+    meta: RuleMeta {
+        id: "secret-in-env-or-arg",
+        severity: Severity::High,
+        title: "Secret in ENV or ARG",
+        why: "`ENV` values are stored in the image configuration and `ARG` values in the build \
+              history: anyone who can pull the image can read them.",
+        fix: "Use build secrets (`RUN --mount=type=secret,id=...`) at build time and inject \
+              secrets at run time (Compose `secrets`, Kubernetes Secrets).",
+        references: &[
+            "CIS Docker 4.10",
+            "hadolint DL3064",
+            "checkov CKV_DOCKER_1005",
+        ],
+    },
+    checks: Checks::dockerfile_only(|view, out| {
+        for (i, instruction) in view.instructions() {
+            let (keyword, pairs) = match instruction {
+                Instruction::Env(env) => ("ENV", variables(&env.arguments.value, true)),
+                Instruction::Arg(arg) => ("ARG", variables(&arg.arguments.value, false)),
+                _ => continue,
+            };
+            for (name, value) in pairs {
+                // An ENV without a value (or set from a build argument) holds no secret
+                // itself; an ARG always ends up in the history when it is given.
+                let empty = value.is_empty() || value.starts_with('$');
+                if keyword == "ENV" && empty {
+                    continue;
+                }
+                if let Some(why) = secret(&name, &value) {
+                    out.report(DockerfileView::path(i), format!("{keyword} {name} {why}"));
+                }
+            }
+        }
+    }),
+};
+
+const DOWNLOADERS: &[&str] = &["curl", "wget"];
+const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "ash", "dash", "ksh", "python", "python3", "perl", "ruby", "node",
+];
+
+fn is_shell(word: &str) -> bool {
+    let name = word.rsplit('/').next().unwrap_or(word);
+    SHELLS.contains(&name)
+}
+
+/// `curl ... | sh`, `wget -O- ... | sudo bash`, `sh -c "$(curl ...)"`, `bash <(curl ...)`.
+fn pipes_download_to_shell(script: &str) -> bool {
+    let piped = pipelines(script).iter().any(|pipeline| {
+        pipeline.windows(2).any(|pair| {
+            let downloads = pair[0].iter().any(|w| DOWNLOADERS.contains(w));
+            let runs = without_prefixes(&pair[1])
+                .first()
+                .is_some_and(|w| is_shell(w));
+            downloads && runs
+        })
+    });
+    let substituted = ["$(curl", "$(wget", "<(curl", "<(wget", "`curl", "`wget"]
+        .iter()
+        .any(|pattern| script.contains(pattern))
+        && pipelines(script).iter().flatten().any(|command| {
+            without_prefixes(command)
+                .first()
+                .is_some_and(|w| is_shell(w))
+        });
+    piped || substituted
+}
+
+pub(super) const CURL_PIPE_SHELL: Rule = Rule {
+    meta: RuleMeta {
+        id: "curl-pipe-shell",
+        severity: Severity::High,
+        title: "RUN pipes a download into a shell",
+        why: "`curl ... | sh` runs whatever the server sends, unverified, as root at build time; \
+              without `pipefail` a failed download even passes the build.",
+        fix: "Download to a file, verify its checksum or signature, then run it; set \
+              `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` when piping.",
+        references: &["hadolint DL4006", "CIS Docker 4.x (trusted content)"],
+    },
+    checks: Checks::dockerfile_only(|view, out| {
+        for (i, script) in runs(view) {
+            if pipes_download_to_shell(&script) {
+                out.report(
+                    DockerfileView::path(i),
+                    "RUN pipes a download into a shell without verifying it",
+                );
+            }
+        }
+    }),
+};
+
+/// `manager subcommand` pairs that upgrade every installed package.
+const UPGRADES: &[(&str, &str)] = &[
+    ("apt-get", "upgrade"),
+    ("apt-get", "dist-upgrade"),
+    ("apt", "upgrade"),
+    ("apt", "full-upgrade"),
+    ("apt", "dist-upgrade"),
+    ("apk", "upgrade"),
+    ("yum", "update"),
+    ("yum", "upgrade"),
+    ("dnf", "upgrade"),
+    ("dnf", "update"),
+    ("microdnf", "update"),
+    ("microdnf", "upgrade"),
+    ("zypper", "update"),
+    ("zypper", "up"),
+    ("zypper", "dist-upgrade"),
+    ("zypper", "dup"),
+];
+
+/// The upgrade command of `command` when it names no package (a whole-system upgrade).
+fn unpinned_upgrade(command: &[&str]) -> Option<String> {
+    let words = without_prefixes(command);
+    let manager = words.first()?;
+    let manager = manager.rsplit('/').next().unwrap_or(manager);
+    let mut rest = words.iter().skip(1).filter(|w| !w.starts_with('-'));
+    let subcommand = rest.next()?;
+    let upgrade = UPGRADES
+        .iter()
+        .any(|(m, s)| *m == manager && s == subcommand);
+    let packages = rest.any(|w| !w.starts_with('$'));
+    (upgrade && !packages).then(|| format!("{manager} {subcommand}"))
+}
+
+pub(super) const PACKAGE_UPGRADE_UNPINNED: Rule = Rule {
+    meta: RuleMeta {
+        id: "package-upgrade-unpinned",
+        severity: Severity::Low,
+        title: "RUN upgrades every package without pinning",
+        why: "A blanket upgrade makes the image depend on the day it was built: two builds of the \
+              same Dockerfile differ, and a review of the image says nothing about the next one.",
+        fix: "Use a patched, pinned base image and install the packages you need with pinned \
+              versions (`apt-get install pkg=1.2.3`); rebuild when the base image is updated.",
+        references: &[
+            "CIS Docker 4.7",
+            "hadolint DL3005 (earlier versions)",
+            "checkov CKV_DOCKER_5",
+        ],
+    },
+    checks: Checks::dockerfile_only(|view, out| {
+        for (i, script) in runs(view) {
+            let upgrade = pipelines(&script)
+                .iter()
+                .flatten()
+                .find_map(|command| unpinned_upgrade(command));
+            if let Some(upgrade) = upgrade {
+                out.report(
+                    DockerfileView::path(i),
+                    format!("RUN upgrades every package ({upgrade}) instead of pinning versions"),
+                );
+            }
+        }
+    }),
+};
+
+pub(super) const HEALTHCHECK_MISSING: Rule = Rule {
+    meta: RuleMeta {
+        id: "healthcheck-missing",
+        severity: Severity::Info,
+        title: "Image has no HEALTHCHECK",
+        why: "Without a health check Docker reports a hung service as running, and nothing \
+              restarts or replaces it.",
+        fix: "Add `HEALTHCHECK CMD ...` to the final stage (Kubernetes ignores it: use probes \
+              there).",
+        references: &["CIS Docker 4.6", "checkov CKV_DOCKER_2", "hadolint DL3057"],
+    },
+    checks: Checks::dockerfile_only(|view, out| {
+        let Some(stage) = view.final_stage() else {
+            return;
+        };
+        let last = view
+            .instructions_of(stage)
+            .filter_map(|(i, ins)| match ins {
+                Instruction::Healthcheck(check) => Some((i, check)),
+                _ => None,
+            })
+            .last();
+        match last {
+            Some((i, check)) if matches!(check.arguments, HealthcheckArguments::None { .. }) => {
+                out.report(
+                    DockerfileView::path(i),
+                    "HEALTHCHECK NONE disables the health check",
+                );
+            }
+            Some(_) => {}
+            None => out.report(
+                DockerfileView::path(stage.from),
+                "the final stage has no HEALTHCHECK",
+            ),
+        }
+    }),
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downloads_piped_to_shells() {
+        assert!(pipes_download_to_shell(
+            "curl -fsSL https://x/install.sh | sh"
+        ));
+        assert!(pipes_download_to_shell(
+            "wget -qO- https://x | sudo bash -s --"
+        ));
+        assert!(pipes_download_to_shell("sh -c \"$(curl -fsSL https://x)\""));
+        assert!(!pipes_download_to_shell(
+            "curl -o x.tgz https://x && tar xzf x.tgz"
+        ));
+        assert!(!pipes_download_to_shell("curl https://x | tar xz"));
+    }
+
+    #[test]
+    fn upgrades() {
+        let up = |t: &str| unpinned_upgrade(&t.split_whitespace().collect::<Vec<_>>());
+        assert!(up("apt-get -y upgrade").is_some());
+        assert!(up("apk upgrade --no-cache").is_some());
+        assert!(up("apk upgrade openssl").is_none());
+        assert!(up("apt-get install -y curl").is_none());
+    }
+
+    #[test]
+    fn secrets() {
+        assert!(secret("DB_PASSWORD", "x").is_some());
+        assert!(secret("DB_PASSWORD_FILE", "/run/secrets/db").is_none());
+        assert!(secret("KEY", "AKIAABCDEFGHIJKLMNOP").is_some());
+        assert!(secret("PATH", "/usr/bin").is_none());
+    }
+}
