@@ -5,6 +5,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use rampart_core::artefact::FileKind;
 
 /// One input to read: a file on disk or standard input.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,10 +35,13 @@ pub struct MissingInput {
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
+/// YAML and JSON files, plus Dockerfiles (which have no such extension).
 fn is_manifest(path: &Path) -> bool {
-    path.extension()
+    let by_extension = path
+        .extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
+    by_extension || FileKind::is_docker_artefact(&path.to_string_lossy())
 }
 
 /// Expands command-line paths into inputs: files as given, directories walked

@@ -7,7 +7,7 @@ use rampart_core::rules::catalogue;
 use std::collections::BTreeMap;
 
 use rampart_core::rules::Collected;
-use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_bytes};
+use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_file};
 use rampart_core::source::{InputError, Pos};
 use rampart_report::{FileReport, ScanReport, write_json, write_junit, write_sarif, write_text};
 
@@ -28,7 +28,7 @@ pub(crate) fn load_config(explicit: Option<&std::path::Path>) -> Result<Config> 
 pub(crate) fn scan_inputs(inputs: &[Input], options: &ScanOptions, limit: u64) -> Vec<FileReport> {
     let scanned = input::map_inputs(inputs, limit, |name, bytes| match bytes {
         Ok(bytes) => {
-            let mut scan = scan_bytes(&bytes, options);
+            let mut scan = scan_file(&name, &bytes, options);
             let collected = std::mem::take(&mut scan.collected);
             (FileReport::new(name, scan, &bytes), collected)
         }
