@@ -34,7 +34,7 @@ fn scanning_the_examples_reports_positions_and_fails() {
             "examples/insecure.yaml:23:23: critical privileged-container: container \"agent\" runs privileged [Deployment default/legacy-agent]",
         ))
         .stdout(predicate::str::contains("23 |           privileged: true"))
-        .stdout(predicate::str::contains("findings (3 critical"));
+        .stdout(predicate::str::contains("findings (9 critical"));
 }
 
 #[test]
@@ -327,10 +327,15 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
     assert!(problems.is_empty(), "{problems:#?}");
     let run = &sarif["runs"][0];
     let results = run["results"].as_array().expect("results");
-    assert_eq!(results.len(), 24);
+    assert_eq!(results.len(), 122);
     let privileged = results
         .iter()
-        .find(|r| r["ruleId"] == "privileged-container")
+        .find(|r| {
+            r["ruleId"] == "privileged-container"
+                && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .is_some_and(|uri| uri.ends_with("examples/insecure.yaml"))
+        })
         .expect("privileged");
     let region = &privileged["locations"][0]["physicalLocation"]["region"];
     assert_eq!(
@@ -410,4 +415,137 @@ fn rules_lists_and_explains() {
         .assert()
         .success()
         .stdout(predicate::str::contains("docker.sock"));
+}
+
+/// Rule ids whose findings `examples/docker/insecure` must show: every rule with a
+/// Docker check, and the rule that joins a Dockerfile with the Deployment running it.
+fn docker_rule_ids() -> Vec<String> {
+    let output = rampart()
+        .args(["rules", "--markdown"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let markdown = String::from_utf8(output).expect("utf-8");
+    let mut ids = Vec::new();
+    let mut current = None;
+    for line in markdown.lines() {
+        if let Some(id) = line.strip_prefix("## ") {
+            current = Some(id.to_owned());
+        } else if let (Some(id), Some(applies)) = (&current, line.strip_prefix("**Applies to.** "))
+        {
+            let docker = ["Compose", "daemon.json", "Dockerfile"]
+                .iter()
+                .any(|artefact| applies.contains(artefact));
+            if docker {
+                ids.push(id.clone());
+            }
+        }
+    }
+    ids.push("image-user-mismatch".to_owned());
+    ids
+}
+
+#[test]
+fn a_mixed_docker_directory_reports_every_docker_rule_with_positions() {
+    let output = rampart()
+        .args(["scan", "examples/docker/insecure", "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let report = json_of(&output);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let findings = report["findings"].as_array().expect("findings");
+    for finding in findings {
+        assert!(finding["line"].as_u64() > Some(0), "{finding}");
+        assert!(finding["column"].as_u64() > Some(0), "{finding}");
+    }
+    let found: std::collections::BTreeSet<&str> =
+        findings.iter().filter_map(|f| f["rule"].as_str()).collect();
+    let missing: Vec<String> = docker_rule_ids()
+        .into_iter()
+        .filter(|id| !found.contains(id.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "rules without a finding: {missing:?}");
+    let kinds: std::collections::BTreeSet<&str> =
+        findings.iter().filter_map(|f| f["kind"].as_str()).collect();
+    for kind in [
+        "ComposeService",
+        "Container",
+        "DaemonConfig",
+        "Dockerfile",
+        "Deployment",
+    ] {
+        assert!(kinds.contains(kind), "no finding on a {kind}: {kinds:?}");
+    }
+}
+
+#[test]
+fn the_hardened_docker_examples_are_clean() {
+    rampart()
+        .args(["scan", "examples/docker/hardened", "--fail-on", "info"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("0 findings"));
+}
+
+#[test]
+fn dockerfiles_and_compose_files_are_recognised_by_name_and_content() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("Dockerfile.dev"),
+        "FROM alpine:3.20\nUSER 0\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("stack.yml"),
+        "services:\n  web:\n    image: nginx:1.27\n    privileged: true\n",
+    )
+    .expect("write");
+    let output = rampart()
+        .args([
+            "scan",
+            "--rule",
+            "run-as-root,privileged-container",
+            "--format",
+            "json",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let report = json_of(&output);
+    let located: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_owned(),
+                f["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(
+        located.contains(&("run-as-root".to_owned(), 2)),
+        "{located:?}"
+    );
+    assert!(
+        located.contains(&("privileged-container".to_owned(), 4)),
+        "{located:?}"
+    );
+    // Compose from standard input, by content.
+    rampart()
+        .args(["scan", "-", "--rule", "privileged-container"])
+        .write_stdin("services:\n  web:\n    image: nginx:1.27\n    privileged: true\n")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "-:4:17: critical privileged-container",
+        ));
 }

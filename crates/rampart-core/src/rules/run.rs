@@ -66,10 +66,10 @@ pub fn dockerfile_collected(
         document: 0,
         id: ObjectRef {
             kind: DOCKERFILE_KIND.to_owned(),
-            name: Some(name.to_owned()).filter(|n| !n.is_empty()),
             ..ObjectRef::default()
         },
         value: serde_json::json!({
+            "file": name,
             "images": images,
             "user": user.as_ref().map(|(_, u)| u.clone()),
             "userInstruction": user.as_ref().map(|(i, _)| *i),

@@ -104,11 +104,10 @@ fn check_image_user(ctx: &RunContext<'_>, out: &mut RunFindings) {
             let Some(dockerfile) = built.iter().find(|b| b.images.contains(&short)) else {
                 continue;
             };
-            let source = ctx.objects[dockerfile.index]
-                .id
-                .name
-                .clone()
-                .unwrap_or_default();
+            let source = ctx.objects[dockerfile.index].value["file"]
+                .as_str()
+                .filter(|f| !f.is_empty())
+                .unwrap_or("a Dockerfile");
             let effective = pod.effective(c);
             if effective.run_as_user.is_some() {
                 continue;

@@ -1,0 +1,160 @@
+//! Docker artefacts end to end through `scan_file`: Compose features (anchors, merge
+//! keys, `extends`, `include`, interpolation), labels as suppressions, `docker inspect`
+//! detection, Dockerfile syntax (heredocs, continuations, directives, errors).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
+use rampart_core::config::Config;
+use rampart_core::scan::{FileScan, ScanOptions, scan_file};
+
+fn scan_text(name: &str, text: &str, rules: &[&str]) -> FileScan {
+    let options = ScanOptions::from_config(Config::default().only(rules));
+    scan_file(name, text.as_bytes(), &options)
+}
+
+/// `(rule, line, path)` of every finding.
+fn located(scan: &FileScan) -> Vec<(&'static str, u32, String)> {
+    scan.findings
+        .iter()
+        .map(|f| (f.finding.rule, f.pos.line, f.finding.path.to_string()))
+        .collect()
+}
+
+const COMPOSE: &str = r#"x-common: &common
+  privileged: true
+  restart: "${RESTART:-always}"
+services:
+  base:
+    image: example/base:1.0
+    cap_add: [SYS_ADMIN]
+  web:
+    <<: *common
+    extends:
+      service: base
+    image: example/web:1.0
+  remote:
+    extends:
+      file: other.yaml
+      service: base
+    image: example/remote:1.0
+  quiet:
+    image: example/quiet:1.0
+    privileged: true
+    labels:
+      rampart.dev/ignore: "privileged-container=reviewed"
+include:
+  - other.yaml
+"#;
+
+#[test]
+fn compose_anchors_merge_keys_and_same_file_extends() {
+    let scan = scan_text(
+        "docker-compose.yml",
+        COMPOSE,
+        &[
+            "privileged-container",
+            "dangerous-capabilities",
+            "restart-policy-unbounded",
+        ],
+    );
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    assert_eq!(scan.objects, 4);
+    let found = located(&scan);
+    // The merge key brings `privileged` in; its position is the alias.
+    assert!(
+        found.contains(&("privileged-container", 9, "services.web.privileged".into())),
+        "{found:?}"
+    );
+    // `extends` brings `cap_add` in from `base`, located where `base` defines it.
+    assert!(
+        found.contains(&(
+            "dangerous-capabilities",
+            7,
+            "services.base.cap_add[0]".into()
+        )),
+        "{found:?}"
+    );
+    // Interpolation is kept as written: an unknown policy is not guessed at.
+    assert!(
+        !found
+            .iter()
+            .any(|(rule, _, path)| *rule == "restart-policy-unbounded"
+                && path.starts_with("services.web")),
+        "{found:?}"
+    );
+    // `extends` of another file is not followed; the service is checked as written.
+    assert!(
+        !found
+            .iter()
+            .any(|(_, _, path)| path.starts_with("services.remote.cap_add")),
+        "{found:?}"
+    );
+    // Labels suppress like annotations do.
+    assert!(
+        !found
+            .iter()
+            .any(|(rule, _, path)| *rule == "privileged-container"
+                && path.starts_with("services.quiet")),
+        "{found:?}"
+    );
+    assert_eq!(scan.suppressed, 1);
+}
+
+#[test]
+fn inspect_output_of_one_container_or_a_list() {
+    let one = r#"{"Id": "abc", "Name": "/web", "HostConfig": {"Privileged": true}, "Config": {}}"#;
+    let scan_one = scan_text("web.json", one, &["privileged-container"]);
+    assert_eq!(
+        located(&scan_one),
+        [("privileged-container", 1, "HostConfig.Privileged".into())]
+    );
+    let list = format!("[{one}, {one}]");
+    assert_eq!(
+        scan_text("-", &list, &["privileged-container"])
+            .findings
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn kubernetes_manifests_are_unchanged_by_the_file_name() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: busybox:1.36\n    securityContext: {privileged: true}\n";
+    for name in ["pod.yaml", "compose.yaml", ""] {
+        let scan = scan_text(name, pod, &["privileged-container"]);
+        assert_eq!(scan.findings.len(), 1, "{name}");
+    }
+}
+
+#[test]
+fn dockerfile_syntax_heredocs_continuations_directives_and_errors() {
+    let text = "# syntax=docker/dockerfile:1\n# escape=\\\nFROM alpine:3.20 AS build\nRUN <<EOF bash\nset -eu\necho hi\nEOF\n# a comment after a heredoc\nRUN apk add --no-cache \\\n    curl=8.9.1-r0 \\\n # a comment inside a continuation\n    jq=1.7.1-r0\nFROM build\nUSER root\n";
+    let scan = scan_text("build/Dockerfile.release", text, &["run-as-root"]);
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    assert_eq!(
+        located(&scan),
+        [("run-as-root", 14, "instructions[4]".into())]
+    );
+
+    let broken = scan_text(
+        "Dockerfile",
+        "FROM alpine:3.20\nRUN <<EOF\necho never closed\n",
+        &["run-as-root"],
+    );
+    assert_eq!(broken.errors.len(), 1, "{:?}", broken.errors);
+    assert!(broken.errors[0].message.starts_with("invalid Dockerfile"));
+    assert!(broken.findings.is_empty());
+}
+
+#[test]
+fn daemon_configuration_by_name_and_by_content() {
+    let text = "{\"icc\": true}\n";
+    for name in ["daemon.json", "etc/docker.json"] {
+        let scan = scan_text(name, text, &["daemon-icc-enabled"]);
+        assert_eq!(
+            located(&scan),
+            [("daemon-icc-enabled", 1, "icc".into())],
+            "{name}"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+FROM alpine:3.20
+COPY worker /usr/local/bin/worker
+CMD ["worker"]
