@@ -327,7 +327,7 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
     assert!(problems.is_empty(), "{problems:#?}");
     let run = &sarif["runs"][0];
     let results = run["results"].as_array().expect("results");
-    assert_eq!(results.len(), 122);
+    assert_eq!(results.len(), 123);
     let privileged = results
         .iter()
         .find(|r| {

@@ -9,7 +9,8 @@ use crate::docker::{inspect_is_container, looks_like_daemon_config};
 /// What a file's name says about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
-    /// `Dockerfile`, `Dockerfile.*`, `Dockerfile-*`, `*.Dockerfile` (any case).
+    /// `Dockerfile`, `Dockerfile.*`, `Dockerfile-*`, `*.Dockerfile` (any case; the same
+    /// for Podman's `Containerfile`).
     Dockerfile,
     /// `compose.yaml`, `compose.*.yml`, `docker-compose*.yml`...
     Compose,
@@ -25,11 +26,13 @@ impl FileKind {
         let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
         let lower = file.to_ascii_lowercase();
         let yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
-        if lower == "dockerfile"
-            || lower.starts_with("dockerfile.")
-            || lower.starts_with("dockerfile-")
-            || lower.ends_with(".dockerfile")
-        {
+        let dockerfile = |stem: &str| {
+            lower == stem
+                || lower.starts_with(&format!("{stem}."))
+                || lower.starts_with(&format!("{stem}-"))
+                || lower.ends_with(&format!(".{stem}"))
+        };
+        if dockerfile("dockerfile") || dockerfile("containerfile") {
             Self::Dockerfile
         } else if yaml && (lower.starts_with("compose.") || lower.starts_with("docker-compose")) {
             Self::Compose

@@ -238,6 +238,11 @@ fn read_service(name: &str, chain: &Chain<'_>, path: FieldPath) -> ContainerSpec
         .filter_map(|key| fields.get(key))
         .flat_map(|(value, path)| list_items(value, &path))
         .collect();
+    spec.healthcheck = fields.get("healthcheck").map(|(check, path)| {
+        let disabled =
+            check.get("disable").and_then(as_bool) == Some(true) || is_none_test(check.get("test"));
+        Setting::new(!disabled, path)
+    });
     spec.labels = fields
         .all("labels")
         .into_iter()
@@ -245,6 +250,15 @@ fn read_service(name: &str, chain: &Chain<'_>, path: FieldPath) -> ContainerSpec
         .map(|(k, v, _)| (k, v))
         .collect();
     spec
+}
+
+/// `test: ["NONE"]` (or `NONE` as a string) disables the image's health check.
+pub(super) fn is_none_test(test: Option<&Value>) -> bool {
+    match test {
+        Some(Value::Array(words)) => words.first().and_then(Value::as_str) == Some("NONE"),
+        Some(Value::String(text)) => text.trim() == "NONE",
+        _ => false,
+    }
 }
 
 fn restart(fields: &Fields<'_>) -> Option<Setting<RestartPolicy>> {

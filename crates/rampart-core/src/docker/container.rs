@@ -132,6 +132,10 @@ pub struct ContainerSpec {
     pub sysctls: Vec<Setting<String>>,
     /// The entrypoint and command words.
     pub command: Vec<Setting<String>>,
+    /// The health check: `Some(false)` when it is disabled (`healthcheck.disable: true`,
+    /// `test: ["NONE"]`), `Some(true)` when one is defined; `None` when absent (the
+    /// image's applies).
+    pub healthcheck: Option<Setting<bool>>,
     /// Labels (`rampart.dev/ignore` works here as the Kubernetes annotation does).
     pub labels: Vec<(String, String)>,
 }
@@ -169,6 +173,7 @@ impl ContainerSpec {
             devices: Vec::new(),
             sysctls: Vec::new(),
             command: Vec::new(),
+            healthcheck: None,
             labels: Vec::new(),
         }
     }

@@ -149,6 +149,14 @@ fn read_container(value: &Value, path: FieldPath) -> ContainerSpec {
         .collect();
     spec.command = at.items(&["Config", "Entrypoint"]);
     spec.command.extend(at.items(&["Config", "Cmd"]));
+    // `Config` merges the image's configuration: no `Healthcheck` means none at all.
+    spec.healthcheck = Some(match at.get(&["Config", "Healthcheck"]) {
+        Some((check, path)) => Setting::new(!super::compose::is_none_test(check.get("Test")), path),
+        None => Setting::new(
+            false,
+            at.path.join(&FieldPath::fields(&["Config", "Healthcheck"])),
+        ),
+    });
     spec.labels = at
         .entries(&["Config", "Labels"])
         .into_iter()

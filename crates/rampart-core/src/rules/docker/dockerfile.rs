@@ -5,7 +5,7 @@ use parse_dockerfile::{HealthcheckArguments, Instruction, Source};
 
 use crate::docker::DockerfileView;
 use crate::finding::Severity;
-use crate::rules::{Checks, Rule, RuleMeta};
+use crate::rules::{Checks, Findings, Rule, RuleMeta};
 
 /// The simple commands of a shell script, each split into pipelines of words:
 /// `a && b | c` gives `[[a], [b, c]]` (continuations joined, quotes kept).
@@ -330,14 +330,19 @@ pub(super) const HEALTHCHECK_MISSING: Rule = Rule {
     meta: RuleMeta {
         id: "healthcheck-missing",
         severity: Severity::Info,
-        title: "Image has no HEALTHCHECK",
+        title: "Image or container has no health check",
         why: "Without a health check Docker reports a hung service as running, and nothing \
               restarts or replaces it.",
         fix: "Add `HEALTHCHECK CMD ...` to the final stage (Kubernetes ignores it: use probes \
-              there).",
-        references: &["CIS Docker 4.6", "checkov CKV_DOCKER_2", "hadolint DL3057"],
+              there); in Compose, do not set `healthcheck.disable: true` or `test: [\"NONE\"]`.",
+        references: &[
+            "CIS Docker 4.6",
+            "Docker Bench 5.27",
+            "checkov CKV_DOCKER_2",
+            "hadolint DL3057",
+        ],
     },
-    checks: Checks::dockerfile_only(|view, out| {
+    checks: Checks::container_only(container_healthcheck).and_dockerfile(|view, out| {
         let Some(stage) = view.final_stage() else {
             return;
         };
@@ -363,6 +368,17 @@ pub(super) const HEALTHCHECK_MISSING: Rule = Rule {
         }
     }),
 };
+
+/// A Compose service that disables the image's health check, or a container that has
+/// none. A Compose service without `healthcheck` keeps the image's and is not reported.
+fn container_healthcheck(spec: &crate::docker::ContainerSpec, out: &mut Findings) {
+    if let Some(check) = spec.healthcheck.as_ref().filter(|c| !c.value) {
+        out.report(
+            check.path.clone(),
+            format!("{} runs without a health check", spec.describe()),
+        );
+    }
+}
 
 #[cfg(test)]
 mod tests {
