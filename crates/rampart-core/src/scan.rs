@@ -181,7 +181,21 @@ fn scan_containers(
     for container in containers {
         scan.objects += 1;
         let target = Target {
-            object: docker_object(kind, Some(container.name.clone())),
+            object: ObjectRef {
+                // The Compose project (`name:`, or the label Compose puts on the
+                // containers it runs) plays the part of a namespace.
+                namespace: document.value["name"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| {
+                        container
+                            .labels
+                            .iter()
+                            .find(|(key, _)| key == "com.docker.compose.project")
+                            .map(|(_, project)| project.clone())
+                    }),
+                ..docker_object(kind, Some(container.name.clone()))
+            },
             document: document.index,
             positions: &document.positions,
             ignores: Ignores::of_entries(
