@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::{Result, bail};
-use rampart_core::rules::{catalogue, find, rule_markdown, rules_markdown, squash};
+use rampart_core::rules::{applies_to, catalogue, find, rule_markdown, rules_markdown, squash};
 
 use crate::cli::{Exit, RulesArgs};
 
@@ -19,6 +19,7 @@ pub fn run(args: &RulesArgs) -> Result<Exit> {
             } else {
                 let m = meta;
                 writeln!(out, "{} ({})\n\n{}\n", m.id, m.severity, m.title)?;
+                writeln!(out, "Applies to:\n  {}\n", applies_to(m.id))?;
                 writeln!(out, "Why it matters:\n  {}\n", squash(m.why))?;
                 writeln!(out, "How to fix:\n  {}\n", squash(m.fix))?;
                 writeln!(out, "References:\n  {}", m.references.join("\n  "))?;

@@ -39,8 +39,8 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
     out
 }
 
-/// The artefacts a rule checks, in words.
-fn applies_to(id: &str) -> String {
+/// The artefacts the rule `id` checks, in words (`Kubernetes, Compose, docker inspect`).
+pub fn applies_to(id: &str) -> String {
     registry().find(|rule| rule.meta.id == id).map_or_else(
         || "the objects of a whole scan, across files".to_owned(),
         |rule| rule.checks.artefacts().join(", "),

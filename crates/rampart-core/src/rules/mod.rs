@@ -13,7 +13,7 @@ mod pod;
 mod run;
 
 pub use context::{CheckContext, Findings};
-pub use docs::{rule_markdown, rules_markdown, squash};
+pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
 pub use run::{
     Collected, DOCKERFILE_KIND, RunContext, RunFindings, RunRule, collects, dockerfile_collected,
 };
