@@ -215,6 +215,13 @@ fn scan_containers(
 }
 
 fn scan_daemon(document: &Document, options: &ScanOptions, scan: &mut FileScan) {
+    if !document.value.is_object() {
+        scan.errors.push(InputError::new(
+            document.positions.pos,
+            "a Docker daemon configuration must be a JSON object",
+        ));
+        return;
+    }
     scan.objects += 1;
     let config = DaemonConfig {
         value: &document.value,

@@ -157,4 +157,7 @@ fn daemon_configuration_by_name_and_by_content() {
             "{name}"
         );
     }
+    let wrong = scan_text("daemon.json", "[\"icc\"]\n", &["daemon-icc-enabled"]);
+    assert_eq!(wrong.errors.len(), 1, "{:?}", wrong.errors);
+    assert!(wrong.findings.is_empty());
 }
