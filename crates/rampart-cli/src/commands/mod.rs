@@ -1,5 +1,7 @@
 //! One module per command.
 
+mod netpol;
+mod psp;
 mod pss;
 mod rules;
 mod scan;
@@ -13,6 +15,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Pss(args) => pss::run(&args),
+        Command::Psp(args) => psp::run(&args),
+        Command::Netpol(command) => netpol::run(&command),
         Command::Rules(args) => rules::run(&args),
     }
 }
