@@ -27,7 +27,7 @@ const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n 
 #[test]
 fn scanning_the_examples_reports_positions_and_fails() {
     rampart()
-        .args(["scan", "examples/"])
+        .args(["scan", "examples/insecure.yaml", "examples/hardened.yaml"])
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
@@ -301,7 +301,13 @@ fn the_config_file_selects_rerates_and_excludes() {
 #[test]
 fn sarif_output_validates_against_the_2_1_0_schema() {
     let output = rampart()
-        .args(["scan", "examples/", "--format", "sarif"])
+        .args([
+            "scan",
+            "examples/insecure.yaml",
+            "examples/hardened.yaml",
+            "--format",
+            "sarif",
+        ])
         .assert()
         .code(1)
         .get_output()
@@ -347,7 +353,13 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
 #[test]
 fn junit_output_has_a_failing_case_per_object() {
     let output = rampart()
-        .args(["scan", "examples/", "--format", "junit"])
+        .args([
+            "scan",
+            "examples/insecure.yaml",
+            "examples/hardened.yaml",
+            "--format",
+            "junit",
+        ])
         .assert()
         .code(1)
         .get_output()
