@@ -7,87 +7,65 @@ use rampart_core::netpol::load::network_object;
 use rampart_core::netpol::{
     Cluster, Isolation, Matrix, Options, Peer, PortSpec, Severity, Verdict,
 };
-use rampart_core::object::{Loaded, WorkloadKinds, load};
-use rampart_core::source::{InputError, Limits, Pos};
+use rampart_core::object::WorkloadKinds;
+use rampart_core::source::{InputError, Pos};
 
+use super::{Problems, load_inputs};
 use crate::cli::{Exit, NetpolArgs, NetpolCommand, NetpolFormat};
-use crate::input;
 
 /// The cluster built from the inputs, and every problem met on the way.
 struct Model {
     cluster: Cluster,
-    errors: Vec<(String, InputError)>,
-    warnings: Vec<(String, InputError)>,
+    errors: Problems,
+    warnings: Problems,
 }
 
 fn build(args: &NetpolArgs) -> Model {
-    let limits = Limits {
-        max_file_bytes: args.input.max_file_size,
-        ..Limits::default()
-    };
     let kinds = WorkloadKinds::default();
-    let (inputs, missing) = input::collect(&args.input.paths, &|_| false);
-    let files: Vec<(String, Loaded)> =
-        input::map_inputs(&inputs, limits.max_file_bytes, |name, bytes| match bytes {
-            Ok(bytes) => (name, load(&bytes, &limits)),
-            Err(error) => {
-                let mut loaded = Loaded::default();
-                loaded.errors.push(InputError::new(
-                    Pos::new(1, 1),
-                    format!("cannot read: {error}"),
-                ));
-                (name, loaded)
-            }
-        });
-    let mut errors: Vec<(String, InputError)> = missing
-        .into_iter()
-        .map(|m| (m.name, InputError::new(Pos::new(1, 1), m.message)))
-        .collect();
+    let (files, mut errors) = load_inputs(&args.input.paths, args.input.max_file_size);
     let mut builder = Cluster::builder().options(Options {
         ipblock_matches_pod_ips: args.ipblock_pod_ips,
         ..Options::default()
     });
-    let mut policy_files = Vec::new();
+    let mut policies = Vec::new();
     for (file, loaded) in &files {
-        errors.extend(loaded.errors.iter().map(|e| (file.clone(), e.clone())));
         for object in &loaded.objects {
             match network_object(&object.id, &object.value, &kinds) {
                 Ok(Some(network)) => builder = builder.object(network),
                 Ok(None) => {}
-                Err(e) => errors.push((
-                    file.clone(),
+                Err(e) => errors.push(
+                    file,
                     InputError::new(
                         loaded.locate(object, &e.path),
                         format!("{}: {}", e.path, e.message),
                     ),
-                )),
+                ),
             }
             if object.id.kind == "NetworkPolicy" {
-                policy_files.push((file, loaded, object));
+                policies.push((file, loaded, object));
             }
         }
     }
     let (cluster, problems) = builder.build();
-    let mut warnings = Vec::new();
+    let mut warnings = Problems::default();
     for problem in problems {
-        let found = policy_files.iter().find(|(_, _, o)| {
+        let found = policies.iter().find(|(_, _, o)| {
             o.id.name.as_deref() == Some(problem.name.as_str())
                 && o.id.namespace.as_deref().unwrap_or("default") == problem.namespace
         });
-        let (file, pos) = found.map_or(
-            (String::from("-"), Pos::new(1, 1)),
-            |(file, loaded, object)| ((*file).clone(), loaded.locate(object, &problem.path)),
-        );
+        let (file, pos) = found.map_or(("-", Pos::new(1, 1)), |(file, loaded, object)| {
+            (file.as_str(), loaded.locate(object, &problem.path))
+        });
         let message = format!(
             "NetworkPolicy {}/{}: {}: {}",
             problem.namespace, problem.name, problem.path, problem.message
         );
         match problem.severity {
-            Severity::Error => errors.push((
+            Severity::Error => errors.push(
                 file,
                 InputError::new(pos, format!("{message} (policy left out)")),
-            )),
-            Severity::Warning => warnings.push((file, InputError::new(pos, message))),
+            ),
+            Severity::Warning => warnings.push(file, InputError::new(pos, message)),
         }
     }
     Model {
@@ -97,15 +75,10 @@ fn build(args: &NetpolArgs) -> Model {
     }
 }
 
-fn report_problems(model: &Model) {
-    for (label, list) in [("error", &model.errors), ("warning", &model.warnings)] {
-        for (file, e) in list {
-            eprintln!(
-                "{file}:{}:{}: {label}: {}",
-                e.pos.line, e.pos.column, e.message
-            );
-        }
-    }
+fn report_problems(model: &Model) -> std::io::Result<()> {
+    let mut err = std::io::stderr().lock();
+    model.errors.write_text(&mut err, "error")?;
+    model.warnings.write_text(&mut err, "warning")
 }
 
 fn peer(text: Option<&str>, flag: &str) -> Result<Peer> {
@@ -129,7 +102,7 @@ pub fn run(command: &NetpolCommand) -> Result<Exit> {
         bail!("--format dot is only for `netpol matrix`");
     }
     let model = build(args);
-    report_problems(&model);
+    report_problems(&model)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let denied = match command {
         NetpolCommand::Matrix(_) => {

@@ -6,22 +6,21 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use rampart_core::object::{Loaded, LoadedObject, PodView, WorkloadKinds, load};
+use rampart_core::object::{Loaded, LoadedObject, PodView, WorkloadKinds};
 use rampart_core::psp::{
     AdmissionAttributes, AdmissionOutcome, AllowAll, Authorizer, Operation, PodSecurityPolicy,
     Rbac, UserInfo, admit,
 };
-use rampart_core::source::{InputError, Limits, Pos};
+use rampart_core::source::InputError;
 use serde::Serialize;
 
+use super::{Problems, load_inputs};
 use crate::cli::{self, Exit, PspArgs, ReportFormat};
-use crate::input;
 
 /// Everything read from the inputs.
-#[derive(Default)]
 struct World {
     files: Vec<(String, Loaded)>,
-    errors: Vec<(String, InputError)>,
+    errors: Problems,
 }
 
 impl World {
@@ -45,20 +44,20 @@ impl World {
 
     fn typed<T: serde::de::DeserializeOwned>(&mut self, group: &[&str], kind: &str) -> Vec<T> {
         let mut found = Vec::new();
-        let mut errors = Vec::new();
+        let mut errors = Problems::default();
         for (file, loaded, object) in self.of_kind(group, kind) {
             match serde_path_to_error::deserialize::<_, T>(&object.value) {
                 Ok(value) => found.push(value),
-                Err(e) => errors.push((
-                    file.to_owned(),
+                Err(e) => errors.push(
+                    file,
                     InputError::new(
                         loaded.locate(object, &rampart_core::FieldPath::root()),
                         format!("{kind}: {e}"),
                     ),
-                )),
+                ),
             }
         }
-        self.errors.extend(errors);
+        self.errors.0.extend(errors.0);
         found
     }
 }
@@ -67,32 +66,9 @@ const RBAC: &[&str] = &["rbac.authorization.k8s.io"];
 const PSP_GROUPS: &[&str] = &["policy", "extensions"];
 
 fn read_world(args: &PspArgs) -> World {
-    let limits = Limits {
-        max_file_bytes: args.input.max_file_size,
-        ..Limits::default()
-    };
     let mut paths = args.input.paths.clone();
     paths.extend(args.policies.iter().cloned());
-    let (inputs, missing) = input::collect(&paths, &|_| false);
-    let files: Vec<(String, Loaded)> =
-        input::map_inputs(&inputs, limits.max_file_bytes, |name, bytes| match bytes {
-            Ok(bytes) => (name, load(&bytes, &limits)),
-            Err(error) => {
-                let mut loaded = Loaded::default();
-                loaded.errors.push(InputError::new(
-                    Pos::new(1, 1),
-                    format!("cannot read: {error}"),
-                ));
-                (name, loaded)
-            }
-        });
-    let mut errors: Vec<(String, InputError)> = missing
-        .into_iter()
-        .map(|m| (m.name, InputError::new(Pos::new(1, 1), m.message)))
-        .collect();
-    for (file, loaded) in &files {
-        errors.extend(loaded.errors.iter().map(|e| (file.clone(), e.clone())));
-    }
+    let (files, errors) = load_inputs(&paths, args.input.max_file_size);
     World { files, errors }
 }
 
@@ -171,13 +147,13 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
             Ok(Some(view)) => view,
             Ok(None) => continue,
             Err(e) => {
-                errors.push((
-                    file.to_owned(),
+                errors.push(
+                    file,
                     InputError::new(
                         loaded.locate(object, &e.path),
                         format!("{}: {}", e.path, e.message),
                     ),
-                ));
+                );
                 continue;
             }
         };
@@ -229,11 +205,7 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
 }
 
 /// Invalid PodSecurityPolicy objects, located at the offending field; they were not used.
-fn report_invalid_policies(
-    world: &World,
-    results: &[PspResult<'_>],
-    errors: &mut Vec<(String, InputError)>,
-) {
+fn report_invalid_policies(world: &World, results: &[PspResult<'_>], errors: &mut Problems) {
     let mut seen = std::collections::BTreeSet::new();
     for skipped in results.iter().flat_map(|r| &r.outcome.skipped_policies) {
         if !seen.insert(skipped.policy.clone()) {
@@ -246,8 +218,8 @@ fn report_invalid_policies(
             continue;
         };
         if skipped.errors.is_empty() {
-            errors.push((
-                file.to_owned(),
+            errors.push(
+                file,
                 InputError::new(
                     loaded.locate(object, &rampart_core::FieldPath::root()),
                     format!(
@@ -255,11 +227,11 @@ fn report_invalid_policies(
                         skipped.policy, skipped.reason
                     ),
                 ),
-            ));
+            );
         }
         for e in &skipped.errors {
-            errors.push((
-                file.to_owned(),
+            errors.push(
+                file,
                 InputError::new(
                     loaded.locate(object, &e.field),
                     format!(
@@ -267,58 +239,29 @@ fn report_invalid_policies(
                         skipped.policy
                     ),
                 ),
-            ));
+            );
         }
     }
 }
 
-#[derive(Serialize)]
-struct JsonError<'a> {
-    file: &'a str,
-    line: u32,
-    column: u32,
-    message: &'a str,
-}
-
 fn write_json(
     results: &[PspResult<'_>],
-    errors: &[(String, InputError)],
+    errors: &Problems,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let errors: Vec<JsonError<'_>> = errors
-        .iter()
-        .map(|(file, e)| JsonError {
-            file,
-            line: e.pos.line,
-            column: e.pos.column,
-            message: &e.message,
-        })
-        .collect();
-    serde_json::to_writer_pretty(
-        &mut *out,
-        &serde_json::json!({"results": results, "errors": errors}),
-    )?;
+    let report = serde_json::json!({"results": results, "errors": errors.to_json()});
+    serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
 }
 
 fn write_text(
     results: &[PspResult<'_>],
-    errors: &[(String, InputError)],
+    errors: &Problems,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    for (file, e) in errors {
-        writeln!(
-            out,
-            "{file}:{}:{}: error: {}",
-            e.pos.line, e.pos.column, e.message
-        )?;
-    }
+    errors.write_text(out, "error")?;
     for r in results {
-        let object = match (r.namespace, r.name) {
-            (Some(ns), Some(name)) => format!("{} {ns}/{name}", r.kind),
-            (None, Some(name)) => format!("{} {name}", r.kind),
-            _ => r.kind.to_owned(),
-        };
+        let object = rampart_core::object::label(r.kind, r.namespace, r.name);
         match (&r.outcome.message, &r.outcome.policy) {
             (Some(message), _) => writeln!(out, "{}: {object}: {message}", r.file)?,
             (None, policy) => {
@@ -341,6 +284,6 @@ fn write_text(
         "{} pods and pod templates: {} admitted, {rejected} rejected, {} errors",
         results.len(),
         results.len() - rejected,
-        errors.len()
+        errors.0.len()
     )
 }
