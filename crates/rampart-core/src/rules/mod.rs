@@ -6,13 +6,15 @@
 
 mod context;
 mod docs;
+mod keep;
 mod network;
 mod pod;
 mod run;
 
 pub use context::{CheckContext, Findings};
 pub use docs::{rule_markdown, rules_markdown, squash};
-pub use run::{Collected, RunContext, RunFindings, RunRule, collects};
+pub use keep::Keep;
+pub use run::{Collected, RunContext, RunFindings, RunRule, collects, kept_part};
 
 use crate::finding::Severity;
 
