@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rampart_core::Severity;
+use rampart_core::netpol::Protocol;
 use rampart_core::pss::{Level, LevelVersion, Version};
 
 /// Keeps Kubernetes clusters and containers safe: hardening rules, Pod Security
@@ -23,8 +24,98 @@ pub enum Command {
     /// Evaluate pods and workloads against the Pod Security Standards, exactly as Pod
     /// Security Admission does.
     Pss(PssArgs),
+    /// PodSecurityPolicy admission as Kubernetes 1.24 did it: policy selection,
+    /// defaulting (with a JSONPatch) and validation.
+    Psp(PspArgs),
+    /// Evaluate NetworkPolicies: reachability matrix, one connection, explanations,
+    /// isolation.
+    #[command(subcommand)]
+    Netpol(NetpolCommand),
     /// List the rule catalogue, or explain one rule.
     Rules(RulesArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetpolCommand {
+    /// Pod x pod reachability for one port and protocol (rows are sources).
+    Matrix(NetpolArgs),
+    /// Can --from reach --to on --port? Exit 1 when denied.
+    Query(NetpolArgs),
+    /// The same as query, in sentences: which policies select each side, which rules allow.
+    Explain(NetpolArgs),
+    /// Pods isolated in each direction, pods left open, namespaces without a default deny.
+    Isolation(NetpolArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetpolFormat {
+    Text,
+    Json,
+    /// Graphviz (matrix only).
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct NetpolArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Source: namespace/pod (a Pod, or a workload named after it) or an IP address.
+    #[arg(long, value_name = "NS/POD|IP")]
+    pub from: Option<String>,
+    /// Destination: namespace/pod or an IP address (a Node's InternalIP is that node).
+    #[arg(long, value_name = "NS/POD|IP")]
+    pub to: Option<String>,
+    /// Destination port: a number, or a container port name of the destination.
+    #[arg(long, value_name = "N|NAME", default_value = "80")]
+    pub port: String,
+    /// Protocol.
+    #[arg(long, value_name = "TCP|UDP|SCTP", default_value = "TCP", value_parser = parse_protocol)]
+    pub protocol: Protocol,
+    /// Whether ipBlock peers match pod IPs (implementation-defined; true as in the
+    /// upstream e2e suite and Calico, false as in Cilium).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub ipblock_pod_ips: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = NetpolFormat::Text)]
+    pub format: NetpolFormat,
+}
+
+fn parse_protocol(text: &str) -> Result<Protocol, String> {
+    Protocol::parse(&text.to_ascii_uppercase())
+        .ok_or_else(|| format!("unknown protocol {text:?}: expected TCP, UDP or SCTP"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Operation {
+    Create,
+    Update,
+}
+
+#[derive(Debug, Args)]
+pub struct PspArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Files with the PodSecurityPolicy objects (and, optionally, the RBAC objects that
+    /// grant `use` on them). PSPs and RBAC objects among the PATHs count too.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub policies: Vec<PathBuf>,
+    /// The requesting user. With no RBAC objects in the input, every user may use every
+    /// policy.
+    #[arg(long, value_name = "U")]
+    pub user: Option<String>,
+    /// Groups of the requesting user (repeatable).
+    #[arg(long = "group", value_name = "G")]
+    pub groups: Vec<String>,
+    /// The service account of pods that do not name one (NS/NAME) [default: the pod's
+    /// namespace and serviceAccountName, or `default`].
+    #[arg(long, value_name = "NS/NAME")]
+    pub service_account: Option<String>,
+    /// The admission operation.
+    #[arg(long, value_enum, default_value_t = Operation::Create)]
+    pub operation: Operation,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 /// Inputs shared by every command that reads manifests.

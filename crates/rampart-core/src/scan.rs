@@ -15,7 +15,7 @@ use crate::object::{NotAnObject, Object, ObjectRef, PodView, WorkloadKinds, obje
 use crate::pss::LevelVersion;
 use crate::rules::{
     CheckContext, Checks, Collected, Findings, RunContext, RunFindings, collects,
-    dockerfile_collected, registry, run_registry,
+    dockerfile_collected, kept_part, registry, run_registry,
 };
 use crate::source::{Document, InputError, Limits, Pos, PosNode, decode, parse};
 
@@ -288,16 +288,17 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
     for object in &found {
         scan.objects += 1;
         if collecting && collects(&object.id, &options.workloads) {
+            let keep = kept_part(&object.id, &options.workloads);
+            let positions = document
+                .positions
+                .subtree(&object.base)
+                .map(|p| keep.positions(p));
             scan.collected.push(Collected {
                 file: 0,
                 document: document.index,
                 id: object.id.clone(),
-                value: object.value.clone(),
-                positions: document
-                    .positions
-                    .subtree(&object.base)
-                    .cloned()
-                    .unwrap_or_default(),
+                value: keep.value(object.value),
+                positions: positions.unwrap_or_default(),
             });
         }
         match check_object(object, options) {

@@ -66,11 +66,7 @@ fn write_file(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result
     }
     for f in &file.findings {
         let (loc, sev, rule) = (p.location, p.severity(f.finding.severity), p.rule);
-        let object = match (&f.object.namespace, &f.object.name) {
-            (Some(ns), Some(name)) => format!("{} {ns}/{name}", f.object.kind),
-            (None, Some(name)) => format!("{} {name}", f.object.kind),
-            _ => f.object.kind.clone(),
-        };
+        let object = f.object.label();
         writeln!(
             out,
             "{loc}{}:{}:{}{loc:#}: {sev}{}{sev:#} {rule}{}{rule:#}: {} [{object}]",

@@ -1,5 +1,7 @@
 //! One module per command.
 
+mod netpol;
+mod psp;
 mod pss;
 mod rules;
 mod scan;
@@ -13,6 +15,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Pss(args) => pss::run(&args),
+        Command::Psp(args) => psp::run(&args),
+        Command::Netpol(command) => netpol::run(&command),
         Command::Rules(args) => rules::run(&args),
     }
 }
@@ -34,4 +38,77 @@ pub(crate) fn output(path: Option<&std::path::Path>) -> Result<(Box<dyn std::io:
             ))
         }
     }
+}
+
+/// Input problems of a run, each with the file it is in.
+#[derive(Debug, Default)]
+pub(crate) struct Problems(pub Vec<(String, rampart_core::source::InputError)>);
+
+impl Problems {
+    /// Adds a problem of `file`.
+    pub fn push(&mut self, file: &str, error: rampart_core::source::InputError) {
+        self.0.push((file.to_owned(), error));
+    }
+
+    /// True when there is nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `file:line:col: <label>: message` lines.
+    pub fn write_text(&self, out: &mut dyn std::io::Write, label: &str) -> std::io::Result<()> {
+        for (file, e) in &self.0 {
+            writeln!(
+                out,
+                "{file}:{}:{}: {label}: {}",
+                e.pos.line, e.pos.column, e.message
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The `errors` array of the JSON reports: `[{file, line, column, message}]`.
+    pub fn to_json(&self) -> serde_json::Value {
+        self.0
+            .iter()
+            .map(|(file, e)| serde_json::json!({"file": file, "line": e.pos.line, "column": e.pos.column, "message": e.message}))
+            .collect()
+    }
+}
+
+/// Reads every input (in parallel) into its objects; unreadable inputs and malformed
+/// documents become problems with their position.
+pub(crate) fn load_inputs(
+    paths: &[std::path::PathBuf],
+    max_file_size: u64,
+) -> (Vec<(String, rampart_core::object::Loaded)>, Problems) {
+    use rampart_core::object::{Loaded, load};
+    use rampart_core::source::{InputError, Limits, Pos};
+    let limits = Limits {
+        max_file_bytes: max_file_size,
+        ..Limits::default()
+    };
+    let (inputs, missing) = crate::input::collect(paths, &|_| false);
+    let files: Vec<(String, Loaded)> =
+        crate::input::map_inputs(&inputs, max_file_size, |name, bytes| match bytes {
+            Ok(bytes) => (name, load(&bytes, &limits)),
+            Err(error) => {
+                let mut loaded = Loaded::default();
+                loaded.errors.push(InputError::new(
+                    Pos::new(1, 1),
+                    format!("cannot read: {error}"),
+                ));
+                (name, loaded)
+            }
+        });
+    let mut problems = Problems::default();
+    for m in missing {
+        problems.push(&m.name, InputError::new(Pos::new(1, 1), m.message));
+    }
+    for (file, loaded) in &files {
+        for error in &loaded.errors {
+            problems.push(file, error.clone());
+        }
+    }
+    (files, problems)
 }

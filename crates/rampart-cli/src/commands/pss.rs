@@ -4,24 +4,15 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use rampart_core::object::{LoadedObject, PodView, WorkloadKinds, load};
+use rampart_core::object::{Loaded, LoadedObject, PodView, WorkloadKinds};
 use rampart_core::pss::{
     Level, LevelVersion, NamespacePolicy, PodEvaluation, Version, evaluate_pod,
 };
-use rampart_core::source::{InputError, Limits, Pos};
+use rampart_core::source::InputError;
 use serde::Serialize;
 
+use super::{Problems, load_inputs};
 use crate::cli::{Exit, PssArgs, ReportFormat};
-use crate::input;
-
-/// One file's pods, namespaces and errors.
-#[derive(Default)]
-struct FileInventory {
-    file: String,
-    pods: Vec<(LoadedObject, PodView)>,
-    namespaces: Vec<(String, BTreeMap<String, String>)>,
-    errors: Vec<InputError>,
-}
 
 fn labels_of(object: &LoadedObject) -> BTreeMap<String, String> {
     object.value["metadata"]["labels"]
@@ -34,37 +25,14 @@ fn labels_of(object: &LoadedObject) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-fn inventory(file: String, bytes: &[u8], limits: &Limits, kinds: &WorkloadKinds) -> FileInventory {
-    let mut loaded = load(bytes, limits);
-    let mut inv = FileInventory {
-        file,
-        errors: std::mem::take(&mut loaded.errors),
-        ..FileInventory::default()
-    };
-    for object in std::mem::take(&mut loaded.objects) {
-        if object.id.kind == "Namespace" && object.id.group().is_empty() {
-            inv.namespaces.push((
-                object.id.name.clone().unwrap_or_default(),
-                labels_of(&object),
-            ));
-            continue;
-        }
-        let Some(location) = kinds.template_of(&object.id) else {
-            continue;
-        };
-        match PodView::read(&object.value, location) {
-            Ok(Some(pod)) => inv.pods.push((object, pod)),
-            Ok(None) => {}
-            Err(error) => {
-                let pos = loaded.locate(&object, &error.path);
-                inv.errors.push(InputError::new(
-                    pos,
-                    format!("{}: {}", error.path, error.message),
-                ));
-            }
-        }
-    }
-    inv
+/// The labels of every Namespace object in the inputs.
+fn namespaces(files: &[(String, Loaded)]) -> BTreeMap<String, BTreeMap<String, String>> {
+    files
+        .iter()
+        .flat_map(|(_, loaded)| &loaded.objects)
+        .filter(|o| o.id.kind == "Namespace" && o.id.group().is_empty())
+        .map(|o| (o.id.name.clone().unwrap_or_default(), labels_of(o)))
+        .collect()
 }
 
 /// Which policies apply to a pod, and why.
@@ -193,22 +161,13 @@ fn judge(file: &str, object: &LoadedObject, pod: &PodView, policies: &Policies) 
 
 fn write_text(
     results: &[PssResult],
-    errors: &[(String, InputError)],
+    errors: &Problems,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    for (file, error) in errors {
-        writeln!(
-            out,
-            "{file}:{}:{}: error: {}",
-            error.pos.line, error.pos.column, error.message
-        )?;
-    }
+    errors.write_text(out, "error")?;
     for r in results {
-        let object = match (&r.namespace, &r.name) {
-            (Some(ns), Some(name)) => format!("{} {ns}/{name}", r.kind),
-            (None, Some(name)) => format!("{} {name}", r.kind),
-            _ => r.kind.clone(),
-        };
+        let object =
+            rampart_core::object::label(&r.kind, r.namespace.as_deref(), r.name.as_deref());
         let policy = format!("{}:{}", r.level, r.version);
         match &r.message {
             None => writeln!(
@@ -241,74 +200,41 @@ fn write_text(
         "{} pods and pod templates checked: {} allowed, {denied} rejected, {} errors",
         results.len(),
         results.len() - denied,
-        errors.len()
+        errors.0.len()
     )
 }
 
-#[derive(Serialize)]
-struct JsonError<'a> {
-    file: &'a str,
-    line: u32,
-    column: u32,
-    message: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    results: &'a [PssResult],
-    errors: Vec<JsonError<'a>>,
-}
-
 pub fn run(args: &PssArgs) -> Result<Exit> {
-    let limits = Limits {
-        max_file_bytes: args.input.max_file_size,
-        ..Limits::default()
-    };
     let kinds = WorkloadKinds::default();
-    let (inputs, missing) = input::collect(&args.input.paths, &|_| false);
-    let files = input::map_inputs(&inputs, limits.max_file_bytes, |name, bytes| match bytes {
-        Ok(bytes) => inventory(name, &bytes, &limits, &kinds),
-        Err(error) => FileInventory {
-            errors: vec![InputError::new(
-                Pos::new(1, 1),
-                format!("cannot read: {error}"),
-            )],
-            file: name,
-            ..FileInventory::default()
-        },
-    });
-    let namespaces: BTreeMap<String, BTreeMap<String, String>> = files
-        .iter()
-        .flat_map(|f| f.namespaces.iter().cloned())
-        .collect();
-    let mut errors: Vec<(String, InputError)> = missing
-        .into_iter()
-        .map(|m| (m.name, InputError::new(Pos::new(1, 1), m.message)))
-        .collect();
+    let (files, mut errors) = load_inputs(&args.input.paths, args.input.max_file_size);
+    let namespaces = namespaces(&files);
     let mut results = Vec::new();
-    for file in &files {
-        errors.extend(file.errors.iter().map(|e| (file.file.clone(), e.clone())));
-        for (object, pod) in &file.pods {
-            let policies = policies_for(object.id.namespace.as_deref(), args, &namespaces);
-            results.push(judge(&file.file, object, pod, &policies));
+    for (file, loaded) in &files {
+        for object in &loaded.objects {
+            let Some(location) = kinds.template_of(&object.id) else {
+                continue;
+            };
+            match PodView::read(&object.value, location) {
+                Ok(Some(pod)) => {
+                    let policies = policies_for(object.id.namespace.as_deref(), args, &namespaces);
+                    results.push(judge(file, object, &pod, &policies));
+                }
+                Ok(None) => {}
+                Err(e) => errors.push(
+                    file,
+                    InputError::new(
+                        loaded.locate(object, &e.path),
+                        format!("{}: {}", e.path, e.message),
+                    ),
+                ),
+            }
         }
     }
     let (mut out, _color) = super::output(args.output.as_deref())?;
     match args.format {
         ReportFormat::Text => write_text(&results, &errors, &mut out),
         ReportFormat::Json => {
-            let report = JsonReport {
-                results: &results,
-                errors: errors
-                    .iter()
-                    .map(|(file, e)| JsonError {
-                        file,
-                        line: e.pos.line,
-                        column: e.pos.column,
-                        message: &e.message,
-                    })
-                    .collect(),
-            };
+            let report = serde_json::json!({"results": results, "errors": errors.to_json()});
             serde_json::to_writer_pretty(&mut out, &report)
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(out))

@@ -43,11 +43,25 @@ impl ObjectRef {
         }
     }
 
+    /// How reports name the object: `Deployment shop/web`, `ClusterRole admin`, `Pod`.
+    pub fn label(&self) -> String {
+        label(&self.kind, self.namespace.as_deref(), self.name.as_deref())
+    }
+
     /// The API group, the part of `apiVersion` before `/` (empty for the core group).
     pub fn group(&self) -> &str {
         self.api_version
             .split_once('/')
             .map_or("", |(group, _)| group)
+    }
+}
+
+/// How reports name an object of `kind` with an optional namespace and name.
+pub fn label(kind: &str, namespace: Option<&str>, name: Option<&str>) -> String {
+    match (namespace, name) {
+        (Some(ns), Some(name)) => format!("{kind} {ns}/{name}"),
+        (None, Some(name)) => format!("{kind} {name}"),
+        _ => kind.to_owned(),
     }
 }
 

@@ -8,14 +8,17 @@ mod build;
 mod context;
 mod docker;
 mod docs;
+mod keep;
 mod network;
 mod pod;
 mod run;
 
 pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
+pub use keep::Keep;
 pub use run::{
     Collected, DOCKERFILE_KIND, RunContext, RunFindings, RunRule, collects, dockerfile_collected,
+    kept_part,
 };
 
 use crate::docker::{ContainerSpec, DaemonConfig, DockerfileView};

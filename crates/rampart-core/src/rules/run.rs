@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::RuleMeta;
+use super::{Keep, RuleMeta};
 use crate::docker::DockerfileView;
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
@@ -91,6 +91,44 @@ pub fn collects(id: &ObjectRef, workloads: &WorkloadKinds) -> bool {
     let group = id.group();
     RUN_KINDS.iter().any(|(g, k)| *g == group && *k == id.kind)
         || workloads.template_of(id).is_some()
+}
+
+/// The fields of a pod's spec that run rules read (network identity and exposure,
+/// the user it runs as, service account and token, placement).
+const POD_SPEC_FIELDS: &[&str] = &[
+    "hostNetwork",
+    "securityContext",
+    "nodeName",
+    "serviceAccountName",
+    "serviceAccount",
+    "automountServiceAccountToken",
+    "nodeSelector",
+    "tolerations",
+    "volumes",
+];
+
+/// The fields of a container that run rules read.
+const CONTAINER_FIELDS: &[&str] = &["name", "image", "ports", "restartPolicy", "securityContext"];
+
+/// What of `id`'s object the run rules need: small kinds whole, pod-holding kinds pruned
+/// to their identity, labels, annotations and the pod fields above.
+pub fn kept_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
+    let Some(location) = workloads.template_of(id) else {
+        return Keep::All;
+    };
+    let containers = Keep::Items(Box::new(Keep::fields(CONTAINER_FIELDS)));
+    let mut spec = Keep::fields(POD_SPEC_FIELDS);
+    if let Keep::Fields(fields) = &mut spec {
+        for list in ["containers", "initContainers", "ephemeralContainers"] {
+            fields.push((list.to_owned(), containers.clone()));
+        }
+    }
+    Keep::fields(&["apiVersion", "kind", "metadata", "status"])
+        .merge(Keep::at(
+            &location.metadata,
+            Keep::fields(&["labels", "annotations"]),
+        ))
+        .merge(Keep::at(&location.spec, spec))
 }
 
 /// What a run rule sees: every collected object of the run.

@@ -1,0 +1,307 @@
+//! `rampart netpol`: NetworkPolicy reachability, explanations and isolation.
+
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
+use rampart_core::netpol::load::network_object;
+use rampart_core::netpol::{
+    Cluster, Isolation, Matrix, Options, Peer, PortSpec, Severity, Verdict,
+};
+use rampart_core::object::WorkloadKinds;
+use rampart_core::source::{InputError, Pos};
+
+use super::{Problems, load_inputs};
+use crate::cli::{Exit, NetpolArgs, NetpolCommand, NetpolFormat};
+
+/// The cluster built from the inputs, and every problem met on the way.
+struct Model {
+    cluster: Cluster,
+    errors: Problems,
+    warnings: Problems,
+}
+
+fn build(args: &NetpolArgs) -> Model {
+    let kinds = WorkloadKinds::default();
+    let (files, mut errors) = load_inputs(&args.input.paths, args.input.max_file_size);
+    let mut builder = Cluster::builder().options(Options {
+        ipblock_matches_pod_ips: args.ipblock_pod_ips,
+        ..Options::default()
+    });
+    let mut policies = Vec::new();
+    for (file, loaded) in &files {
+        for object in &loaded.objects {
+            match network_object(&object.id, &object.value, &kinds) {
+                Ok(Some(network)) => builder = builder.object(network),
+                Ok(None) => {}
+                Err(e) => errors.push(
+                    file,
+                    InputError::new(
+                        loaded.locate(object, &e.path),
+                        format!("{}: {}", e.path, e.message),
+                    ),
+                ),
+            }
+            if object.id.kind == "NetworkPolicy" {
+                policies.push((file, loaded, object));
+            }
+        }
+    }
+    let (cluster, problems) = builder.build();
+    let mut warnings = Problems::default();
+    for problem in problems {
+        let found = policies.iter().find(|(_, _, o)| {
+            o.id.name.as_deref() == Some(problem.name.as_str())
+                && o.id.namespace.as_deref().unwrap_or("default") == problem.namespace
+        });
+        let (file, pos) = found.map_or(("-", Pos::new(1, 1)), |(file, loaded, object)| {
+            (file.as_str(), loaded.locate(object, &problem.path))
+        });
+        let message = format!(
+            "NetworkPolicy {}/{}: {}: {}",
+            problem.namespace, problem.name, problem.path, problem.message
+        );
+        match problem.severity {
+            Severity::Error => errors.push(
+                file,
+                InputError::new(pos, format!("{message} (policy left out)")),
+            ),
+            Severity::Warning => warnings.push(file, InputError::new(pos, message)),
+        }
+    }
+    Model {
+        cluster,
+        errors,
+        warnings,
+    }
+}
+
+fn report_problems(model: &Model) -> std::io::Result<()> {
+    let mut err = std::io::stderr().lock();
+    model.errors.write_text(&mut err, "error")?;
+    model.warnings.write_text(&mut err, "warning")
+}
+
+fn peer(text: Option<&str>, flag: &str) -> Result<Peer> {
+    let Some(text) = text else {
+        bail!("{flag} is required: namespace/pod or an IP address");
+    };
+    text.parse().map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+}
+
+fn port_spec(text: &str) -> PortSpec {
+    text.parse::<u16>()
+        .map_or_else(|_| PortSpec::Name(text.to_owned()), PortSpec::Number)
+}
+
+pub fn run(command: &NetpolCommand) -> Result<Exit> {
+    let (NetpolCommand::Matrix(args)
+    | NetpolCommand::Query(args)
+    | NetpolCommand::Explain(args)
+    | NetpolCommand::Isolation(args)) = command;
+    if args.format == NetpolFormat::Dot && !matches!(command, NetpolCommand::Matrix(_)) {
+        bail!("--format dot is only for `netpol matrix`");
+    }
+    let model = build(args);
+    report_problems(&model)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let denied = match command {
+        NetpolCommand::Matrix(_) => {
+            let port: u16 = args
+                .port
+                .parse()
+                .context("--port: the matrix needs a port number")?;
+            let matrix = model.cluster.matrix(port, args.protocol);
+            match args.format {
+                NetpolFormat::Text => write_matrix(&matrix, &mut out)?,
+                NetpolFormat::Json => json(&matrix, &mut out)?,
+                NetpolFormat::Dot => write_dot(&matrix, &mut out)?,
+            }
+            false
+        }
+        NetpolCommand::Query(_) | NetpolCommand::Explain(_) => {
+            let (from, to) = (
+                peer(args.from.as_deref(), "--from")?,
+                peer(args.to.as_deref(), "--to")?,
+            );
+            let port = port_spec(&args.port);
+            let verdict = model.cluster.query(&from, &to, &port, args.protocol)?;
+            let explain = matches!(command, NetpolCommand::Explain(_));
+            match args.format {
+                NetpolFormat::Json => json(&verdict, &mut out)?,
+                _ if explain => {
+                    write_explanation(&from, &to, &args.port, args, &verdict, &mut out)?
+                }
+                _ => writeln!(
+                    out,
+                    "{from} -> {to} on {}/{}: {}",
+                    args.port,
+                    args.protocol,
+                    if verdict.allowed { "allowed" } else { "denied" }
+                )?,
+            }
+            !verdict.allowed
+        }
+        NetpolCommand::Isolation(_) => {
+            let isolation = model.cluster.isolation();
+            match args.format {
+                NetpolFormat::Json => json(&isolation, &mut out)?,
+                _ => write_isolation(&isolation, &model.cluster, &mut out)?,
+            }
+            false
+        }
+    };
+    out.flush()?;
+    Ok(if !model.errors.is_empty() {
+        Exit::Usage
+    } else if denied {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}
+
+fn json<T: serde::Serialize>(value: &T, out: &mut dyn Write) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The truth table the upstream e2e suite prints: `.` allowed, `X` denied.
+fn write_matrix(matrix: &Matrix, out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "reachability on {}/{} (rows: from, columns: to; . allowed, X denied)",
+        matrix.port, matrix.protocol
+    )?;
+    writeln!(out, "-\t{}", matrix.pods.join("\t"))?;
+    for (from, row) in matrix.pods.iter().zip(&matrix.allowed) {
+        let cells: Vec<&str> = row
+            .iter()
+            .map(|allowed| if *allowed { "." } else { "X" })
+            .collect();
+        writeln!(out, "{from}\t{}", cells.join("\t"))?;
+    }
+    Ok(())
+}
+
+fn write_dot(matrix: &Matrix, out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "digraph reachability {{\n  label=\"{}/{}\";",
+        matrix.port, matrix.protocol
+    )?;
+    for pod in &matrix.pods {
+        writeln!(out, "  \"{pod}\";")?;
+    }
+    for (from, row) in matrix.pods.iter().zip(&matrix.allowed) {
+        for (to, allowed) in matrix.pods.iter().zip(row) {
+            if *allowed && from != to {
+                writeln!(out, "  \"{from}\" -> \"{to}\";")?;
+            }
+        }
+    }
+    writeln!(out, "}}")?;
+    Ok(())
+}
+
+fn direction_sentence(
+    side: &str,
+    subject: &Peer,
+    verdict: &rampart_core::netpol::DirectionVerdict,
+) -> String {
+    if !verdict.isolated {
+        return format!(
+            "{side} of {subject}: no NetworkPolicy selects it for {}, so it is not isolated: allowed.",
+            side.to_lowercase()
+        );
+    }
+    let selected = verdict.selected_by.join(", ");
+    if verdict.allowed_by.is_empty() && verdict.allowed {
+        format!("{side} of {subject}: isolated by {selected}, but allowed as node-local traffic.")
+    } else if verdict.allowed_by.is_empty() {
+        format!(
+            "{side} of {subject}: isolated by {selected}, and no rule of theirs allows this connection: denied."
+        )
+    } else {
+        format!(
+            "{side} of {subject}: isolated by {selected}; allowed by {}.",
+            verdict.allowed_by.join(", ")
+        )
+    }
+}
+
+fn write_explanation(
+    from: &Peer,
+    to: &Peer,
+    port: &str,
+    args: &NetpolArgs,
+    verdict: &Verdict,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let outcome = if verdict.allowed { "ALLOWED" } else { "DENIED" };
+    writeln!(out, "{from} -> {to} on {port}/{}: {outcome}", args.protocol)?;
+    writeln!(
+        out,
+        "  {}",
+        direction_sentence("Egress", from, &verdict.egress)
+    )?;
+    writeln!(
+        out,
+        "  {}",
+        direction_sentence("Ingress", to, &verdict.ingress)
+    )?;
+    if !verdict.allowed {
+        let blocking: Vec<&str> = [("egress", &verdict.egress), ("ingress", &verdict.ingress)]
+            .iter()
+            .filter(|(_, d)| !d.allowed)
+            .map(|(name, _)| *name)
+            .collect();
+        writeln!(
+            out,
+            "  A connection needs both the source's egress and the destination's ingress to allow it; {} does not.",
+            blocking.join(" and ")
+        )?;
+    }
+    for note in &verdict.notes {
+        writeln!(out, "  note: {}", serde_json::to_string(note)?)?;
+    }
+    Ok(())
+}
+
+fn write_isolation(isolation: &Isolation, cluster: &Cluster, out: &mut dyn Write) -> Result<()> {
+    let all: Vec<String> = cluster.endpoints().iter().map(|e| e.id()).collect();
+    for (direction, isolated, without_deny) in [
+        (
+            "ingress",
+            &isolation.ingress,
+            &isolation.namespaces_without_default_deny.ingress,
+        ),
+        (
+            "egress",
+            &isolation.egress,
+            &isolation.namespaces_without_default_deny.egress,
+        ),
+    ] {
+        let open: Vec<&String> = all.iter().filter(|p| !isolated.contains(p)).collect();
+        writeln!(
+            out,
+            "{direction}: {} isolated, {} open",
+            isolated.len(),
+            open.len()
+        )?;
+        for pod in isolated {
+            writeln!(out, "  isolated  {pod}")?;
+        }
+        for pod in open {
+            writeln!(out, "  OPEN      {pod}")?;
+        }
+        if !without_deny.is_empty() {
+            writeln!(
+                out,
+                "  namespaces without a default deny for {direction}: {}",
+                without_deny.join(", ")
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,289 @@
+//! `rampart psp`: PodSecurityPolicy admission of pods and workload pod templates, as the
+//! Kubernetes 1.24 plugin did it.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use rampart_core::object::{Loaded, LoadedObject, PodView, WorkloadKinds};
+use rampart_core::psp::{
+    AdmissionAttributes, AdmissionOutcome, AllowAll, Authorizer, Operation, PodSecurityPolicy,
+    Rbac, UserInfo, admit,
+};
+use rampart_core::source::InputError;
+use serde::Serialize;
+
+use super::{Problems, load_inputs};
+use crate::cli::{self, Exit, PspArgs, ReportFormat};
+
+/// Everything read from the inputs.
+struct World {
+    files: Vec<(String, Loaded)>,
+    errors: Problems,
+}
+
+impl World {
+    fn objects(&self) -> impl Iterator<Item = (&str, &Loaded, &LoadedObject)> {
+        self.files.iter().flat_map(|(file, loaded)| {
+            loaded
+                .objects
+                .iter()
+                .map(move |o| (file.as_str(), loaded, o))
+        })
+    }
+
+    fn of_kind<'a>(
+        &'a self,
+        group: &'a [&'a str],
+        kind: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a Loaded, &'a LoadedObject)> {
+        self.objects()
+            .filter(move |(_, _, o)| o.id.kind == kind && group.contains(&o.id.group()))
+    }
+
+    fn typed<T: serde::de::DeserializeOwned>(&mut self, group: &[&str], kind: &str) -> Vec<T> {
+        let mut found = Vec::new();
+        let mut errors = Problems::default();
+        for (file, loaded, object) in self.of_kind(group, kind) {
+            match serde_path_to_error::deserialize::<_, T>(&object.value) {
+                Ok(value) => found.push(value),
+                Err(e) => errors.push(
+                    file,
+                    InputError::new(
+                        loaded.locate(object, &rampart_core::FieldPath::root()),
+                        format!("{kind}: {e}"),
+                    ),
+                ),
+            }
+        }
+        self.errors.0.extend(errors.0);
+        found
+    }
+}
+
+const RBAC: &[&str] = &["rbac.authorization.k8s.io"];
+const PSP_GROUPS: &[&str] = &["policy", "extensions"];
+
+fn read_world(args: &PspArgs) -> World {
+    let mut paths = args.input.paths.clone();
+    paths.extend(args.policies.iter().cloned());
+    let (files, errors) = load_inputs(&paths, args.input.max_file_size);
+    World { files, errors }
+}
+
+/// The pod a Pod object or a workload's template stands for, with the namespace the
+/// API server would give it and the service account admission's default.
+fn pod_of(object: &LoadedObject, view: &PodView, default_sa: Option<&str>) -> Pod {
+    let mut spec = view.spec.clone();
+    if spec
+        .service_account_name
+        .as_deref()
+        .is_none_or(str::is_empty)
+    {
+        spec.service_account_name = Some(default_sa.unwrap_or("default").to_owned());
+    }
+    Pod {
+        metadata: ObjectMeta {
+            name: object.id.name.clone(),
+            namespace: Some(
+                object
+                    .id
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "default".to_owned()),
+            ),
+            ..view.meta.clone()
+        },
+        spec: Some(spec),
+        status: None,
+    }
+}
+
+#[derive(Serialize)]
+struct PspResult<'a> {
+    file: &'a str,
+    document: usize,
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: Option<&'a str>,
+    #[serde(flatten)]
+    outcome: AdmissionOutcome,
+}
+
+pub fn run(args: &PspArgs) -> Result<Exit> {
+    let mut world = read_world(args);
+    let policies: Vec<PodSecurityPolicy> = world.typed(PSP_GROUPS, "PodSecurityPolicy");
+    let rbac = Rbac {
+        roles: world.typed(RBAC, "Role"),
+        cluster_roles: world.typed(RBAC, "ClusterRole"),
+        role_bindings: world.typed(RBAC, "RoleBinding"),
+        cluster_role_bindings: world.typed(RBAC, "ClusterRoleBinding"),
+    };
+    let has_rbac = !(rbac.roles.is_empty()
+        && rbac.cluster_roles.is_empty()
+        && rbac.role_bindings.is_empty()
+        && rbac.cluster_role_bindings.is_empty());
+    let authz: &dyn Authorizer = if has_rbac { &rbac } else { &AllowAll };
+    let user = args.user.as_ref().map(|username| UserInfo {
+        username: username.clone(),
+        groups: args.groups.clone(),
+    });
+    let (sa_namespace, sa_name) = match args.service_account.as_deref().map(|s| s.split_once('/')) {
+        Some(Some((ns, name))) => (Some(ns), Some(name)),
+        Some(None) => anyhow::bail!("--service-account must be NAMESPACE/NAME"),
+        None => (None, None),
+    };
+    let kinds = WorkloadKinds::default();
+    let mut results = Vec::new();
+    let mut errors = std::mem::take(&mut world.errors);
+    for (file, loaded, object) in world.objects() {
+        let Some(location) = kinds.template_of(&object.id) else {
+            continue;
+        };
+        let view = match PodView::read(&object.value, location) {
+            Ok(Some(view)) => view,
+            Ok(None) => continue,
+            Err(e) => {
+                errors.push(
+                    file,
+                    InputError::new(
+                        loaded.locate(object, &e.path),
+                        format!("{}: {}", e.path, e.message),
+                    ),
+                );
+                continue;
+            }
+        };
+        let mut pod = pod_of(object, &view, sa_name);
+        let namespace = pod
+            .metadata
+            .namespace
+            .clone()
+            .or(sa_namespace.map(str::to_owned))
+            .unwrap_or_default();
+        pod.metadata.namespace = Some(namespace.clone());
+        let is_pod = object.id.kind == "Pod" && object.id.group().is_empty();
+        let request = AdmissionAttributes {
+            operation: match args.operation {
+                cli::Operation::Create => Operation::Create,
+                cli::Operation::Update => Operation::Update,
+            },
+            old_pod: matches!(args.operation, cli::Operation::Update).then(|| pod.clone()),
+            pod,
+            user: if is_pod { user.clone() } else { None },
+            namespace,
+            subresource: None,
+        };
+        results.push(PspResult {
+            file,
+            document: object.document,
+            api_version: &object.id.api_version,
+            kind: &object.id.kind,
+            namespace: object.id.namespace.as_deref(),
+            name: object.id.name.as_deref(),
+            outcome: admit(&request, &policies, authz),
+        });
+    }
+    report_invalid_policies(&world, &results, &mut errors);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        ReportFormat::Json => write_json(&results, &errors, &mut out),
+        ReportFormat::Text => write_text(&results, &errors, &mut out),
+    }
+    .context("writing the report")?;
+    out.flush()?;
+    Ok(if !errors.is_empty() {
+        Exit::Usage
+    } else if results.iter().any(|r| !r.outcome.allowed) {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}
+
+/// Invalid PodSecurityPolicy objects, located at the offending field; they were not used.
+fn report_invalid_policies(world: &World, results: &[PspResult<'_>], errors: &mut Problems) {
+    let mut seen = std::collections::BTreeSet::new();
+    for skipped in results.iter().flat_map(|r| &r.outcome.skipped_policies) {
+        if !seen.insert(skipped.policy.clone()) {
+            continue;
+        }
+        let found = world
+            .of_kind(PSP_GROUPS, "PodSecurityPolicy")
+            .find(|(_, _, o)| o.id.name.as_deref() == Some(skipped.policy.as_str()));
+        let Some((file, loaded, object)) = found else {
+            continue;
+        };
+        if skipped.errors.is_empty() {
+            errors.push(
+                file,
+                InputError::new(
+                    loaded.locate(object, &rampart_core::FieldPath::root()),
+                    format!(
+                        "PodSecurityPolicy {:?} not used: {}",
+                        skipped.policy, skipped.reason
+                    ),
+                ),
+            );
+        }
+        for e in &skipped.errors {
+            errors.push(
+                file,
+                InputError::new(
+                    loaded.locate(object, &e.field),
+                    format!(
+                        "PodSecurityPolicy {:?} is invalid and not used: {e}",
+                        skipped.policy
+                    ),
+                ),
+            );
+        }
+    }
+}
+
+fn write_json(
+    results: &[PspResult<'_>],
+    errors: &Problems,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let report = serde_json::json!({"results": results, "errors": errors.to_json()});
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}
+
+fn write_text(
+    results: &[PspResult<'_>],
+    errors: &Problems,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    errors.write_text(out, "error")?;
+    for r in results {
+        let object = rampart_core::object::label(r.kind, r.namespace, r.name);
+        match (&r.outcome.message, &r.outcome.policy) {
+            (Some(message), _) => writeln!(out, "{}: {object}: {message}", r.file)?,
+            (None, policy) => {
+                let policy = policy.as_deref().unwrap_or("(none: not a pod request)");
+                let changes = r.outcome.patch.0.len();
+                writeln!(
+                    out,
+                    "{}: {object}: admitted by PodSecurityPolicy {policy:?}, {changes} change(s)",
+                    r.file
+                )?;
+                for op in &r.outcome.patch.0 {
+                    writeln!(out, "    {}", serde_json::to_string(op).unwrap_or_default())?;
+                }
+            }
+        }
+    }
+    let rejected = results.iter().filter(|r| !r.outcome.allowed).count();
+    writeln!(
+        out,
+        "{} pods and pod templates: {} admitted, {rejected} rejected, {} errors",
+        results.len(),
+        results.len() - rejected,
+        errors.0.len()
+    )
+}
