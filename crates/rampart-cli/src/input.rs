@@ -35,20 +35,34 @@ pub struct MissingInput {
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
-/// YAML and JSON files, plus Dockerfiles (which have no such extension).
-fn is_manifest(path: &Path) -> bool {
-    let by_extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
-    by_extension || FileKind::is_docker_artefact(&path.to_string_lossy())
+/// Which files a directory walk picks up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// YAML and JSON files (Compose files, `docker inspect` output and daemon.json among
+    /// them).
+    Manifests,
+    /// Those and Dockerfiles, which have no such extension (`rampart scan`).
+    ManifestsAndDockerfiles,
+}
+
+impl Pick {
+    fn picks(self, path: &Path) -> bool {
+        let by_extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
+        by_extension
+            || (self == Self::ManifestsAndDockerfiles
+                && FileKind::of_name(&path.to_string_lossy()) == FileKind::Dockerfile)
+    }
 }
 
 /// Expands command-line paths into inputs: files as given, directories walked
 /// recursively (hidden files and .gitignore'd paths skipped), sorted per directory.
-/// `excluded` filters what a directory walk finds.
+/// `pick` and `excluded` filter what a directory walk finds.
 pub fn collect(
     paths: &[PathBuf],
+    pick: Pick,
     excluded: &dyn Fn(&str) -> bool,
 ) -> (Vec<Input>, Vec<MissingInput>) {
     let mut inputs = Vec::new();
@@ -57,7 +71,7 @@ pub fn collect(
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
-            let mut found = walk(path, excluded, &mut missing);
+            let mut found = walk(path, pick, excluded, &mut missing);
             found.sort();
             inputs.extend(found.into_iter().map(Input::File));
         } else if path.exists() {
@@ -74,6 +88,7 @@ pub fn collect(
 
 fn walk(
     root: &Path,
+    pick: Pick,
     excluded: &dyn Fn(&str) -> bool,
     problems: &mut Vec<MissingInput>,
 ) -> Vec<PathBuf> {
@@ -84,7 +99,7 @@ fn walk(
             Ok(entry) => {
                 let path = entry.path();
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && is_manifest(path) && !excluded(&path.to_string_lossy()) {
+                if is_file && pick.picks(path) && !excluded(&path.to_string_lossy()) {
                     found.push(path.to_path_buf());
                 }
             }

@@ -42,12 +42,6 @@ impl FileKind {
             Self::Documents
         }
     }
-
-    /// Whether a directory walk should pick the file up (besides `.yaml`, `.yml` and
-    /// `.json` files, which it always does).
-    pub fn is_docker_artefact(name: &str) -> bool {
-        Self::of_name(name) != Self::Documents
-    }
 }
 
 /// What one YAML or JSON document is.

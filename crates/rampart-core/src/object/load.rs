@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{NotAnObject, ObjectRef, objects};
+use crate::artefact::{DocumentKind, FileKind};
 use crate::field_path::FieldPath;
 use crate::source::{InputError, Limits, Pos, PosNode, parse};
 
@@ -43,7 +44,8 @@ impl Loaded {
     }
 }
 
-/// Parses a file and takes out its objects (Lists expanded, foreign YAML skipped).
+/// Parses a file and takes out its objects (Lists expanded, foreign YAML skipped, and
+/// so are Docker documents: Compose files, `docker inspect` output, daemon.json).
 pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
     let parsed = parse(bytes, limits);
     let mut loaded = Loaded {
@@ -51,6 +53,9 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
         ..Loaded::default()
     };
     for document in parsed.documents {
+        if DocumentKind::of(FileKind::Documents, &document.value) != DocumentKind::Kubernetes {
+            continue;
+        }
         match objects(&document.value) {
             Ok(found) => loaded
                 .objects
