@@ -16,7 +16,8 @@ pub(super) const CAPABILITIES_NOT_DROPPED: Rule = Rule {
     },
     check: |ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
+        for c in pod.containers() {
+            let c = &c;
             let caps = c
                 .container
                 .security_context
@@ -101,7 +102,8 @@ fn normalise(cap: &str) -> String {
 
 fn check_dangerous(ctx: &CheckContext<'_>, out: &mut Findings) {
     let Some(pod) = ctx.pod else { return };
-    for c in &pod.containers {
+    for c in pod.containers() {
+        let c = &c;
         let caps = c
             .container
             .security_context

@@ -37,8 +37,9 @@ pub(super) const IMAGE_TAG_MUTABLE: Rule = Rule {
     },
     check: |ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
-            let Some(image) = c.container.image.as_deref() else {
+        for c in pod.containers() {
+            let c = &c;
+            let Some(image) = c.container.image else {
                 continue;
             };
             let parsed = parse_image(image);
@@ -70,8 +71,9 @@ pub(super) const IMAGE_DIGEST_MISSING: Rule = Rule {
     },
     check: |ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
-            let Some(image) = c.container.image.as_deref() else {
+        for c in pod.containers() {
+            let c = &c;
+            let Some(image) = c.container.image else {
                 continue;
             };
             if parse_image(image).digest.is_none() {

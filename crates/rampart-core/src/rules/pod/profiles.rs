@@ -23,7 +23,8 @@ pub(super) const SECCOMP_UNCONFINED: Rule = Rule {
     },
     check: |ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
+        for c in pod.containers() {
+            let c = &c;
             if let Some(profile) = pod
                 .effective(c)
                 .seccomp_profile
@@ -51,7 +52,8 @@ pub(super) const SECCOMP_PROFILE_MISSING: Rule = Rule {
     },
     check: |ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
+        for c in pod.containers() {
+            let c = &c;
             if pod.effective(c).seccomp_profile.is_none() {
                 let path = c.security_path("seccompProfile");
                 out.report_container(c, path, format!("{} has no seccomp profile", quoted(c)));
@@ -72,7 +74,8 @@ pub(super) const APPARMOR_UNCONFINED: Rule = Rule {
     },
     check: |ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
+        for c in pod.containers() {
+            let c = &c;
             if let Some(profile) = pod
                 .effective(c)
                 .app_armor_profile
@@ -140,7 +143,8 @@ fn check_selinux(ctx: &CheckContext<'_>, out: &mut Findings) {
             out.report(path, format!("pod sets {what}"));
         }
     }
-    for c in &pod.containers {
+    for c in pod.containers() {
+        let c = &c;
         let options = c
             .container
             .security_context
