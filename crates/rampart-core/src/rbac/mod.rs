@@ -1,0 +1,15 @@
+//! Kubernetes RBAC, decided in one place: the request matcher ([`matcher`]), roles and
+//! bindings with aggregation and namespace scoping ([`model`]) and the catalogue of
+//! risky permissions ([`risk`]). PodSecurityPolicy `use` checks and the RBAC risk rules
+//! both build on it.
+
+pub mod matcher;
+pub mod model;
+pub mod risk;
+
+pub use matcher::{ResourceRequest, RuleFields, WILDCARD};
+pub use model::{
+    BindingView, GrantedRule, Rbac, SUPERUSER_GROUP, UserInfo, binds, describe_subject,
+    service_account_of, subject_is,
+};
+pub use risk::{RISKS, Reach, Risk};
