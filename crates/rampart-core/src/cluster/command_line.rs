@@ -54,6 +54,19 @@ impl CommandLine {
         line
     }
 
+    /// The command line of a kubelet flags document (its `args`, see
+    /// [`kubelet_flags_document`](super::kubelet_flags_document)).
+    pub fn of_flags_document(document: &serde_json::Value) -> Self {
+        let base = crate::field_path::FieldPath::fields(&["args"]);
+        let words = document["args"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, word)| Some((word.as_str()?, base.index(i))));
+        Self::parse(words, false, base.clone())
+    }
+
     /// Parses words with their paths.
     pub fn parse<'w>(
         words: impl IntoIterator<Item = (&'w str, FieldPath)>,

@@ -22,6 +22,9 @@ pub enum ConfigFile {
     Authorization,
     /// A kubeconfig (`kind: Config`, `apiVersion: v1`).
     Kubeconfig,
+    /// Kubelet flags read from an env file or systemd unit (see
+    /// [`kubelet_flags_document`](super::kubelet_flags_document)).
+    KubeletFlags,
 }
 
 impl ConfigFile {
@@ -40,6 +43,7 @@ impl ConfigFile {
             }
             ("apiserver.config.k8s.io", "AuthorizationConfiguration") => Some(Self::Authorization),
             ("", "Config") if id.api_version == "v1" => Some(Self::Kubeconfig),
+            ("rampart.dev", super::KUBELET_FLAGS_KIND) => Some(Self::KubeletFlags),
             _ => None,
         }
     }

@@ -33,6 +33,10 @@ fn check_alpha_features(ctx: &CheckContext<'_>, out: &mut Findings) {
             judge_command_line(component, &line, out);
         }
     }
+    if ConfigFile::of(&ctx.object.id) == Some(ConfigFile::KubeletFlags) {
+        let line = CommandLine::of_flags_document(ctx.object.value);
+        judge_command_line(Component::Kubelet, &line, out);
+    }
     if ConfigFile::of(&ctx.object.id) == Some(ConfigFile::Kubelet) {
         let gates = &ctx.object.value["featureGates"];
         for gate in BLANKET_GATES {

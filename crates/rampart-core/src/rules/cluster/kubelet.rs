@@ -2,7 +2,7 @@
 //! defaults differ between the two sources (spec `cluster.md` §1.2): the config file's
 //! v1beta1 defaults are the safer ones.
 
-use super::settings::{Expect, Setting, SettingCheck, Waiver, kubelet};
+use super::settings::{Expect, Setting, SettingCheck, Waiver, kubelet, kubelet_duration};
 use crate::cluster::Component::Kubelet;
 use crate::finding::Severity::{Critical, High, Low, Medium};
 use crate::rules::RuleMeta;
@@ -97,16 +97,16 @@ pub(super) static CHECKS: &[SettingCheck] = &[
             id: "kubelet-streaming-idle-timeout",
             severity: Low,
             title: "Kubelet streaming connections never time out",
-            why: "A zero `streamingConnectionIdleTimeout` keeps idle exec and port-forward \
-                  sessions open forever (default 4h).",
+            why: "A zero `--streaming-connection-idle-timeout` keeps idle exec and \
+                  port-forward sessions open forever (default 4h). In the config file a zero \
+                  `streamingConnectionIdleTimeout` is replaced by the 4h default.",
             fix: "Set `streamingConnectionIdleTimeout` to a non-zero duration such as 5m.",
             references: &["CIS 4.2.5", "kubescape C-0176"],
         },
-        &[kubelet(
+        &[kubelet_duration(
             "streaming-connection-idle-timeout",
-            Some("4h0m0s"),
+            "4h0m0s",
             &["streamingConnectionIdleTimeout"],
-            Some("4h0m0s"),
         )],
         Expect::NonZeroDuration,
     ),

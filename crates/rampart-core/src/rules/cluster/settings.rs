@@ -24,6 +24,9 @@ pub(crate) struct Setting {
     pub field: &'static [&'static str],
     /// The value when the field is absent from the config file.
     pub file_default: Option<&'static str>,
+    /// The config file replaces a zero duration by its default (v1beta1 defaulting of
+    /// durations such as `streamingConnectionIdleTimeout`).
+    pub file_zero_is_default: bool,
 }
 
 /// A flag of a control-plane component.
@@ -33,6 +36,7 @@ pub(crate) const fn flag(name: &'static str, default: Option<&'static str>) -> S
         flag_default: default,
         field: &[],
         file_default: None,
+        file_zero_is_default: false,
     }
 }
 
@@ -48,7 +52,25 @@ pub(crate) const fn kubelet(
         flag_default,
         field,
         file_default,
+        file_zero_is_default: false,
     }
+}
+
+/// A kubelet duration setting: in the config file a zero duration means the default.
+pub(crate) const fn kubelet_duration(
+    name: &'static str,
+    default: &'static str,
+    field: &'static [&'static str],
+) -> Setting {
+    Setting {
+        file_zero_is_default: true,
+        ..kubelet(name, Some(default), field, Some(default))
+    }
+}
+
+/// True for a Go duration of zero (`0`, `0s`, `0h0m0s`).
+fn is_zero_duration(text: &str) -> bool {
+    !text.chars().any(|c| c.is_ascii_digit() && c != '0')
 }
 
 /// What the effective value must be.
@@ -186,7 +208,13 @@ impl SettingCheck {
 
 /// Where settings are read from.
 enum Source<'a> {
-    CommandLine(&'a CommandLine),
+    /// A command line. Absent flags take the binary's default only when the line is the
+    /// whole story (a container's command); a flags file sits next to a config file,
+    /// which decides what the flags leave out.
+    CommandLine {
+        line: &'a CommandLine,
+        absent_uses_default: bool,
+    },
     KubeletFile(&'a Value),
 }
 
@@ -201,7 +229,10 @@ struct Observed {
 impl Source<'_> {
     fn observe(&self, setting: &Setting) -> Option<Observed> {
         match self {
-            Self::CommandLine(line) => {
+            Self::CommandLine {
+                line,
+                absent_uses_default,
+            } => {
                 if setting.flag.is_empty() {
                     return None;
                 }
@@ -213,6 +244,7 @@ impl Source<'_> {
                         shown,
                         explicit: true,
                     },
+                    None if !absent_uses_default => return None,
                     None => Observed {
                         value: setting.flag_default.map(str::to_owned),
                         path: line.anchor.clone(),
@@ -226,7 +258,9 @@ impl Source<'_> {
                     return None;
                 }
                 let path = FieldPath::fields(setting.field);
-                let found = value_at(object, &path).and_then(value_text);
+                let found = value_at(object, &path)
+                    .and_then(value_text)
+                    .filter(|v| !(setting.file_zero_is_default && is_zero_duration(v)));
                 Some(Observed {
                     explicit: found.is_some(),
                     value: found.or_else(|| setting.file_default.map(str::to_owned)),
@@ -278,23 +312,34 @@ fn check_settings(ctx: &CheckContext<'_>, out: &mut Findings) {
     if let Some(pod) = ctx.pod {
         for container in check.component.containers(pod) {
             let line = CommandLine::of_container(container, check.component.accepts_single_dash());
+            let source = Source::CommandLine {
+                line: &line,
+                absent_uses_default: true,
+            };
+            evaluate(check, &source, check.component.binary(), out);
+        }
+    }
+    if check.component != Component::Kubelet {
+        return;
+    }
+    match ConfigFile::of(&ctx.object.id) {
+        Some(ConfigFile::Kubelet) => {
             evaluate(
                 check,
-                &Source::CommandLine(&line),
-                check.component.binary(),
+                &Source::KubeletFile(ctx.object.value),
+                "kubelet config",
                 out,
             );
         }
-    }
-    if check.component == Component::Kubelet
-        && ConfigFile::of(&ctx.object.id) == Some(ConfigFile::Kubelet)
-    {
-        evaluate(
-            check,
-            &Source::KubeletFile(ctx.object.value),
-            "kubelet config",
-            out,
-        );
+        Some(ConfigFile::KubeletFlags) => {
+            let line = CommandLine::of_flags_document(ctx.object.value);
+            let source = Source::CommandLine {
+                line: &line,
+                absent_uses_default: false,
+            };
+            evaluate(check, &source, "kubelet", out);
+        }
+        _ => {}
     }
 }
 
