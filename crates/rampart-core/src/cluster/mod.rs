@@ -6,13 +6,13 @@ pub mod component;
 pub mod files;
 pub mod kubelet_flags;
 
+use crate::object::objects;
+use crate::source::{Limits, parse};
+
 pub use command_line::{CommandLine, FlagWord, list_items, map_item};
 pub use component::Component;
 pub use files::ConfigFile;
 pub use kubelet_flags::{KUBELET_FLAGS_API_VERSION, KUBELET_FLAGS_KIND, kubelet_flags_document};
-
-use crate::object::objects;
-use crate::source::{Limits, parse};
 
 /// Whether `bytes` hold a configuration file rampart judges (a kubeconfig, a
 /// KubeletConfiguration, kubelet flags...). Front ends use it to pick files without a

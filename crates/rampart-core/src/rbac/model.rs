@@ -304,3 +304,75 @@ pub fn describe_subject(subject: &Subject, binding_namespace: Option<&str>) -> S
         None => format!("{} {}", subject.kind, subject.name),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parsed<T: serde::de::DeserializeOwned>(object: serde_json::Value) -> T {
+        serde_json::from_value(object).expect("valid RBAC object")
+    }
+
+    fn rbac(objects: serde_json::Value) -> Rbac {
+        let mut rbac = Rbac::default();
+        for object in objects.as_array().cloned().unwrap_or_default() {
+            let kind = object["kind"].as_str().map(str::to_owned);
+            match kind.as_deref() {
+                Some("ClusterRole") => rbac.cluster_roles.push(parsed(object)),
+                Some("Role") => rbac.roles.push(parsed(object)),
+                Some("RoleBinding") => rbac.role_bindings.push(parsed(object)),
+                Some("ClusterRoleBinding") => rbac.cluster_role_bindings.push(parsed(object)),
+                _ => panic!("unexpected object"),
+            }
+        }
+        rbac
+    }
+
+    fn get_secrets(name: Option<&str>) -> ResourceRequest<'_> {
+        ResourceRequest {
+            verb: "get",
+            group: "",
+            resource: "secrets",
+            subresource: "",
+            name,
+        }
+    }
+
+    #[test]
+    fn aggregation_scoping_and_service_account_subjects() {
+        let rbac = rbac(json!([
+            {"kind": "ClusterRole", "metadata": {"name": "agg"},
+             "aggregationRule": {"clusterRoleSelectors": [
+                 {"matchExpressions": [{"key": "agg", "operator": "In", "values": ["yes"]}]}]}},
+            {"kind": "ClusterRole", "metadata": {"name": "part", "labels": {"agg": "yes"}},
+             "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]},
+            {"kind": "ClusterRole", "metadata": {"name": "other", "labels": {"agg": "no"}},
+             "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]},
+            {"kind": "RoleBinding", "metadata": {"name": "b", "namespace": "shop"},
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "agg"},
+             "subjects": [{"kind": "ServiceAccount", "name": "app"}]},
+        ]));
+        let app = UserInfo::service_account_token("shop", "app");
+        assert!(rbac.allows(&app, "shop", &get_secrets(Some("x"))));
+        assert!(!rbac.allows(&app, "other", &get_secrets(Some("x"))));
+        assert!(!rbac.allows(
+            &UserInfo::service_account_token("other", "app"),
+            "shop",
+            &get_secrets(None)
+        ));
+        let granted = rbac.cluster_role_rules("agg");
+        assert_eq!(granted.len(), 1);
+        assert_eq!(granted[0].describe(), "ClusterRole part rules[0]");
+        let delete = ResourceRequest {
+            verb: "delete",
+            ..get_secrets(None)
+        };
+        assert!(!rbac.allows(&app, "shop", &delete));
+        let root = UserInfo {
+            username: "root".into(),
+            groups: vec![SUPERUSER_GROUP.into()],
+        };
+        assert!(rbac.allows(&root, "", &delete));
+    }
+}

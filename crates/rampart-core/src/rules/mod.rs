@@ -90,6 +90,12 @@ pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
         .chain(run_registry().iter().map(|r| &r.meta))
 }
 
+/// For rules judging component settings: the flags and config-file fields they read, with
+/// the binary defaults assumed when a setting is absent.
+pub fn settings_doc(id: &str) -> Option<String> {
+    cluster::settings_doc(id)
+}
+
 /// The metadata of the rule with id `id`.
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
     catalogue().find(|meta| meta.id == id)

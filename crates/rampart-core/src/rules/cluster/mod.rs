@@ -50,6 +50,11 @@ pub(super) fn rules() -> impl Iterator<Item = Rule> {
         .chain(FILE_RULES.iter().copied())
 }
 
+/// What a setting rule reads and the defaults it assumes (`None` for other rules).
+pub(super) fn settings_doc(id: &str) -> Option<String> {
+    setting_check(id).map(SettingCheck::settings_doc)
+}
+
 /// The setting-table entry of the rule `id`.
 fn setting_check(id: &str) -> Option<&'static SettingCheck> {
     SETTING_TABLES

@@ -140,8 +140,17 @@ impl Expect {
         }
     }
 
+    /// The accepted value in a few words (`set`, `true`).
+    fn describe_value(self) -> String {
+        match self {
+            Self::Is(v) => v.to_owned(),
+            Self::Set => "set".to_owned(),
+            other => other.wanted(),
+        }
+    }
+
     /// The expectation in words, for messages.
-    fn wanted(self) -> String {
+    pub(crate) fn wanted(self) -> String {
         match self {
             Self::Is(v) => format!("expected {v}"),
             Self::Set => "expected it set".to_owned(),
@@ -197,6 +206,48 @@ pub(crate) struct SettingCheck {
 }
 
 impl SettingCheck {
+    /// What the rule reads and the defaults it assumes, for the rule's documentation:
+    /// ``kube-apiserver `--profiling` (default when absent: `true`); expected false``.
+    pub(crate) fn settings_doc(&self) -> String {
+        let shown = |value: Option<&str>| value.map_or("unset".to_owned(), |v| format!("`{v}`"));
+        let mut sources = Vec::new();
+        for setting in self.settings {
+            if !setting.flag.is_empty() {
+                sources.push(format!(
+                    "{} `--{}` (default when absent: {})",
+                    self.component.binary(),
+                    setting.flag,
+                    shown(setting.flag_default)
+                ));
+            }
+            if !setting.field.is_empty() {
+                sources.push(format!(
+                    "KubeletConfiguration `{}` (default when absent: {})",
+                    setting.field.join("."),
+                    shown(setting.file_default)
+                ));
+            }
+        }
+        let mut doc = format!("{}; {}", sources.join("; "), self.expect.wanted());
+        if let Some(waiver) = self.waiver {
+            let flag =
+                (!waiver.setting.flag.is_empty()).then(|| format!("`--{}`", waiver.setting.flag));
+            let field = (!waiver.setting.field.is_empty())
+                .then(|| format!("`{}`", waiver.setting.field.join(".")));
+            let by = flag
+                .into_iter()
+                .chain(field)
+                .collect::<Vec<_>>()
+                .join(" / ");
+            doc.push_str(&format!(
+                "; not judged when absent and {by} is {} (it decides instead)",
+                waiver.expect.describe_value()
+            ));
+        }
+        doc.push('.');
+        doc
+    }
+
     /// The catalogue rule for this entry.
     pub(crate) const fn rule(&'static self) -> Rule {
         Rule {
@@ -306,6 +357,18 @@ fn evaluate(check: &SettingCheck, source: &Source<'_>, who: &str, out: &mut Find
 
 /// The check of every [`SettingCheck`] rule: finds its table entry by id.
 fn check_settings(ctx: &CheckContext<'_>, out: &mut Findings) {
+    let runs_component = ctx.pod.is_some_and(|pod| {
+        pod.containers
+            .iter()
+            .any(|c| Component::of_container(c).is_some())
+    });
+    let kubelet_file = matches!(
+        ConfigFile::of(&ctx.object.id),
+        Some(ConfigFile::Kubelet | ConfigFile::KubeletFlags)
+    );
+    if !runs_component && !kubelet_file {
+        return;
+    }
     let Some(check) = super::setting_check(out.rule().id) else {
         return;
     };

@@ -9,7 +9,9 @@ use crate::field_path::FieldPath;
 use crate::finding::Severity::{Critical, High};
 use crate::object::PodView;
 use crate::rbac::risk::{RISKS, Reach, Risk};
-use crate::rbac::{BindingView, GrantedRule, Rbac, RuleFields, UserInfo, binds, describe_subject};
+use crate::rbac::{
+    BindingView, GrantedRule, Rbac, RuleFields, UserInfo, binds, describe_subject, subject_is,
+};
 use crate::rules::cis::report_run_cis_as;
 use crate::rules::{RuleMeta, RunContext, RunFindings, RunRule};
 
@@ -345,7 +347,7 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
                 let subject = binding
                     .subjects
                     .iter()
-                    .find(|s| crate::rbac::subject_is(s, binding.namespace, &user))?;
+                    .find(|s| subject_is(s, binding.namespace, &user))?;
                 (!hits.is_empty())
                     .then(|| format!("{}: {}", chain(subject, &binding), describe_risks(&hits)))
             })
