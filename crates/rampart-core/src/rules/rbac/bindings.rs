@@ -10,7 +10,7 @@ use crate::finding::Severity::{Critical, High};
 use crate::object::PodView;
 use crate::rbac::risk::{RISKS, Reach, Risk};
 use crate::rbac::{
-    BindingView, GrantedRule, Rbac, RuleFields, UserInfo, binds, describe_subject, subject_is,
+    BindingView, GrantedRule, Rbac, RuleFields, UserInfo, describe_subject, subject_is,
 };
 use crate::rules::cis::report_run_cis_as;
 use crate::rules::{RuleMeta, RunContext, RunFindings, RunRule};
@@ -325,6 +325,17 @@ pub(super) const WORKLOAD_POWERFUL_TOKEN: RunRule = RunRule {
 
 fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
     let run = RunRbac::of(ctx);
+    // Only bindings that hand out something dangerous matter; work them out once.
+    let powerful: Vec<(BindingView<'_>, String)> = run
+        .bindings()
+        .filter_map(|(_, binding)| {
+            let hits = run.risks_of(&binding);
+            (!hits.is_empty()).then(|| (binding, describe_risks(&hits)))
+        })
+        .collect();
+    if powerful.is_empty() {
+        return;
+    }
     let severity = out.rule().severity;
     for (object_index, object) in ctx.objects.iter().enumerate() {
         let Some(location) = ctx.workloads.template_of(&object.id) else {
@@ -339,18 +350,18 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
             continue;
         }
         let user = UserInfo::service_account_token(namespace, account);
-        let grants: Vec<String> = run
-            .bindings()
-            .filter(|(_, binding)| binds(binding, &user))
-            .filter_map(|(_, binding)| {
-                let hits = run.risks_of(&binding);
+        let mut seen = std::collections::HashSet::new();
+        let grants: Vec<String> = powerful
+            .iter()
+            .filter_map(|(binding, risks)| {
                 let subject = binding
                     .subjects
                     .iter()
                     .find(|s| subject_is(s, binding.namespace, &user))?;
-                (!hits.is_empty())
-                    .then(|| format!("{}: {}", chain(subject, &binding), describe_risks(&hits)))
+                Some(format!("{}: {risks}", chain(subject, binding)))
             })
+            // The same binding can be listed in several files of a run.
+            .filter(|grant| seen.insert(grant.clone()))
             .collect();
         if grants.is_empty() {
             continue;
