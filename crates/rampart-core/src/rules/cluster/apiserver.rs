@@ -456,6 +456,21 @@ pub(super) static CHECKS: &[SettingCheck] = &[
     ),
     apiserver(
         RuleMeta {
+            id: "apiserver-etcd-plaintext",
+            severity: High,
+            title: "API server talks to etcd over plaintext HTTP",
+            why: "An `http://` URL in `--etcd-servers` on a non-loopback address sends every \
+                  object, Secrets included, across the network unencrypted and without \
+                  client authentication.",
+            fix: "Use `https://` etcd URLs with `--etcd-cafile`, `--etcd-certfile` and \
+                  `--etcd-keyfile`.",
+            references: &["CIS 1.2.23", "Kubernetes docs: Securing a Cluster (etcd)"],
+        },
+        &[flag("etcd-servers", None)],
+        Expect::NoRemotePlaintextUrls,
+    ),
+    apiserver(
+        RuleMeta {
             id: "apiserver-audit-policy-file",
             severity: Medium,
             title: "API server has no audit policy",

@@ -73,6 +73,42 @@ fn judge_enforce_default(config: &Value, base: FieldPath, out: &mut Findings) {
     }
 }
 
+pub(super) const ADMISSION_IMAGE_POLICY_FAIL_OPEN: Rule = Rule {
+    meta: RuleMeta {
+        id: "admission-image-policy-fail-open",
+        severity: Severity::Medium,
+        title: "ImagePolicyWebhook admits images when its backend is down",
+        why: "With `defaultAllow: true` the ImagePolicyWebhook plugin admits every image while \
+              its backend is unreachable, so an attacker who can disrupt the backend bypasses \
+              image provenance checks.",
+        fix: "Set `imagePolicy.defaultAllow: false` in the plugin's configuration.",
+        references: &["CIS 5.5.1", "kubescape C-0289"],
+    },
+    check: |ctx, out| on_file(ctx, out, ConfigFile::Admission, check_image_policy),
+};
+
+fn check_image_policy(config: &Value, out: &mut Findings) {
+    let Some(plugins) = config["plugins"].as_array() else {
+        return;
+    };
+    for (i, plugin) in plugins.iter().enumerate() {
+        if plugin["name"] == "ImagePolicyWebhook"
+            && plugin["configuration"]["imagePolicy"]["defaultAllow"] == true
+        {
+            let path = FieldPath::fields(&["plugins"])
+                .index(i)
+                .child("configuration")
+                .child("imagePolicy")
+                .child("defaultAllow");
+            report_cis(
+                out,
+                path,
+                "ImagePolicyWebhook fails open (defaultAllow: true)",
+            );
+        }
+    }
+}
+
 /// Request paths that are fine to serve anonymously (health checks).
 const HEALTH_PATHS: &[&str] = &["/healthz", "/livez", "/readyz"];
 

@@ -108,4 +108,22 @@ pub(super) static CHECKS: &[SettingCheck] = &[
         &[flag("trusted-ca-file", None)],
         Expect::Set,
     ),
+    etcd(
+        RuleMeta {
+            id: "etcd-plaintext-client-urls",
+            severity: High,
+            title: "etcd serves clients over plaintext HTTP",
+            why: "An `http://` URL in `--listen-client-urls` or `--advertise-client-urls` on a \
+                  non-loopback address serves (or points clients to) the whole cluster state \
+                  without TLS or client certificates. The defaults are `http://localhost:2379`.",
+            fix: "Use `https://` client URLs (loopback `http://` is acceptable for local \
+                  health checks only).",
+            references: &["CIS 2.1", "Kubernetes docs: Securing a Cluster (etcd)"],
+        },
+        &[
+            flag("listen-client-urls", Some("http://localhost:2379")),
+            flag("advertise-client-urls", Some("http://localhost:2379")),
+        ],
+        Expect::NoRemotePlaintextUrls,
+    ),
 ];

@@ -32,6 +32,7 @@ static FILE_RULES: &[Rule] = &[
     audit::AUDIT_POLICY_RBAC_CHANGES,
     audit::AUDIT_POLICY_WORKLOADS,
     apiserver_files::ADMISSION_POD_SECURITY_DEFAULT,
+    apiserver_files::ADMISSION_IMAGE_POLICY_FAIL_OPEN,
     apiserver_files::AUTHENTICATION_CONFIG_ANONYMOUS,
     apiserver_files::AUTHORIZATION_CONFIG_WEAK,
     kubeconfig::KUBECONFIG_INSECURE_TLS,

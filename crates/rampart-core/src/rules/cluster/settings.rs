@@ -96,6 +96,8 @@ pub(crate) enum Expect {
     GateNotOff(&'static str),
     /// A cipher-suite list of only AEAD suites with forward secrecy.
     StrongCiphers,
+    /// A URL list without plaintext `http://` URLs, except on loopback addresses.
+    NoRemotePlaintextUrls,
 }
 
 /// TLS 1.2 ECDHE suites with AEAD ciphers, and the TLS 1.3 suites (CIS 1.2.29, 4.2.12).
@@ -133,6 +135,12 @@ impl Expect {
             Self::GateNotOff(gate) => value
                 .and_then(|v| map_item(v, gate))
                 .is_none_or(|v| !v.eq_ignore_ascii_case("false")),
+            Self::NoRemotePlaintextUrls => value.is_none_or(|v| {
+                list_items(v).all(|url| {
+                    url.strip_prefix("http://")
+                        .is_none_or(|rest| is_loopback(rest.split('/').next().unwrap_or(rest)))
+                })
+            }),
             Self::StrongCiphers => value.is_some_and(|v| {
                 let mut items = list_items(v).peekable();
                 items.peek().is_some() && items.all(|c| STRONG_CIPHERS.contains(&c))
@@ -163,6 +171,9 @@ impl Expect {
             Self::GateNotOff(gate) => format!("expected {gate} not switched off"),
             Self::StrongCiphers => {
                 "expected only ECDHE suites with AES-GCM or CHACHA20-POLY1305".to_owned()
+            }
+            Self::NoRemotePlaintextUrls => {
+                "expected https:// URLs (http:// only on loopback)".to_owned()
             }
         }
     }
@@ -428,6 +439,10 @@ mod tests {
         assert!(!Expect::StrongCiphers.holds(Some("TLS_RSA_WITH_AES_128_CBC_SHA")));
         assert!(Expect::Is("false").holds(Some("False")));
         assert!(Expect::AtLeast(30).holds(Some("30")));
+        let urls = Expect::NoRemotePlaintextUrls;
+        assert!(urls.holds(Some("https://10.0.0.1:2379,http://127.0.0.1:2379")));
+        assert!(urls.holds(Some("http://localhost:2379")));
+        assert!(!urls.holds(Some("https://127.0.0.1:2379,http://10.0.0.1:2379")));
         assert!(!Expect::AtLeast(30).holds(Some("x")));
     }
 }
