@@ -167,6 +167,8 @@ pub fn check_object(
     object: &Object<'_>,
     options: &ScanOptions,
 ) -> Result<Vec<Finding>, (FieldPath, String)> {
+    crate::rbac::type_check(&object.id, object.value)
+        .map_err(|e| (e.path.clone(), format!("{}: {}", e.path, e.message)))?;
     let pod = match options.workloads.template_of(&object.id) {
         Some(location) => PodView::read(object.value, location)
             .map_err(|e| (e.path.clone(), format!("{}: {}", e.path, e.message)))?,
