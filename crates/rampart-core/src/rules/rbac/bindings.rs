@@ -141,15 +141,20 @@ fn is_broad_group(subject: &Subject) -> bool {
             || subject.name.starts_with("system:serviceaccounts:"))
 }
 
+/// ClusterRoleBindings of cluster-admin that Kubernetes and kubeadm create: to
+/// `system:masters`, and (kubeadm 1.29+) to the `kubeadm:cluster-admins` group that
+/// `admin.conf` authenticates as.
+const DEFAULT_ADMIN_BINDINGS: &[&str] = &["cluster-admin", "kubeadm:cluster-admins"];
+
 pub(super) const RBAC_CLUSTER_ADMIN_BINDING: RunRule = RunRule {
     meta: RuleMeta {
         id: "rbac-cluster-admin-binding",
         severity: High,
         title: "cluster-admin bound beyond the default binding",
         why: "cluster-admin can do anything anywhere. Besides the built-in `cluster-admin` \
-              binding (to `system:masters`) every binding of it is a standing superuser; bound \
-              to a service account or a broad group, any pod or user with that identity owns \
-              the cluster.",
+              binding (to `system:masters`) and kubeadm's `kubeadm:cluster-admins`, every \
+              binding of it is a standing superuser; bound to a service account or a broad \
+              group, any pod or user with that identity owns the cluster.",
         fix: "Bind a role with only the rights needed; keep cluster-admin for break-glass \
               users.",
         references: &["CIS 5.1.1", "kubescape C-0185"],
@@ -157,10 +162,10 @@ pub(super) const RBAC_CLUSTER_ADMIN_BINDING: RunRule = RunRule {
     check: |ctx, out| {
         let run = RunRbac::of(ctx);
         for (object, binding) in run.bindings() {
+            let name = binding.meta.name.as_deref().unwrap_or_default();
             if binding.role_ref.kind != "ClusterRole"
                 || binding.role_ref.name != "cluster-admin"
-                || (binding.namespace.is_none()
-                    && binding.meta.name.as_deref() == Some("cluster-admin"))
+                || (binding.namespace.is_none() && DEFAULT_ADMIN_BINDINGS.contains(&name))
             {
                 continue;
             }
@@ -185,11 +190,13 @@ pub(super) const RBAC_CLUSTER_ADMIN_BINDING: RunRule = RunRule {
     },
 };
 
-/// Bindings Kubernetes creates for anonymous discovery; not findings.
+/// Roles Kubernetes and kubeadm bind to anonymous users on purpose (discovery, and the
+/// `cluster-info` ConfigMap in kube-public that `kubeadm join` reads); not findings.
 const PUBLIC_ROLES: &[&str] = &[
     "system:public-info-viewer",
     "system:discovery",
     "system:basic-user",
+    "kubeadm:bootstrap-signer-clusterinfo",
 ];
 
 pub(super) const RBAC_ANONYMOUS_ACCESS: RunRule = RunRule {
