@@ -242,6 +242,27 @@ pub(super) static CHECKS: &[SettingCheck] = &[
     ),
     node(
         RuleMeta {
+            id: "kubelet-protect-kernel-defaults",
+            severity: Low,
+            title: "Kubelet may change kernel settings",
+            why: "Without `protectKernelDefaults` the kubelet silently changes kernel tunables \
+                  (sysctls) it disagrees with instead of failing, so the node's hardened kernel \
+                  settings can drift. Both sources default to false. (CIS 4.2.6 in benchmark \
+                  versions up to 1.6.)",
+            fix: "Set the kernel parameters the kubelet expects on the host, then set \
+                  `protectKernelDefaults: true`.",
+            references: &["kubescape C-0177", "Kubernetes docs: kubelet configuration"],
+        },
+        &[kubelet(
+            "protect-kernel-defaults",
+            Some("false"),
+            &["protectKernelDefaults"],
+            Some("false"),
+        )],
+        Expect::Is("true"),
+    ),
+    node(
+        RuleMeta {
             id: "kubelet-seccomp-default",
             severity: Low,
             title: "Kubelet does not apply RuntimeDefault seccomp",
