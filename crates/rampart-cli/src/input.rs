@@ -40,6 +40,32 @@ fn is_manifest(path: &Path) -> bool {
         .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
+/// Extensions of node and control-plane files that hold cluster configuration only
+/// sometimes (`admin.conf`, `kubeadm-flags.env`, `10-kubeadm.conf`, `x.kubeconfig`).
+const CLUSTER_EXTENSIONS: &[&str] = &["conf", "env", "kubeconfig"];
+/// File names of kubelet flag files without an extension (`/etc/default/kubelet`).
+const CLUSTER_FILE_NAMES: &[&str] = &["kubelet", "kubeconfig"];
+/// The most a directory walk reads to decide whether such a file is cluster configuration.
+const SNIFF_LIMIT: u64 = 1 << 20;
+
+/// True for a file a directory walk should scan although it has no manifest extension:
+/// its name suggests cluster configuration and its content is (see
+/// [`rampart_core::cluster::is_cluster_config`]).
+fn is_cluster_config_file(path: &Path) -> bool {
+    let by_extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| CLUSTER_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
+    let by_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| CLUSTER_FILE_NAMES.contains(&n));
+    (by_extension || by_name)
+        && read(&Input::File(path.to_path_buf()), SNIFF_LIMIT).is_ok_and(|bytes| {
+            rampart_core::cluster::is_cluster_config(&bytes, &Default::default())
+        })
+}
+
 /// Expands command-line paths into inputs: files as given, directories walked
 /// recursively (hidden files and .gitignore'd paths skipped), sorted per directory.
 /// `excluded` filters what a directory walk finds.
@@ -80,7 +106,10 @@ fn walk(
             Ok(entry) => {
                 let path = entry.path();
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && is_manifest(path) && !excluded(&path.to_string_lossy()) {
+                if is_file
+                    && !excluded(&path.to_string_lossy())
+                    && (is_manifest(path) || is_cluster_config_file(path))
+                {
                     found.push(path.to_path_buf());
                 }
             }

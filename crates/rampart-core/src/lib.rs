@@ -3,6 +3,7 @@
 //! Nothing in this crate touches the file system, the network, the clock or the
 //! terminal. Front ends move bytes in and reports out.
 
+pub mod cluster;
 pub mod config;
 pub mod field_path;
 pub mod finding;
@@ -10,6 +11,7 @@ pub mod netpol;
 pub mod object;
 pub mod psp;
 pub mod pss;
+pub mod rbac;
 pub mod rules;
 pub mod scan;
 pub mod source;

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::cluster::kubelet_flags_document;
 use crate::config::Config;
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
@@ -80,6 +81,17 @@ pub struct FileScan {
 
 /// Scans one file's bytes.
 pub fn scan_bytes(bytes: &[u8], options: &ScanOptions) -> FileScan {
+    if let Some(flags) = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(kubelet_flags_document)
+    {
+        let mut scan = FileScan {
+            documents: 1,
+            ..FileScan::default()
+        };
+        scan_document(&flags, options, &mut scan);
+        return scan;
+    }
     let parsed = parse(bytes, &options.limits);
     let mut scan = FileScan {
         errors: parsed.errors,
@@ -157,6 +169,8 @@ pub fn check_object(
     object: &Object<'_>,
     options: &ScanOptions,
 ) -> Result<Vec<Finding>, (FieldPath, String)> {
+    crate::rbac::type_check(&object.id, object.value)
+        .map_err(|e| (e.path.clone(), format!("{}: {}", e.path, e.message)))?;
     let pod = match options.workloads.template_of(&object.id) {
         Some(location) => PodView::read(object.value, location)
             .map_err(|e| (e.path.clone(), format!("{}: {}", e.path, e.message)))?,

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::{Result, bail};
-use rampart_core::rules::{catalogue, find, rule_markdown, rules_markdown, squash};
+use rampart_core::rules::{catalogue, find, rule_markdown, rules_markdown, settings_doc, squash};
 
 use crate::cli::{Exit, RulesArgs};
 
@@ -21,6 +21,9 @@ pub fn run(args: &RulesArgs) -> Result<Exit> {
                 writeln!(out, "{} ({})\n\n{}\n", m.id, m.severity, m.title)?;
                 writeln!(out, "Why it matters:\n  {}\n", squash(m.why))?;
                 writeln!(out, "How to fix:\n  {}\n", squash(m.fix))?;
+                if let Some(settings) = settings_doc(m.id) {
+                    writeln!(out, "Settings:\n  {settings}\n")?;
+                }
                 writeln!(out, "References:\n  {}", m.references.join("\n  "))?;
             }
         }

@@ -34,9 +34,19 @@ impl Findings {
         }
     }
 
+    /// The rule these findings are about.
+    pub fn rule(&self) -> &RuleMeta {
+        &self.meta
+    }
+
     /// Reports a problem with the object at `path`.
     pub fn report(&mut self, path: FieldPath, message: impl Into<String>) {
         self.push(path, message.into(), None, self.meta.severity);
+    }
+
+    /// Like [`report`](Self::report) with a severity other than the rule's default.
+    pub fn report_as(&mut self, severity: Severity, path: FieldPath, message: impl Into<String>) {
+        self.push(path, message.into(), None, severity);
     }
 
     /// Reports a problem with one container, so that per-container suppression applies.

@@ -34,6 +34,9 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
     );
     let _ = writeln!(out, "**Why it matters.** {}\n", squash(m.why));
     let _ = writeln!(out, "**How to fix.** {}\n", squash(m.fix));
+    if let Some(settings) = super::settings_doc(m.id) {
+        let _ = writeln!(out, "**Settings.** {settings}\n");
+    }
     let _ = writeln!(out, "**References.** {}", m.references.join("; "));
     out
 }

@@ -4,17 +4,22 @@
 //! check over an object ([`CheckContext`]). Documentation (`rampart rules`,
 //! `docs/rules.md`) is generated from the metadata.
 
+mod cis;
+mod cluster;
 mod context;
 mod docs;
 mod keep;
 mod network;
 mod pod;
+mod rbac;
 mod run;
 
 pub use context::{CheckContext, Findings};
 pub use docs::{rule_markdown, rules_markdown, squash};
 pub use keep::Keep;
 pub use run::{Collected, RunContext, RunFindings, RunRule, collects, kept_part};
+
+use std::sync::LazyLock;
 
 use crate::finding::Severity;
 
@@ -36,6 +41,7 @@ pub struct RuleMeta {
 }
 
 /// A catalogue rule: metadata plus a check.
+#[derive(Clone, Copy)]
 pub struct Rule {
     /// The rule's metadata.
     pub meta: RuleMeta,
@@ -49,14 +55,33 @@ impl std::fmt::Debug for Rule {
     }
 }
 
+/// Object rules: pods, then cluster configuration, then RBAC roles.
+static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    pod::RULES
+        .iter()
+        .copied()
+        .chain(cluster::rules())
+        .chain(rbac::rules())
+        .collect()
+});
+
+/// Run rules: network, then RBAC bindings.
+static RUN_RULES: LazyLock<Vec<RunRule>> = LazyLock::new(|| {
+    network::RULES
+        .iter()
+        .chain(rbac::RUN_RULES)
+        .copied()
+        .collect()
+});
+
 /// The rules that check one object at a time, in documentation order.
 pub fn registry() -> &'static [Rule] {
-    pod::RULES
+    &RULES
 }
 
 /// The rules that look across every object of a run (NetworkPolicies and pods, RBAC...).
 pub fn run_registry() -> &'static [RunRule] {
-    network::RULES
+    &RUN_RULES
 }
 
 /// The metadata of every rule, object and run rules alike, in documentation order.
@@ -65,6 +90,12 @@ pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
         .iter()
         .map(|r| &r.meta)
         .chain(run_registry().iter().map(|r| &r.meta))
+}
+
+/// For rules judging component settings: the flags and config-file fields they read, with
+/// the binary defaults assumed when a setting is absent.
+pub fn settings_doc(id: &str) -> Option<String> {
+    cluster::settings_doc(id)
 }
 
 /// The metadata of the rule with id `id`.
