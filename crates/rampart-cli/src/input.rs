@@ -66,11 +66,30 @@ fn is_cluster_config_file(path: &Path) -> bool {
         })
 }
 
+/// Which files a directory walk picks up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Walk {
+    /// Kubernetes manifests only (`.yaml`, `.yml`, `.json`).
+    Manifests,
+    /// Everything `rampart scan` reads: manifests and node configuration files.
+    Scannable,
+}
+
+impl Walk {
+    fn accepts(self, path: &Path) -> bool {
+        match self {
+            Walk::Manifests => is_manifest(path),
+            Walk::Scannable => is_manifest(path) || is_cluster_config_file(path),
+        }
+    }
+}
+
 /// Expands command-line paths into inputs: files as given, directories walked
-/// recursively (hidden files and .gitignore'd paths skipped), sorted per directory.
-/// `excluded` filters what a directory walk finds.
+/// recursively (hidden files and .gitignore'd paths skipped) for the files `kind`
+/// accepts, sorted per directory. `excluded` filters what a directory walk finds.
 pub fn collect(
     paths: &[PathBuf],
+    kind: Walk,
     excluded: &dyn Fn(&str) -> bool,
 ) -> (Vec<Input>, Vec<MissingInput>) {
     let mut inputs = Vec::new();
@@ -79,7 +98,7 @@ pub fn collect(
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
-            let mut found = walk(path, excluded, &mut missing);
+            let mut found = walk(path, kind, excluded, &mut missing);
             found.sort();
             inputs.extend(found.into_iter().map(Input::File));
         } else if path.exists() {
@@ -96,6 +115,7 @@ pub fn collect(
 
 fn walk(
     root: &Path,
+    kind: Walk,
     excluded: &dyn Fn(&str) -> bool,
     problems: &mut Vec<MissingInput>,
 ) -> Vec<PathBuf> {
@@ -106,10 +126,7 @@ fn walk(
             Ok(entry) => {
                 let path = entry.path();
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file
-                    && !excluded(&path.to_string_lossy())
-                    && (is_manifest(path) || is_cluster_config_file(path))
-                {
+                if is_file && !excluded(&path.to_string_lossy()) && kind.accepts(path) {
                     found.push(path.to_path_buf());
                 }
             }

@@ -29,20 +29,19 @@ pub struct CommandLine {
 impl CommandLine {
     /// Reads `command` then `args` of a container. `single_dash` also accepts `-flag`
     /// (Go's standard flag package, used by etcd).
-    pub fn of_container(container: &ContainerView, single_dash: bool) -> Self {
+    pub fn of_container(container: &ContainerView<'_>, single_dash: bool) -> Self {
         let c = &container.container;
-        let words = [("command", &c.command), ("args", &c.args)]
+        let words = [("command", c.command), ("args", c.args)]
             .into_iter()
             .flat_map(|(field, list)| {
                 let base = container.path.child(field);
                 list.iter()
-                    .flatten()
                     .enumerate()
                     .map(move |(i, word)| (word.as_str(), base.index(i)))
             });
-        let anchor = if c.command.as_ref().is_some_and(|l| !l.is_empty()) {
+        let anchor = if !c.command.is_empty() {
             container.path.child("command")
-        } else if c.args.as_ref().is_some_and(|l| !l.is_empty()) {
+        } else if !c.args.is_empty() {
             container.path.child("args")
         } else {
             container.path.clone()
@@ -98,7 +97,7 @@ impl CommandLine {
     /// etcd reads `ETCD_<FLAG>` environment variables; flags win over them, so they go
     /// first (the last occurrence wins).
     fn prepend_environment(&mut self, container: &ContainerView) {
-        let env = container.container.env.as_deref().unwrap_or_default();
+        let env = container.container.env;
         let from_env = env.iter().enumerate().filter_map(|(i, var)| {
             let flag = var.name.strip_prefix("ETCD_")?;
             Some(FlagWord {

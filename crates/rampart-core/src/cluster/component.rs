@@ -44,11 +44,11 @@ impl Component {
 
     /// The component a container runs: its command's program, or (without a command)
     /// its image's repository name.
-    pub fn of_container(container: &ContainerView) -> Option<Self> {
+    pub fn of_container(container: &ContainerView<'_>) -> Option<Self> {
         let c = &container.container;
-        let program = match c.command.as_deref().and_then(<[String]>::first) {
+        let program = match c.command.first() {
             Some(program) => basename(program),
-            None => image_name(c.image.as_deref()?),
+            None => image_name(c.image?),
         };
         Self::STATIC_PODS
             .into_iter()
@@ -57,9 +57,8 @@ impl Component {
     }
 
     /// The containers of `pod` that run this component.
-    pub fn containers(self, pod: &PodView) -> impl Iterator<Item = &ContainerView> {
-        pod.containers
-            .iter()
+    pub fn containers(self, pod: &PodView) -> impl Iterator<Item = ContainerView<'_>> {
+        pod.containers()
             .filter(move |c| Self::of_container(c) == Some(self))
     }
 }

@@ -3,8 +3,8 @@
 //! PodSecurityPolicy all walk containers through [`pod_containers`].
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EphemeralContainer, Lifecycle, PodSpec, Probe, ResourceRequirements,
-    SecurityContext, VolumeMount,
+    Container, ContainerPort, EnvVar, EphemeralContainer, Lifecycle, PodSpec, Probe,
+    ResourceRequirements, SecurityContext, VolumeMount,
 };
 
 use crate::field_path::FieldPath;
@@ -46,6 +46,8 @@ pub struct ContainerRef<'a> {
     pub command: &'a [String],
     /// `args`.
     pub args: &'a [String],
+    /// `env`.
+    pub env: &'a [EnvVar],
     /// `ports`.
     pub ports: &'a [ContainerPort],
     /// `securityContext`.
@@ -77,6 +79,7 @@ macro_rules! container_ref {
             image: $c.image.as_deref(),
             command: $c.command.as_deref().unwrap_or_default(),
             args: $c.args.as_deref().unwrap_or_default(),
+            env: $c.env.as_deref().unwrap_or_default(),
             ports: $c.ports.as_deref().unwrap_or_default(),
             security_context: $c.security_context.as_ref(),
             resources: $c.resources.as_ref(),

@@ -25,7 +25,8 @@ pub(super) const ALPHA_FEATURES_ENABLED: Rule = Rule {
 
 fn check_alpha_features(ctx: &CheckContext<'_>, out: &mut Findings) {
     if let Some(pod) = ctx.pod {
-        for container in &pod.containers {
+        for container in pod.containers() {
+            let container = &container;
             let Some(component) = Component::of_container(container) else {
                 continue;
             };

@@ -369,9 +369,8 @@ fn evaluate(check: &SettingCheck, source: &Source<'_>, who: &str, out: &mut Find
 /// The check of every [`SettingCheck`] rule: finds its table entry by id.
 fn check_settings(ctx: &CheckContext<'_>, out: &mut Findings) {
     let runs_component = ctx.pod.is_some_and(|pod| {
-        pod.containers
-            .iter()
-            .any(|c| Component::of_container(c).is_some())
+        pod.containers()
+            .any(|c| Component::of_container(&c).is_some())
     });
     let kubelet_file = matches!(
         ConfigFile::of(&ctx.object.id),
@@ -385,7 +384,7 @@ fn check_settings(ctx: &CheckContext<'_>, out: &mut Findings) {
     };
     if let Some(pod) = ctx.pod {
         for container in check.component.containers(pod) {
-            let line = CommandLine::of_container(container, check.component.accepts_single_dash());
+            let line = CommandLine::of_container(&container, check.component.accepts_single_dash());
             let source = Source::CommandLine {
                 line: &line,
                 absent_uses_default: true,
