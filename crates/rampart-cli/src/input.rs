@@ -35,34 +35,72 @@ pub struct MissingInput {
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
-/// Which files a directory walk picks up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pick {
-    /// YAML and JSON files (Compose files, `docker inspect` output and daemon.json among
-    /// them).
-    Manifests,
-    /// Those and Dockerfiles, which have no such extension (`rampart scan`).
-    ManifestsAndDockerfiles,
+/// YAML and JSON files (Compose files, `docker inspect` output and daemon.json among
+/// them).
+fn is_manifest(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-impl Pick {
-    fn picks(self, path: &Path) -> bool {
-        let by_extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
-        by_extension
-            || (self == Self::ManifestsAndDockerfiles
-                && FileKind::of_name(&path.to_string_lossy()) == FileKind::Dockerfile)
+/// Dockerfiles by name (`Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `Containerfile`...).
+fn is_dockerfile(path: &Path) -> bool {
+    FileKind::of_name(&path.to_string_lossy()) == FileKind::Dockerfile
+}
+
+/// Extensions of node and control-plane files that hold cluster configuration only
+/// sometimes (`admin.conf`, `kubeadm-flags.env`, `10-kubeadm.conf`, `x.kubeconfig`).
+const CLUSTER_EXTENSIONS: &[&str] = &["conf", "env", "kubeconfig"];
+/// File names of kubelet flag files without an extension (`/etc/default/kubelet`).
+const CLUSTER_FILE_NAMES: &[&str] = &["kubelet", "kubeconfig"];
+/// The most a directory walk reads to decide whether such a file is cluster configuration.
+const SNIFF_LIMIT: u64 = 1 << 20;
+
+/// True for a file a directory walk should scan although it has no manifest extension:
+/// its name suggests cluster configuration and its content is (see
+/// [`rampart_core::cluster::is_cluster_config`]).
+fn is_cluster_config_file(path: &Path) -> bool {
+    let by_extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| CLUSTER_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)));
+    let by_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| CLUSTER_FILE_NAMES.contains(&n));
+    (by_extension || by_name)
+        && read(&Input::File(path.to_path_buf()), SNIFF_LIMIT).is_ok_and(|bytes| {
+            rampart_core::cluster::is_cluster_config(&bytes, &Default::default())
+        })
+}
+
+/// Which files a directory walk picks up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Walk {
+    /// Kubernetes manifests only (`.yaml`, `.yml`, `.json`).
+    Manifests,
+    /// Everything `rampart scan` reads: manifests, node configuration files and
+    /// Dockerfiles.
+    Scannable,
+}
+
+impl Walk {
+    fn accepts(self, path: &Path) -> bool {
+        match self {
+            Walk::Manifests => is_manifest(path),
+            Walk::Scannable => {
+                is_manifest(path) || is_dockerfile(path) || is_cluster_config_file(path)
+            }
+        }
     }
 }
 
 /// Expands command-line paths into inputs: files as given, directories walked
-/// recursively (hidden files and .gitignore'd paths skipped), sorted per directory.
-/// `pick` and `excluded` filter what a directory walk finds.
+/// recursively (hidden files and .gitignore'd paths skipped) for the files `kind`
+/// accepts, sorted per directory. `excluded` filters what a directory walk finds.
 pub fn collect(
     paths: &[PathBuf],
-    pick: Pick,
+    kind: Walk,
     excluded: &dyn Fn(&str) -> bool,
 ) -> (Vec<Input>, Vec<MissingInput>) {
     let mut inputs = Vec::new();
@@ -71,7 +109,7 @@ pub fn collect(
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
-            let mut found = walk(path, pick, excluded, &mut missing);
+            let mut found = walk(path, kind, excluded, &mut missing);
             found.sort();
             inputs.extend(found.into_iter().map(Input::File));
         } else if path.exists() {
@@ -88,7 +126,7 @@ pub fn collect(
 
 fn walk(
     root: &Path,
-    pick: Pick,
+    kind: Walk,
     excluded: &dyn Fn(&str) -> bool,
     problems: &mut Vec<MissingInput>,
 ) -> Vec<PathBuf> {
@@ -99,7 +137,7 @@ fn walk(
             Ok(entry) => {
                 let path = entry.path();
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && pick.picks(path) && !excluded(&path.to_string_lossy()) {
+                if is_file && !excluded(&path.to_string_lossy()) && kind.accepts(path) {
                     found.push(path.to_path_buf());
                 }
             }

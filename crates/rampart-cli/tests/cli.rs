@@ -38,6 +38,27 @@ fn scanning_the_examples_reports_positions_and_fails() {
 }
 
 #[test]
+fn scanning_the_cluster_example_reports_cis_ids_in_every_kind_of_file() {
+    let expected = [
+        "examples/cluster/etc/kubernetes/manifests/kube-apiserver.yaml:15:5: high apiserver-anonymous-auth: CIS 1.2.1: kube-apiserver --anonymous-auth is not set and defaults to true; expected false",
+        "examples/cluster/etc/kubernetes/manifests/kube-apiserver.yaml:47:7: low apiserver-audit-log-maxage: CIS 1.2.17: kube-apiserver --audit-log-maxage=7; expected at least 30",
+        "examples/cluster/etc/kubernetes/enc/encryption.yaml:9:5: medium encryption-provider-weak: CIS 1.2.28",
+        "examples/cluster/etc/kubernetes/ci.conf:7:31: high kubeconfig-insecure-tls: CIS 1.2.24",
+        "examples/cluster/var/lib/kubelet/kubeadm-flags.env:1:150: medium kubelet-read-only-port: CIS 4.2.4: kubelet --read-only-port=10255; expected 0",
+        "examples/cluster/rbac/bindings.yaml:10:3: critical rbac-cluster-admin-binding: CIS 5.1.1: ServiceAccount ci/ci-deployer -> ClusterRoleBinding ci-cluster-admin -> ClusterRole cluster-admin",
+    ];
+    let mut assert = rampart()
+        .args(["scan", "examples/cluster"])
+        .assert()
+        .code(1);
+    for line in expected {
+        assert = assert.stdout(predicate::str::contains(line));
+    }
+    // The systemd drop-in is read (by content) and has nothing to report.
+    assert.stdout(predicate::str::contains("10-kubeadm.conf").not());
+}
+
+#[test]
 fn fail_on_sets_the_threshold() {
     rampart()
         .args(["scan", "examples/hardened.yaml"])

@@ -22,7 +22,16 @@ fn json(cmd: &mut Command, code: i32) -> Value {
 
 #[test]
 fn pss_takes_the_level_from_the_namespace_labels() {
-    let report = json(rampart().args(["pss", "examples/", "--format", "json"]), 0);
+    let report = json(
+        rampart().args([
+            "pss",
+            "examples/insecure.yaml",
+            "examples/hardened.yaml",
+            "--format",
+            "json",
+        ]),
+        0,
+    );
     let results = report["results"].as_array().expect("results");
     let web = results
         .iter()

@@ -4,6 +4,7 @@
 //! terminal. Front ends move bytes in and reports out.
 
 pub mod artefact;
+pub mod cluster;
 pub mod config;
 pub mod docker;
 pub mod field_path;
@@ -12,6 +13,7 @@ pub mod netpol;
 pub mod object;
 pub mod psp;
 pub mod pss;
+pub mod rbac;
 pub mod rules;
 pub mod scan;
 pub mod source;

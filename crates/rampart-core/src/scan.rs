@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::artefact::{DocumentKind, FileKind};
+use crate::cluster::kubelet_flags_document;
 use crate::config::Config;
 use crate::docker::{
     ContainerSpec, DaemonConfig, DockerfileView, compose_services, inspect_containers,
@@ -98,6 +99,17 @@ pub fn scan_file(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan {
     if kind == FileKind::Dockerfile {
         return scan_dockerfile(name, bytes, options);
     }
+    if let Some(flags) = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(kubelet_flags_document)
+    {
+        let mut scan = FileScan {
+            documents: 1,
+            ..FileScan::default()
+        };
+        scan_document(&flags, options, &mut scan);
+        return scan;
+    }
     let parsed = parse(bytes, &options.limits);
     let mut scan = FileScan {
         errors: parsed.errors,
@@ -126,7 +138,10 @@ pub fn scan_file(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan {
 /// artefact at hand), with severity overrides applied.
 fn run_rules(options: &ScanOptions, mut check: impl FnMut(&Checks, &mut Findings)) -> Vec<Finding> {
     let mut all = Vec::new();
-    for rule in registry().filter(|r| options.config.is_enabled(r.meta.id)) {
+    for rule in registry()
+        .iter()
+        .filter(|r| options.config.is_enabled(r.meta.id))
+    {
         let mut findings = Findings::new(rule.meta);
         check(&rule.checks, &mut findings);
         for mut finding in findings.into_vec() {
@@ -265,7 +280,9 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
         }
     });
     target.emit(findings, &mut scan);
-    let collecting = run_registry().any(|r| options.config.is_enabled(r.meta.id));
+    let collecting = run_registry()
+        .iter()
+        .any(|r| options.config.is_enabled(r.meta.id));
     if collecting {
         scan.collected
             .push(dockerfile_collected(name, &view, parsed.positions.clone()));
@@ -284,7 +301,9 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
             return;
         }
     };
-    let collecting = run_registry().any(|r| options.config.is_enabled(r.meta.id));
+    let collecting = run_registry()
+        .iter()
+        .any(|r| options.config.is_enabled(r.meta.id));
     for object in &found {
         scan.objects += 1;
         if collecting && collects(&object.id, &options.workloads) {
@@ -335,6 +354,8 @@ pub fn check_object(
     object: &Object<'_>,
     options: &ScanOptions,
 ) -> Result<Vec<Finding>, (FieldPath, String)> {
+    crate::rbac::type_check(&object.id, object.value)
+        .map_err(|e| (e.path.clone(), format!("{}: {}", e.path, e.message)))?;
     let pod = match options.workloads.template_of(&object.id) {
         Some(location) => PodView::read(object.value, location)
             .map_err(|e| (e.path.clone(), format!("{}: {}", e.path, e.message)))?,
@@ -361,7 +382,10 @@ pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize,
         workloads: &options.workloads,
     };
     let mut all = Vec::new();
-    for rule in run_registry().filter(|r| options.config.is_enabled(r.meta.id)) {
+    for rule in run_registry()
+        .iter()
+        .filter(|r| options.config.is_enabled(r.meta.id))
+    {
         let mut findings = RunFindings::new(rule.meta);
         (rule.check)(&ctx, &mut findings);
         for (index, mut finding) in findings.into_vec() {

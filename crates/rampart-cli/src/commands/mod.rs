@@ -88,7 +88,7 @@ pub(crate) fn load_inputs(
         max_file_bytes: max_file_size,
         ..Limits::default()
     };
-    let (inputs, missing) = crate::input::collect(paths, crate::input::Pick::Manifests, &|_| false);
+    let (inputs, missing) = crate::input::collect(paths, crate::input::Walk::Manifests, &|_| false);
     let files: Vec<(String, Loaded)> =
         crate::input::map_inputs(&inputs, max_file_size, |name, bytes| match bytes {
             Ok(bytes) => (name, load(&bytes, &limits)),

@@ -3,7 +3,9 @@
 use std::io::Write;
 
 use anyhow::{Result, bail};
-use rampart_core::rules::{applies_to, catalogue, find, rule_markdown, rules_markdown, squash};
+use rampart_core::rules::{
+    applies_to, catalogue, find, rule_markdown, rules_markdown, settings_doc, squash,
+};
 
 use crate::cli::{Exit, RulesArgs};
 
@@ -22,6 +24,9 @@ pub fn run(args: &RulesArgs) -> Result<Exit> {
                 writeln!(out, "Applies to:\n  {}\n", applies_to(m.id))?;
                 writeln!(out, "Why it matters:\n  {}\n", squash(m.why))?;
                 writeln!(out, "How to fix:\n  {}\n", squash(m.fix))?;
+                if let Some(settings) = settings_doc(m.id) {
+                    writeln!(out, "Settings:\n  {settings}\n")?;
+                }
                 writeln!(out, "References:\n  {}", m.references.join("\n  "))?;
             }
         }

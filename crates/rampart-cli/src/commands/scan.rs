@@ -106,11 +106,9 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     let mut options = ScanOptions::from_config(config);
     options.pss = args.pss;
     options.limits.max_file_bytes = args.input.max_file_size;
-    let (inputs, missing) = input::collect(
-        &args.input.paths,
-        input::Pick::ManifestsAndDockerfiles,
-        &|path| options.config.is_excluded(path),
-    );
+    let (inputs, missing) = input::collect(&args.input.paths, input::Walk::Scannable, &|path| {
+        options.config.is_excluded(path)
+    });
     let mut files = scan_inputs(&inputs, &options, args.input.max_file_size);
     files.extend(missing.into_iter().map(|m| FileReport {
         file: m.name,

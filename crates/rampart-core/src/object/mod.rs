@@ -1,13 +1,15 @@
 //! Kubernetes objects inside documents: identity, `List` expansion, typed views and
 //! pod-spec extraction from every workload kind.
 
+mod containers;
 mod load;
 mod pod;
 pub(crate) mod typed;
 pub(crate) mod workload;
 
+pub use containers::{ContainerKind, ContainerRef, pod_containers};
 pub use load::{Loaded, LoadedObject, load};
-pub use pod::{ContainerKind, ContainerView, EffectiveSecurity, PodView, Sourced};
+pub use pod::{ContainerView, EffectiveSecurity, PodView, Sourced};
 pub use typed::{TypeError, typed_at};
 pub use workload::{CustomWorkload, TemplateLocation, WorkloadKinds};
 

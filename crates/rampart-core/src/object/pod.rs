@@ -1,52 +1,32 @@
 //! The pod inside any workload, its containers, and their effective security settings.
 
-use k8s_openapi::api::core::v1::{Container, PodSpec, SELinuxOptions};
+use k8s_openapi::api::core::v1::{PodSpec, SELinuxOptions};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
+use super::containers::{ContainerKind, ContainerRef, pod_containers};
 use super::typed::{TypeError, typed_at};
 use super::workload::TemplateLocation;
 use crate::field_path::FieldPath;
 
-/// Which list of the pod spec a container comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ContainerKind {
-    /// `initContainers`.
-    Init,
-    /// `containers`.
-    Regular,
-    /// `ephemeralContainers`.
-    Ephemeral,
-}
-
-impl ContainerKind {
-    /// The pod spec field holding this kind of container.
-    pub fn field(self) -> &'static str {
-        match self {
-            Self::Init => "initContainers",
-            Self::Regular => "containers",
-            Self::Ephemeral => "ephemeralContainers",
-        }
-    }
-}
-
-/// One container of a pod, whatever list it is in, with its path.
+/// One container of a pod with its path from the object's root.
 #[derive(Debug, Clone)]
-pub struct ContainerView {
-    /// The list it comes from.
-    pub kind: ContainerKind,
-    /// Its index in that list.
-    pub index: usize,
+pub struct ContainerView<'a> {
+    /// The container's fields.
+    pub container: ContainerRef<'a>,
     /// Its path from the object's root, e.g. `spec.template.spec.containers[1]`.
     pub path: FieldPath,
-    /// The container (ephemeral containers read as plain containers: same fields).
-    pub container: Container,
 }
 
-impl ContainerView {
+impl ContainerView<'_> {
     /// The container's name.
     pub fn name(&self) -> &str {
-        &self.container.name
+        self.container.name
+    }
+
+    /// The list it comes from.
+    pub fn kind(&self) -> ContainerKind {
+        self.container.kind
     }
 
     /// Path of the container's `securityContext.<field>`.
@@ -64,8 +44,6 @@ pub struct PodView {
     pub meta: ObjectMeta,
     /// The pod spec.
     pub spec: PodSpec,
-    /// Every container: init, regular, then ephemeral, each in list order.
-    pub containers: Vec<ContainerView>,
 }
 
 impl PodView {
@@ -76,42 +54,23 @@ impl PodView {
             return Ok(None);
         };
         let meta = typed_at::<ObjectMeta>(object, &location.metadata)?.unwrap_or_default();
-        let mut containers = Vec::new();
-        let lists = [
-            (
-                ContainerKind::Init,
-                spec.init_containers.as_deref().unwrap_or_default(),
-            ),
-            (ContainerKind::Regular, spec.containers.as_slice()),
-        ];
-        for (kind, list) in lists {
-            for (index, container) in list.iter().enumerate() {
-                containers.push(ContainerView {
-                    kind,
-                    index,
-                    path: location.spec.child(kind.field()).index(index),
-                    container: container.clone(),
-                });
-            }
-        }
-        let ephemeral_count = spec.ephemeral_containers.as_ref().map_or(0, Vec::len);
-        for index in 0..ephemeral_count {
-            let path = location.spec.child("ephemeralContainers").index(index);
-            if let Some(container) = typed_at::<Container>(object, &path)? {
-                containers.push(ContainerView {
-                    kind: ContainerKind::Ephemeral,
-                    index,
-                    path,
-                    container,
-                });
-            }
-        }
         Ok(Some(Self {
             location,
             meta,
             spec,
-            containers,
         }))
+    }
+
+    /// Every container: init, regular, then ephemeral, each in list order.
+    pub fn containers(&self) -> impl Iterator<Item = ContainerView<'_>> {
+        pod_containers(&self.spec).map(|container| ContainerView {
+            path: self
+                .location
+                .spec
+                .child(container.kind.field())
+                .index(container.index),
+            container,
+        })
     }
 
     /// Path of a pod-spec field, e.g. `spec.template.spec.hostNetwork`.
@@ -135,7 +94,7 @@ impl PodView {
     }
 
     /// The security settings that apply to `container`: its own, else the pod's.
-    pub fn effective(&self, container: &ContainerView) -> EffectiveSecurity {
+    pub fn effective(&self, container: &ContainerView<'_>) -> EffectiveSecurity {
         EffectiveSecurity::resolve(self, container)
     }
 }
@@ -187,9 +146,9 @@ fn pick<T: Clone>(
 }
 
 impl EffectiveSecurity {
-    fn resolve(pod: &PodView, view: &ContainerView) -> Self {
+    fn resolve(pod: &PodView, view: &ContainerView<'_>) -> Self {
         let psc = pod.spec.security_context.as_ref();
-        let csc = view.container.security_context.as_ref();
+        let csc = view.container.security_context;
         let c_path = |field: &'static str| move || view.security_path(field);
         let p_path = |field: &'static str| move || pod.security_path(field);
         let seccomp_type = |p: &k8s_openapi::api::core::v1::SeccompProfile| p.type_.clone();
@@ -259,7 +218,7 @@ fn annotation_sourced(pod: &PodView, key: &str) -> Option<Sourced<String>> {
     })
 }
 
-fn seccomp_annotation(pod: &PodView, view: &ContainerView) -> Option<Sourced<String>> {
+fn seccomp_annotation(pod: &PodView, view: &ContainerView<'_>) -> Option<Sourced<String>> {
     let container_key = format!(
         "container.seccomp.security.alpha.kubernetes.io/{}",
         view.name()
@@ -268,7 +227,7 @@ fn seccomp_annotation(pod: &PodView, view: &ContainerView) -> Option<Sourced<Str
         .or_else(|| annotation_sourced(pod, "seccomp.security.alpha.kubernetes.io/pod"))
 }
 
-fn apparmor_annotation(pod: &PodView, view: &ContainerView) -> Option<Sourced<String>> {
+fn apparmor_annotation(pod: &PodView, view: &ContainerView<'_>) -> Option<Sourced<String>> {
     let key = format!(
         "container.apparmor.security.beta.kubernetes.io/{}",
         view.name()

@@ -138,8 +138,7 @@ fn containers_come_in_upstream_order_with_paths() {
     let value = deployment();
     let pod = deployment_pod(&value);
     let seen: Vec<_> = pod
-        .containers
-        .iter()
+        .containers()
         .map(|c| (c.name().to_owned(), c.path.to_string()))
         .collect();
     let expected = [
@@ -159,14 +158,15 @@ fn containers_come_in_upstream_order_with_paths() {
 fn effective_security_inherits_from_the_pod() {
     let value = deployment();
     let pod = deployment_pod(&value);
-    let init = pod.effective(&pod.containers[0]);
+    let containers: Vec<_> = pod.containers().collect();
+    let init = pod.effective(&containers[0]);
     let run_as_user = init.run_as_user.expect("set");
     assert_eq!(run_as_user.value, 0);
     assert_eq!(
         run_as_user.path.to_string(),
         "spec.template.spec.initContainers[0].securityContext.runAsUser"
     );
-    let app = pod.effective(&pod.containers[1]);
+    let app = pod.effective(&containers[1]);
     let non_root = app.run_as_non_root.expect("inherited");
     assert!(non_root.value);
     assert_eq!(
@@ -183,7 +183,7 @@ fn effective_security_inherits_from_the_pod() {
         apparmor.path.to_string(),
         "spec.template.metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]"
     );
-    let side = pod.effective(&pod.containers[2]);
+    let side = pod.effective(&containers[2]);
     assert_eq!(side.run_as_non_root.map(|s| s.value), Some(false));
     assert_eq!(
         side.seccomp_profile.map(|s| s.value).as_deref(),

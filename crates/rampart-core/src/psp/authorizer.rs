@@ -1,33 +1,7 @@
 //! Policy-use authorization (§7): may a subject `use` a PodSecurityPolicy?
 
-use k8s_openapi::api::rbac::v1::{
-    ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject,
-};
-use serde::{Deserialize, Serialize};
-
-/// An authenticated identity: user name and groups.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserInfo {
-    /// User name (`system:serviceaccount:<ns>:<name>` for service accounts).
-    pub username: String,
-    /// Groups the user belongs to.
-    #[serde(default)]
-    pub groups: Vec<String>,
-}
-
-impl UserInfo {
-    /// The identity the plugin uses for a pod's service account: no
-    /// `system:authenticated`, no uid.
-    pub fn service_account(namespace: &str, name: &str) -> Self {
-        Self {
-            username: format!("system:serviceaccount:{namespace}:{name}"),
-            groups: vec![
-                "system:serviceaccounts".to_string(),
-                format!("system:serviceaccounts:{namespace}"),
-            ],
-        }
-    }
-}
+use crate::rbac::ResourceRequest;
+pub use crate::rbac::{Rbac, UserInfo};
 
 /// One `use` question: may `user` use policy `policy` in `namespace` via API group `api_group`?
 #[derive(Debug, Clone, Copy)]
@@ -58,110 +32,22 @@ impl Authorizer for AllowAll {
     }
 }
 
-/// RBAC over a fixed set of roles and bindings. Aggregation rules are not expanded: a
-/// ClusterRole grants exactly the rules it lists. Members of `system:masters` are allowed
-/// everything, like the API server's privileged-group authorizer.
-#[derive(Debug, Clone, Default)]
-pub struct Rbac {
-    /// Namespaced roles.
-    pub roles: Vec<Role>,
-    /// Cluster roles.
-    pub cluster_roles: Vec<ClusterRole>,
-    /// Namespaced role bindings.
-    pub role_bindings: Vec<RoleBinding>,
-    /// Cluster role bindings.
-    pub cluster_role_bindings: Vec<ClusterRoleBinding>,
-}
-
-const SUPERUSER_GROUP: &str = "system:masters";
-
+/// RBAC (see [`crate::rbac`]): the `use` verb on `podsecuritypolicies` named like the policy.
 impl Authorizer for Rbac {
     fn allows(&self, request: &UseRequest<'_>) -> bool {
-        if request.user.groups.iter().any(|g| g == SUPERUSER_GROUP) {
-            return true;
-        }
-        let cluster_wide = self.cluster_role_bindings.iter().any(|binding| {
-            binds(binding.subjects.as_deref(), request.user, "")
-                && binding.role_ref.kind == "ClusterRole"
-                && self
-                    .cluster_role_rules(&binding.role_ref.name)
-                    .iter()
-                    .any(|rule| rule_allows(rule, request))
-        });
-        cluster_wide
-            || self.role_bindings.iter().any(|binding| {
-                let namespace = binding.metadata.namespace.as_deref().unwrap_or_default();
-                namespace == request.namespace
-                    && binds(binding.subjects.as_deref(), request.user, namespace)
-                    && self
-                        .role_ref_rules(&binding.role_ref.kind, &binding.role_ref.name, namespace)
-                        .iter()
-                        .any(|rule| rule_allows(rule, request))
-            })
+        Rbac::allows(
+            self,
+            request.user,
+            request.namespace,
+            &ResourceRequest {
+                verb: "use",
+                group: request.api_group,
+                resource: "podsecuritypolicies",
+                subresource: "",
+                name: Some(request.policy),
+            },
+        )
     }
-}
-
-impl Rbac {
-    fn cluster_role_rules(&self, name: &str) -> &[PolicyRule] {
-        self.cluster_roles
-            .iter()
-            .find(|role| role.metadata.name.as_deref() == Some(name))
-            .and_then(|role| role.rules.as_deref())
-            .unwrap_or_default()
-    }
-
-    fn role_ref_rules(&self, kind: &str, name: &str, namespace: &str) -> &[PolicyRule] {
-        match kind {
-            "ClusterRole" => self.cluster_role_rules(name),
-            "Role" => self
-                .roles
-                .iter()
-                .find(|role| {
-                    role.metadata.name.as_deref() == Some(name)
-                        && role.metadata.namespace.as_deref().unwrap_or_default() == namespace
-                })
-                .and_then(|role| role.rules.as_deref())
-                .unwrap_or_default(),
-            _ => &[],
-        }
-    }
-}
-
-/// True when one of `subjects` names `user` (service-account subjects default to the
-/// binding's namespace).
-fn binds(subjects: Option<&[Subject]>, user: &UserInfo, binding_namespace: &str) -> bool {
-    subjects
-        .unwrap_or_default()
-        .iter()
-        .any(|subject| match subject.kind.as_str() {
-            "User" => subject.name == user.username,
-            "Group" => user.groups.contains(&subject.name),
-            "ServiceAccount" => {
-                let namespace = subject
-                    .namespace
-                    .as_deref()
-                    .filter(|ns| !ns.is_empty())
-                    .unwrap_or(binding_namespace);
-                !namespace.is_empty()
-                    && user.username
-                        == format!("system:serviceaccount:{namespace}:{}", subject.name)
-            }
-            _ => false,
-        })
-}
-
-/// True when `rule` grants `use` on the policy.
-fn rule_allows(rule: &PolicyRule, request: &UseRequest<'_>) -> bool {
-    let has = |list: Option<&Vec<String>>, wanted: &str| {
-        list.is_some_and(|l| l.iter().any(|v| v == "*" || v == wanted))
-    };
-    has(Some(&rule.verbs), "use")
-        && has(rule.api_groups.as_ref(), request.api_group)
-        && has(rule.resources.as_ref(), "podsecuritypolicies")
-        && rule
-            .resource_names
-            .as_ref()
-            .is_none_or(|names| names.is_empty() || names.iter().any(|n| n == request.policy))
 }
 
 /// Whether `user` may use `policy` in `namespace`: group `policy` first, then `extensions`.

@@ -1,21 +1,13 @@
 //! Uniform views of a pod's containers and of effective security-context values.
 
 use k8s_openapi::api::core::v1::{
-    AppArmorProfile, ContainerPort, PodSecurityContext, PodSpec, SELinuxOptions, SecurityContext,
-    VolumeMount,
+    AppArmorProfile, PodSecurityContext, PodSpec, SELinuxOptions, SecurityContext,
 };
 
-use crate::field_path::FieldPath;
+use crate::object::{ContainerRef, pod_containers};
 
 /// A read-only view of one container of any kind (init, regular, ephemeral).
-pub(crate) struct ContainerView<'a> {
-    /// `spec.initContainers[i]`, `spec.containers[i]` or `spec.ephemeralContainers[i]`.
-    pub path: FieldPath,
-    pub name: &'a str,
-    pub security_context: Option<&'a SecurityContext>,
-    pub ports: &'a [ContainerPort],
-    pub volume_mounts: &'a [VolumeMount],
-}
+pub(crate) type ContainerView<'a> = ContainerRef<'a>;
 
 /// A writable view of one container's name and security context.
 pub(crate) struct ContainerSlot<'a> {
@@ -23,48 +15,9 @@ pub(crate) struct ContainerSlot<'a> {
     pub security_context: &'a mut Option<SecurityContext>,
 }
 
-fn list_path(list: &'static str, index: usize) -> FieldPath {
-    FieldPath::fields(&["spec", list]).index(index)
-}
-
 /// Every container in upstream order: init, regular, ephemeral.
-pub(crate) fn containers(spec: &PodSpec) -> Vec<ContainerView<'_>> {
-    let init = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, c)| ContainerView {
-            path: list_path("initContainers", i),
-            name: &c.name,
-            security_context: c.security_context.as_ref(),
-            ports: c.ports.as_deref().unwrap_or_default(),
-            volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
-        });
-    let regular = spec
-        .containers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| ContainerView {
-            path: list_path("containers", i),
-            name: &c.name,
-            security_context: c.security_context.as_ref(),
-            ports: c.ports.as_deref().unwrap_or_default(),
-            volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
-        });
-    let ephemeral = spec
-        .ephemeral_containers
-        .iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, c)| ContainerView {
-            path: list_path("ephemeralContainers", i),
-            name: &c.name,
-            security_context: c.security_context.as_ref(),
-            ports: c.ports.as_deref().unwrap_or_default(),
-            volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
-        });
-    init.chain(regular).chain(ephemeral).collect()
+pub(crate) fn containers(spec: &PodSpec) -> impl Iterator<Item = ContainerView<'_>> {
+    pod_containers(spec)
 }
 
 /// Every container's writable security context, in the order of [`containers`].

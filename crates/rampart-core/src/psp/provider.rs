@@ -328,7 +328,7 @@ impl Provider {
         pod_sc: Option<&PodSecurityContext>,
         container: &ContainerView<'_>,
     ) -> Vec<FieldError> {
-        let sc_path = container.path.child("securityContext");
+        let sc_path = container.path().child("securityContext");
         let sc = container.security_context;
         let effective = Effective {
             pod: pod_sc,
@@ -422,7 +422,7 @@ impl Provider {
                     render_host_port_ranges(ranges)
                 );
                 FieldError::invalid(
-                    container.path.child("hostPort"),
+                    container.path().child("hostPort"),
                     BadValue::Int(port.into()),
                     detail,
                 )

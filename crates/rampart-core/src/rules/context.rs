@@ -34,6 +34,11 @@ impl Findings {
         }
     }
 
+    /// The rule these findings are about.
+    pub fn rule(&self) -> &RuleMeta {
+        &self.meta
+    }
+
     /// Reports a problem with the object at `path`.
     pub fn report(&mut self, path: FieldPath, message: impl Into<String>) {
         self.push(path, message.into(), None, self.meta.severity);

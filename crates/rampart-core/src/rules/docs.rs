@@ -35,16 +35,22 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
     let _ = writeln!(out, "**Applies to.** {}\n", applies_to(m.id));
     let _ = writeln!(out, "**Why it matters.** {}\n", squash(m.why));
     let _ = writeln!(out, "**How to fix.** {}\n", squash(m.fix));
+    if let Some(settings) = super::settings_doc(m.id) {
+        let _ = writeln!(out, "**Settings.** {settings}\n");
+    }
     let _ = writeln!(out, "**References.** {}", m.references.join("; "));
     out
 }
 
 /// The artefacts the rule `id` checks, in words (`Kubernetes, Compose, docker inspect`).
 pub fn applies_to(id: &str) -> String {
-    registry().find(|rule| rule.meta.id == id).map_or_else(
-        || "the objects of a whole scan, across files".to_owned(),
-        |rule| rule.checks.artefacts().join(", "),
-    )
+    registry()
+        .iter()
+        .find(|rule| rule.meta.id == id)
+        .map_or_else(
+            || "the objects of a whole scan, across files".to_owned(),
+            |rule| rule.checks.artefacts().join(", "),
+        )
 }
 
 /// Joins the continuation lines of a string literal into single spaces.

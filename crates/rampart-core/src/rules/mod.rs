@@ -5,12 +5,15 @@
 //! `docs/rules.md`) is generated from the metadata.
 
 mod build;
+mod cis;
+mod cluster;
 mod context;
 mod docker;
 mod docs;
 mod keep;
 mod network;
 mod pod;
+mod rbac;
 mod run;
 
 pub use context::{CheckContext, Findings};
@@ -20,6 +23,8 @@ pub use run::{
     Collected, DOCKERFILE_KIND, RunContext, RunFindings, RunRule, collects, dockerfile_collected,
     kept_part,
 };
+
+use std::sync::LazyLock;
 
 use crate::docker::{ContainerSpec, DaemonConfig, DockerfileView};
 use crate::finding::Severity;
@@ -42,6 +47,7 @@ pub struct RuleMeta {
 }
 
 /// A catalogue rule: metadata plus one check per kind of artefact it applies to.
+#[derive(Clone, Copy)]
 pub struct Rule {
     /// The rule's metadata.
     pub meta: RuleMeta,
@@ -168,21 +174,49 @@ impl std::fmt::Debug for Rule {
     }
 }
 
+/// Object rules: pods, then Docker-only rules, cluster configuration and RBAC roles.
+static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    pod::RULES
+        .iter()
+        .chain(docker::RULES)
+        .copied()
+        .chain(cluster::rules())
+        .chain(rbac::rules())
+        .collect()
+});
+
+/// Run rules: network, built images, then RBAC bindings.
+static RUN_RULES: LazyLock<Vec<RunRule>> = LazyLock::new(|| {
+    network::RULES
+        .iter()
+        .chain(build::RULES)
+        .chain(rbac::RUN_RULES)
+        .copied()
+        .collect()
+});
+
 /// The rules that check one object at a time, in documentation order.
-pub fn registry() -> impl Iterator<Item = &'static Rule> {
-    pod::RULES.iter().chain(docker::RULES)
+pub fn registry() -> &'static [Rule] {
+    &RULES
 }
 
 /// The rules that look across every object of a run (NetworkPolicies and pods, RBAC...).
-pub fn run_registry() -> impl Iterator<Item = &'static RunRule> {
-    network::RULES.iter().chain(build::RULES)
+pub fn run_registry() -> &'static [RunRule] {
+    &RUN_RULES
 }
 
 /// The metadata of every rule, object and run rules alike, in documentation order.
 pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
     registry()
+        .iter()
         .map(|r| &r.meta)
-        .chain(run_registry().map(|r| &r.meta))
+        .chain(run_registry().iter().map(|r| &r.meta))
+}
+
+/// For rules judging component settings: the flags and config-file fields they read, with
+/// the binary defaults assumed when a setting is absent.
+pub fn settings_doc(id: &str) -> Option<String> {
+    cluster::settings_doc(id)
 }
 
 /// The metadata of the rule with id `id`.

@@ -83,7 +83,12 @@ pub fn dockerfile_collected(
 const RUN_KINDS: &[(&str, &str)] = &[
     ("", "Namespace"),
     ("", "Node"),
+    ("", "ServiceAccount"),
     ("networking.k8s.io", "NetworkPolicy"),
+    ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
 ];
 
 /// Whether the object pass must keep `id` for the run rules.
@@ -154,6 +159,11 @@ impl RunFindings {
             meta,
             items: Vec::new(),
         }
+    }
+
+    /// The rule these findings are about.
+    pub fn rule(&self) -> &RuleMeta {
+        &self.meta
     }
 
     /// Reports a problem with `ctx.objects[object]` at `path`.

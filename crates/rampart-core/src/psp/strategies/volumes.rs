@@ -223,7 +223,7 @@ fn writable_mounts(spec: &PodSpec, volume: &str) -> Vec<FieldError> {
             if mount.name == volume && !read_only {
                 errors.push(FieldError::invalid(
                     container
-                        .path
+                        .path()
                         .child("volumeMounts")
                         .index(j)
                         .child("readOnly"),

@@ -41,11 +41,7 @@ pub(crate) fn v1_0(pod: &PodView<'_>) -> Outcome {
         if let Some(profile) = profile.filter(|p| !allowed_type(p)) {
             bad_types.insert(profile.type_.clone());
             bad_containers.push(container.name);
-            paths.push(
-                container
-                    .security_context_field("appArmorProfile")
-                    .child("type"),
-            );
+            paths.push(container.security_path("appArmorProfile").child("type"));
         }
     }
 

@@ -34,7 +34,7 @@ fn capabilities<'a>(container: &ContainerView<'a>) -> Option<&'a Capabilities> {
 }
 
 fn capabilities_path(container: &ContainerView<'_>, list: &'static str) -> FieldPath {
-    container.security_context_field("capabilities").child(list)
+    container.security_path("capabilities").child(list)
 }
 
 /// Containers that add capabilities outside `allowed`, with the offending names.

@@ -25,7 +25,7 @@ pub(crate) fn v1_8(pod: &PodView<'_>) -> Outcome {
             containers_phrase(&names(&bad))
         ),
         bad.iter()
-            .map(|c| c.security_context_field("allowPrivilegeEscalation"))
+            .map(|c| c.security_path("allowPrivilegeEscalation"))
             .collect(),
     ))
 }

@@ -19,8 +19,6 @@ pub(crate) fn v1_0(pod: &PodView<'_>) -> Outcome {
             "{} must not set securityContext.privileged=true",
             containers_phrase(&names(&bad))
         ),
-        bad.iter()
-            .map(|c| c.security_context_field("privileged"))
-            .collect(),
+        bad.iter().map(|c| c.security_path("privileged")).collect(),
     ))
 }

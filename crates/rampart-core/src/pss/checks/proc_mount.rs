@@ -23,7 +23,7 @@ pub(crate) fn v1_0(pod: &PodView<'_>) -> Outcome {
         if proc_mount != DEFAULT_PROC_MOUNT {
             bad_containers.push(container.name);
             values.insert(proc_mount.clone());
-            paths.push(container.security_context_field("procMount"));
+            paths.push(container.security_path("procMount"));
         }
     }
     if bad_containers.is_empty() {

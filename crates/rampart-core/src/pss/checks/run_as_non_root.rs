@@ -22,11 +22,11 @@ pub(crate) fn v1_0(pod: &PodView<'_>) -> Outcome {
         match container.security_context.and_then(|sc| sc.run_as_non_root) {
             Some(false) => {
                 explicitly_bad.push(container.name);
-                explicit_paths.push(container.security_context_field("runAsNonRoot"));
+                explicit_paths.push(container.security_path("runAsNonRoot"));
             }
             None if pod_value != Some(true) => {
                 implicitly_bad.push(container.name);
-                implicit_paths.push(container.security_context_field("runAsNonRoot"));
+                implicit_paths.push(container.security_path("runAsNonRoot"));
             }
             _ => {}
         }

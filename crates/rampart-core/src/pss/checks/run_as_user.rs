@@ -15,7 +15,7 @@ pub(crate) fn v1_23(pod: &PodView<'_>) -> Outcome {
     for container in pod.containers() {
         if container.security_context.and_then(|sc| sc.run_as_user) == Some(0) {
             bad_containers.push(container.name);
-            paths.push(container.security_context_field("runAsUser"));
+            paths.push(container.security_path("runAsUser"));
         }
     }
     let setters = Setters::pod(pod_is_bad).containers(&bad_containers);

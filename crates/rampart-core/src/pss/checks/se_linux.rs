@@ -97,7 +97,7 @@ fn check(pod: &PodView<'_>, allowed_types: &[&[&str]]) -> Outcome {
         else {
             continue;
         };
-        if findings.inspect(options, &container.security_context_field("seLinuxOptions")) {
+        if findings.inspect(options, &container.security_path("seLinuxOptions")) {
             bad_containers.push(container.name);
         }
     }

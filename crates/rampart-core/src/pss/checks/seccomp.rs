@@ -36,9 +36,7 @@ fn pod_type_path() -> FieldPath {
 }
 
 fn container_type_path(container: &ContainerView<'_>) -> FieldPath {
-    container
-        .security_context_field("seccompProfile")
-        .child("type")
+    container.security_path("seccompProfile").child("type")
 }
 
 /// Baseline v1.0: the alpha annotations of the pod and of existing containers must not

@@ -25,7 +25,7 @@ pub(crate) fn v1_0(pod: &PodView<'_>) -> Outcome {
             bad_containers.push(container.name);
             paths.push(
                 container
-                    .security_context_field("windowsOptions")
+                    .security_path("windowsOptions")
                     .child("hostProcess"),
             );
         }

@@ -96,8 +96,8 @@ fn check_image_user(ctx: &RunContext<'_>, out: &mut RunFindings) {
         let Ok(Some(pod)) = PodView::read(&object.value, location) else {
             continue;
         };
-        for c in &pod.containers {
-            let Some(image) = c.container.image.as_deref() else {
+        for c in pod.containers() {
+            let Some(image) = c.container.image else {
                 continue;
             };
             let short = ImageRef::parse(image).short_name().to_ascii_lowercase();
@@ -108,7 +108,7 @@ fn check_image_user(ctx: &RunContext<'_>, out: &mut RunFindings) {
                 .as_str()
                 .filter(|f| !f.is_empty())
                 .unwrap_or("a Dockerfile");
-            let effective = pod.effective(c);
+            let effective = pod.effective(&c);
             if effective.run_as_user.is_some() {
                 continue;
             }

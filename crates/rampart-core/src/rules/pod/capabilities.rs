@@ -22,7 +22,8 @@ pub(super) const CAPABILITIES_NOT_DROPPED: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
+        for c in pod.containers() {
+            let c = &c;
             let caps = c
                 .container
                 .security_context
@@ -150,7 +151,8 @@ fn container_not_dropped(spec: &ContainerSpec, out: &mut Findings) {
 
 fn check_dangerous(ctx: &CheckContext<'_>, out: &mut Findings) {
     let Some(pod) = ctx.pod else { return };
-    for c in &pod.containers {
+    for c in pod.containers() {
+        let c = &c;
         let caps = c
             .container
             .security_context

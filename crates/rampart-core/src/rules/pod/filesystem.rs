@@ -24,7 +24,8 @@ pub(super) const WRITABLE_ROOT_FILESYSTEM: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
+        for c in pod.containers() {
+            let c = &c;
             let read_only = c
                 .container
                 .security_context
@@ -177,11 +178,10 @@ fn report_host_paths(ctx: &CheckContext<'_>, out: &mut Findings, sensitive: bool
 }
 
 fn writable_note(pod: &PodView, volume: &str) -> &'static str {
-    let writable = pod.containers.iter().any(|c| {
+    let writable = pod.containers().any(|c| {
         c.container
             .volume_mounts
             .iter()
-            .flatten()
             .any(|m| m.name == volume && m.read_only != Some(true))
     });
     if writable { " read-write" } else { "" }

@@ -39,7 +39,8 @@ fn check_run_as_root(ctx: &CheckContext<'_>, out: &mut Findings) {
     if is_windows(ctx) {
         return;
     }
-    for c in &pod.containers {
+    for c in pod.containers() {
+        let c = &c;
         let effective = pod.effective(c);
         match (&effective.run_as_user, &effective.run_as_non_root) {
             (Some(user), _) if user.value == 0 => {

@@ -42,8 +42,9 @@ pub(super) const IMAGE_TAG_MUTABLE: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
-            let Some(image) = c.container.image.as_deref() else {
+        for c in pod.containers() {
+            let c = &c;
+            let Some(image) = c.container.image else {
                 continue;
             };
             let Some(problem) = mutable_tag(image) else {
@@ -76,8 +77,9 @@ pub(super) const IMAGE_DIGEST_MISSING: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
-            let Some(image) = c.container.image.as_deref() else {
+        for c in pod.containers() {
+            let c = &c;
+            let Some(image) = c.container.image else {
                 continue;
             };
             if parse_image(image).digest.is_none() {

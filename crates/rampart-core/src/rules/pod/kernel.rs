@@ -67,7 +67,8 @@ pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
+        for c in pod.containers() {
+            let c = &c;
             let proc_mount = c
                 .container
                 .security_context

@@ -26,9 +26,9 @@ fn check_restart_policy(ctx: &CheckContext<'_>, out: &mut Findings) {
     if !bare_pod || pod.spec.restart_policy.as_deref() != Some("Never") {
         return;
     }
-    let serves = pod.containers.iter().any(|c| {
+    let serves = pod.containers().any(|c| {
         let container = &c.container;
-        container.ports.as_ref().is_some_and(|p| !p.is_empty())
+        !container.ports.is_empty()
             || container.readiness_probe.is_some()
             || container.liveness_probe.is_some()
     });

@@ -106,7 +106,8 @@ fn check_ignored(ctx: &CheckContext<'_>, out: &mut Findings) {
             );
         }
     }
-    for c in &pod.containers {
+    for c in pod.containers() {
+        let c = &c;
         let container = value_at(object, &c.path);
         for key in keys(container) {
             if SECURITY_FIELDS.contains(&key) {

@@ -50,6 +50,6 @@ pub(super) static RULES: &[Rule] = &[
 ];
 
 /// `container "name"`, the way upstream messages name a container.
-fn quoted(container: &crate::object::ContainerView) -> String {
+fn quoted(container: &crate::object::ContainerView<'_>) -> String {
     format!("container {:?}", container.name())
 }

@@ -23,8 +23,9 @@ pub(super) const HOST_PORT: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
-            for (i, port) in c.container.ports.iter().flatten().enumerate() {
+        for c in pod.containers() {
+            let c = &c;
+            for (i, port) in c.container.ports.iter().enumerate() {
                 if let Some(host_port) = port.host_port.filter(|p| *p != 0) {
                     let path = c.path.child("ports").index(i).child("hostPort");
                     out.report_container(
@@ -68,8 +69,8 @@ fn image_name(image: &str) -> &str {
     last.split(':').next().unwrap_or(last)
 }
 
-fn runs_sshd(c: &ContainerView) -> Option<crate::field_path::FieldPath> {
-    let image = c.container.image.as_deref().unwrap_or_default();
+fn runs_sshd(c: &ContainerView<'_>) -> Option<crate::field_path::FieldPath> {
+    let image = c.container.image.unwrap_or_default();
     let name = image_name(image);
     if SSH_IMAGE_MARKERS.iter().any(|m| name.contains(m)) {
         return Some(c.path.child("image"));
@@ -78,13 +79,8 @@ fn runs_sshd(c: &ContainerView) -> Option<crate::field_path::FieldPath> {
         args.iter()
             .position(|a| a.split(['/', ' ']).any(|word| word == "sshd"))
     };
-    for field in ["command", "args"] {
-        let list = if field == "command" {
-            &c.container.command
-        } else {
-            &c.container.args
-        };
-        if let Some(i) = list.as_deref().and_then(mentions_sshd) {
+    for (field, list) in [("command", c.container.command), ("args", c.container.args)] {
+        if let Some(i) = mentions_sshd(list) {
             return Some(c.path.child(field).index(i));
         }
     }
@@ -93,12 +89,13 @@ fn runs_sshd(c: &ContainerView) -> Option<crate::field_path::FieldPath> {
 
 fn check_ssh(ctx: &CheckContext<'_>, out: &mut Findings) {
     let Some(pod) = ctx.pod else { return };
-    for c in &pod.containers {
+    for c in pod.containers() {
+        let c = &c;
         if let Some(path) = runs_sshd(c) {
             out.report_container(c, path, format!("{} runs an SSH server", quoted(c)));
             continue;
         }
-        for (i, port) in c.container.ports.iter().flatten().enumerate() {
+        for (i, port) in c.container.ports.iter().enumerate() {
             let named_ssh = port.name.as_deref() == Some("ssh");
             if port.container_port == 22 || port.host_port == Some(22) || named_ssh {
                 let path = c.path.child("ports").index(i).child("containerPort");

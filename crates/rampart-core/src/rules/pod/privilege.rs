@@ -23,7 +23,8 @@ pub(super) const PRIVILEGED_CONTAINER: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
+        for c in pod.containers() {
+            let c = &c;
             let privileged = c
                 .container
                 .security_context
@@ -64,7 +65,8 @@ pub(super) const PRIVILEGE_ESCALATION_ALLOWED: Rule = Rule {
 
 fn check_privilege_escalation(ctx: &CheckContext<'_>, out: &mut Findings) {
     let Some(pod) = ctx.pod else { return };
-    for c in &pod.containers {
+    for c in pod.containers() {
+        let c = &c;
         let setting = c
             .container
             .security_context

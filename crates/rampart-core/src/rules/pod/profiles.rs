@@ -27,7 +27,8 @@ pub(super) const SECCOMP_UNCONFINED: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
+        for c in pod.containers() {
+            let c = &c;
             if let Some(profile) = pod
                 .effective(c)
                 .seccomp_profile
@@ -57,7 +58,8 @@ pub(super) const SECCOMP_PROFILE_MISSING: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
+        for c in pod.containers() {
+            let c = &c;
             if pod.effective(c).seccomp_profile.is_none() {
                 let path = c.security_path("seccompProfile");
                 out.report_container(c, path, format!("{} has no seccomp profile", quoted(c)));
@@ -83,7 +85,8 @@ pub(super) const APPARMOR_UNCONFINED: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        for c in &pod.containers {
+        for c in pod.containers() {
+            let c = &c;
             if let Some(profile) = pod
                 .effective(c)
                 .app_armor_profile
@@ -153,7 +156,8 @@ fn check_selinux(ctx: &CheckContext<'_>, out: &mut Findings) {
             out.report(path, format!("pod sets {what}"));
         }
     }
-    for c in &pod.containers {
+    for c in pod.containers() {
+        let c = &c;
         let options = c
             .container
             .security_context

@@ -6,8 +6,8 @@ use crate::finding::Severity;
 use crate::object::{ContainerKind, ContainerView};
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
-fn has(c: &ContainerView, which: &str, resource: &str) -> bool {
-    let Some(resources) = &c.container.resources else {
+fn has(c: &ContainerView<'_>, which: &str, resource: &str) -> bool {
+    let Some(resources) = c.container.resources else {
         return false;
     };
     let map = if which == "limits" {
@@ -19,15 +19,16 @@ fn has(c: &ContainerView, which: &str, resource: &str) -> bool {
 }
 
 /// Containers that can carry resources (ephemeral containers cannot).
-fn sized<'a>(ctx: &CheckContext<'a>) -> impl Iterator<Item = &'a ContainerView> {
+fn sized<'a>(ctx: &CheckContext<'a>) -> impl Iterator<Item = ContainerView<'a>> {
     ctx.pod
         .into_iter()
-        .flat_map(|p| p.containers.iter())
-        .filter(|c| c.kind != ContainerKind::Ephemeral)
+        .flat_map(|p| p.containers())
+        .filter(|c| c.kind() != ContainerKind::Ephemeral)
 }
 
 fn check_limit(ctx: &CheckContext<'_>, out: &mut Findings, resource: &'static str) {
     for c in sized(ctx) {
+        let c = &c;
         if !has(c, "limits", resource) {
             let path = c.path.child("resources").child("limits").child(resource);
             out.report_container(c, path, format!("{} has no {resource} limit", quoted(c)));
@@ -95,6 +96,7 @@ pub(super) const RESOURCE_REQUESTS_MISSING: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         for c in sized(ctx) {
+            let c = &c;
             for resource in ["cpu", "memory"] {
                 if !has(c, "requests", resource) && !has(c, "limits", resource) {
                     let path = c
