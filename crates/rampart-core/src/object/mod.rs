@@ -81,7 +81,8 @@ pub struct Object<'a> {
 /// Why a document is not an object rampart can check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotAnObject {
-    /// Neither `apiVersion` nor `kind`: some other YAML (Helm values, CI config...).
+    /// Neither `apiVersion` nor `kind`, or not a mapping at all: some other YAML or JSON
+    /// (Helm values, CI config, a JSON list...).
     Foreign,
     /// A Kubernetes-looking document with a problem at `path`.
     Malformed {
@@ -105,6 +106,9 @@ fn collect<'a>(
     found: &mut Vec<Object<'a>>,
 ) -> Result<(), NotAnObject> {
     let Some(map) = value.as_object() else {
+        if base.is_root() {
+            return Err(NotAnObject::Foreign);
+        }
         return Err(NotAnObject::Malformed {
             path: base,
             message: "a Kubernetes object must be a mapping".to_owned(),

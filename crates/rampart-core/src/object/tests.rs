@@ -40,8 +40,10 @@ fn documents_that_are_not_objects() {
         (path.to_string(), message.as_str()),
         ("kind".to_owned(), "kind is required")
     );
+    assert_eq!(objects(&json!(["a"])).err(), Some(NotAnObject::Foreign));
+    let list_of_scalars = json!({"apiVersion": "v1", "kind": "List", "items": ["a"]});
     assert!(matches!(
-        objects(&json!(["a"])),
+        objects(&list_of_scalars),
         Err(NotAnObject::Malformed { .. })
     ));
     assert!(matches!(
