@@ -66,11 +66,11 @@ pub(super) const SENSITIVE_HOST_PATH: Rule = Rule {
     meta: RuleMeta {
         id: "sensitive-host-path",
         severity: Severity::Critical,
-        title: "Pod mounts the container runtime socket or a sensitive host directory",
+        title: "Container runtime socket or sensitive host directory mounted",
         why: "The runtime socket (docker.sock, containerd.sock, crio.sock) gives full control of every \
               container on the node; `/`, `/etc`, `/proc`, `/var/run` and the kubelet's directories \
-              expose credentials and let the pod take the node over.",
-        fix: "Remove the volume. Tools that need the runtime should use the Kubernetes API instead. \
+              expose credentials and let the pod or container take the host over.",
+        fix: "Remove the volume or bind mount. In Kubernetes, tools that need the runtime should use the API instead. \
               Compose: remove the bind mount or `use_api_socket: true`; never mount the runtime socket into a container.",
         references: &[
             "CIS 5.2.x",
