@@ -6,6 +6,7 @@ use super::quoted;
 use crate::docker::{ContainerSpec, DaemonConfig};
 use crate::field_path::FieldPath;
 use crate::finding::Severity;
+use crate::object::{EffectiveSecurity, Sourced};
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const SECCOMP_UNCONFINED: Rule = Rule {
@@ -26,21 +27,7 @@ pub(super) const SECCOMP_UNCONFINED: Rule = Rule {
         ],
     },
     checks: Checks::kubernetes(|ctx, out| {
-        let Some(pod) = ctx.pod else { return };
-        for c in pod.containers() {
-            let c = &c;
-            if let Some(profile) = pod
-                .effective(c)
-                .seccomp_profile
-                .filter(|p| p.value == "Unconfined")
-            {
-                out.report_container(
-                    c,
-                    profile.path,
-                    format!("{} runs with seccomp profile Unconfined", quoted(c)),
-                );
-            }
-        }
+        report_unconfined(ctx, out, "seccomp", |e| e.seccomp_profile)
     })
     .and_container(container_seccomp)
     .and_daemon(daemon_seccomp),
@@ -84,21 +71,7 @@ pub(super) const APPARMOR_UNCONFINED: Rule = Rule {
         ],
     },
     checks: Checks::kubernetes(|ctx, out| {
-        let Some(pod) = ctx.pod else { return };
-        for c in pod.containers() {
-            let c = &c;
-            if let Some(profile) = pod
-                .effective(c)
-                .app_armor_profile
-                .filter(|p| p.value == "Unconfined")
-            {
-                out.report_container(
-                    c,
-                    profile.path,
-                    format!("{} runs with AppArmor profile Unconfined", quoted(c)),
-                );
-            }
-        }
+        report_unconfined(ctx, out, "AppArmor", |e| e.app_armor_profile)
     })
     .and_container(container_apparmor),
 };
@@ -227,5 +200,22 @@ fn container_selinux(spec: &ContainerSpec, out: &mut Findings) {
             _ => continue,
         };
         out.report(option.path, format!("{} {problem}", spec.describe()));
+    }
+}
+
+/// Reports every container whose effective `profile` (seccomp or AppArmor) is
+/// `Unconfined`, at the field that sets it.
+fn report_unconfined(
+    ctx: &CheckContext<'_>,
+    out: &mut Findings,
+    what: &str,
+    profile: fn(EffectiveSecurity) -> Option<Sourced<String>>,
+) {
+    let Some(pod) = ctx.pod else { return };
+    for c in pod.containers() {
+        if let Some(setting) = profile(pod.effective(&c)).filter(|p| p.value == "Unconfined") {
+            let message = format!("{} runs with {what} profile Unconfined", quoted(&c));
+            out.report_container(&c, setting.path, message);
+        }
     }
 }
