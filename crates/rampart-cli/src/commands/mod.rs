@@ -1,8 +1,10 @@
 //! One module per command.
 
+mod certs;
 mod pss;
 mod rules;
 mod scan;
+mod serve;
 
 use anyhow::Result;
 
@@ -14,6 +16,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Scan(args) => scan::run(&args),
         Command::Pss(args) => pss::run(&args),
         Command::Rules(args) => rules::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Certs(args) => certs::run(&args),
     }
 }
 
