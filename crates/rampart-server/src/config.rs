@@ -321,6 +321,29 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_example_is_valid() {
+        let config =
+            Config::parse(include_str!("../../../deploy/config.yaml")).expect("deploy/config.yaml");
+        assert_eq!(config.defaults.enforce.to_string(), "baseline:latest");
+        assert!(config.psp.is_none());
+        assert_eq!(config.rules.len(), 7);
+        // Uncomment the PodSecurityPolicy section (from its key to the next blank line).
+        let mut inside = false;
+        let commented = include_str!("../../../deploy/config.yaml")
+            .lines()
+            .map(|line| {
+                inside = (inside || line == "# podSecurityPolicy:") && !line.is_empty();
+                if inside { &line[2..] } else { line }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let with_psp = Config::parse(&commented).expect("the commented PSP section");
+        let psp = with_psp.psp.expect("psp on");
+        assert_eq!(psp.policies.len(), 1);
+        assert_eq!(psp.rbac.cluster_role_bindings.len(), 1);
+    }
+
+    #[test]
     fn mistakes_are_named() {
         let error = |text: &str| Config::parse(text).expect_err(text).0;
         assert!(
