@@ -43,8 +43,8 @@ async fn namespaces(Query(query): Query<HashMap<String, String>>) -> Response {
         // One event, then the watch stays open like the API server's.
         let event = json!({"type": "ADDED", "object": namespace("added", Some("restricted"))});
         let line = Bytes::from(format!("{event}\n"));
-        let stream = futures::stream::iter([Ok::<_, Infallible>(line)])
-            .chain(futures::stream::pending());
+        let stream =
+            futures::stream::iter([Ok::<_, Infallible>(line)]).chain(futures::stream::pending());
         return Response::builder()
             .header("content-type", "application/json")
             .body(Body::from_stream(stream))
@@ -77,7 +77,10 @@ async fn one_namespace(Path(name): Path<String>) -> Response {
     }
 }
 
-async fn subject_access_review(State(fake): State<Arc<Fake>>, Json(mut sar): Json<Value>) -> Response {
+async fn subject_access_review(
+    State(fake): State<Arc<Fake>>,
+    Json(mut sar): Json<Value>,
+) -> Response {
     fake.sar_requests.fetch_add(1, Ordering::Relaxed);
     let spec = &sar["spec"];
     let attrs = &spec["resourceAttributes"];
@@ -154,7 +157,10 @@ async fn namespace_labels_come_from_the_reflector_and_live_lookups() {
         if denial(&watched).contains(restricted) {
             break;
         }
-        assert!(Instant::now() < deadline, "watch event not applied: {watched}");
+        assert!(
+            Instant::now() < deadline,
+            "watch event not applied: {watched}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Not in the cache: a live GET.
@@ -164,9 +170,16 @@ async fn namespace_labels_come_from_the_reflector_and_live_lookups() {
     assert!(denial(&live).contains(restricted), "{live}");
     // Unknown namespace: the defaults (baseline) apply, so the PSP verdict decides.
     let missing = server
-        .validate(&pod_review("CREATE", Some(&compliant_pod("d", "nowhere")), None))
+        .validate(&pod_review(
+            "CREATE",
+            Some(&compliant_pod("d", "nowhere")),
+            None,
+        ))
         .await;
-    assert_eq!(missing["auditAnnotations"]["enforce-policy"], "baseline:latest");
+    assert_eq!(
+        missing["auditAnnotations"]["enforce-policy"],
+        "baseline:latest"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,5 +221,11 @@ async fn the_timeout_parameter_bounds_a_slow_lookup() {
     assert_eq!(response.status().as_u16(), 504);
     let elapsed = started.elapsed();
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
-    assert!(response.text().await.unwrap().starts_with("no decision within the 900ms deadline"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .starts_with("no decision within the 900ms deadline")
+    );
 }
