@@ -277,7 +277,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (baseline, review) = client_rt.block_on(async {
+    let (baseline, review, server_side) = client_rt.block_on(async {
         // Warm up connections and caches.
         let warm = Args { seconds: 1, ..args };
         let _ = phase(addr, &tls, "/validate?timeout=10s", &body, &warm).await;
@@ -297,7 +297,8 @@ fn main() {
             &warm_args(&warm, args.seconds),
         )
         .await;
-        (baseline, review)
+        let server_side = server_side_seconds(addr, &tls).await;
+        (baseline, review, server_side)
     });
     server_rt.block_on(running.shutdown());
 
@@ -324,9 +325,50 @@ fn main() {
         "validate / baseline throughput: {:.2}",
         review.rate() / baseline.rate()
     );
+    println!(
+        "server-side time per review (parse, decide, serialise; from /metrics): {:.1} µs",
+        server_side * 1e6
+    );
     if baseline.failures + review.failures > 0 {
         std::process::exit(1);
     }
+}
+
+/// Mean server-side review time, from the latency histogram's `_sum` and `_count`.
+async fn server_side_seconds(addr: std::net::SocketAddr, tls: &tokio_rustls::TlsConnector) -> f64 {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let stream = tls
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let request = hyper::Request::get("/metrics")
+        .header("host", "localhost")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    value("rampart_admission_review_duration_seconds_sum")
+        / value("rampart_admission_review_duration_seconds_count")
 }
 
 fn warm_args(warm: &Args, seconds: u64) -> Args {
