@@ -220,7 +220,7 @@ async fn the_timeout_parameter_bounds_a_slow_lookup() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 504);
     let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
     assert!(
         response
             .text()

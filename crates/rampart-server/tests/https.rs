@@ -456,7 +456,14 @@ async fn the_configuration_is_reloaded_without_a_restart() {
         &server.path("config.yaml"),
         "podSecurity: {defaults: {enforce: nope}}\n",
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !metrics(&server)
+        .await
+        .contains("rampart_reloads_total{what=\"config\",result=\"failure\"} 1")
+    {
+        assert!(Instant::now() < deadline, "broken configuration never seen");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(
         server
             .validate(&pod_review("CREATE", Some(&pod), None))
@@ -475,7 +482,13 @@ async fn the_configuration_is_reloaded_without_a_restart() {
         assert!(Instant::now() < deadline, "configuration not reloaded");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let metrics = server
+    let metrics = metrics(&server).await;
+    assert!(metrics.contains("rampart_reloads_total{what=\"config\",result=\"failure\"} 1"));
+    assert!(metrics.contains("rampart_reloads_total{what=\"config\",result=\"success\"} 1"));
+}
+
+async fn metrics(server: &TestServer) -> String {
+    server
         .client
         .get(format!("{}/metrics", server.base))
         .send()
@@ -483,9 +496,7 @@ async fn the_configuration_is_reloaded_without_a_restart() {
         .unwrap()
         .text()
         .await
-        .unwrap();
-    assert!(metrics.contains("rampart_reloads_total{what=\"config\",result=\"failure\"} 1"));
-    assert!(metrics.contains("rampart_reloads_total{what=\"config\",result=\"success\"} 1"));
+        .unwrap()
 }
 
 /// The certificate a fresh TLS connection is served.
