@@ -33,6 +33,10 @@ pub enum Command {
     Netpol(NetpolCommand),
     /// List the rule catalogue, or explain one rule.
     Rules(RulesArgs),
+    /// Run the HTTPS admission webhook (Pod Security, PodSecurityPolicy, catalogue rules).
+    Serve(ServeArgs),
+    /// Create a CA and a serving certificate for the webhook's Service.
+    Certs(CertsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,6 +225,53 @@ pub struct RulesArgs {
     /// Print the catalogue as Markdown (the text of docs/rules.md).
     #[arg(long)]
     pub markdown: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Webhook configuration (see deploy/config.yaml); reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// PEM certificate chain; reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: PathBuf,
+    /// PEM private key; reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: PathBuf,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
+    pub listen: std::net::SocketAddr,
+    /// Log format (one JSON object per line, or text).
+    #[arg(long, value_enum, default_value_t = LogFormat::Json)]
+    pub log_format: LogFormat,
+    /// Seconds between checks of the configuration and certificate files.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub reload_interval: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CertsArgs {
+    /// Name of the webhook's Service.
+    #[arg(long, default_value = "rampart")]
+    pub service: String,
+    /// Namespace of the webhook's Service.
+    #[arg(long, default_value = "rampart")]
+    pub namespace: String,
+    /// Extra DNS names for the serving certificate (repeatable).
+    #[arg(long = "dns", value_name = "NAME")]
+    pub dns: Vec<String>,
+    /// Directory for ca.crt, ca.key, tls.crt and tls.key.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+    /// Validity of the serving certificate, in days (the CA gets ten times as long).
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub days: u32,
 }
 
 /// Exit codes: 0 clean, 1 findings (or a denial), 2 usage or unreadable input.

@@ -1,10 +1,12 @@
 //! One module per command.
 
+mod certs;
 mod netpol;
 mod psp;
 mod pss;
 mod rules;
 mod scan;
+mod serve;
 
 use anyhow::Result;
 
@@ -18,6 +20,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Psp(args) => psp::run(&args),
         Command::Netpol(command) => netpol::run(&command),
         Command::Rules(args) => rules::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Certs(args) => certs::run(&args),
     }
 }
 

@@ -26,6 +26,11 @@ pub fn typed_at<T: DeserializeOwned>(
     if value.is_null() {
         return Ok(None);
     }
+    // Fast path: plain deserialisation. Only a failure pays for path tracking (which
+    // allocates for every field visited) to find the offending field.
+    if let Ok(typed) = T::deserialize(value) {
+        return Ok(Some(typed));
+    }
     serde_path_to_error::deserialize(value)
         .map(Some)
         .map_err(|error| {

@@ -1,0 +1,376 @@
+//! Load generator for the admission webhook.
+//!
+//! Starts the server in-process on 127.0.0.1 (its own runtime and threads) with a fresh
+//! certificate and a realistic configuration, then drives it over HTTPS keep-alive
+//! connections (HTTP/1.1, one connection per worker) from a separate runtime: first the
+//! empty `/baseline` handler, then `/validate` with a realistic pod, each for the same
+//! duration. Prints throughput, p50, p99 and the ratio to the baseline; exits 1 on any
+//! failed request.
+//!
+//! ```text
+//! cargo run --release -p rampart-server --example loadgen -- \
+//!     [--concurrency 16] [--seconds 10] [--server-threads 2] [--client-threads 1]
+//! ```
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+
+const CONFIG: &str = "\
+podSecurity:
+  defaults:
+    enforce: baseline
+    audit: restricted
+    warn: restricted
+  exemptions:
+    namespaces: [kube-system]
+rules:
+  enforce: [privileged-container, host-network, host-pid, dangerous-capabilities]
+  warn: [image-tag-mutable, memory-limit-missing, run-as-root]
+cluster: disabled
+";
+
+/// A pod as the API server sends it: created by a ReplicaSet, defaulted, restricted.
+fn review_body() -> Vec<u8> {
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {
+            "generateName": "web-7d4b9c5f6-", "namespace": "shop",
+            "labels": {"app": "web", "pod-template-hash": "7d4b9c5f6"},
+            "annotations": {"prometheus.io/scrape": "true"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d4b9c5f6",
+                "uid": "8d0c2f8e-1111-4e2b-9a51-3f0e8e1c7a10", "controller": true, "blockOwnerDeletion": true}]
+        },
+        "spec": {
+            "serviceAccountName": "web", "automountServiceAccountToken": false,
+            "securityContext": {"runAsNonRoot": true, "runAsUser": 10001, "fsGroup": 10001,
+                "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{
+                "name": "web", "image": "registry.example.com/shop/web:1.4.2@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                "imagePullPolicy": "IfNotPresent",
+                "ports": [{"containerPort": 8080, "protocol": "TCP", "name": "http"}],
+                "env": [{"name": "LOG_LEVEL", "value": "info"}, {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
+                "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "256Mi"}},
+                "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080, "scheme": "HTTP"}, "periodSeconds": 5},
+                "livenessProbe": {"httpGet": {"path": "/live", "port": 8080, "scheme": "HTTP"}, "periodSeconds": 10},
+                "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
+                    "capabilities": {"drop": ["ALL"]}},
+                "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"
+            }, {
+                "name": "proxy", "image": "registry.example.com/mesh/proxy:2.1.0",
+                "ports": [{"containerPort": 15001, "protocol": "TCP"}],
+                "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
+                "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
+                    "capabilities": {"drop": ["ALL"]}}
+            }],
+            "volumes": [{"name": "tmp", "emptyDir": {}}],
+            "restartPolicy": "Always", "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst",
+            "schedulerName": "default-scheduler", "enableServiceLinks": true, "preemptionPolicy": "PreemptLowerPriority",
+            "priority": 0,
+            "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}]
+        }
+    });
+    serde_json::to_vec(&serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "requestKind": {"group": "", "version": "v1", "kind": "Pod"},
+            "requestResource": {"group": "", "version": "v1", "resource": "pods"},
+            "namespace": "shop", "operation": "CREATE",
+            "userInfo": {"username": "system:serviceaccount:kube-system:replicaset-controller",
+                "uid": "d2b1c1e0-0000-4000-8000-000000000001",
+                "groups": ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"]},
+            "object": pod, "oldObject": null, "dryRun": false,
+            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"}
+        }
+    }))
+    .unwrap()
+}
+
+struct Args {
+    concurrency: usize,
+    seconds: u64,
+    server_threads: usize,
+    client_threads: usize,
+}
+
+fn args() -> Args {
+    let mut args = Args {
+        concurrency: 16,
+        seconds: 10,
+        server_threads: 2,
+        client_threads: 1,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value: u64 = it
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{flag} needs a number"));
+        match flag.as_str() {
+            "--concurrency" => args.concurrency = value as usize,
+            "--seconds" => args.seconds = value,
+            "--server-threads" => args.server_threads = value as usize,
+            "--client-threads" => args.client_threads = value as usize,
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    args
+}
+
+struct Phase {
+    requests: u64,
+    failures: u64,
+    p50: Duration,
+    p99: Duration,
+    seconds: f64,
+}
+
+impl Phase {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+}
+
+async fn worker(
+    addr: std::net::SocketAddr,
+    tls: tokio_rustls::TlsConnector,
+    path: &'static str,
+    body: Bytes,
+    stop: Arc<AtomicBool>,
+    failures: Arc<AtomicU64>,
+) -> Vec<Duration> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let stream = tls
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let mut latencies = Vec::with_capacity(1 << 16);
+    while !stop.load(Ordering::Relaxed) {
+        let request = hyper::Request::post(path)
+            .header("host", "localhost")
+            .header("content-type", "application/json")
+            .body(Full::new(body.clone()))
+            .unwrap();
+        let started = Instant::now();
+        let ok = match sender.send_request(request).await {
+            Ok(response) => {
+                let status = response.status();
+                match response.into_body().collect().await {
+                    Ok(collected) => {
+                        let bytes = collected.to_bytes();
+                        status == 200 && bytes.windows(14).any(|w| w == b"\"allowed\":true")
+                    }
+                    Err(_) => false,
+                }
+            }
+            Err(_) => false,
+        };
+        latencies.push(started.elapsed());
+        if !ok {
+            failures.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    latencies
+}
+
+async fn phase(
+    addr: std::net::SocketAddr,
+    tls: &tokio_rustls::TlsConnector,
+    path: &'static str,
+    body: &Bytes,
+    args: &Args,
+) -> Phase {
+    let stop = Arc::new(AtomicBool::new(false));
+    let failures = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..args.concurrency)
+        .map(|_| {
+            tokio::spawn(worker(
+                addr,
+                tls.clone(),
+                path,
+                body.clone(),
+                stop.clone(),
+                failures.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
+    Phase {
+        requests: all.len() as u64,
+        failures: failures.load(Ordering::Relaxed),
+        p50: at(0.50),
+        p99: at(0.99),
+        seconds,
+    }
+}
+
+fn main() {
+    let args = args();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let (cert_path, key_path, config_path) = (
+        dir.path().join("tls.crt"),
+        dir.path().join("tls.key"),
+        dir.path().join("config.yaml"),
+    );
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    std::fs::write(&config_path, CONFIG).unwrap();
+
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.server_threads)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut options = rampart_server::Options::new(
+        config_path,
+        cert_path,
+        key_path,
+        "127.0.0.1:0".parse().unwrap(),
+    );
+    options.baseline_route = true;
+    let running = server_rt.block_on(rampart_server::start(options)).unwrap();
+    let addr = running.local_addr();
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.der().clone()).unwrap();
+    let client_config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(client_config));
+    let body = Bytes::from(review_body());
+
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (baseline, review, server_side) = client_rt.block_on(async {
+        // Warm up connections and caches.
+        let warm = Args { seconds: 1, ..args };
+        let _ = phase(addr, &tls, "/validate?timeout=10s", &body, &warm).await;
+        let baseline = phase(
+            addr,
+            &tls,
+            "/baseline",
+            &body,
+            &warm_args(&warm, args.seconds),
+        )
+        .await;
+        let review = phase(
+            addr,
+            &tls,
+            "/validate?timeout=10s",
+            &body,
+            &warm_args(&warm, args.seconds),
+        )
+        .await;
+        let server_side = server_side_seconds(addr, &tls).await;
+        (baseline, review, server_side)
+    });
+    server_rt.block_on(running.shutdown());
+
+    println!(
+        "review body: {} bytes; concurrency {}; server threads {}; client threads {}",
+        body.len(),
+        args.concurrency,
+        args.server_threads,
+        args.client_threads
+    );
+    for (name, p) in [
+        ("baseline (empty handler)", &baseline),
+        ("validate (pod)", &review),
+    ] {
+        println!(
+            "{name:26} {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  failed {}",
+            p.rate(),
+            p.p50.as_secs_f64() * 1e3,
+            p.p99.as_secs_f64() * 1e3,
+            p.failures
+        );
+    }
+    println!(
+        "validate / baseline throughput: {:.2}",
+        review.rate() / baseline.rate()
+    );
+    println!(
+        "server-side time per review (parse, decide, serialise; from /metrics): {:.1} µs",
+        server_side * 1e6
+    );
+    if baseline.failures + review.failures > 0 {
+        std::process::exit(1);
+    }
+}
+
+/// Mean server-side review time, from the latency histogram's `_sum` and `_count`.
+async fn server_side_seconds(addr: std::net::SocketAddr, tls: &tokio_rustls::TlsConnector) -> f64 {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let stream = tls
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let request = hyper::Request::get("/metrics")
+        .header("host", "localhost")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    value("rampart_admission_review_duration_seconds_sum")
+        / value("rampart_admission_review_duration_seconds_count")
+}
+
+fn warm_args(warm: &Args, seconds: u64) -> Args {
+    Args { seconds, ..*warm }
+}

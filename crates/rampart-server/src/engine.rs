@@ -1,0 +1,548 @@
+//! The admission decision: one request in, one verdict out. Pure and synchronous; it runs
+//! rampart-core's engines (PSS, PSP, the catalogue) and adds only what Pod Security
+//! Admission and the PodSecurityPolicy plugin do around them: which requests are looked
+//! at, exemptions, namespace policies, the "significant update" filter, and upstream's
+//! texts for denials, warnings and audit annotations.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Pod;
+use rampart_core::object::{Object, ObjectRef, PodView, TemplateLocation, WorkloadKinds};
+use rampart_core::psp::{self, AdmissionAttributes, Authorizer, Operation};
+use rampart_core::pss::{Evaluation, LevelVersion, NamespacePolicy, evaluate_pod};
+use rampart_core::rules::{CheckContext, Findings};
+use rampart_core::{FieldPath, Finding};
+use serde_json::Value;
+
+use crate::config::{Config, RuleMode};
+use crate::review::{AdmissionRequest, Status};
+
+/// Which webhook path the request came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /validate`: Pod Security, PSP validation, catalogue rules.
+    Validate,
+    /// `POST /mutate`: PSP defaulting on pod CREATE.
+    Mutate,
+}
+
+impl Endpoint {
+    /// `validate` or `mutate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validate => "validate",
+            Self::Mutate => "mutate",
+        }
+    }
+}
+
+/// What a request is, for the webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A pod write (CREATE, UPDATE, or a pod subresource that PSA evaluates).
+    Pod,
+    /// A workload write: its pod template gets audit annotations and warnings.
+    Workload(TemplateLocation),
+    /// Everything else passes through (DELETE, CONNECT, ignored subresources, other kinds).
+    Ignored,
+}
+
+/// Pod subresources Pod Security Admission never evaluates.
+const IGNORED_POD_SUBRESOURCES: &[&str] = &[
+    "exec",
+    "attach",
+    "binding",
+    "eviction",
+    "log",
+    "portforward",
+    "proxy",
+    "status",
+];
+
+/// Where the namespace's labels came from, as the engine sees them.
+pub type Labels<'a> = Result<Option<&'a BTreeMap<String, String>>, String>;
+
+/// What the engine needs besides the request: the namespace's labels and who may `use`
+/// which PodSecurityPolicy.
+pub struct Context<'a> {
+    /// The request namespace's labels (`Ok(None)`: no such namespace known, no labels).
+    pub labels: Labels<'a>,
+    /// Answers PSP `use` questions.
+    pub authz: &'a dyn Authorizer,
+}
+
+/// The verdict on one request.
+#[derive(Debug, Clone, Default)]
+pub struct Verdict {
+    /// Denial status; `None` when allowed.
+    pub denial: Option<Status>,
+    /// JSONPatch to apply (mutate only).
+    pub patch: Option<json_patch::Patch>,
+    /// Warnings for the client.
+    pub warnings: Vec<String>,
+    /// Audit annotations (keys without prefix, as PSA's library produces them).
+    pub audit: BTreeMap<String, String>,
+}
+
+impl Verdict {
+    /// Whether the request is allowed.
+    pub fn allowed(&self) -> bool {
+        self.denial.is_none()
+    }
+
+    fn deny(&mut self, code: u16, reason: &'static str, message: String) {
+        if self.denial.is_none() {
+            self.denial = Some(Status::failure(code, reason, message));
+        }
+    }
+
+    fn forbid(&mut self, message: String) {
+        self.deny(403, "Forbidden", message);
+    }
+
+    fn bad_request(&mut self, message: String) {
+        self.deny(400, "BadRequest", message);
+    }
+}
+
+/// The configured engines.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    config: Config,
+    workloads: WorkloadKinds,
+}
+
+impl Engine {
+    /// An engine for `config`.
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            workloads: WorkloadKinds::default(),
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Classifies a request (see [`Target`]).
+    pub fn target(&self, request: &AdmissionRequest) -> Target {
+        if !matches!(request.operation.as_str(), "CREATE" | "UPDATE") {
+            return Target::Ignored;
+        }
+        let subresource = request.subresource();
+        if request.resource.group.is_empty() && request.resource.resource == "pods" {
+            return match subresource {
+                Some(s) if IGNORED_POD_SUBRESOURCES.contains(&s) => Target::Ignored,
+                _ => Target::Pod,
+            };
+        }
+        if subresource.is_some() || request.kind.kind == "Pod" {
+            return Target::Ignored;
+        }
+        let kind = &request.kind;
+        let id = ObjectRef {
+            api_version: if kind.group.is_empty() {
+                kind.version.clone()
+            } else {
+                format!("{}/{}", kind.group, kind.version)
+            },
+            kind: kind.kind.clone(),
+            namespace: None,
+            name: None,
+        };
+        self.workloads
+            .template_of(&id)
+            .map_or(Target::Ignored, Target::Workload)
+    }
+
+    /// Whether the verdict depends on the namespace's labels (the caller looks them up
+    /// only then).
+    pub fn needs_labels(&self, endpoint: Endpoint, target: &Target) -> bool {
+        endpoint == Endpoint::Validate && *target != Target::Ignored
+    }
+
+    /// Whether the verdict asks PSP `use` questions.
+    pub fn needs_authorizer(&self, target: &Target) -> bool {
+        *target == Target::Pod && self.config.psp.is_some()
+    }
+
+    /// Decides one request.
+    pub fn review(
+        &self,
+        endpoint: Endpoint,
+        request: &AdmissionRequest,
+        ctx: &Context<'_>,
+    ) -> Verdict {
+        let mut verdict = Verdict::default();
+        let target = self.target(request);
+        let Some(object) = request
+            .object
+            .as_ref()
+            .filter(|_| target != Target::Ignored)
+        else {
+            return verdict;
+        };
+        match (endpoint, target) {
+            (Endpoint::Mutate, Target::Pod) => self.mutate_pod(request, ctx, &mut verdict),
+            (Endpoint::Validate, Target::Pod) => {
+                self.validate_pod(request, object, ctx, &mut verdict)
+            }
+            (Endpoint::Validate, Target::Workload(location)) => {
+                self.validate_workload(request, object, location, ctx, &mut verdict)
+            }
+            _ => {}
+        }
+        verdict
+    }
+
+    /// PSP's mutating phase: pods on CREATE only, no subresource.
+    fn mutate_pod(&self, request: &AdmissionRequest, ctx: &Context<'_>, verdict: &mut Verdict) {
+        let Some(psp) = &self.config.psp else { return };
+        if request.operation != "CREATE" || request.subresource().is_some() {
+            return;
+        }
+        let Some(attributes) = psp_attributes(request, Operation::Create, verdict) else {
+            return;
+        };
+        let outcome = psp::admit(&attributes, &psp.policies, ctx.authz);
+        match outcome.message {
+            Some(message) if !outcome.allowed => verdict.forbid(message),
+            _ => {
+                if let Some(policy) = outcome.policy {
+                    verdict.audit.insert("admit-policy".into(), policy);
+                }
+                verdict.patch = Some(outcome.patch);
+            }
+        }
+    }
+
+    /// Pod Security (enforce, audit, warn), then PSP validation, then catalogue rules.
+    fn validate_pod(
+        &self,
+        request: &AdmissionRequest,
+        object: &Value,
+        ctx: &Context<'_>,
+        verdict: &mut Verdict,
+    ) {
+        let pod = match PodView::read(object, pod_location()) {
+            Ok(Some(pod)) => pod,
+            Ok(None) => return verdict.bad_request("failed to decode object: no spec".into()),
+            Err(e) => {
+                return verdict.bad_request(format!(
+                    "failed to decode object: {}: {}",
+                    e.path, e.message
+                ));
+            }
+        };
+        // PSA and the catalogue skip updates that change no container or image; PSP
+        // validates every update (it has its own filter).
+        let significant = request.operation != "UPDATE" || significant_update(request, object);
+        if significant {
+            self.pod_security(request, &pod, true, ctx, verdict);
+            if !verdict.allowed() {
+                return;
+            }
+        }
+        if let Some(psp) = &self.config.psp {
+            // Validate-only: UPDATE semantics (no defaulting), with the old pod on UPDATE.
+            if let Some(attributes) = psp_attributes(request, Operation::Update, verdict) {
+                let outcome = psp::admit(&attributes, &psp.policies, ctx.authz);
+                match outcome.message {
+                    Some(message) if !outcome.allowed => return verdict.forbid(message),
+                    _ => {
+                        if let Some(policy) = outcome.policy {
+                            verdict.audit.insert("validate-policy".into(), policy);
+                        }
+                    }
+                }
+            } else {
+                return;
+            }
+        }
+        if !significant {
+            return;
+        }
+        let findings = self.catalogue(object, &pod);
+        let denied: Vec<&Finding> = findings
+            .iter()
+            .filter(|(_, mode)| *mode == RuleMode::Enforce)
+            .map(|(f, _)| f)
+            .collect();
+        if !denied.is_empty() {
+            let items: Vec<String> = denied.iter().map(|f| finding_text(f)).collect();
+            return verdict.forbid(format!(
+                "{} is forbidden: rampart: {}",
+                resource_name("pods", request, object),
+                items.join(", ")
+            ));
+        }
+        warn_findings(&findings, verdict);
+    }
+
+    /// Workloads: Pod Security audit and warn on the template, catalogue rules as warnings.
+    /// Never denies (as PSA).
+    fn validate_workload(
+        &self,
+        request: &AdmissionRequest,
+        object: &Value,
+        location: TemplateLocation,
+        ctx: &Context<'_>,
+        verdict: &mut Verdict,
+    ) {
+        let pod = match PodView::read(object, location) {
+            Ok(Some(pod)) => pod,
+            Ok(None) => return,
+            Err(e) => {
+                verdict.audit.insert(
+                    "error".into(),
+                    format!("failed to extract pod template: {}: {}", e.path, e.message),
+                );
+                return;
+            }
+        };
+        self.pod_security(request, &pod, false, ctx, verdict);
+        warn_findings(&self.catalogue(object, &pod), verdict);
+    }
+
+    /// Pod Security Admission for a pod (`enforce`) or a workload template (audit and warn
+    /// only), after exemptions and the namespace's policy (spec pss.md §9.4, §9.5).
+    fn pod_security(
+        &self,
+        request: &AdmissionRequest,
+        pod: &PodView,
+        enforce: bool,
+        ctx: &Context<'_>,
+        verdict: &mut Verdict,
+    ) {
+        let exemptions = &self.config.exemptions;
+        if exemptions.namespaces.contains(request.namespace()) {
+            verdict.audit.insert("exempt".into(), "namespace".into());
+            return;
+        }
+        if exemptions.usernames.contains(&request.user_info.username) {
+            verdict.audit.insert("exempt".into(), "user".into());
+            return;
+        }
+        let policy = match &ctx.labels {
+            Ok(labels) => NamespacePolicy::from_labels(
+                labels.unwrap_or(&BTreeMap::new()),
+                &self.config.defaults,
+            ),
+            Err(error) => {
+                let message = format!(
+                    "failed to lookup namespace {:?}: {error}",
+                    request.namespace()
+                );
+                verdict.audit.insert("error".into(), message.clone());
+                if enforce {
+                    verdict.deny(500, "InternalError", message);
+                }
+                return;
+            }
+        };
+        if !policy.errors.is_empty() {
+            verdict.audit.insert(
+                "error".into(),
+                format!("Failed to parse policy: {}", policy.errors.join(", ")),
+            );
+        }
+        let privileged = |lv: &LevelVersion| lv.level == rampart_core::pss::Level::Privileged;
+        let modes = [&policy.audit, &policy.warn];
+        let all_privileged =
+            modes.iter().all(|lv| privileged(lv)) && (!enforce || privileged(&policy.enforce));
+        if policy.errors.is_empty() && all_privileged {
+            if enforce {
+                verdict
+                    .audit
+                    .insert("enforce-policy".into(), "privileged:latest".into());
+            }
+            return;
+        }
+        if pod
+            .spec
+            .runtime_class_name
+            .as_deref()
+            .is_some_and(|rc| exemptions.runtime_classes.contains(rc))
+        {
+            verdict.audit.insert("exempt".into(), "runtimeClass".into());
+            return;
+        }
+        let mut cache: Vec<Evaluation> = Vec::with_capacity(3);
+        let mut evaluate = |lv: &LevelVersion| -> Evaluation {
+            if let Some(found) = cache.iter().find(|e| e.policy() == *lv) {
+                return found.clone();
+            }
+            let evaluation = evaluate_pod(pod, lv).evaluation;
+            cache.push(evaluation.clone());
+            evaluation
+        };
+        if enforce {
+            verdict
+                .audit
+                .insert("enforce-policy".into(), policy.enforce.to_string());
+            if let Some(message) = evaluate(&policy.enforce).forbidden_message() {
+                verdict.forbid(format!(
+                    "{} is forbidden: {message}",
+                    resource_name(
+                        "pods",
+                        request,
+                        request.object.as_ref().unwrap_or(&Value::Null)
+                    )
+                ));
+            }
+        }
+        if let Some(message) = evaluate(&policy.audit).warning_message() {
+            verdict.audit.insert("audit-violations".into(), message);
+        }
+        if verdict.allowed()
+            && let Some(message) = evaluate(&policy.warn).warning_message()
+        {
+            verdict.warnings.push(message);
+        }
+    }
+
+    /// The configured catalogue rules on one pod or template, with their modes.
+    fn catalogue(&self, object: &Value, pod: &PodView) -> Vec<(Finding, RuleMode)> {
+        if self.config.rules.is_empty() {
+            return Vec::new();
+        }
+        let object = Object {
+            id: ObjectRef::of(object),
+            base: FieldPath::root(),
+            value: object,
+        };
+        let ctx = CheckContext {
+            object: &object,
+            pod: Some(pod),
+            pss: None,
+        };
+        let mut all = Vec::new();
+        for (rule, mode) in &self.config.rules {
+            let Some(check) = rule.checks.kubernetes else {
+                continue;
+            };
+            let mut findings = Findings::new(rule.meta);
+            check(&ctx, &mut findings);
+            all.extend(findings.into_vec().into_iter().map(|f| (f, *mode)));
+        }
+        all
+    }
+}
+
+/// Where a Pod keeps its spec.
+fn pod_location() -> TemplateLocation {
+    TemplateLocation {
+        metadata: FieldPath::fields(&["metadata"]),
+        spec: FieldPath::fields(&["spec"]),
+    }
+}
+
+/// `rule: message (path)`.
+fn finding_text(finding: &Finding) -> String {
+    format!("{}: {} ({})", finding.rule, finding.message, finding.path)
+}
+
+/// Every finding becomes a warning `rampart: rule: message (path)`.
+fn warn_findings(findings: &[(Finding, RuleMode)], verdict: &mut Verdict) {
+    verdict.warnings.extend(
+        findings
+            .iter()
+            .map(|(finding, _)| format!("rampart: {}", finding_text(finding))),
+    );
+}
+
+/// `pods "name"`, or `pods` when the request carries no name (as the API server's
+/// Forbidden helper prints it).
+fn resource_name(resource: &str, request: &AdmissionRequest, object: &Value) -> String {
+    let name = request
+        .name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .or_else(|| {
+            object["metadata"]["name"]
+                .as_str()
+                .filter(|n| !n.is_empty())
+        });
+    match name {
+        Some(name) => format!("{resource} {}", psp::field_error::go_quote(name)),
+        None => resource.to_owned(),
+    }
+}
+
+/// PSA's "significant update" (spec pss.md §9.4 step 6): container or init container
+/// counts or images changed, or an ephemeral container was added or changed its image.
+fn significant_update(request: &AdmissionRequest, object: &Value) -> bool {
+    let Some(old) = request.old_object.as_ref() else {
+        return true;
+    };
+    let (new, old) = (&object["spec"], &old["spec"]);
+    let images = |spec: &Value, list: &str| -> Vec<(Option<String>, Option<String>)> {
+        spec[list]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|c| {
+                        (
+                            c["name"].as_str().map(str::to_owned),
+                            c["image"].as_str().map(str::to_owned),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for list in ["containers", "initContainers"] {
+        let (a, b) = (images(new, list), images(old, list));
+        if a.len() != b.len() || a.iter().zip(&b).any(|(x, y)| x.1 != y.1) {
+            return true;
+        }
+    }
+    let old_ephemeral = images(old, "ephemeralContainers");
+    images(new, "ephemeralContainers")
+        .iter()
+        .any(|(name, image)| {
+            old_ephemeral
+                .iter()
+                .find(|(n, _)| n == name)
+                .is_none_or(|(_, old_image)| old_image != image)
+        })
+}
+
+/// The PSP plugin's view of a pod request; a pod that does not decode is a bad request.
+fn psp_attributes(
+    request: &AdmissionRequest,
+    operation: Operation,
+    verdict: &mut Verdict,
+) -> Option<AdmissionAttributes> {
+    let decode = |value: &Value| serde_json::from_value::<Pod>(value.clone());
+    let pod = match request.object.as_ref().map(decode) {
+        Some(Ok(pod)) => pod,
+        Some(Err(e)) => {
+            verdict.bad_request(format!("failed to decode object: {e}"));
+            return None;
+        }
+        None => return None,
+    };
+    let old_pod = match request.old_object.as_ref().map(decode).transpose() {
+        Ok(old) => old,
+        Err(e) => {
+            verdict.bad_request(format!("failed to decode oldObject: {e}"));
+            return None;
+        }
+    };
+    let user = &request.user_info;
+    Some(AdmissionAttributes {
+        operation,
+        pod,
+        old_pod,
+        user: (!user.username.is_empty()).then(|| psp::UserInfo {
+            username: user.username.clone(),
+            groups: user.groups.clone(),
+        }),
+        namespace: request.namespace().to_owned(),
+        subresource: request.subresource().map(str::to_owned),
+    })
+}

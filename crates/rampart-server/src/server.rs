@@ -1,0 +1,649 @@
+//! The HTTPS server: routes, the review handler, the TLS accept loop with graceful
+//! shutdown, and the reload loop for the certificate and the configuration.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use rampart_core::psp::{AllowAll, Authorizer};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+
+use crate::cluster::{Answers, Cluster};
+use crate::config::{ClusterMode, Config};
+use crate::engine::{Context, Endpoint, Engine, Labels, Verdict};
+use crate::metrics::{Metrics, ReviewLabels};
+use crate::review::{self, AdmissionRequest, AdmissionResponse};
+use crate::tls::{self, ReloadingCert};
+
+/// Largest accepted request body. A review carries `object` and `oldObject`, each capped
+/// around 1.5 MiB by etcd.
+pub const DEFAULT_MAX_BODY: usize = 8 * 1024 * 1024;
+/// Deadline when the API server sends no `timeout` (its own default is 10 s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest deadline honoured (the API server's maximum `timeoutSeconds`).
+const MAX_TIMEOUT: Duration = Duration::from_secs(30);
+/// Rounds of SubjectAccessReview questions per request, at most.
+const MAX_AUTHZ_ROUNDS: usize = 8;
+/// How long a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How to run the server.
+#[derive(Clone)]
+pub struct Options {
+    /// The configuration file (polled for changes).
+    pub config: PathBuf,
+    /// PEM certificate chain (polled for changes).
+    pub tls_cert: PathBuf,
+    /// PEM private key (polled for changes).
+    pub tls_key: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// How often the files are polled.
+    pub reload_interval: Duration,
+    /// Largest accepted request body, in bytes.
+    pub max_body: usize,
+    /// How long in-flight requests may take to finish on shutdown.
+    pub shutdown_grace: Duration,
+    /// Also serve `POST /baseline`, an empty handler for load tests.
+    pub baseline_route: bool,
+    /// Use this API server connection instead of the one the configuration selects.
+    pub kube_client: Option<kube::Client>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("config", &self.config)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
+            .field("listen", &self.listen)
+            .field("kube_client", &self.kube_client.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Options {
+    /// Defaults for everything but the files and the address.
+    pub fn new(config: PathBuf, tls_cert: PathBuf, tls_key: PathBuf, listen: SocketAddr) -> Self {
+        Self {
+            config,
+            tls_cert,
+            tls_key,
+            listen,
+            reload_interval: Duration::from_secs(10),
+            max_body: DEFAULT_MAX_BODY,
+            shutdown_grace: Duration::from_secs(25),
+            baseline_route: false,
+            kube_client: None,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration file is unreadable or invalid.
+    #[error("configuration {path}: {message}")]
+    Config {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The certificate or key is unreadable or invalid.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// The address cannot be bound.
+    #[error("listening on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// No API server connection could be made.
+    #[error("connecting to the API server: {0}")]
+    Kube(String),
+}
+
+/// Shared state of the handlers.
+struct AppState {
+    engine: ArcSwap<Engine>,
+    cluster: Option<Cluster>,
+    metrics: Metrics,
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to the grace period) and waits.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Waits until the server stops after `signal` resolves (SIGTERM, Ctrl-C...).
+    pub async fn run_until(self, signal: impl Future<Output = ()>) {
+        signal.await;
+        tracing::info!("shutdown signal received; draining in-flight requests");
+        self.shutdown().await;
+    }
+}
+
+fn read_config(path: &PathBuf) -> Result<(Config, Vec<u8>), String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| e.to_string())?;
+    let config = Config::parse(text).map_err(|e| e.0)?;
+    Ok((config, bytes))
+}
+
+/// Binds the listener and starts serving on the current tokio runtime.
+pub async fn start(options: Options) -> Result<Running, StartError> {
+    let (config, config_bytes) =
+        read_config(&options.config).map_err(|message| StartError::Config {
+            path: options.config.display().to_string(),
+            message,
+        })?;
+    let (key, cert_bytes) =
+        tls::load(&options.tls_cert, &options.tls_key).map_err(StartError::Tls)?;
+    let resolver = Arc::new(ReloadingCert::new(key));
+    let tls_config = tls::server_config(resolver.clone()).map_err(StartError::Tls)?;
+    let cluster = cluster_client(&options, config.cluster)
+        .await?
+        .map(Cluster::start);
+    tracing::info!(
+        cluster = cluster.is_some(),
+        psp = config.psp.is_some(),
+        rules = config.rules.len(),
+        "configuration loaded"
+    );
+    let state = Arc::new(AppState {
+        engine: ArcSwap::from_pointee(Engine::new(config)),
+        cluster,
+        metrics: Metrics::default(),
+    });
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| StartError::Bind(options.listen, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(options.listen, e))?;
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(reload_loop(
+        options.clone(),
+        state.clone(),
+        resolver,
+        config_bytes,
+        cert_bytes,
+        stopped.clone(),
+    ));
+    let router = router(state, &options);
+    let acceptor = TlsAcceptor::from(Arc::new(tls_config));
+    let task = tokio::spawn(accept_loop(
+        listener,
+        acceptor,
+        router,
+        stopped,
+        options.shutdown_grace,
+    ));
+    tracing::info!(%addr, "serving admission reviews");
+    Ok(Running { addr, stop, task })
+}
+
+async fn cluster_client(
+    options: &Options,
+    mode: ClusterMode,
+) -> Result<Option<kube::Client>, StartError> {
+    if let Some(client) = &options.kube_client {
+        return Ok(Some(client.clone()));
+    }
+    let wanted = match mode {
+        ClusterMode::Enabled => true,
+        ClusterMode::Disabled => false,
+        ClusterMode::Auto => std::env::var_os("KUBERNETES_SERVICE_HOST").is_some(),
+    };
+    if !wanted {
+        return Ok(None);
+    }
+    kube::Client::try_default()
+        .await
+        .map(Some)
+        .map_err(|e| StartError::Kube(e.to_string()))
+}
+
+fn router(state: Arc<AppState>, options: &Options) -> Router {
+    let mut router = Router::new()
+        .route("/validate", post(validate))
+        .route("/mutate", post(mutate))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics));
+    if options.baseline_route {
+        router = router.route("/baseline", post(baseline));
+    }
+    router
+        .layer(DefaultBodyLimit::max(options.max_body))
+        .with_state(state)
+}
+
+/// Accepts TLS connections until stopped, then drains the open ones.
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    router: Router,
+    mut stopped: watch::Receiver<bool>,
+    grace: Duration,
+) {
+    let graceful = GracefulShutdown::new();
+    let builder = Arc::new(auto::Builder::new(TokioExecutor::new()));
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stopped.changed() => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let acceptor = acceptor.clone();
+        let service = TowerToHyperService::new(router.clone());
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(error)) => {
+                    tracing::debug!(%peer, %error, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!(%peer, "TLS handshake timed out");
+                    return;
+                }
+            };
+            let conn = builder
+                .serve_connection(TokioIo::new(tls), service)
+                .into_owned();
+            if let Err(error) = watcher.watch(conn).await {
+                tracing::debug!(%peer, %error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!("stopped accepting; draining connections");
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("grace period over; closing remaining connections");
+    }
+    tracing::info!("server stopped");
+}
+
+/// Polls the certificate, key and configuration files and swaps in changed ones.
+async fn reload_loop(
+    options: Options,
+    state: Arc<AppState>,
+    resolver: Arc<ReloadingCert>,
+    mut config_bytes: Vec<u8>,
+    mut cert_bytes: Vec<u8>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(options.reload_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopped.changed() => return,
+        }
+        if let Ok(bytes) = std::fs::read(&options.config)
+            && bytes != config_bytes
+        {
+            match read_config(&options.config) {
+                Ok((config, bytes)) => {
+                    if config.cluster != state.engine.load().config().cluster {
+                        tracing::warn!("`cluster` changed; it takes effect on restart");
+                    }
+                    state.engine.store(Arc::new(Engine::new(config)));
+                    config_bytes = bytes;
+                    state.metrics.reload("config", true);
+                    tracing::info!("configuration reloaded");
+                }
+                Err(error) => {
+                    config_bytes = bytes;
+                    state.metrics.reload("config", false);
+                    tracing::error!(%error, "configuration not reloaded; keeping the previous one");
+                }
+            }
+        }
+        let cert_now = [
+            std::fs::read(&options.tls_cert).unwrap_or_default(),
+            std::fs::read(&options.tls_key).unwrap_or_default(),
+        ]
+        .concat();
+        if cert_now != cert_bytes {
+            match tls::load(&options.tls_cert, &options.tls_key) {
+                Ok((key, bytes)) => {
+                    resolver.store(key);
+                    cert_bytes = bytes;
+                    state.metrics.reload("certificate", true);
+                    tracing::info!("certificate reloaded");
+                }
+                Err(error) => {
+                    // A half-written pair (certificate updated, key not yet) fails here
+                    // and is retried on the next tick.
+                    state.metrics.reload("certificate", false);
+                    tracing::warn!(%error, "certificate not reloaded; keeping the previous one");
+                }
+            }
+        }
+    }
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    match &state.cluster {
+        Some(cluster) if !cluster.is_synced() => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "namespace cache not synced",
+        )
+            .into_response(),
+        _ => "ok".into_response(),
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+        .into_response()
+}
+
+/// An empty handler with the same transport as the review routes (load-test baseline).
+async fn baseline(_body: Bytes) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"","allowed":true}}"#,
+    )
+        .into_response()
+}
+
+/// Query parameters the API server adds to the webhook URL.
+#[derive(Debug, Deserialize)]
+struct ReviewQuery {
+    /// Go duration, e.g. `10s`.
+    timeout: Option<String>,
+}
+
+async fn validate(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<ReviewQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(&state, Endpoint::Validate, &query, &headers, &body).await
+}
+
+async fn mutate(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<ReviewQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(&state, Endpoint::Mutate, &query, &headers, &body).await
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+}
+
+fn plain(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
+    )
+        .into_response()
+}
+
+/// One review: parse, decide within the deadline, answer, log, count.
+async fn handle(
+    state: &AppState,
+    endpoint: Endpoint,
+    query: &ReviewQuery,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let started = Instant::now();
+    let refuse = |status: StatusCode, message: String| {
+        state.metrics.review(
+            &ReviewLabels {
+                endpoint: endpoint.as_str(),
+                operation: String::new(),
+                kind: String::new(),
+                decision: "error",
+            },
+            started.elapsed().as_secs_f64(),
+        );
+        tracing::warn!(endpoint = endpoint.as_str(), %status, %message, "review refused");
+        plain(status, message)
+    };
+    if !is_json(headers) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json".into(),
+        );
+    }
+    let request = match review::parse(body) {
+        Ok(request) => request,
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    let deadline = deadline(query.timeout.as_deref());
+    let verdict = match tokio::time::timeout(deadline, decide(state, endpoint, &request)).await {
+        Ok(Ok(verdict)) => verdict,
+        Ok(Err(message)) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, message),
+        Err(_) => {
+            return refuse(
+                StatusCode::GATEWAY_TIMEOUT,
+                format!("no decision within the {deadline:?} deadline"),
+            );
+        }
+    };
+    let allowed = verdict.allowed();
+    let labels = ReviewLabels {
+        endpoint: endpoint.as_str(),
+        operation: request.operation.clone(),
+        kind: request.kind.kind.clone(),
+        decision: if allowed { "allow" } else { "deny" },
+    };
+    let body = match response_body(&request, verdict) {
+        Ok(body) => body,
+        Err(error) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()),
+    };
+    let elapsed = started.elapsed();
+    state.metrics.review(&labels, elapsed.as_secs_f64());
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Serialises the verdict and writes the audit line.
+fn response_body(
+    request: &AdmissionRequest,
+    verdict: Verdict,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut response = AdmissionResponse::allow(request.uid.clone());
+    response.allowed = verdict.allowed();
+    if let Some(patch) = &verdict.patch {
+        response.set_patch(patch)?;
+    }
+    tracing::info!(
+        target: "rampart::audit",
+        uid = %request.uid,
+        operation = %request.operation,
+        kind = %request.kind.kind,
+        namespace = request.namespace(),
+        name = request.name.as_deref().unwrap_or_default(),
+        subresource = request.subresource().unwrap_or_default(),
+        user = %request.user_info.username,
+        dry_run = request.dry_run.unwrap_or(false),
+        allowed = response.allowed,
+        code = verdict.denial.as_ref().map_or(200, |s| s.code),
+        message = verdict.denial.as_ref().map_or("", |s| s.message.as_str()),
+        warnings = verdict.warnings.len(),
+        patched = response.patch.is_some(),
+        "admission decision"
+    );
+    response.status = verdict.denial;
+    response.warnings = verdict.warnings;
+    response.audit_annotations = verdict.audit;
+    serde_json::to_vec(&response.into_review())
+}
+
+/// The API server's `timeout` (a Go duration such as `10s`), capped at 30 s; a bit is
+/// kept back so that the answer arrives before the API server gives up.
+fn deadline(timeout: Option<&str>) -> Duration {
+    let total = timeout
+        .and_then(parse_go_duration)
+        .unwrap_or(DEFAULT_TIMEOUT)
+        .min(MAX_TIMEOUT);
+    total.saturating_sub(total / 10)
+}
+
+/// Parses Go's `time.Duration` text: `10s`, `1m30s`, `500ms`, `1.5s`.
+pub fn parse_go_duration(text: &str) -> Option<Duration> {
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let value: f64 = rest[..number_end].parse().ok()?;
+        rest = &rest[number_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_end] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        rest = &rest[unit_end..];
+        total += value * scale;
+    }
+    Duration::try_from_secs_f64(total).ok()
+}
+
+/// Looks up what the engine needs and runs it (a panic becomes an error, never a crash).
+async fn decide(
+    state: &AppState,
+    endpoint: Endpoint,
+    request: &AdmissionRequest,
+) -> Result<Verdict, String> {
+    let engine = state.engine.load_full();
+    let target = engine.target(request);
+    let fetched: Result<Option<BTreeMap<String, String>>, String>;
+    let labels: Labels<'_> = if !engine.needs_labels(endpoint, &target) {
+        Ok(None)
+    } else if let Some(cluster) = &state.cluster {
+        fetched = cluster.namespace_labels(request.namespace()).await;
+        fetched.as_ref().map(Option::as_ref).map_err(Clone::clone)
+    } else {
+        Ok(engine.config().namespaces.get(request.namespace()))
+    };
+    let run = |authz: &dyn Authorizer, labels: Labels<'_>| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| {
+            engine.review(endpoint, request, &Context { labels, authz })
+        }))
+        .map_err(|_| "internal error while deciding the review".to_string())
+    };
+    let Some(cluster) = state
+        .cluster
+        .as_ref()
+        .filter(|_| engine.needs_authorizer(&target))
+    else {
+        let authz: &dyn Authorizer = match &engine.config().psp {
+            Some(psp) => &psp.rbac,
+            None => &AllowAll,
+        };
+        return run(authz, labels);
+    };
+    let mut known = std::collections::HashMap::new();
+    for _ in 0..MAX_AUTHZ_ROUNDS {
+        let (verdict, missing) = {
+            let answers = Answers::new(&known);
+            let verdict = run(&answers, labels.clone())?;
+            (verdict, answers.take_missing())
+        };
+        if missing.is_empty() {
+            return Ok(verdict);
+        }
+        let asked = futures::future::join_all(missing.iter().map(|key| cluster.allows(key))).await;
+        known.extend(missing.into_iter().zip(asked));
+    }
+    Err("too many rounds of SubjectAccessReview questions".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations_parse() {
+        assert_eq!(parse_go_duration("10s"), Some(Duration::from_secs(10)));
+        assert_eq!(parse_go_duration("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_go_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_go_duration("10"), None);
+        assert_eq!(parse_go_duration("s"), None);
+        assert_eq!(parse_go_duration(""), None);
+    }
+
+    #[test]
+    fn the_deadline_follows_the_timeout_parameter() {
+        assert_eq!(deadline(Some("5s")), Duration::from_millis(4500));
+        assert_eq!(deadline(None), Duration::from_secs(9));
+        assert_eq!(deadline(Some("5m")), Duration::from_secs(27));
+        assert_eq!(deadline(Some("bogus")), Duration::from_secs(9));
+    }
+}
