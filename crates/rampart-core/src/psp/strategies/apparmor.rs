@@ -144,23 +144,13 @@ mod tests {
         assert_eq!(profile_from_field(&field("Unconfined", None)), "unconfined");
         assert_eq!(profile_from_field(&field("Localhost", None)), "");
     }
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    use super::super::test_support::policy_with_annotations;
 
     fn strategy(allowed: Option<&str>, default: Option<&str>) -> AppArmorStrategy {
-        let mut annotations = BTreeMap::new();
-        if let Some(a) = allowed {
-            annotations.insert(ALLOWED_PROFILES_ANNOTATION.to_string(), a.to_string());
-        }
-        if let Some(d) = default {
-            annotations.insert(DEFAULT_PROFILE_ANNOTATION.to_string(), d.to_string());
-        }
-        AppArmorStrategy::new(&PodSecurityPolicy {
-            metadata: ObjectMeta {
-                annotations: Some(annotations),
-                ..Default::default()
-            },
-            ..Default::default()
-        })
+        AppArmorStrategy::new(&policy_with_annotations(&[
+            (ALLOWED_PROFILES_ANNOTATION, allowed),
+            (DEFAULT_PROFILE_ANNOTATION, default),
+        ]))
     }
 
     fn pod_annotations(profile: Option<&str>) -> BTreeMap<String, String> {

@@ -93,15 +93,7 @@ impl GroupStrategy {
 mod tests {
     use super::*;
 
-    fn options(rule: &str, ranges: &[(i64, i64)]) -> IdStrategyOptions {
-        IdStrategyOptions {
-            rule: rule.to_string(),
-            ranges: ranges
-                .iter()
-                .map(|&(min, max)| IdRange { min, max })
-                .collect(),
-        }
-    }
+    use super::super::test_support::id_options as options;
 
     fn path() -> FieldPath {
         FieldPath::fields(&["spec", "securityContext", "supplementalGroups"])

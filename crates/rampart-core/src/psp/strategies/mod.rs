@@ -11,6 +11,9 @@ pub mod sysctl;
 pub mod user;
 pub mod volumes;
 
+#[cfg(test)]
+mod test_support;
+
 use crate::psp::types::IdRange;
 
 /// Why a strategy (and so the policy's provider) could not be built.

@@ -173,24 +173,14 @@ pub fn field_from_profile(profile: &str) -> Option<SeccompProfile> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::policy_with_annotations;
     use super::*;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
     fn strategy(allowed: Option<&str>, default: Option<&str>) -> SeccompStrategy {
-        let mut annotations = BTreeMap::new();
-        if let Some(a) = allowed {
-            annotations.insert(ALLOWED_PROFILES_ANNOTATION.to_string(), a.to_string());
-        }
-        if let Some(d) = default {
-            annotations.insert(DEFAULT_PROFILE_ANNOTATION.to_string(), d.to_string());
-        }
-        SeccompStrategy::new(&PodSecurityPolicy {
-            metadata: ObjectMeta {
-                annotations: Some(annotations),
-                ..Default::default()
-            },
-            ..Default::default()
-        })
+        SeccompStrategy::new(&policy_with_annotations(&[
+            (ALLOWED_PROFILES_ANNOTATION, allowed),
+            (DEFAULT_PROFILE_ANNOTATION, default),
+        ]))
     }
 
     fn annotations(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -105,15 +105,7 @@ fn validate_non_root(
 mod tests {
     use super::*;
 
-    fn options(rule: &str, ranges: &[(i64, i64)]) -> IdStrategyOptions {
-        IdStrategyOptions {
-            rule: rule.to_string(),
-            ranges: ranges
-                .iter()
-                .map(|&(min, max)| IdRange { min, max })
-                .collect(),
-        }
-    }
+    use super::super::test_support::id_options as options;
 
     fn sc() -> FieldPath {
         FieldPath::fields(&["spec", "containers"])
