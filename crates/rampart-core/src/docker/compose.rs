@@ -339,26 +339,30 @@ fn split_colons(text: &str) -> Vec<&str> {
     parts
 }
 
-fn ports(value: &Value, path: &FieldPath) -> Vec<PortBinding> {
-    let Some(items) = value.as_array() else {
-        return Vec::new();
-    };
+/// Reads every item of a Compose list, each with its path; unreadable items are skipped.
+fn each_item<T>(
+    value: &Value,
+    path: &FieldPath,
+    read: impl Fn(&Value, FieldPath) -> Option<T>,
+) -> Vec<T> {
+    let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
     items
         .iter()
         .enumerate()
-        .filter_map(|(i, item)| {
-            let path = path.index(i);
-            match item {
-                Value::Object(long) => Some(PortBinding {
-                    host_ip: long.get("host_ip").and_then(scalar_text),
-                    host_port: long.get("published").and_then(scalar_text),
-                    container_port: long.get("target").and_then(scalar_text)?,
-                    path,
-                }),
-                other => short_port(&scalar_text(other)?, path),
-            }
-        })
+        .filter_map(|(i, item)| read(item, path.index(i)))
         .collect()
+}
+
+fn ports(value: &Value, path: &FieldPath) -> Vec<PortBinding> {
+    each_item(value, path, |item, path| match item {
+        Value::Object(long) => Some(PortBinding {
+            host_ip: long.get("host_ip").and_then(scalar_text),
+            host_port: long.get("published").and_then(scalar_text),
+            container_port: long.get("target").and_then(scalar_text)?,
+            path,
+        }),
+        other => short_port(&scalar_text(other)?, path),
+    })
 }
 
 /// `[IP:][HOST:]CONTAINER[/PROTOCOL]`.
@@ -384,33 +388,23 @@ fn short_port(text: &str, path: FieldPath) -> Option<PortBinding> {
 }
 
 fn volumes(value: &Value, path: &FieldPath) -> Vec<Mount> {
-    let Some(items) = value.as_array() else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| {
-            let path = path.index(i);
-            match item {
-                Value::Object(long) => {
-                    let kind = long.get("type").and_then(Value::as_str).unwrap_or("volume");
-                    Some(Mount {
-                        source: long.get("source").and_then(scalar_text).unwrap_or_default(),
-                        target: long.get("target").and_then(scalar_text)?,
-                        bind: kind == "bind",
-                        read_only: long.get("read_only").and_then(as_bool).unwrap_or(false),
-                        propagation: long
-                            .get("bind")
-                            .and_then(|b| b.get("propagation"))
-                            .and_then(scalar_text),
-                        path,
-                    })
-                }
-                other => short_volume(&scalar_text(other)?, path),
-            }
-        })
-        .collect()
+    each_item(value, path, |item, path| match item {
+        Value::Object(long) => {
+            let kind = long.get("type").and_then(Value::as_str).unwrap_or("volume");
+            Some(Mount {
+                source: long.get("source").and_then(scalar_text).unwrap_or_default(),
+                target: long.get("target").and_then(scalar_text)?,
+                bind: kind == "bind",
+                read_only: long.get("read_only").and_then(as_bool).unwrap_or(false),
+                propagation: long
+                    .get("bind")
+                    .and_then(|b| b.get("propagation"))
+                    .and_then(scalar_text),
+                path,
+            })
+        }
+        other => short_volume(&scalar_text(other)?, path),
+    })
 }
 
 /// `[SOURCE:]TARGET[:MODE]`; a source that looks like a path is a bind mount.
