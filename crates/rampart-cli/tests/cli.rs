@@ -22,6 +22,11 @@ fn json_of(output: &[u8]) -> Value {
     serde_json::from_slice(output).expect("valid JSON output")
 }
 
+/// Runs `cmd`, checks its exit code and returns its standard output.
+fn stdout_of(cmd: &mut Command, code: i32) -> Vec<u8> {
+    cmd.assert().code(code).get_output().stdout.clone()
+}
+
 const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\nspec:\n  containers:\n  - name: c\n    image: busybox:1.36\n    securityContext:\n      privileged: true\n";
 
 #[test]
@@ -77,21 +82,19 @@ fn fail_on_sets_the_threshold() {
 
 #[test]
 fn stdin_json_has_the_documented_shape() {
-    let output = rampart()
-        .args([
-            "scan",
-            "-",
-            "--format",
-            "json",
-            "--rule",
-            "privileged-container",
-        ])
-        .write_stdin(PRIVILEGED_POD)
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let output = stdout_of(
+        rampart()
+            .args([
+                "scan",
+                "-",
+                "--format",
+                "json",
+                "--rule",
+                "privileged-container",
+            ])
+            .write_stdin(PRIVILEGED_POD),
+        1,
+    );
     let json = json_of(&output);
     let finding = &json["findings"][0];
     let expected = serde_json::json!({
@@ -134,15 +137,15 @@ fn bad_input_is_reported_and_the_rest_is_still_scanned() {
     write("h-no-kind.yaml", b"apiVersion: v1\nmetadata: {name: x}\n");
     let huge = std::fs::File::create(dir.path().join("i-huge.yaml")).expect("create");
     huge.set_len(1 << 30).expect("sparse 1 GiB file");
-    let output = rampart()
-        .arg("scan")
-        .arg(dir.path())
-        .args(["--format", "json", "--rule", "privileged-container"])
-        .assert()
-        .code(2)
-        .get_output()
-        .stdout
-        .clone();
+    let output = stdout_of(
+        rampart().arg("scan").arg(dir.path()).args([
+            "--format",
+            "json",
+            "--rule",
+            "privileged-container",
+        ]),
+        2,
+    );
     let json = json_of(&output);
     assert_eq!(
         json["findings"].as_array().map(Vec::len),
@@ -202,15 +205,15 @@ fn directories_are_walked_recursively_honouring_gitignore() {
         };
         std::fs::write(dir.path().join(name), text).expect("write");
     }
-    let output = rampart()
-        .arg("scan")
-        .arg(dir.path())
-        .args(["--format", "json", "--rule", "privileged-container"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let output = stdout_of(
+        rampart().arg("scan").arg(dir.path()).args([
+            "--format",
+            "json",
+            "--rule",
+            "privileged-container",
+        ]),
+        1,
+    );
     let json = json_of(&output);
     let mut files: Vec<String> = json["findings"]
         .as_array()
@@ -253,21 +256,19 @@ fn missing_paths_and_unknown_rules_exit_2() {
 #[test]
 fn annotations_suppress_rules_per_object_and_per_container() {
     let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    rampart.dev/ignore: \"host-pid=monitoring agent needs it\"\n    rampart.dev/ignore.debug: privileged-container\nspec:\n  hostPID: true\n  containers:\n  - name: debug\n    securityContext: {privileged: true}\n  - name: app\n    securityContext: {privileged: true}\n";
-    let output = rampart()
-        .args([
-            "scan",
-            "-",
-            "--format",
-            "json",
-            "--rule",
-            "host-pid,privileged-container",
-        ])
-        .write_stdin(pod)
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let output = stdout_of(
+        rampart()
+            .args([
+                "scan",
+                "-",
+                "--format",
+                "json",
+                "--rule",
+                "host-pid,privileged-container",
+            ])
+            .write_stdin(pod),
+        1,
+    );
     let json = json_of(&output);
     let paths: Vec<&str> = json["findings"]
         .as_array()
@@ -291,14 +292,11 @@ fn the_config_file_selects_rerates_and_excludes() {
     )
     .expect("write");
     let mut cmd = Command::cargo_bin("rampart").expect("binary");
-    let output = cmd
-        .current_dir(dir.path())
-        .args(["scan", ".", "--format", "json"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let output = stdout_of(
+        cmd.current_dir(dir.path())
+            .args(["scan", ".", "--format", "json"]),
+        0,
+    );
     let json = json_of(&output);
     let findings = json["findings"].as_array().expect("findings");
     assert_eq!(findings.len(), 1, "{json:#}");
@@ -321,19 +319,16 @@ fn the_config_file_selects_rerates_and_excludes() {
 
 #[test]
 fn sarif_output_validates_against_the_2_1_0_schema() {
-    let output = rampart()
-        .args([
+    let output = stdout_of(
+        rampart().args([
             "scan",
             "examples/insecure.yaml",
             "examples/hardened.yaml",
             "--format",
             "sarif",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        ]),
+        1,
+    );
     let sarif = json_of(&output);
     let text = std::fs::read_to_string(
         repo().join("crates/rampart-cli/tests/data/sarif-2.1.0-rtm.5.json"),
@@ -378,19 +373,16 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
 
 #[test]
 fn junit_output_has_a_failing_case_per_object() {
-    let output = rampart()
-        .args([
+    let output = stdout_of(
+        rampart().args([
             "scan",
             "examples/insecure.yaml",
             "examples/hardened.yaml",
             "--format",
             "junit",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+        ]),
+        1,
+    );
     let xml = String::from_utf8(output).expect("utf-8");
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert!(
@@ -453,13 +445,7 @@ fn rules_lists_and_explains() {
 /// Rule ids whose findings `examples/docker/insecure` must show: every rule with a
 /// Docker check, and the rule that joins a Dockerfile with the Deployment running it.
 fn docker_rule_ids() -> Vec<String> {
-    let output = rampart()
-        .args(["rules", "--markdown"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let output = stdout_of(rampart().args(["rules", "--markdown"]), 0);
     let markdown = String::from_utf8(output).expect("utf-8");
     let mut ids = Vec::new();
     let mut current = None;
@@ -482,13 +468,10 @@ fn docker_rule_ids() -> Vec<String> {
 
 #[test]
 fn a_mixed_docker_directory_reports_every_docker_rule_with_positions() {
-    let output = rampart()
-        .args(["scan", "examples/docker/insecure", "--format", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let output = stdout_of(
+        rampart().args(["scan", "examples/docker/insecure", "--format", "json"]),
+        1,
+    );
     let report = json_of(&output);
     assert_eq!(report["errors"], serde_json::json!([]));
     let findings = report["findings"].as_array().expect("findings");
@@ -538,20 +521,18 @@ fn dockerfiles_and_compose_files_are_recognised_by_name_and_content() {
         "services:\n  web:\n    image: nginx:1.27\n    privileged: true\n",
     )
     .expect("write");
-    let output = rampart()
-        .args([
-            "scan",
-            "--rule",
-            "run-as-root,privileged-container",
-            "--format",
-            "json",
-        ])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
+    let output = stdout_of(
+        rampart()
+            .args([
+                "scan",
+                "--rule",
+                "run-as-root,privileged-container",
+                "--format",
+                "json",
+            ])
+            .arg(dir.path()),
+        1,
+    );
     let report = json_of(&output);
     let located: Vec<(String, u64)> = report["findings"]
         .as_array()

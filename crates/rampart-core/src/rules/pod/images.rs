@@ -3,7 +3,7 @@
 use super::quoted;
 use crate::docker::{ContainerSpec, DockerfileView, ImageRef, Origin};
 use crate::finding::Severity;
-use crate::rules::{Checks, Findings, Rule, RuleMeta};
+use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 /// Splits `registry:port/repo/name:tag@sha256:...` into repository, tag and digest.
 pub(crate) fn parse_image(image: &str) -> ImageRef<'_> {
@@ -40,25 +40,9 @@ pub(super) const IMAGE_TAG_MUTABLE: Rule = Rule {
             "hadolint DL3007",
         ],
     },
-    checks: Checks::kubernetes(|ctx, out| {
-        let Some(pod) = ctx.pod else { return };
-        for c in pod.containers() {
-            let c = &c;
-            let Some(image) = c.container.image else {
-                continue;
-            };
-            let Some(problem) = mutable_tag(image) else {
-                continue;
-            };
-            out.report_container(
-                c,
-                c.path.child("image"),
-                format!("{} image {image:?} {problem}", quoted(c)),
-            );
-        }
-    })
-    .and_container(container_tag)
-    .and_dockerfile(dockerfile_base_tag),
+    checks: Checks::kubernetes(|ctx, out| report_images(ctx, out, mutable_tag))
+        .and_container(container_tag)
+        .and_dockerfile(dockerfile_base_tag),
 };
 
 pub(super) const IMAGE_DIGEST_MISSING: Rule = Rule {
@@ -76,23 +60,33 @@ pub(super) const IMAGE_DIGEST_MISSING: Rule = Rule {
         ],
     },
     checks: Checks::kubernetes(|ctx, out| {
-        let Some(pod) = ctx.pod else { return };
-        for c in pod.containers() {
-            let c = &c;
-            let Some(image) = c.container.image else {
-                continue;
-            };
-            if parse_image(image).digest.is_none() {
-                out.report_container(
-                    c,
-                    c.path.child("image"),
-                    format!("{} image {image:?} is not pinned by digest", quoted(c)),
-                );
-            }
-        }
+        report_images(ctx, out, |image| {
+            parse_image(image)
+                .digest
+                .is_none()
+                .then_some("is not pinned by digest")
+        })
     })
     .and_container(container_digest),
 };
+
+/// Reports every container whose image `problem` judges wrong, at its `image` field.
+fn report_images(
+    ctx: &CheckContext<'_>,
+    out: &mut Findings,
+    problem: fn(&str) -> Option<&'static str>,
+) {
+    let Some(pod) = ctx.pod else { return };
+    for c in pod.containers() {
+        let Some(image) = c.container.image else {
+            continue;
+        };
+        if let Some(problem) = problem(image) {
+            let message = format!("{} image {image:?} {problem}", quoted(&c));
+            out.report_container(&c, c.path.child("image"), message);
+        }
+    }
+}
 
 fn container_tag(spec: &ContainerSpec, out: &mut Findings) {
     let Some(image) = &spec.image else { return };
