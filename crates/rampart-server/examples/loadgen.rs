@@ -14,6 +14,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -23,78 +26,15 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 
-const CONFIG: &str = "\
-podSecurity:
-  defaults:
-    enforce: baseline
-    audit: restricted
-    warn: restricted
-  exemptions:
-    namespaces: [kube-system]
-rules:
-  enforce: [privileged-container, host-network, host-pid, dangerous-capabilities]
-  warn: [image-tag-mutable, memory-limit-missing, run-as-root]
-cluster: disabled
-";
+/// The configuration the load runs under (shared with `benches/review.rs`).
+const CONFIG: &str = include_str!("../benches/data/config.yaml");
 
-/// A pod as the API server sends it: created by a ReplicaSet, defaulted, restricted.
+/// A pod as the API server sends it: created by a ReplicaSet, defaulted, restricted. The
+/// file is indented for reading; it goes on the wire compact, as the API server sends it.
 fn review_body() -> Vec<u8> {
-    let pod = serde_json::json!({
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {
-            "generateName": "web-7d4b9c5f6-", "namespace": "shop",
-            "labels": {"app": "web", "pod-template-hash": "7d4b9c5f6"},
-            "annotations": {"prometheus.io/scrape": "true"},
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d4b9c5f6",
-                "uid": "8d0c2f8e-1111-4e2b-9a51-3f0e8e1c7a10", "controller": true, "blockOwnerDeletion": true}]
-        },
-        "spec": {
-            "serviceAccountName": "web", "automountServiceAccountToken": false,
-            "securityContext": {"runAsNonRoot": true, "runAsUser": 10001, "fsGroup": 10001,
-                "seccompProfile": {"type": "RuntimeDefault"}},
-            "containers": [{
-                "name": "web", "image": "registry.example.com/shop/web:1.4.2@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
-                "imagePullPolicy": "IfNotPresent",
-                "ports": [{"containerPort": 8080, "protocol": "TCP", "name": "http"}],
-                "env": [{"name": "LOG_LEVEL", "value": "info"}, {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
-                "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "256Mi"}},
-                "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080, "scheme": "HTTP"}, "periodSeconds": 5},
-                "livenessProbe": {"httpGet": {"path": "/live", "port": 8080, "scheme": "HTTP"}, "periodSeconds": 10},
-                "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
-                    "capabilities": {"drop": ["ALL"]}},
-                "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
-                "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"
-            }, {
-                "name": "proxy", "image": "registry.example.com/mesh/proxy:2.1.0",
-                "ports": [{"containerPort": 15001, "protocol": "TCP"}],
-                "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
-                "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
-                    "capabilities": {"drop": ["ALL"]}}
-            }],
-            "volumes": [{"name": "tmp", "emptyDir": {}}],
-            "restartPolicy": "Always", "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst",
-            "schedulerName": "default-scheduler", "enableServiceLinks": true, "preemptionPolicy": "PreemptLowerPriority",
-            "priority": 0,
-            "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}]
-        }
-    });
-    serde_json::to_vec(&serde_json::json!({
-        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-        "request": {
-            "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
-            "kind": {"group": "", "version": "v1", "kind": "Pod"},
-            "resource": {"group": "", "version": "v1", "resource": "pods"},
-            "requestKind": {"group": "", "version": "v1", "kind": "Pod"},
-            "requestResource": {"group": "", "version": "v1", "resource": "pods"},
-            "namespace": "shop", "operation": "CREATE",
-            "userInfo": {"username": "system:serviceaccount:kube-system:replicaset-controller",
-                "uid": "d2b1c1e0-0000-4000-8000-000000000001",
-                "groups": ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"]},
-            "object": pod, "oldObject": null, "dryRun": false,
-            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"}
-        }
-    }))
-    .unwrap()
+    let review: serde_json::Value =
+        serde_json::from_slice(include_bytes!("../benches/data/pod-review.json")).unwrap();
+    serde_json::to_vec(&review).unwrap()
 }
 
 struct Args {
@@ -134,6 +74,8 @@ struct Phase {
     p50: Duration,
     p99: Duration,
     seconds: f64,
+    /// CPU time during the phase.
+    cpu: Cpu,
 }
 
 impl Phase {
@@ -198,6 +140,7 @@ async fn phase(
 ) -> Phase {
     let stop = Arc::new(AtomicBool::new(false));
     let failures = Arc::new(AtomicU64::new(0));
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let tasks: Vec<_> = (0..args.concurrency)
         .map(|_| {
@@ -218,6 +161,11 @@ async fn phase(
         all.extend(task.await.unwrap());
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_after = cpu_seconds();
+    let cpu = Cpu {
+        server: cpu_after.server - cpu_before.server,
+        total: cpu_after.total - cpu_before.total,
+    };
     all.sort_unstable();
     let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
     Phase {
@@ -226,6 +174,7 @@ async fn phase(
         p50: at(0.50),
         p99: at(0.99),
         seconds,
+        cpu,
     }
 }
 
@@ -247,6 +196,7 @@ fn main() {
 
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.server_threads)
+        .thread_name("server")
         .enable_all()
         .build()
         .unwrap();
@@ -274,6 +224,7 @@ fn main() {
 
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.client_threads)
+        .thread_name("client")
         .enable_all()
         .build()
         .unwrap();
@@ -314,10 +265,14 @@ fn main() {
         ("validate (pod)", &review),
     ] {
         println!(
-            "{name:26} {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  failed {}",
+            "{name:26} {:>7.0} req/s  p50 {:>6.3} ms  p99 {:>6.3} ms  CPU/req: server {:>5.1} µs, all {:>5.1} µs ({:.0}% of {} cores)  failed {}",
             p.rate(),
             p.p50.as_secs_f64() * 1e3,
             p.p99.as_secs_f64() * 1e3,
+            p.cpu.server / p.requests as f64 * 1e6,
+            p.cpu.total / p.requests as f64 * 1e6,
+            p.cpu.total / p.seconds * 100.0 / cores() as f64,
+            cores(),
             p.failures
         );
     }
@@ -373,4 +328,45 @@ async fn server_side_seconds(addr: std::net::SocketAddr, tls: &tokio_rustls::Tls
 
 fn warm_args(warm: &Args, seconds: u64) -> Args {
     Args { seconds, ..*warm }
+}
+
+/// CPU seconds (user and system) of the server's threads and of the whole process.
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    server: f64,
+    total: f64,
+}
+
+/// Reads [`Cpu`] from `/proc/self/task/*/stat` (zero where that does not exist).
+fn cpu_seconds() -> Cpu {
+    let mut cpu = Cpu::default();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return cpu;
+    };
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ...`: utime and stime are the 12th and 13th fields after the
+        // name, in clock ticks (100 per second on Linux).
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let seconds: f64 = rest
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|v| v.parse::<f64>().ok())
+            .sum::<f64>()
+            / 100.0;
+        cpu.total += seconds;
+        if head.ends_with("(server") {
+            cpu.server += seconds;
+        }
+    }
+    cpu
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -286,6 +286,12 @@ fn rule_modes(raw: &RawRules) -> Result<Vec<(&'static Rule, RuleMode)>, ConfigEr
                         "rules.{name}[{i}]: unknown rule id {id:?} (or not a Kubernetes object rule)"
                     ))
                 })?;
+            if rules::OUTSIDE_SCHEMA.contains(&rule.meta.id) {
+                return Err(ConfigError(format!(
+                    "rules.{name}[{i}]: rule {id:?} cannot fire in admission: the API server \
+                     drops fields outside the schema before webhooks see the object"
+                )));
+            }
             if modes.iter().any(|(r, _)| r.meta.id == rule.meta.id) {
                 return Err(ConfigError(format!(
                     "rules.{name}[{i}]: rule {id:?} is listed twice"
@@ -358,6 +364,7 @@ mod tests {
             )
         );
         assert!(error("rules:\n  enforce: [no-such-rule]\n").contains("unknown rule id"));
+        assert!(error("rules:\n  warn: [ignored-field]\n").contains("cannot fire in admission"));
         assert!(
             error("podSecurity:\n  exemptions:\n    namespaces: [a, a]\n").contains("Duplicate")
         );

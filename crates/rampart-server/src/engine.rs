@@ -5,17 +5,22 @@
 //! texts for denials, warnings and audit annotations.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
-use k8s_openapi::api::core::v1::Pod;
-use rampart_core::object::{Object, ObjectRef, PodView, TemplateLocation, WorkloadKinds};
+use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use rampart_core::object::{
+    Object, ObjectRef, PodView, TemplateLocation, WorkloadKinds, typed_from_str,
+};
 use rampart_core::psp::{self, AdmissionAttributes, Authorizer, Operation};
-use rampart_core::pss::{Evaluation, LevelVersion, NamespacePolicy, evaluate_pod};
+use rampart_core::pss::{self, Evaluation, LevelVersion, NamespacePolicy};
 use rampart_core::rules::{CheckContext, Findings};
 use rampart_core::{FieldPath, Finding};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::config::{Config, RuleMode};
-use crate::review::{AdmissionRequest, Status};
+use crate::review::{AdmissionRequest, AdmissionResponse, Status};
 
 /// Which webhook path the request came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +93,19 @@ impl Verdict {
     /// Whether the request is allowed.
     pub fn allowed(&self) -> bool {
         self.denial.is_none()
+    }
+
+    /// The response for the request `uid` (patch encoded, denial as its status).
+    pub fn into_response(self, uid: String) -> Result<AdmissionResponse, serde_json::Error> {
+        let mut response = AdmissionResponse::allow(uid);
+        response.allowed = self.allowed();
+        if let Some(patch) = &self.patch {
+            response.set_patch(patch)?;
+        }
+        response.status = self.denial;
+        response.warnings = self.warnings;
+        response.audit_annotations = self.audit;
+        Ok(response)
     }
 
     fn deny(&mut self, code: u16, reason: &'static str, message: String) {
@@ -179,13 +197,13 @@ impl Engine {
         let target = self.target(request);
         let Some(object) = request
             .object
-            .as_ref()
+            .as_deref()
             .filter(|_| target != Target::Ignored)
         else {
             return verdict;
         };
         match (endpoint, target) {
-            (Endpoint::Mutate, Target::Pod) => self.mutate_pod(request, ctx, &mut verdict),
+            (Endpoint::Mutate, Target::Pod) => self.mutate_pod(request, object, ctx, &mut verdict),
             (Endpoint::Validate, Target::Pod) => {
                 self.validate_pod(request, object, ctx, &mut verdict)
             }
@@ -198,14 +216,21 @@ impl Engine {
     }
 
     /// PSP's mutating phase: pods on CREATE only, no subresource.
-    fn mutate_pod(&self, request: &AdmissionRequest, ctx: &Context<'_>, verdict: &mut Verdict) {
+    fn mutate_pod(
+        &self,
+        request: &AdmissionRequest,
+        object: &RawValue,
+        ctx: &Context<'_>,
+        verdict: &mut Verdict,
+    ) {
         let Some(psp) = &self.config.psp else { return };
         if request.operation != "CREATE" || request.subresource().is_some() {
             return;
         }
-        let Some(attributes) = psp_attributes(request, Operation::Create, verdict) else {
+        let Some(pod) = decode_pod(object, "object", verdict) else {
             return;
         };
+        let attributes = psp_attributes(request, Operation::Create, pod, None);
         let outcome = psp::admit(&attributes, &psp.policies, ctx.authz);
         match outcome.message {
             Some(message) if !outcome.allowed => verdict.forbid(message),
@@ -222,23 +247,32 @@ impl Engine {
     fn validate_pod(
         &self,
         request: &AdmissionRequest,
-        object: &Value,
+        object: &RawValue,
         ctx: &Context<'_>,
         verdict: &mut Verdict,
     ) {
-        let pod = match PodView::read(object, pod_location()) {
-            Ok(Some(pod)) => pod,
-            Ok(None) => return verdict.bad_request("failed to decode object: no spec".into()),
-            Err(e) => {
-                return verdict.bad_request(format!(
-                    "failed to decode object: {}: {}",
-                    e.path, e.message
-                ));
-            }
+        let Some(pod) = decode_pod(object, "object", verdict) else {
+            return;
+        };
+        let old = match request.old_object.as_deref() {
+            Some(raw) => match decode_pod(raw, "oldObject", verdict) {
+                Some(old) => Some(old),
+                None => return,
+            },
+            None => None,
+        };
+        let Some(spec) = pod.spec else {
+            return verdict.bad_request("failed to decode object: no spec".into());
+        };
+        let pod = PodView {
+            location: pod_location(),
+            meta: pod.metadata,
+            spec,
         };
         // PSA and the catalogue skip updates that change no container or image; PSP
         // validates every update (it has its own filter).
-        let significant = request.operation != "UPDATE" || significant_update(request, object);
+        let significant =
+            request.operation != "UPDATE" || significant_update(&pod.spec, old.as_ref());
         if significant {
             self.pod_security(request, &pod, true, ctx, verdict);
             if !verdict.allowed() {
@@ -247,35 +281,46 @@ impl Engine {
         }
         if let Some(psp) = &self.config.psp {
             // Validate-only: UPDATE semantics (no defaulting), with the old pod on UPDATE.
-            if let Some(attributes) = psp_attributes(request, Operation::Update, verdict) {
-                let outcome = psp::admit(&attributes, &psp.policies, ctx.authz);
-                match outcome.message {
-                    Some(message) if !outcome.allowed => return verdict.forbid(message),
-                    _ => {
-                        if let Some(policy) = outcome.policy {
-                            verdict.audit.insert("validate-policy".into(), policy);
-                        }
+            let decoded = Pod {
+                metadata: pod.meta.clone(),
+                spec: Some(pod.spec.clone()),
+                status: None,
+            };
+            let attributes = psp_attributes(request, Operation::Update, decoded, old);
+            let outcome = psp::admit(&attributes, &psp.policies, ctx.authz);
+            match outcome.message {
+                Some(message) if !outcome.allowed => return verdict.forbid(message),
+                _ => {
+                    if let Some(policy) = outcome.policy {
+                        verdict.audit.insert("validate-policy".into(), policy);
                     }
                 }
-            } else {
-                return;
             }
         }
         if !significant {
             return;
         }
-        let findings = self.catalogue(object, &pod);
-        let denied: Vec<&Finding> = findings
+        let object = Object {
+            id: ObjectRef {
+                api_version: "v1".into(),
+                kind: "Pod".into(),
+                namespace: pod.meta.namespace.clone(),
+                name: pod.meta.name.clone().or(pod.meta.generate_name.clone()),
+            },
+            base: FieldPath::root(),
+            value: tree_of_decoded_pod(&request.operation),
+        };
+        let findings = self.catalogue(&object, &pod);
+        let denied: Vec<String> = findings
             .iter()
             .filter(|(_, mode)| *mode == RuleMode::Enforce)
-            .map(|(f, _)| f)
+            .map(|(finding, _)| finding_text(finding))
             .collect();
         if !denied.is_empty() {
-            let items: Vec<String> = denied.iter().map(|f| finding_text(f)).collect();
             return verdict.forbid(format!(
                 "{} is forbidden: rampart: {}",
-                resource_name("pods", request, object),
-                items.join(", ")
+                resource_name("pods", request, &pod.meta),
+                denied.join(", ")
             ));
         }
         warn_findings(&findings, verdict);
@@ -286,28 +331,41 @@ impl Engine {
     fn validate_workload(
         &self,
         request: &AdmissionRequest,
-        object: &Value,
+        object: &RawValue,
         location: TemplateLocation,
         ctx: &Context<'_>,
         verdict: &mut Verdict,
     ) {
-        let pod = match PodView::read(object, location) {
-            Ok(Some(pod)) => pod,
+        let extracted = serde_json::from_str::<Value>(object.get())
+            .map_err(|e| e.to_string())
+            .and_then(|value| {
+                PodView::read(&value, location)
+                    .map(|pod| pod.map(|pod| (value, pod)))
+                    .map_err(|e| format!("{}: {}", e.path, e.message))
+            });
+        let (value, pod) = match extracted {
+            Ok(Some(found)) => found,
             Ok(None) => return,
-            Err(e) => {
+            Err(message) => {
                 verdict.audit.insert(
                     "error".into(),
-                    format!("failed to extract pod template: {}: {}", e.path, e.message),
+                    format!("failed to extract pod template: {message}"),
                 );
                 return;
             }
         };
         self.pod_security(request, &pod, false, ctx, verdict);
-        warn_findings(&self.catalogue(object, &pod), verdict);
+        let object = Object {
+            id: ObjectRef::of(&value),
+            base: FieldPath::root(),
+            value: &value,
+        };
+        warn_findings(&self.catalogue(&object, &pod), verdict);
     }
 
     /// Pod Security Admission for a pod (`enforce`) or a workload template (audit and warn
-    /// only), after exemptions and the namespace's policy (spec pss.md §9.4, §9.5).
+    /// only), after exemptions and the namespace's policy (spec pss.md §9.4, §9.5). The
+    /// object is evaluated as the API server sends it: already defaulted.
     fn pod_security(
         &self,
         request: &AdmissionRequest,
@@ -374,7 +432,7 @@ impl Engine {
             if let Some(found) = cache.iter().find(|e| e.policy() == *lv) {
                 return found.clone();
             }
-            let evaluation = evaluate_pod(pod, lv).evaluation;
+            let evaluation = pss::evaluate(lv, &pod.meta, &pod.spec);
             cache.push(evaluation.clone());
             evaluation
         };
@@ -385,11 +443,7 @@ impl Engine {
             if let Some(message) = evaluate(&policy.enforce).forbidden_message() {
                 verdict.forbid(format!(
                     "{} is forbidden: {message}",
-                    resource_name(
-                        "pods",
-                        request,
-                        request.object.as_ref().unwrap_or(&Value::Null)
-                    )
+                    resource_name("pods", request, &pod.meta)
                 ));
             }
         }
@@ -404,17 +458,9 @@ impl Engine {
     }
 
     /// The configured catalogue rules on one pod or template, with their modes.
-    fn catalogue(&self, object: &Value, pod: &PodView) -> Vec<(Finding, RuleMode)> {
-        if self.config.rules.is_empty() {
-            return Vec::new();
-        }
-        let object = Object {
-            id: ObjectRef::of(object),
-            base: FieldPath::root(),
-            value: object,
-        };
+    fn catalogue(&self, object: &Object<'_>, pod: &PodView) -> Vec<(Finding, RuleMode)> {
         let ctx = CheckContext {
-            object: &object,
+            object,
             pod: Some(pod),
             pss: None,
         };
@@ -439,6 +485,37 @@ fn pod_location() -> TemplateLocation {
     }
 }
 
+/// What the catalogue sees of a decoded pod as a JSON tree. Rules read typed fields; the
+/// tree only answers "does the cluster already run this pod?" (a `status`), which
+/// `node-name-pinned` asks to tell a nodeName the author wrote from one the scheduler
+/// wrote. On CREATE the pod is the author's; on UPDATE it is running. (The API server
+/// fills in a Pending status before validating webhooks see a CREATE, so the request's own
+/// status cannot tell.) Rules about fields outside the schema, the only others that read
+/// the tree, are refused by the configuration: such fields never reach a webhook.
+fn tree_of_decoded_pod(operation: &str) -> &'static Value {
+    static RUNNING: LazyLock<Value> = LazyLock::new(|| serde_json::json!({"status": {}}));
+    if operation == "UPDATE" {
+        &RUNNING
+    } else {
+        &Value::Null
+    }
+}
+
+/// Decodes the request's `object` or `oldObject` (named by `field`) as a Pod; one that
+/// does not decode is a bad request naming the offending field.
+fn decode_pod(raw: &RawValue, field: &str, verdict: &mut Verdict) -> Option<Pod> {
+    match typed_from_str::<Pod>(raw.get()) {
+        Ok(pod) => Some(pod),
+        Err(e) => {
+            verdict.bad_request(format!(
+                "failed to decode {field}: {}: {}",
+                e.path, e.message
+            ));
+            None
+        }
+    }
+}
+
 /// `rule: message (path)`.
 fn finding_text(finding: &Finding) -> String {
     format!("{}: {} ({})", finding.rule, finding.message, finding.path)
@@ -455,16 +532,12 @@ fn warn_findings(findings: &[(Finding, RuleMode)], verdict: &mut Verdict) {
 
 /// `pods "name"`, or `pods` when the request carries no name (as the API server's
 /// Forbidden helper prints it).
-fn resource_name(resource: &str, request: &AdmissionRequest, object: &Value) -> String {
+fn resource_name(resource: &str, request: &AdmissionRequest, meta: &ObjectMeta) -> String {
     let name = request
         .name
         .as_deref()
-        .filter(|n| !n.is_empty())
-        .or_else(|| {
-            object["metadata"]["name"]
-                .as_str()
-                .filter(|n| !n.is_empty())
-        });
+        .or(meta.name.as_deref())
+        .filter(|n| !n.is_empty());
     match name {
         Some(name) => format!("{resource} {}", psp::field_error::go_quote(name)),
         None => resource.to_owned(),
@@ -473,68 +546,37 @@ fn resource_name(resource: &str, request: &AdmissionRequest, object: &Value) -> 
 
 /// PSA's "significant update" (spec pss.md §9.4 step 6): container or init container
 /// counts or images changed, or an ephemeral container was added or changed its image.
-fn significant_update(request: &AdmissionRequest, object: &Value) -> bool {
-    let Some(old) = request.old_object.as_ref() else {
+fn significant_update(new: &PodSpec, old: Option<&Pod>) -> bool {
+    let Some(old) = old.and_then(|pod| pod.spec.as_ref()) else {
         return true;
     };
-    let (new, old) = (&object["spec"], &old["spec"]);
-    let images = |spec: &Value, list: &str| -> Vec<(Option<String>, Option<String>)> {
-        spec[list]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|c| {
-                        (
-                            c["name"].as_str().map(str::to_owned),
-                            c["image"].as_str().map(str::to_owned),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+    let images_differ = |a: &[Container], b: &[Container]| {
+        a.len() != b.len() || a.iter().zip(b).any(|(x, y)| x.image != y.image)
     };
-    for list in ["containers", "initContainers"] {
-        let (a, b) = (images(new, list), images(old, list));
-        if a.len() != b.len() || a.iter().zip(&b).any(|(x, y)| x.1 != y.1) {
-            return true;
-        }
+    fn init(spec: &PodSpec) -> &[Container] {
+        spec.init_containers.as_deref().unwrap_or_default()
     }
-    let old_ephemeral = images(old, "ephemeralContainers");
-    images(new, "ephemeralContainers")
-        .iter()
-        .any(|(name, image)| {
-            old_ephemeral
-                .iter()
-                .find(|(n, _)| n == name)
-                .is_none_or(|(_, old_image)| old_image != image)
-        })
+    if images_differ(&new.containers, &old.containers) || images_differ(init(new), init(old)) {
+        return true;
+    }
+    let old_ephemeral = old.ephemeral_containers.as_deref().unwrap_or_default();
+    new.ephemeral_containers.iter().flatten().any(|container| {
+        old_ephemeral
+            .iter()
+            .find(|old| old.name == container.name)
+            .is_none_or(|old| old.image != container.image)
+    })
 }
 
-/// The PSP plugin's view of a pod request; a pod that does not decode is a bad request.
+/// The PSP plugin's view of a pod request.
 fn psp_attributes(
     request: &AdmissionRequest,
     operation: Operation,
-    verdict: &mut Verdict,
-) -> Option<AdmissionAttributes> {
-    let decode = |value: &Value| serde_json::from_value::<Pod>(value.clone());
-    let pod = match request.object.as_ref().map(decode) {
-        Some(Ok(pod)) => pod,
-        Some(Err(e)) => {
-            verdict.bad_request(format!("failed to decode object: {e}"));
-            return None;
-        }
-        None => return None,
-    };
-    let old_pod = match request.old_object.as_ref().map(decode).transpose() {
-        Ok(old) => old,
-        Err(e) => {
-            verdict.bad_request(format!("failed to decode oldObject: {e}"));
-            return None;
-        }
-    };
+    pod: Pod,
+    old_pod: Option<Pod>,
+) -> AdmissionAttributes {
     let user = &request.user_info;
-    Some(AdmissionAttributes {
+    AdmissionAttributes {
         operation,
         pod,
         old_pod,
@@ -544,5 +586,5 @@ fn psp_attributes(
         }),
         namespace: request.namespace().to_owned(),
         subresource: request.subresource().map(str::to_owned),
-    })
+    }
 }

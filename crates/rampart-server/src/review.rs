@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// The only API version the webhook speaks.
 pub const API_VERSION: &str = "admission.k8s.io/v1";
@@ -95,12 +95,13 @@ pub struct AdmissionRequest {
     /// The requester.
     #[serde(default)]
     pub user_info: UserInfo,
-    /// The new object (CREATE, UPDATE).
+    /// The new object (CREATE, UPDATE), kept as text: the engine decodes it into the
+    /// type its kind calls for, in one pass.
     #[serde(default)]
-    pub object: Option<Value>,
-    /// The stored object (UPDATE, DELETE).
+    pub object: Option<Box<RawValue>>,
+    /// The stored object (UPDATE, DELETE), kept as text like `object`.
     #[serde(default)]
-    pub old_object: Option<Value>,
+    pub old_object: Option<Box<RawValue>>,
     /// Whether this is a dry run.
     #[serde(default)]
     pub dry_run: Option<bool>,

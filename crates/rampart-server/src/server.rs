@@ -30,7 +30,7 @@ use crate::cluster::{Answers, Cluster};
 use crate::config::{ClusterMode, Config};
 use crate::engine::{Context, Endpoint, Engine, Labels, Verdict};
 use crate::metrics::{Metrics, ReviewLabels};
-use crate::review::{self, AdmissionRequest, AdmissionResponse};
+use crate::review::{self, AdmissionRequest};
 use crate::tls::{self, ReloadingCert};
 
 /// Largest accepted request body. A review carries `object` and `oldObject`, each capped
@@ -500,16 +500,11 @@ async fn handle(
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// Serialises the verdict and writes the audit line.
+/// Writes the audit line and serialises the verdict.
 fn response_body(
     request: &AdmissionRequest,
     verdict: Verdict,
 ) -> Result<Vec<u8>, serde_json::Error> {
-    let mut response = AdmissionResponse::allow(request.uid.clone());
-    response.allowed = verdict.allowed();
-    if let Some(patch) = &verdict.patch {
-        response.set_patch(patch)?;
-    }
     tracing::info!(
         target: "rampart::audit",
         uid = %request.uid,
@@ -520,17 +515,14 @@ fn response_body(
         subresource = request.subresource().unwrap_or_default(),
         user = %request.user_info.username,
         dry_run = request.dry_run.unwrap_or(false),
-        allowed = response.allowed,
+        allowed = verdict.allowed(),
         code = verdict.denial.as_ref().map_or(200, |s| s.code),
         message = verdict.denial.as_ref().map_or("", |s| s.message.as_str()),
         warnings = verdict.warnings.len(),
-        patched = response.patch.is_some(),
+        patched = verdict.patch.as_ref().is_some_and(|p| !p.0.is_empty()),
         "admission decision"
     );
-    response.status = verdict.denial;
-    response.warnings = verdict.warnings;
-    response.audit_annotations = verdict.audit;
-    serde_json::to_vec(&response.into_review())
+    serde_json::to_vec(&verdict.into_response(request.uid.clone())?.into_review())
 }
 
 /// The API server's `timeout` (a Go duration such as `10s`), capped at 30 s; a bit is

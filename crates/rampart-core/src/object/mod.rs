@@ -10,7 +10,7 @@ pub(crate) mod workload;
 pub use containers::{ContainerKind, ContainerRef, pod_containers};
 pub use load::{Loaded, LoadedObject, load};
 pub use pod::{ContainerView, EffectiveSecurity, PodView, Sourced};
-pub use typed::{TypeError, typed_at};
+pub use typed::{TypeError, typed_at, typed_from_str};
 pub use workload::{CustomWorkload, TemplateLocation, WorkloadKinds};
 
 use serde::Serialize;

@@ -33,21 +33,36 @@ pub fn typed_at<T: DeserializeOwned>(
     }
     serde_path_to_error::deserialize(value)
         .map(Some)
-        .map_err(|error| {
-            let mut path = base.clone();
-            for segment in error.path().iter() {
-                path = match segment {
-                    serde_path_to_error::Segment::Seq { index } => path.index(*index),
-                    serde_path_to_error::Segment::Map { key } => path.child_owned(key.clone()),
-                    serde_path_to_error::Segment::Enum { .. }
-                    | serde_path_to_error::Segment::Unknown => path,
-                };
+        .map_err(|error| located(base, error))
+}
+
+/// Deserialises JSON text as `T` in one pass, without an intermediate tree (the admission
+/// webhook's objects). A value of the wrong shape is a [`TypeError`] with the exact field.
+pub fn typed_from_str<T: DeserializeOwned>(text: &str) -> Result<T, TypeError> {
+    // As in `typed_at`, only a failure pays for path tracking.
+    if let Ok(typed) = serde_json::from_str(text) {
+        return Ok(typed);
+    }
+    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
+        .map_err(|error| located(&FieldPath::root(), error))
+}
+
+/// A deserialisation error at the field it names, below `base`.
+fn located(base: &FieldPath, error: serde_path_to_error::Error<serde_json::Error>) -> TypeError {
+    let mut path = base.clone();
+    for segment in error.path().iter() {
+        path = match segment {
+            serde_path_to_error::Segment::Seq { index } => path.index(*index),
+            serde_path_to_error::Segment::Map { key } => path.child_owned(key.clone()),
+            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {
+                path
             }
-            TypeError {
-                path,
-                message: error.into_inner().to_string(),
-            }
-        })
+        };
+    }
+    TypeError {
+        path,
+        message: error.into_inner().to_string(),
+    }
 }
 
 /// The value at `path` inside `root`, if present.

@@ -19,6 +19,7 @@ mod run;
 pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
 pub use keep::Keep;
+pub use pod::OUTSIDE_SCHEMA;
 pub use run::{
     Collected, DOCKERFILE_KIND, RunContext, RunFindings, RunRule, collects, dockerfile_collected,
     kept_part,

@@ -49,6 +49,11 @@ pub(super) static RULES: &[Rule] = &[
     pod_security::POD_SECURITY,
 ];
 
+/// Rules about fields the Kubernetes schema does not have (settings written at the wrong
+/// level). Objects the API server has decoded, such as those an admission webhook receives,
+/// never carry such fields, so these rules have nothing to see there.
+pub const OUTSIDE_SCHEMA: &[&str] = &[misplaced::IGNORED_FIELD.meta.id];
+
 /// `container "name"`, the way upstream messages name a container.
 fn quoted(container: &crate::object::ContainerView<'_>) -> String {
     format!("container {:?}", container.name())
