@@ -7,7 +7,7 @@
 #![allow(clippy::expect_used, missing_docs)] // a bench fixture that does not load is a bug in the bench
 
 use rampart_core::psp::AllowAll;
-use rampart_server::engine::{Context, Endpoint, Engine};
+use rampart_server::engine::{Context, Endpoint, Engine, ExistingPods};
 use rampart_server::review;
 
 #[global_allocator]
@@ -35,6 +35,7 @@ fn context() -> Context<'static> {
     Context {
         labels: Ok(None),
         authz: &AllowAll,
+        pods: ExistingPods::Unknown,
     }
 }
 

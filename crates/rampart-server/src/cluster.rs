@@ -18,11 +18,12 @@ use futures::StreamExt;
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
 };
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, PostParams};
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{Api, ListParams, PostParams};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use rampart_core::psp::{Authorizer, UseRequest};
+use rampart_core::pss::MAX_PODS_TO_CHECK;
 
 /// How long a SubjectAccessReview answer is reused.
 const SAR_TTL: Duration = Duration::from_secs(10);
@@ -163,6 +164,23 @@ impl Cluster {
             .await
             .map(|ns| ns.map(|ns| ns.metadata.labels.unwrap_or_default()))
             .map_err(|e| e.to_string())
+    }
+
+    /// The pods of `namespace`, at most [`MAX_PODS_TO_CHECK`] of them, and how many more
+    /// the API server says exist.
+    pub async fn list_pods(&self, namespace: &str) -> Result<(Vec<Pod>, usize), String> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        let limit = u32::try_from(MAX_PODS_TO_CHECK).unwrap_or(u32::MAX);
+        let list = api
+            .list(&ListParams::default().limit(limit))
+            .await
+            .map_err(|e| e.to_string())?;
+        let unlisted = list
+            .metadata
+            .remaining_item_count
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or_default();
+        Ok((list.items, unlisted))
     }
 
     /// Asks (or remembers) whether the subject may use the policy. Errors are "no".

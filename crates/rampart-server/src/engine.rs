@@ -6,8 +6,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+use std::time::Instant;
 
-use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
+use k8s_openapi::api::core::v1::{Container, Namespace, Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rampart_core::object::{
     Object, ObjectRef, PodView, TemplateLocation, WorkloadKinds, typed_from_str,
@@ -16,6 +17,7 @@ use rampart_core::psp::{self, AdmissionAttributes, Authorizer, Operation};
 use rampart_core::pss::{self, Evaluation, LevelVersion, NamespacePolicy};
 use rampart_core::rules::{CheckContext, Findings};
 use rampart_core::{FieldPath, Finding};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -48,6 +50,9 @@ pub enum Target {
     Pod,
     /// A workload write: its pod template gets audit annotations and warnings.
     Workload(TemplateLocation),
+    /// A namespace write: its Pod Security labels are checked, and a stricter enforce
+    /// level is tried on the pods already there.
+    Namespace,
     /// Everything else passes through (DELETE, CONNECT, ignored subresources, other kinds).
     Ignored,
 }
@@ -67,13 +72,48 @@ const IGNORED_POD_SUBRESOURCES: &[&str] = &[
 /// Where the namespace's labels came from, as the engine sees them.
 pub type Labels<'a> = Result<Option<&'a BTreeMap<String, String>>, String>;
 
-/// What the engine needs besides the request: the namespace's labels and who may `use`
-/// which PodSecurityPolicy.
+/// What the engine needs besides the request: the namespace's labels, who may `use`
+/// which PodSecurityPolicy, and (for a namespace write) the pods already there.
 pub struct Context<'a> {
     /// The request namespace's labels (`Ok(None)`: no such namespace known, no labels).
     pub labels: Labels<'a>,
     /// Answers PSP `use` questions.
     pub authz: &'a dyn Authorizer,
+    /// The pods of the namespace being written, when [`Engine::pods_to_dry_run`] asked.
+    pub pods: ExistingPods<'a>,
+}
+
+/// A namespace's existing pods, for the dry run of a stricter enforce level.
+#[derive(Debug, Clone, Copy)]
+pub enum ExistingPods<'a> {
+    /// No source of pods (outside a cluster): no dry run.
+    Unknown,
+    /// The pods as listed, in list order.
+    Listed {
+        /// The pods fetched.
+        pods: &'a [Pod],
+        /// Pods that exist but were not fetched (the list was capped).
+        unlisted: usize,
+        /// Evaluation stops after the pod during which this passes.
+        deadline: Instant,
+    },
+    /// Listing failed.
+    Failed,
+}
+
+/// What a namespace write means for Pod Security (spec §9.6).
+enum NamespaceWrite {
+    /// Labels that do not parse: the write is invalid.
+    Invalid(Vec<String>),
+    /// Allowed, perhaps with a warning.
+    Allowed(Option<String>),
+    /// Allowed; the pods already there are tried against the new enforce level.
+    DryRun {
+        /// The namespace.
+        name: String,
+        /// The new enforce level.
+        enforce: LevelVersion,
+    },
 }
 
 /// The verdict on one request.
@@ -121,6 +161,20 @@ impl Verdict {
     fn bad_request(&mut self, message: String) {
         self.deny(400, "BadRequest", message);
     }
+
+    /// Kubernetes' Invalid status: `Kind "name" is invalid: <errors>`, the errors listed in
+    /// brackets when there are several.
+    fn invalid(&mut self, kind: &str, name: &str, errors: &[String]) {
+        let errors = match errors {
+            [one] => one.clone(),
+            many => format!("[{}]", many.join(", ")),
+        };
+        let message = format!(
+            "{kind} {} is invalid: {errors}",
+            psp::field_error::go_quote(name)
+        );
+        self.deny(422, "Invalid", message);
+    }
 }
 
 /// The configured engines.
@@ -150,6 +204,12 @@ impl Engine {
             return Target::Ignored;
         }
         let subresource = request.subresource();
+        if request.resource.group.is_empty() && request.resource.resource == "namespaces" {
+            return match subresource {
+                Some(_) => Target::Ignored,
+                None => Target::Namespace,
+            };
+        }
         if request.resource.group.is_empty() && request.resource.resource == "pods" {
             return match subresource {
                 Some(s) if IGNORED_POD_SUBRESOURCES.contains(&s) => Target::Ignored,
@@ -178,7 +238,23 @@ impl Engine {
     /// Whether the verdict depends on the namespace's labels (the caller looks them up
     /// only then).
     pub fn needs_labels(&self, endpoint: Endpoint, target: &Target) -> bool {
-        endpoint == Endpoint::Validate && *target != Target::Ignored
+        endpoint == Endpoint::Validate && matches!(target, Target::Pod | Target::Workload(_))
+    }
+
+    /// The namespace whose existing pods the verdict on this namespace write needs, if any
+    /// (the caller lists them only then).
+    pub fn pods_to_dry_run(
+        &self,
+        endpoint: Endpoint,
+        request: &AdmissionRequest,
+    ) -> Option<String> {
+        if endpoint != Endpoint::Validate || self.target(request) != Target::Namespace {
+            return None;
+        }
+        match self.namespace_write(request, &mut Verdict::default())? {
+            NamespaceWrite::DryRun { name, .. } => Some(name),
+            _ => None,
+        }
     }
 
     /// Whether the verdict asks PSP `use` questions.
@@ -209,6 +285,9 @@ impl Engine {
             }
             (Endpoint::Validate, Target::Workload(location)) => {
                 self.validate_workload(request, object, location, ctx, &mut verdict)
+            }
+            (Endpoint::Validate, Target::Namespace) => {
+                self.validate_namespace(request, ctx, &mut verdict)
             }
             _ => {}
         }
@@ -363,6 +442,98 @@ impl Engine {
         warn_findings(&self.catalogue(&object, &pod), verdict);
     }
 
+    /// Pod Security Admission for a namespace write (spec §9.6).
+    fn validate_namespace(
+        &self,
+        request: &AdmissionRequest,
+        ctx: &Context<'_>,
+        verdict: &mut Verdict,
+    ) {
+        match self.namespace_write(request, verdict) {
+            None => {}
+            Some(NamespaceWrite::Invalid(errors)) => {
+                let name = request.name.as_deref().unwrap_or_default();
+                verdict.invalid("Namespace", name, &errors);
+            }
+            Some(NamespaceWrite::Allowed(warning)) => verdict.warnings.extend(warning),
+            Some(NamespaceWrite::DryRun { name, enforce }) => match ctx.pods {
+                ExistingPods::Unknown => {}
+                ExistingPods::Failed => verdict.warnings.push(
+                    "failed to list pods while checking new PodSecurity enforce level".into(),
+                ),
+                ExistingPods::Listed {
+                    pods,
+                    unlisted,
+                    deadline,
+                } => {
+                    let run = pss::DryRun {
+                        namespace: &name,
+                        enforce,
+                        exempt_runtime_classes: &self.config.exemptions.runtime_classes,
+                        deadline,
+                    };
+                    verdict
+                        .warnings
+                        .extend(pss::existing_pod_warnings(&run, pods, unlisted));
+                }
+            },
+        }
+    }
+
+    /// Classifies a namespace CREATE or UPDATE; `None` (with a bad request in `verdict`)
+    /// when an object does not decode.
+    fn namespace_write(
+        &self,
+        request: &AdmissionRequest,
+        verdict: &mut Verdict,
+    ) -> Option<NamespaceWrite> {
+        let labels_of = |raw: Option<&RawValue>, field: &str, verdict: &mut Verdict| {
+            let namespace: Namespace = decode(raw?, field, verdict)?;
+            Some((
+                namespace.metadata.name.unwrap_or_default(),
+                namespace.metadata.labels.unwrap_or_default(),
+            ))
+        };
+        let (name, labels) = labels_of(request.object.as_deref(), "object", verdict)?;
+        let defaults = &self.config.defaults;
+        let policy = NamespacePolicy::from_labels(&labels, defaults);
+        let name = if name.is_empty() {
+            request.namespace().to_owned()
+        } else {
+            name
+        };
+        let exempt = self.config.exemptions.namespaces.contains(name.as_str());
+        let exempt_warning = || {
+            exempt
+                .then(|| policy.exempt_warning(&name, &labels, defaults))
+                .flatten()
+        };
+        if request.operation != "UPDATE" {
+            if !policy.errors.is_empty() {
+                return Some(NamespaceWrite::Invalid(policy.errors));
+            }
+            return Some(NamespaceWrite::Allowed(exempt_warning()));
+        }
+        let (_, old_labels) = match request.old_object.as_deref() {
+            Some(raw) => labels_of(Some(raw), "oldObject", verdict)?,
+            None => (String::new(), BTreeMap::new()),
+        };
+        let old = NamespacePolicy::from_labels(&old_labels, defaults);
+        // Labels that were already wrong in exactly this way may stay.
+        if !policy.errors.is_empty() && (old.errors.is_empty() || old.errors != policy.errors) {
+            return Some(NamespaceWrite::Invalid(policy.errors));
+        }
+        let (new, before) = (policy.enforce, old.enforce);
+        let relaxed_or_same = new.version == before.version && new.level <= before.level;
+        if new == before || new.level == pss::Level::Privileged || relaxed_or_same {
+            return Some(NamespaceWrite::Allowed(None));
+        }
+        if exempt {
+            return Some(NamespaceWrite::Allowed(exempt_warning()));
+        }
+        Some(NamespaceWrite::DryRun { name, enforce: new })
+    }
+
     /// Pod Security Admission for a pod (`enforce`) or a workload template (audit and warn
     /// only), after exemptions and the namespace's policy (spec pss.md §9.4, §9.5). The
     /// object is evaluated as the API server sends it: already defaulted.
@@ -504,8 +675,14 @@ fn tree_of_decoded_pod(operation: &str) -> &'static Value {
 /// Decodes the request's `object` or `oldObject` (named by `field`) as a Pod; one that
 /// does not decode is a bad request naming the offending field.
 fn decode_pod(raw: &RawValue, field: &str, verdict: &mut Verdict) -> Option<Pod> {
-    match typed_from_str::<Pod>(raw.get()) {
-        Ok(pod) => Some(pod),
+    decode(raw, field, verdict)
+}
+
+/// Decodes the request's `object` or `oldObject` (named by `field`) as `T`; one that does
+/// not decode is a bad request naming the offending field.
+fn decode<T: DeserializeOwned>(raw: &RawValue, field: &str, verdict: &mut Verdict) -> Option<T> {
+    match typed_from_str::<T>(raw.get()) {
+        Ok(object) => Some(object),
         Err(e) => {
             verdict.bad_request(format!(
                 "failed to decode {field}: {}: {}",

@@ -28,7 +28,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::cluster::{Answers, Cluster};
 use crate::config::{ClusterMode, Config};
-use crate::engine::{Context, Endpoint, Engine, Labels, Verdict};
+use crate::engine::{Context, Endpoint, Engine, ExistingPods, Labels, Verdict};
 use crate::metrics::{Metrics, ReviewLabels};
 use crate::review::{self, AdmissionRequest};
 use crate::tls::{self, ReloadingCert};
@@ -42,6 +42,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_TIMEOUT: Duration = Duration::from_secs(30);
 /// Rounds of SubjectAccessReview questions per request, at most.
 const MAX_AUTHZ_ROUNDS: usize = 8;
+/// Longest time spent on the dry run of a namespace's pods (PSA's default).
+const DRY_RUN_BUDGET: Duration = Duration::from_secs(1);
 /// How long a TLS handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -474,7 +476,8 @@ async fn handle(
         Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
     };
     let deadline = deadline(query.timeout.as_deref());
-    let verdict = match tokio::time::timeout(deadline, decide(state, endpoint, &request)).await {
+    let decision = decide(state, endpoint, &request, Instant::now() + deadline);
+    let verdict = match tokio::time::timeout(deadline, decision).await {
         Ok(Ok(verdict)) => verdict,
         Ok(Err(message)) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, message),
         Err(_) => {
@@ -571,8 +574,24 @@ async fn decide(
     state: &AppState,
     endpoint: Endpoint,
     request: &AdmissionRequest,
+    deadline: Instant,
 ) -> Result<Verdict, String> {
     let engine = state.engine.load_full();
+    let listed = match (&state.cluster, engine.pods_to_dry_run(endpoint, request)) {
+        (Some(cluster), Some(namespace)) => {
+            Some(existing_pods(cluster, &namespace, deadline).await)
+        }
+        _ => None,
+    };
+    let pods = match &listed {
+        None => ExistingPods::Unknown,
+        Some(Err(())) => ExistingPods::Failed,
+        Some(Ok((pods, unlisted, until))) => ExistingPods::Listed {
+            pods,
+            unlisted: *unlisted,
+            deadline: *until,
+        },
+    };
     let target = engine.target(request);
     let fetched: Result<Option<BTreeMap<String, String>>, String>;
     let labels: Labels<'_> = if !engine.needs_labels(endpoint, &target) {
@@ -585,7 +604,15 @@ async fn decide(
     };
     let run = |authz: &dyn Authorizer, labels: Labels<'_>| {
         std::panic::catch_unwind(AssertUnwindSafe(|| {
-            engine.review(endpoint, request, &Context { labels, authz })
+            engine.review(
+                endpoint,
+                request,
+                &Context {
+                    labels,
+                    authz,
+                    pods,
+                },
+            )
         }))
         .map_err(|_| "internal error while deciding the review".to_string())
     };
@@ -614,6 +641,29 @@ async fn decide(
         known.extend(missing.into_iter().zip(asked));
     }
     Err("too many rounds of SubjectAccessReview questions".into())
+}
+
+/// The pods of `namespace` for the dry run of a stricter enforce level, and when their
+/// evaluation must stop: as PSA, the list and the evaluation get at most 1 s and half of
+/// what remains of the request's deadline.
+async fn existing_pods(
+    cluster: &Cluster,
+    namespace: &str,
+    deadline: Instant,
+) -> Result<(Vec<k8s_openapi::api::core::v1::Pod>, usize, Instant), ()> {
+    let budget = DRY_RUN_BUDGET.min(deadline.saturating_duration_since(Instant::now()) / 2);
+    let until = Instant::now() + budget;
+    match tokio::time::timeout(budget, cluster.list_pods(namespace)).await {
+        Ok(Ok((pods, unlisted))) => Ok((pods, unlisted, until)),
+        Ok(Err(error)) => {
+            tracing::warn!(%namespace, %error, "listing pods for the enforce-level dry run failed");
+            Err(())
+        }
+        Err(_) => {
+            tracing::warn!(%namespace, "listing pods for the enforce-level dry run timed out");
+            Err(())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use rampart_core::object::{Object, ObjectRef, PodView, TemplateLocation};
 use rampart_core::psp::AllowAll;
 use rampart_core::rules::{self, CheckContext, Findings};
 use rampart_core::source::{Limits, parse};
-use rampart_server::engine::{Context, Endpoint, Engine};
+use rampart_server::engine::{Context, Endpoint, Engine, ExistingPods};
 use rampart_server::{Config, review};
 use serde_json::{Value, json};
 
@@ -88,6 +88,7 @@ fn webhook_warnings(engine: &Engine, pod: &Value, operation: &str) -> Vec<String
         &Context {
             labels: Ok(None),
             authz: &AllowAll,
+            pods: ExistingPods::Unknown,
         },
     );
     assert!(verdict.allowed(), "warn mode never denies: {verdict:?}");

@@ -97,11 +97,53 @@ async fn subject_access_review(
 
 use futures::StreamExt as _;
 
+/// A running pod of `namespace`, owned by `owner` (a ReplicaSet uid) if given.
+fn running_pod(name: &str, namespace: &str, owner: Option<&str>, privileged: bool) -> Value {
+    let mut pod = plain_pod(name, namespace);
+    pod["spec"]["containers"][0]["securityContext"] = json!({"privileged": privileged});
+    if let Some(uid) = owner {
+        pod["metadata"]["ownerReferences"] = json!([{"apiVersion": "apps/v1",
+            "kind": "ReplicaSet", "name": uid, "uid": uid, "controller": true}]);
+    }
+    pod["status"] = json!({"phase": "Running"});
+    pod
+}
+
+/// Pod lists, the way the API server pages them (`limit`, `remainingItemCount`).
+async fn pods(
+    Path(namespace): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    assert_eq!(query.get("limit").map(String::as_str), Some("3000"));
+    let (items, remaining) = match namespace.as_str() {
+        "shop" => (
+            vec![
+                running_pod("web-2", "shop", Some("rs-web"), true),
+                running_pod("web-1", "shop", Some("rs-web"), true),
+                running_pod("tools", "shop", None, false),
+            ],
+            Some(2),
+        ),
+        "broken" => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "etcd unavailable").into_response();
+        }
+        _ => (Vec::new(), None),
+    };
+    let mut list = json!({"apiVersion": "v1", "kind": "PodList",
+        "metadata": {"resourceVersion": "100"}, "items": items});
+    if let Some(remaining) = remaining {
+        list["metadata"]["continue"] = json!("next-page");
+        list["metadata"]["remainingItemCount"] = json!(remaining);
+    }
+    Json(list).into_response()
+}
+
 async fn fake_api_server() -> (String, Arc<Fake>) {
     let fake = Arc::new(Fake::default());
     let app = axum::Router::new()
         .route("/api/v1/namespaces", get(namespaces))
         .route("/api/v1/namespaces/{name}", get(one_namespace))
+        .route("/api/v1/namespaces/{name}/pods", get(pods))
         .route(
             "/apis/authorization.k8s.io/v1/subjectaccessreviews",
             post(subject_access_review),
@@ -227,5 +269,50 @@ async fn the_timeout_parameter_bounds_a_slow_lookup() {
             .await
             .unwrap()
             .starts_with("no decision within the 900ms deadline")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stricter_enforce_level_is_tried_on_the_pods_already_there() {
+    let (server, _fake) = cluster_server().await;
+    const ENFORCE: &str = "pod-security.kubernetes.io/enforce";
+    let before = namespace_object("shop", &[]);
+    let after = namespace_object("shop", &[(ENFORCE, "restricted")]);
+    let response = server
+        .validate(&namespace_review("UPDATE", &after, Some(&before)))
+        .await;
+    assert_eq!(response["allowed"], true, "{response}");
+    let warnings: Vec<&str> = response["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "new PodSecurity enforce level only checked against the first 3 of 5 existing pods",
+            "existing pods in namespace \"shop\" violate the new PodSecurity enforce level \"restricted:latest\"",
+            "tools: allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile",
+            "web-1 (and 1 other pod): privileged, allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile",
+        ]
+    );
+
+    // Relaxing the level, or leaving it as it is, tries nothing.
+    let response = server
+        .validate(&namespace_review("UPDATE", &before, Some(&after)))
+        .await;
+    assert!(response["warnings"].is_null(), "{response}");
+
+    // A failed list is a warning, not a denial.
+    let before = namespace_object("broken", &[]);
+    let after = namespace_object("broken", &[(ENFORCE, "restricted")]);
+    let response = server
+        .validate(&namespace_review("UPDATE", &after, Some(&before)))
+        .await;
+    assert_eq!(response["allowed"], true);
+    assert_eq!(
+        response["warnings"],
+        json!(["failed to list pods while checking new PodSecurity enforce level"])
     );
 }

@@ -311,6 +311,75 @@ async fn catalogue_rules_in_enforce_mode_deny_pods() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespace_labels_are_validated_as_pod_security_admission_does() {
+    let server = TestServer::start(CONFIG).await;
+    const ENFORCE: &str = "pod-security.kubernetes.io/enforce";
+    const WARN_VERSION: &str = "pod-security.kubernetes.io/warn-version";
+
+    let good = namespace_object("shop", &[(ENFORCE, "restricted")]);
+    let response = server
+        .validate(&namespace_review("CREATE", &good, None))
+        .await;
+    assert_eq!(response["allowed"], true, "{response}");
+    assert!(warnings(&response).is_empty());
+
+    // Bad labels: 422 Invalid, one field error each, bracketed when several.
+    let bad = namespace_object("shop", &[(ENFORCE, "strict"), (WARN_VERSION, "v2")]);
+    let response = server
+        .validate(&namespace_review("CREATE", &bad, None))
+        .await;
+    assert_eq!(response["allowed"], false);
+    assert_eq!(response["status"]["code"], 422);
+    assert_eq!(response["status"]["reason"], "Invalid");
+    assert_eq!(
+        response["status"]["message"],
+        "Namespace \"shop\" is invalid: [metadata.labels[pod-security.kubernetes.io/enforce]: \
+         Invalid value: \"strict\": must be one of privileged, baseline, restricted, \
+         metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: \"v2\": \
+         must be \"latest\" or \"v1.x\"]"
+    );
+
+    // Labels that were already wrong in the same way may stay; new mistakes may not.
+    let relabelled = namespace_object(
+        "shop",
+        &[(ENFORCE, "strict"), (WARN_VERSION, "v2"), ("team", "a")],
+    );
+    let response = server
+        .validate(&namespace_review("UPDATE", &relabelled, Some(&bad)))
+        .await;
+    assert_eq!(response["allowed"], true, "{response}");
+    let response = server
+        .validate(&namespace_review("UPDATE", &bad, Some(&good)))
+        .await;
+    assert_eq!(response["status"]["code"], 422);
+
+    // An exempt namespace that sets a policy is told it is ignored.
+    let system = namespace_object("kube-system", &[(ENFORCE, "restricted")]);
+    let response = server
+        .validate(&namespace_review("CREATE", &system, None))
+        .await;
+    assert_eq!(response["allowed"], true);
+    assert_eq!(
+        warnings(&response),
+        [
+            "namespace \"kube-system\" is exempt from Pod Security, and the policy \
+          (enforce=restricted:latest) will be ignored"
+        ]
+    );
+
+    // Outside a cluster there are no pods to dry-run a stricter level on.
+    let response = server
+        .validate(&namespace_review(
+            "UPDATE",
+            &good,
+            Some(&namespace_object("shop", &[])),
+        ))
+        .await;
+    assert_eq!(response["allowed"], true);
+    assert!(warnings(&response).is_empty(), "{response}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_and_unsupported_requests_get_clear_errors() {
     let server = TestServer::start(CONFIG).await;
     let send = |body: Vec<u8>, content_type: &'static str| {

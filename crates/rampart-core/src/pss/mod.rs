@@ -11,6 +11,7 @@
 
 mod checks;
 mod defaults;
+mod existing;
 mod level;
 mod message;
 mod namespace;
@@ -26,6 +27,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use crate::field_path::FieldPath;
 
 pub use defaults::apply_defaults;
+pub use existing::{DryRun, MAX_PODS_TO_CHECK, existing_pod_warnings};
 pub use level::{
     Level, LevelVersion, ParseLevelError, ParseLevelVersionError, ParseVersionError, Version,
 };

@@ -121,6 +121,57 @@ impl NamespacePolicy {
     }
 }
 
+impl NamespacePolicy {
+    /// Whether all three modes are `privileged` (nothing to evaluate).
+    pub fn fully_privileged(&self) -> bool {
+        [&self.enforce, &self.audit, &self.warn]
+            .iter()
+            .all(|lv| lv.level == Level::Privileged)
+    }
+
+    /// Whether the two policies judge every pod alike: per mode, both privileged or the
+    /// same level and version.
+    pub fn equivalent(&self, other: &Self) -> bool {
+        let same = |a: &LevelVersion, b: &LevelVersion| {
+            (a.level == Level::Privileged && b.level == Level::Privileged) || a == b
+        };
+        same(&self.enforce, &other.enforce)
+            && same(&self.audit, &other.audit)
+            && same(&self.warn, &other.warn)
+    }
+
+    /// The warning for a namespace exempt from Pod Security whose labels set a policy
+    /// (spec §9.6): the non-privileged modes whose level or version label is present.
+    /// `None` when the policy is fully privileged or equivalent to `defaults`.
+    pub fn exempt_warning(
+        &self,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+        defaults: &NamespacePolicy,
+    ) -> Option<String> {
+        if self.fully_privileged() || self.equivalent(defaults) {
+            return None;
+        }
+        let labelled = |mode: &str| {
+            labels.contains_key(&format!("{LABEL_PREFIX}{mode}"))
+                || labels.contains_key(&format!("{LABEL_PREFIX}{mode}-version"))
+        };
+        let modes: Vec<String> = [
+            ("enforce", &self.enforce),
+            ("audit", &self.audit),
+            ("warn", &self.warn),
+        ]
+        .into_iter()
+        .filter(|(mode, lv)| lv.level != Level::Privileged && labelled(mode))
+        .map(|(mode, lv)| format!("{mode}={lv}"))
+        .collect();
+        Some(format!(
+            "namespace {namespace:?} is exempt from Pod Security, and the policy ({}) will be ignored",
+            modes.join(", ")
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +230,28 @@ mod tests {
                 "metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: \"2\": must be \"latest\" or \"v1.x\"",
             ]
         );
+    }
+
+    #[test]
+    fn exempt_namespaces_with_a_policy_get_a_warning() {
+        let defaults = NamespacePolicy::default();
+        let set = labels(&[("enforce", "baseline"), ("warn-version", "v1.30")]);
+        let policy = NamespacePolicy::from_labels(&set, &defaults);
+        assert_eq!(
+            policy
+                .exempt_warning("kube-system", &set, &defaults)
+                .as_deref(),
+            Some(
+                "namespace \"kube-system\" is exempt from Pod Security, and the policy \
+                 (enforce=baseline:latest, warn=baseline:v1.30) will be ignored"
+            )
+        );
+        let privileged = labels(&[("enforce", "privileged")]);
+        let policy = NamespacePolicy::from_labels(&privileged, &defaults);
+        assert_eq!(policy.exempt_warning("x", &privileged, &defaults), None);
+        // Equivalent to the defaults: nothing to say.
+        let restricted = resolve(&[("enforce", "restricted")]);
+        let same = labels(&[("enforce", "restricted")]);
+        assert_eq!(restricted.exempt_warning("x", &same, &restricted), None);
     }
 }

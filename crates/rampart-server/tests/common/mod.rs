@@ -311,3 +311,33 @@ pub fn apply_patch(object: &Value, response: &Value) -> Value {
     json_patch::patch(&mut patched, &patch).unwrap();
     patched
 }
+
+/// A Namespace object with the given labels.
+pub fn namespace_object(name: &str, labels: &[(&str, &str)]) -> Value {
+    let mut all = serde_json::Map::new();
+    all.insert("kubernetes.io/metadata.name".into(), json!(name));
+    for (key, value) in labels {
+        all.insert((*key).into(), json!(value));
+    }
+    json!({
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": name, "labels": all},
+        "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}
+    })
+}
+
+/// The AdmissionReview kube-apiserver sends for a namespace (its namespace is its name).
+pub fn namespace_review(operation: &str, object: &Value, old: Option<&Value>) -> Value {
+    let name = object["metadata"]["name"].as_str().unwrap();
+    review(
+        operation,
+        json!({"group": "", "version": "v1", "kind": "Namespace"}),
+        json!({"group": "", "version": "v1", "resource": "namespaces"}),
+        None,
+        name,
+        name,
+        "alice",
+        Some(object),
+        old,
+    )
+}
