@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,7 +21,6 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use rampart_core::psp::{AllowAll, Authorizer};
-use serde::Deserialize;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
@@ -401,29 +400,32 @@ async fn baseline(_body: Bytes) -> Response {
         .into_response()
 }
 
-/// Query parameters the API server adds to the webhook URL.
-#[derive(Debug, Deserialize)]
-struct ReviewQuery {
-    /// Go duration, e.g. `10s`.
-    timeout: Option<String>,
+/// The `timeout` query parameter the API server adds to the webhook URL (a Go duration
+/// such as `10s`, which needs no percent-decoding).
+fn timeout_parameter(query: Option<&str>) -> Option<&str> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("timeout="))
 }
 
 async fn validate(
     State(state): State<Arc<AppState>>,
-    Query(query): Query<ReviewQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    handle(&state, Endpoint::Validate, &query, &headers, &body).await
+    let timeout = timeout_parameter(query.as_deref());
+    handle(&state, Endpoint::Validate, timeout, &headers, &body).await
 }
 
 async fn mutate(
     State(state): State<Arc<AppState>>,
-    Query(query): Query<ReviewQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    handle(&state, Endpoint::Mutate, &query, &headers, &body).await
+    let timeout = timeout_parameter(query.as_deref());
+    handle(&state, Endpoint::Mutate, timeout, &headers, &body).await
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -447,7 +449,7 @@ fn plain(status: StatusCode, message: String) -> Response {
 async fn handle(
     state: &AppState,
     endpoint: Endpoint,
-    query: &ReviewQuery,
+    timeout: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Response {
@@ -475,7 +477,7 @@ async fn handle(
         Ok(request) => request,
         Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
     };
-    let deadline = deadline(query.timeout.as_deref());
+    let deadline = deadline(timeout);
     let decision = decide(state, endpoint, &request, Instant::now() + deadline);
     let verdict = match tokio::time::timeout(deadline, decision).await {
         Ok(Ok(verdict)) => verdict,
@@ -679,6 +681,14 @@ mod tests {
         assert_eq!(parse_go_duration("10"), None);
         assert_eq!(parse_go_duration("s"), None);
         assert_eq!(parse_go_duration(""), None);
+    }
+
+    #[test]
+    fn the_timeout_parameter_is_found_among_others() {
+        assert_eq!(timeout_parameter(Some("timeout=5s")), Some("5s"));
+        assert_eq!(timeout_parameter(Some("a=1&timeout=10s&b=2")), Some("10s"));
+        assert_eq!(timeout_parameter(Some("timeouts=1s")), None);
+        assert_eq!(timeout_parameter(None), None);
     }
 
     #[test]

@@ -35,11 +35,18 @@ impl Default for NamespacePolicy {
     }
 }
 
-/// Reads one label into `target`, recording a field error and using `fallback` when it
-/// does not parse. Returns whether the label was present and valid.
+/// The label that sets each mode's level or version, e.g. `label!("enforce")`.
+macro_rules! label {
+    ($mode:literal) => {
+        concat!("pod-security.kubernetes.io/", $mode)
+    };
+}
+
+/// Reads the label `key` into `target`, recording a field error and using `fallback` when
+/// it does not parse. Returns whether the label was present and valid.
 fn read_label<T: std::str::FromStr>(
     labels: &BTreeMap<String, String>,
-    name: &str,
+    key: &str,
     target: &mut T,
     fallback: T,
     errors: &mut Vec<String>,
@@ -47,8 +54,7 @@ fn read_label<T: std::str::FromStr>(
 where
     T::Err: std::fmt::Display,
 {
-    let key = format!("{LABEL_PREFIX}{name}");
-    let Some(value) = labels.get(&key) else {
+    let Some(value) = labels.get(key) else {
         return false;
     };
     match value.parse::<T>() {
@@ -75,38 +81,44 @@ impl NamespacePolicy {
         let errors = &mut p.errors;
         let enforce_valid = read_label(
             labels,
-            "enforce",
+            label!("enforce"),
             &mut p.enforce.level,
             Level::Restricted,
             errors,
         );
         read_label(
             labels,
-            "enforce-version",
+            label!("enforce-version"),
             &mut p.enforce.version,
             Version::Latest,
             errors,
         );
         read_label(
             labels,
-            "audit",
+            label!("audit"),
             &mut p.audit.level,
             Level::Privileged,
             errors,
         );
         read_label(
             labels,
-            "audit-version",
+            label!("audit-version"),
             &mut p.audit.version,
             Version::Latest,
             errors,
         );
-        let warn_set = labels.contains_key(&format!("{LABEL_PREFIX}warn"));
-        let warn_version_set = labels.contains_key(&format!("{LABEL_PREFIX}warn-version"));
-        read_label(labels, "warn", &mut p.warn.level, Level::Privileged, errors);
+        let warn_set = labels.contains_key(label!("warn"));
+        let warn_version_set = labels.contains_key(label!("warn-version"));
         read_label(
             labels,
-            "warn-version",
+            label!("warn"),
+            &mut p.warn.level,
+            Level::Privileged,
+            errors,
+        );
+        read_label(
+            labels,
+            label!("warn-version"),
             &mut p.warn.version,
             Version::Latest,
             errors,
