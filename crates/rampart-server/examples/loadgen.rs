@@ -9,7 +9,8 @@
 //!
 //! ```text
 //! cargo run --release -p rampart-server --example loadgen -- \
-//!     [--concurrency 16] [--seconds 10] [--server-threads 2] [--client-threads 1]
+//!     [--concurrency 16] [--seconds 10] [--server-threads 2] [--client-threads 1] \
+//!     [--audit-log]
 //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -42,6 +43,9 @@ struct Args {
     seconds: u64,
     server_threads: usize,
     client_threads: usize,
+    /// Format the JSON audit line of every decision (written to a sink, so the cost
+    /// measured is formatting, not the terminal).
+    audit_log: bool,
 }
 
 fn args() -> Args {
@@ -50,9 +54,14 @@ fn args() -> Args {
         seconds: 10,
         server_threads: 2,
         client_threads: 1,
+        audit_log: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--audit-log" {
+            args.audit_log = true;
+            continue;
+        }
         let value: u64 = it
             .next()
             .and_then(|v| v.parse().ok())
@@ -181,6 +190,13 @@ async fn phase(
 fn main() {
     let args = args();
     let _ = rustls::crypto::ring::default_provider().install_default();
+    if args.audit_log {
+        tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_writer(std::io::sink)
+            .init();
+    }
     let dir = tempfile::tempdir().unwrap();
     let key = rcgen::KeyPair::generate().unwrap();
     let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
