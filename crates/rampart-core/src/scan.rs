@@ -1,6 +1,8 @@
 //! The scan pipeline for one file: bytes -> documents -> objects -> findings with
 //! positions. Pure: the caller reads the file and prints the report.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::artefact::{DocumentKind, FileKind};
@@ -57,9 +59,9 @@ pub struct LocatedFinding {
     /// The finding.
     #[serde(flatten)]
     pub finding: Finding,
-    /// The object it is about.
+    /// The object it is about, shared by all the findings about it.
     #[serde(flatten)]
-    pub object: ObjectRef,
+    pub object: Arc<ObjectRef>,
     /// 0-based index of the document in the file.
     pub document: usize,
     /// Position of the offending field (or of its nearest existing ancestor).
@@ -154,7 +156,7 @@ fn run_rules(options: &ScanOptions, mut check: impl FnMut(&Checks, &mut Findings
 
 /// Where the findings of a Docker artefact go: paths are from the document's root.
 struct Target<'a> {
-    object: ObjectRef,
+    object: Arc<ObjectRef>,
     document: usize,
     positions: &'a PosNode,
     ignores: Ignores,
@@ -170,7 +172,7 @@ impl Target<'_> {
             scan.findings.push(LocatedFinding {
                 pos: self.positions.locate(&finding.path).pos,
                 finding,
-                object: self.object.clone(),
+                object: Arc::clone(&self.object),
                 document: self.document,
             });
         }
@@ -196,7 +198,7 @@ fn scan_containers(
     for container in containers {
         scan.objects += 1;
         let target = Target {
-            object: ObjectRef {
+            object: Arc::new(ObjectRef {
                 // The Compose project (`name:`, or the label Compose puts on the
                 // containers it runs) plays the part of a namespace.
                 namespace: document.value["name"]
@@ -210,7 +212,7 @@ fn scan_containers(
                             .map(|(_, project)| project.clone())
                     }),
                 ..docker_object(kind, Some(container.name.clone()))
-            },
+            }),
             document: document.index,
             positions: &document.positions,
             ignores: Ignores::of_entries(
@@ -242,7 +244,7 @@ fn scan_daemon(document: &Document, options: &ScanOptions, scan: &mut FileScan) 
         value: &document.value,
     };
     let target = Target {
-        object: docker_object("DaemonConfig", None),
+        object: Arc::new(docker_object("DaemonConfig", None)),
         document: document.index,
         positions: &document.positions,
         ignores: Ignores::default(),
@@ -269,7 +271,7 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
     scan.objects = 1;
     let view = DockerfileView::new(&parsed.dockerfile);
     let target = Target {
-        object: docker_object("Dockerfile", None),
+        object: Arc::new(docker_object("Dockerfile", None)),
         document: 0,
         positions: &parsed.positions,
         ignores: Ignores::of_entries(view.labels().iter().map(|(k, v)| (k.as_str(), v.as_str()))),
@@ -323,6 +325,7 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
         match check_object(object, options) {
             Ok(findings) => {
                 let ignores = Ignores::of(object.value);
+                let id = Arc::new(object.id.clone());
                 for finding in findings {
                     if ignores.silences(&finding) {
                         scan.suppressed += 1;
@@ -334,7 +337,7 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
                         .pos;
                     scan.findings.push(LocatedFinding {
                         finding,
-                        object: object.id.clone(),
+                        object: Arc::clone(&id),
                         document: document.index,
                         pos,
                     });

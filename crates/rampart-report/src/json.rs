@@ -4,7 +4,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::{ScanReport, Summary};
+use rampart_core::scan::LocatedFinding;
+
+use crate::model::{FileReport, ScanReport, Summary};
+use crate::stream::Streamed;
 
 #[derive(Serialize)]
 struct JsonFinding<'a> {
@@ -31,18 +34,17 @@ struct JsonError<'a> {
     message: &'a str,
 }
 
+/// The report, its findings and errors serialized as they are made.
 #[derive(Serialize)]
-struct JsonReport<'a> {
-    findings: Vec<JsonFinding<'a>>,
-    errors: Vec<JsonError<'a>>,
+struct JsonReport<F, E> {
+    findings: F,
+    errors: E,
     summary: Summary,
 }
 
-/// Writes `{"findings": [...], "errors": [...], "summary": {...}}`.
-pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-    let findings = report
-        .findings()
-        .map(|(file, f)| JsonFinding {
+impl<'a> JsonFinding<'a> {
+    fn new(file: &'a FileReport, f: &'a LocatedFinding) -> Self {
+        Self {
             rule: f.finding.rule,
             severity: f.finding.severity.as_str(),
             file: &file.file,
@@ -55,12 +57,15 @@ pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
             name: f.object.name.as_deref(),
             path: f.finding.path.to_string(),
             message: &f.finding.message,
-        })
-        .collect();
-    let errors = report
-        .files
-        .iter()
-        .flat_map(|file| {
+        }
+    }
+}
+
+/// Writes `{"findings": [...], "errors": [...], "summary": {...}}`.
+pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    let findings = Streamed(|| report.findings().map(|(file, f)| JsonFinding::new(file, f)));
+    let errors = Streamed(|| {
+        report.files.iter().flat_map(|file| {
             file.errors.iter().map(|e| JsonError {
                 file: &file.file,
                 line: e.pos.line,
@@ -68,7 +73,7 @@ pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
                 message: &e.message,
             })
         })
-        .collect();
+    });
     let json = JsonReport {
         findings,
         errors,

@@ -7,6 +7,7 @@ mod json;
 mod junit;
 mod model;
 mod sarif;
+mod stream;
 mod text;
 
 pub use json::write_json;

@@ -4,9 +4,13 @@ use std::io::{self, Write};
 
 use rampart_core::Severity;
 use rampart_core::rules::{RuleMeta, squash};
+use rampart_core::scan::LocatedFinding;
+use rampart_core::source::{InputError, Pos};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::model::ScanReport;
+use crate::model::{FileReport, ScanReport};
+use crate::stream::Streamed;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/rampart-dev/rampart";
@@ -75,6 +79,197 @@ fn uri(file: &str) -> String {
     file.trim_start_matches("./").replace('\\', "/")
 }
 
+/// Where a result or a notification is: the file and the line and column in it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+impl PhysicalLocation {
+    fn new(file: &str, pos: Pos) -> Self {
+        Self {
+            artifact_location: ArtifactLocation {
+                uri: uri(file),
+                uri_base_id: "%SRCROOT%",
+            },
+            region: Region {
+                start_line: pos.line,
+                start_column: pos.column,
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+/// A finding's location: physical, and logical (the object and field path).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultLocation {
+    physical_location: PhysicalLocation,
+    logical_locations: [LogicalLocation; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "rampartFinding/v1")]
+    finding: String,
+}
+
+#[derive(Serialize)]
+struct ResultProperties {
+    severity: &'static str,
+}
+
+/// One `result`: a finding.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: &'static str,
+    level: &'static str,
+    message: Message,
+    locations: [ResultLocation; 1],
+    partial_fingerprints: Fingerprints,
+    properties: ResultProperties,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+}
+
+impl SarifResult {
+    fn new(file: &FileReport, f: &LocatedFinding, rule_index: Option<usize>) -> Self {
+        let object = format!(
+            "{}/{}/{}",
+            f.object.kind,
+            f.object.namespace.as_deref().unwrap_or_default(),
+            f.object.name.as_deref().unwrap_or_default()
+        );
+        let path = f.finding.path.to_string();
+        let file_uri = uri(&file.file);
+        Self {
+            rule_id: f.finding.rule,
+            level: level(f.finding.severity),
+            message: Message {
+                text: format!("{} [{object}: {path}]", f.finding.message),
+            },
+            partial_fingerprints: Fingerprints {
+                finding: fingerprint(&[f.finding.rule, &file_uri, &object, &path]),
+            },
+            locations: [ResultLocation {
+                physical_location: PhysicalLocation::new(&file.file, f.pos),
+                logical_locations: [LogicalLocation {
+                    fully_qualified_name: format!("{object}:{path}"),
+                    name: path,
+                    kind: "member",
+                }],
+            }],
+            properties: ResultProperties {
+                severity: f.finding.severity.as_str(),
+            },
+            rule_index,
+        }
+    }
+}
+
+/// One tool execution notification: an input error.
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: MessageRef<'a>,
+    locations: [NotificationLocation; 1],
+}
+
+#[derive(Serialize)]
+struct MessageRef<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationLocation {
+    physical_location: PhysicalLocation,
+}
+
+impl<'a> Notification<'a> {
+    fn new(file: &FileReport, error: &'a InputError) -> Self {
+        Self {
+            level: "error",
+            message: MessageRef {
+                text: &error.message,
+            },
+            locations: [NotificationLocation {
+                physical_location: PhysicalLocation::new(&file.file, error.pos),
+            }],
+        }
+    }
+}
+
+/// The whole log, its results and notifications serialized as they are made.
+#[derive(Serialize)]
+struct Log<R, N> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<R, N>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<R, N> {
+    tool: Tool,
+    invocations: [Invocation<N>; 1],
+    results: R,
+    column_kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: String,
+    semantic_version: String,
+    information_uri: &'static str,
+    rules: Vec<Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<N> {
+    execution_successful: bool,
+    tool_execution_notifications: N,
+}
+
 /// Writes one SARIF run describing every rule in `rules` and every finding.
 pub fn write_sarif(
     report: &ScanReport,
@@ -83,71 +278,39 @@ pub fn write_sarif(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let index_of = |id: &str| rules.iter().position(|r| r.id == id);
-    let results: Vec<Value> = report
-        .findings()
-        .map(|(file, f)| {
-            let object = format!(
-                "{}/{}/{}",
-                f.object.kind,
-                f.object.namespace.as_deref().unwrap_or_default(),
-                f.object.name.as_deref().unwrap_or_default()
-            );
-            let path = f.finding.path.to_string();
-            let mut result = json!({
-                "ruleId": f.finding.rule,
-                "level": level(f.finding.severity),
-                "message": {"text": format!("{} [{object}: {path}]", f.finding.message)},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&file.file), "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": f.pos.line, "startColumn": f.pos.column},
-                    },
-                    "logicalLocations": [{"name": path, "fullyQualifiedName": format!("{object}:{path}"), "kind": "member"}],
-                }],
-                "partialFingerprints": {"rampartFinding/v1": fingerprint(&[f.finding.rule, &uri(&file.file), &object, &path])},
-                "properties": {"severity": f.finding.severity.as_str()},
-            });
-            if let Some(index) = index_of(f.finding.rule) {
-                result["ruleIndex"] = json!(index);
-            }
-            result
-        })
-        .collect();
-    let notifications: Vec<Value> = report
-        .files
-        .iter()
-        .flat_map(|file| {
-            file.errors.iter().map(|e| {
-                json!({
-                    "level": "error",
-                    "message": {"text": e.message},
-                    "locations": [{"physicalLocation": {
-                        "artifactLocation": {"uri": uri(&file.file), "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": e.pos.line, "startColumn": e.pos.column},
-                    }}],
-                })
-            })
-        })
-        .collect();
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "rampart",
-                "version": version,
-                "semanticVersion": version,
-                "informationUri": INFORMATION_URI,
-                "rules": rules.iter().map(rule_descriptor).collect::<Vec<_>>(),
-            }},
-            "invocations": [{
-                "executionSuccessful": notifications.is_empty(),
-                "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-        }],
+    let results = Streamed(|| {
+        report
+            .findings()
+            .map(|(file, f)| SarifResult::new(file, f, index_of(f.finding.rule)))
     });
+    let notifications = Streamed(|| {
+        report.files.iter().flat_map(|file| {
+            file.errors
+                .iter()
+                .map(move |error| Notification::new(file, error))
+        })
+    });
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "rampart",
+                    version: version.to_owned(),
+                    semantic_version: version.to_owned(),
+                    information_uri: INFORMATION_URI,
+                    rules: rules.iter().map(rule_descriptor).collect(),
+                },
+            },
+            invocations: [Invocation {
+                execution_successful: report.files.iter().all(|f| f.errors.is_empty()),
+                tool_execution_notifications: notifications,
+            }],
+            results,
+            column_kind: "unicodeCodePoints",
+        }],
+    };
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }

@@ -5,6 +5,7 @@ use rampart_core::Severity;
 use rampart_core::config::Config;
 use rampart_core::rules::catalogue;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rampart_core::rules::Collected;
 use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_file};
@@ -65,7 +66,7 @@ fn add_run_findings(
             .push(LocatedFinding {
                 pos: object.locate(&finding.path),
                 finding,
-                object: object.id.clone(),
+                object: Arc::new(object.id.clone()),
                 document: object.document,
             });
     }
