@@ -9,7 +9,6 @@ use std::sync::LazyLock;
 use std::time::Instant;
 
 use k8s_openapi::api::core::v1::{Container, Namespace, Pod, PodSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rampart_core::object::{
     Object, ObjectRef, PodView, TemplateLocation, WorkloadKinds, typed_from_str,
 };
@@ -398,7 +397,7 @@ impl Engine {
         if !denied.is_empty() {
             return verdict.forbid(format!(
                 "{} is forbidden: rampart: {}",
-                resource_name("pods", request, &pod.meta),
+                resource_name("pods", request),
                 denied.join(", ")
             ));
         }
@@ -614,7 +613,7 @@ impl Engine {
             if let Some(message) = evaluate(&policy.enforce).forbidden_message() {
                 verdict.forbid(format!(
                     "{} is forbidden: {message}",
-                    resource_name("pods", request, &pod.meta)
+                    resource_name("pods", request)
                 ));
             }
         }
@@ -708,13 +707,11 @@ fn warn_findings(findings: &[(Finding, RuleMode)], verdict: &mut Verdict) {
 }
 
 /// `pods "name"`, or `pods` when the request carries no name (as the API server's
-/// Forbidden helper prints it).
-fn resource_name(resource: &str, request: &AdmissionRequest, meta: &ObjectMeta) -> String {
-    let name = request
-        .name
-        .as_deref()
-        .or(meta.name.as_deref())
-        .filter(|n| !n.is_empty());
+/// Forbidden helper prints it; a pod created with `generateName` has its name in the
+/// object by the time validating webhooks see it, but not in the request, and PSA names
+/// the request's).
+fn resource_name(resource: &str, request: &AdmissionRequest) -> String {
+    let name = request.name.as_deref().filter(|n| !n.is_empty());
     match name {
         Some(name) => format!("{resource} {}", psp::field_error::go_quote(name)),
         None => resource.to_owned(),

@@ -71,6 +71,19 @@ async fn a_privileged_pod_is_denied_with_upstreams_message() {
         response.get("warnings").is_none(),
         "no warnings when enforce denies"
     );
+
+    // A pod from generateName: validating webhooks see the generated name in the object,
+    // but the request has none, and the message names the request's.
+    pod["metadata"]["name"] = json!("web-7d4b9-x2k4q");
+    pod["metadata"]["generateName"] = json!("web-7d4b9-");
+    let mut review = pod_review("CREATE", Some(&pod), None);
+    review["request"].as_object_mut().unwrap().remove("name");
+    let response = server.validate(&review).await;
+    let message = response["status"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("pods is forbidden: violates PodSecurity"),
+        "{message}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
