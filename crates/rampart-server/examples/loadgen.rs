@@ -101,16 +101,7 @@ async fn worker(
     stop: Arc<AtomicBool>,
     failures: Arc<AtomicU64>,
 ) -> Vec<Duration> {
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    tcp.set_nodelay(true).unwrap();
-    let stream = tls
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(conn);
+    let mut sender = connect(addr, &tls).await;
     let mut latencies = Vec::with_capacity(1 << 16);
     while !stop.load(Ordering::Relaxed) {
         let request = hyper::Request::post(path)
@@ -305,17 +296,27 @@ fn main() {
     }
 }
 
-/// Mean server-side review time, from the latency histogram's `_sum` and `_count`.
-async fn server_side_seconds(addr: std::net::SocketAddr, tls: &tokio_rustls::TlsConnector) -> f64 {
+/// An HTTP/1.1 keep-alive connection over TLS to the server.
+async fn connect(
+    addr: std::net::SocketAddr,
+    tls: &tokio_rustls::TlsConnector,
+) -> hyper::client::conn::http1::SendRequest<Full<Bytes>> {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
     let stream = tls
         .connect(ServerName::try_from("localhost").unwrap(), tcp)
         .await
         .unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .unwrap();
     tokio::spawn(conn);
+    sender
+}
+
+/// Mean server-side review time, from the latency histogram's `_sum` and `_count`.
+async fn server_side_seconds(addr: std::net::SocketAddr, tls: &tokio_rustls::TlsConnector) -> f64 {
+    let mut sender = connect(addr, tls).await;
     let request = hyper::Request::get("/metrics")
         .header("host", "localhost")
         .body(Full::new(Bytes::new()))
