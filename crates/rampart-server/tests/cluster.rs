@@ -186,16 +186,12 @@ async fn namespace_labels_come_from_the_reflector_and_live_lookups() {
     let (server, _fake) = cluster_server().await;
     let restricted = "is forbidden: violates PodSecurity \"restricted:latest\"";
     // Listed namespace.
-    let listed = server
-        .validate(&pod_review("CREATE", Some(&plain_pod("a", "strict")), None))
-        .await;
+    let listed = server.validate_create(&plain_pod("a", "strict")).await;
     assert!(denial(&listed).contains(restricted), "{listed}");
     // Namespace that arrived through the watch.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let watched = server
-            .validate(&pod_review("CREATE", Some(&plain_pod("b", "added")), None))
-            .await;
+        let watched = server.validate_create(&plain_pod("b", "added")).await;
         if denial(&watched).contains(restricted) {
             break;
         }
@@ -206,18 +202,10 @@ async fn namespace_labels_come_from_the_reflector_and_live_lookups() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Not in the cache: a live GET.
-    let live = server
-        .validate(&pod_review("CREATE", Some(&plain_pod("c", "live")), None))
-        .await;
+    let live = server.validate_create(&plain_pod("c", "live")).await;
     assert!(denial(&live).contains(restricted), "{live}");
     // Unknown namespace: the defaults (baseline) apply, so the PSP verdict decides.
-    let missing = server
-        .validate(&pod_review(
-            "CREATE",
-            Some(&compliant_pod("d", "nowhere")),
-            None,
-        ))
-        .await;
+    let missing = server.validate_create(&compliant_pod("d", "nowhere")).await;
     assert_eq!(
         missing["auditAnnotations"]["enforce-policy"],
         "baseline:latest"

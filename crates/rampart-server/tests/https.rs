@@ -23,9 +23,7 @@ fn warnings(response: &Value) -> Vec<String> {
 async fn an_allowed_pod_gets_its_uid_back_with_warnings_and_audit_annotations() {
     let server = TestServer::start(CONFIG).await;
     let pod = compliant_pod("web", "default");
-    let response = server
-        .validate(&pod_review("CREATE", Some(&pod), None))
-        .await;
+    let response = server.validate_create(&pod).await;
     assert_eq!(response["allowed"], true, "{response}");
     assert!(response.get("status").is_none());
     assert!(response.get("patch").is_none());
@@ -53,9 +51,7 @@ async fn a_privileged_pod_is_denied_with_upstreams_message() {
     let mut pod = compliant_pod("priv", "default");
     pod["spec"]["containers"][0]["securityContext"]["privileged"] = json!(true);
     pod["spec"]["hostNetwork"] = json!(true);
-    let response = server
-        .validate(&pod_review("CREATE", Some(&pod), None))
-        .await;
+    let response = server.validate_create(&pod).await;
     assert_eq!(response["allowed"], false);
     assert_eq!(
         response["status"],
@@ -90,9 +86,7 @@ async fn a_privileged_pod_is_denied_with_upstreams_message() {
 async fn namespace_labels_select_the_level_and_exemptions_apply() {
     let server = TestServer::start(CONFIG).await;
     let strict = plain_pod("web", "strict");
-    let response = server
-        .validate(&pod_review("CREATE", Some(&strict), None))
-        .await;
+    let response = server.validate_create(&strict).await;
     assert_eq!(response["allowed"], false);
     let message = response["status"]["message"].as_str().unwrap();
     assert!(
@@ -102,16 +96,12 @@ async fn namespace_labels_select_the_level_and_exemptions_apply() {
 
     let mut privileged = compliant_pod("p", "kube-system");
     privileged["spec"]["containers"][0]["securityContext"]["privileged"] = json!(true);
-    let exempt_ns = server
-        .validate(&pod_review("CREATE", Some(&privileged), None))
-        .await;
+    let exempt_ns = server.validate_create(&privileged).await;
     assert_eq!(exempt_ns["auditAnnotations"]["exempt"], "namespace");
 
     privileged["metadata"]["namespace"] = json!("default");
     privileged["spec"]["runtimeClassName"] = json!("kata");
-    let exempt_rc = server
-        .validate(&pod_review("CREATE", Some(&privileged), None))
-        .await;
+    let exempt_rc = server.validate_create(&privileged).await;
     assert_eq!(exempt_rc["auditAnnotations"]["exempt"], "runtimeClass");
     // PSP still applies to exempt pods: privileged is not allowed by the policy.
     assert_eq!(exempt_rc["allowed"], false);
@@ -148,9 +138,7 @@ async fn psp_mutation_patch_gives_a_pod_that_validates() {
     assert_eq!(sc["allowPrivilegeEscalation"], false);
     assert_eq!(sc["capabilities"]["drop"], json!(["ALL"]));
 
-    let validated = server
-        .validate(&pod_review("CREATE", Some(&patched), None))
-        .await;
+    let validated = server.validate_create(&patched).await;
     assert_eq!(validated["allowed"], true, "{validated}");
     assert_eq!(
         validated["auditAnnotations"]["validate-policy"],
@@ -307,9 +295,7 @@ async fn catalogue_rules_in_enforce_mode_deny_pods() {
     .await;
     let mut pod = compliant_pod("pid", "team");
     pod["spec"]["hostPID"] = json!(true);
-    let response = server
-        .validate(&pod_review("CREATE", Some(&pod), None))
-        .await;
+    let response = server.validate_create(&pod).await;
     assert_eq!(response["allowed"], false, "{response}");
     assert_eq!(
         response["auditAnnotations"]["enforce-policy"],
@@ -431,9 +417,7 @@ async fn malformed_and_unsupported_requests_get_clear_errors() {
     // A pod whose fields have the wrong type: a clear BadRequest in the review.
     let mut wrong = plain_pod("a", "default");
     wrong["spec"]["containers"] = json!("nginx");
-    let response = server
-        .validate(&pod_review("CREATE", Some(&wrong), None))
-        .await;
+    let response = server.validate_create(&wrong).await;
     assert_eq!(response["allowed"], false);
     assert_eq!(response["status"]["code"], 400);
     assert!(
@@ -465,13 +449,7 @@ async fn an_oversized_body_is_refused() {
         .post("validate", &pod_review("CREATE", Some(&pod), None))
         .await;
     assert_eq!(status, 413);
-    let small = server
-        .validate(&pod_review(
-            "CREATE",
-            Some(&compliant_pod("s", "default")),
-            None,
-        ))
-        .await;
+    let small = server.validate_create(&compliant_pod("s", "default")).await;
     assert_eq!(small["allowed"], true);
 }
 
@@ -496,16 +474,8 @@ async fn http2_health_readiness_and_metrics() {
 
     let mut pod = compliant_pod("m", "default");
     pod["spec"]["hostIPC"] = json!(true);
-    server
-        .validate(&pod_review("CREATE", Some(&pod), None))
-        .await;
-    server
-        .validate(&pod_review(
-            "CREATE",
-            Some(&compliant_pod("n", "default")),
-            None,
-        ))
-        .await;
+    server.validate_create(&pod).await;
+    server.validate_create(&compliant_pod("n", "default")).await;
     let metrics = server
         .client
         .get(format!("{}/metrics", server.base))
@@ -529,9 +499,7 @@ async fn http2_health_readiness_and_metrics() {
 async fn the_configuration_is_reloaded_without_a_restart() {
     let server = TestServer::start(CONFIG).await;
     let pod = plain_pod("web", "strict");
-    let before = server
-        .validate(&pod_review("CREATE", Some(&pod), None))
-        .await;
+    let before = server.validate_create(&pod).await;
     assert_eq!(before["allowed"], false);
     // A broken file is ignored (the old configuration stays).
     write_atomic(
@@ -546,18 +514,11 @@ async fn the_configuration_is_reloaded_without_a_restart() {
         assert!(Instant::now() < deadline, "broken configuration never seen");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(
-        server
-            .validate(&pod_review("CREATE", Some(&pod), None))
-            .await["allowed"],
-        false
-    );
+    assert_eq!(server.validate_create(&pod).await["allowed"], false);
     write_atomic(&server.path("config.yaml"), "cluster: disabled\n");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let after = server
-            .validate(&pod_review("CREATE", Some(&pod), None))
-            .await;
+        let after = server.validate_create(&pod).await;
         if after["allowed"] == true {
             break;
         }
