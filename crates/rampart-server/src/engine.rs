@@ -5,7 +5,6 @@
 //! texts for denials, warnings and audit annotations.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 use std::time::Instant;
 
 use k8s_openapi::api::core::v1::{Container, Namespace, Pod, PodSpec};
@@ -346,6 +345,8 @@ impl Engine {
             location: pod_location(),
             meta: pod.metadata,
             spec,
+            // A CREATE is the author's pod; the API server's Pending status says nothing.
+            running: request.operation == "UPDATE",
         };
         // PSA and the catalogue skip updates that change no container or image; PSP
         // validates every update (it has its own filter).
@@ -386,7 +387,9 @@ impl Engine {
                 name: pod.meta.name.clone().or(pod.meta.generate_name.clone()),
             },
             base: FieldPath::root(),
-            value: tree_of_decoded_pod(&request.operation),
+            // Rules read the typed pod; the only ones that read the tree look for fields
+            // outside the schema, which the configuration refuses.
+            value: &Value::Null,
         };
         let findings = self.catalogue(&object, &pod);
         let denied: Vec<String> = findings
@@ -652,22 +655,6 @@ fn pod_location() -> TemplateLocation {
     TemplateLocation {
         metadata: FieldPath::fields(&["metadata"]),
         spec: FieldPath::fields(&["spec"]),
-    }
-}
-
-/// What the catalogue sees of a decoded pod as a JSON tree. Rules read typed fields; the
-/// tree only answers "does the cluster already run this pod?" (a `status`), which
-/// `node-name-pinned` asks to tell a nodeName the author wrote from one the scheduler
-/// wrote. On CREATE the pod is the author's; on UPDATE it is running. (The API server
-/// fills in a Pending status before validating webhooks see a CREATE, so the request's own
-/// status cannot tell.) Rules about fields outside the schema, the only others that read
-/// the tree, are refused by the configuration: such fields never reach a webhook.
-fn tree_of_decoded_pod(operation: &str) -> &'static Value {
-    static RUNNING: LazyLock<Value> = LazyLock::new(|| serde_json::json!({"status": {}}));
-    if operation == "UPDATE" {
-        &RUNNING
-    } else {
-        &Value::Null
     }
 }
 

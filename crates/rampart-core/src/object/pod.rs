@@ -44,6 +44,10 @@ pub struct PodView {
     pub meta: ObjectMeta,
     /// The pod spec.
     pub spec: PodSpec,
+    /// Whether this is a pod the cluster already runs (a Pod read back with a `status`,
+    /// or a pod UPDATE in admission), so that fields such as `nodeName` may have been
+    /// written by the cluster rather than by the author.
+    pub running: bool,
 }
 
 impl PodView {
@@ -54,10 +58,12 @@ impl PodView {
             return Ok(None);
         };
         let meta = typed_at::<ObjectMeta>(object, &location.metadata)?.unwrap_or_default();
+        let running = object["kind"] == "Pod" && !object["status"].is_null();
         Ok(Some(Self {
             location,
             meta,
             spec,
+            running,
         }))
     }
 

@@ -127,8 +127,7 @@ pub(super) const NODE_NAME_PINNED: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
-        let scheduled = ctx.object.id.kind == "Pod" && !ctx.object.value["status"].is_null();
-        if let Some(node) = pod.spec.node_name.as_deref().filter(|_| !scheduled) {
+        if let Some(node) = pod.spec.node_name.as_deref().filter(|_| !pod.running) {
             out.report(
                 pod.spec_path("nodeName"),
                 format!("pinned to node {node:?}, bypassing the scheduler and taints"),
