@@ -15,7 +15,9 @@
 pub mod cluster;
 pub mod config;
 pub mod engine;
+pub mod fields;
 pub mod metrics;
+pub mod replicas;
 pub mod review;
 pub mod server;
 pub mod tls;

@@ -36,6 +36,13 @@ pub struct ReloadLabels {
     pub result: &'static str,
 }
 
+/// Labels of a lookup among the verdicts given to pod templates.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReplicaLabels {
+    /// `hit` (an earlier replica's verdict answered) or `miss`.
+    pub result: &'static str,
+}
+
 type HistogramFamily = Family<EndpointLabels, Histogram, fn() -> Histogram>;
 
 /// The webhook's metrics and their registry.
@@ -45,6 +52,7 @@ pub struct Metrics {
     reviews: Family<ReviewLabels, Counter>,
     latency: HistogramFamily,
     reloads: Family<ReloadLabels, Counter>,
+    replicas: Family<ReplicaLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -58,6 +66,7 @@ impl Default for Metrics {
         let reviews = Family::<ReviewLabels, Counter>::default();
         let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
         let reloads = Family::<ReloadLabels, Counter>::default();
+        let replicas = Family::<ReplicaLabels, Counter>::default();
         registry.register(
             "admission_reviews",
             "Admission reviews by endpoint, operation, kind and decision",
@@ -73,11 +82,17 @@ impl Default for Metrics {
             "Certificate and configuration reloads by result",
             reloads.clone(),
         );
+        registry.register(
+            "replica_verdicts",
+            "Pod creations answered with the verdict on an earlier replica of their template (hit) or evaluated (miss)",
+            replicas.clone(),
+        );
         Self {
             registry,
             reviews,
             latency,
             reloads,
+            replicas,
         }
     }
 }
@@ -91,6 +106,12 @@ impl Metrics {
                 endpoint: labels.endpoint,
             })
             .observe(seconds);
+    }
+
+    /// Counts one lookup among the verdicts given to pod templates.
+    pub fn replica_verdict(&self, hit: bool) {
+        let result = if hit { "hit" } else { "miss" };
+        self.replicas.get_or_create(&ReplicaLabels { result }).inc();
     }
 
     /// Counts one reload attempt.

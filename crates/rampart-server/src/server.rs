@@ -29,6 +29,7 @@ use crate::cluster::{Answers, Cluster};
 use crate::config::{ClusterMode, Config};
 use crate::engine::{Context, Endpoint, Engine, ExistingPods, Labels, Verdict};
 use crate::metrics::{Metrics, ReviewLabels};
+use crate::replicas::{ReplicaKey, ReplicaVerdicts};
 use crate::review::{self, AdmissionRequest};
 use crate::tls::{self, ReloadingCert};
 
@@ -63,7 +64,8 @@ pub struct Options {
     pub max_body: usize,
     /// How long in-flight requests may take to finish on shutdown.
     pub shutdown_grace: Duration,
-    /// Also serve `POST /baseline`, an empty handler for load tests.
+    /// Also serve the load-test references: `POST /baseline`, an empty handler, and
+    /// `POST /baseline/parse`, which reads the review and allows it without deciding.
     pub baseline_route: bool,
     /// Use this API server connection instead of the one the configuration selects.
     pub kube_client: Option<kube::Client>,
@@ -122,9 +124,24 @@ pub enum StartError {
 
 /// Shared state of the handlers.
 struct AppState {
-    engine: ArcSwap<Engine>,
+    policy: ArcSwap<Policy>,
     cluster: Option<Cluster>,
     metrics: Metrics,
+}
+
+/// The configuration in force: its engine and the verdicts it gave to pod templates.
+struct Policy {
+    engine: Engine,
+    replicas: ReplicaVerdicts,
+}
+
+impl Policy {
+    fn new(config: Config) -> Self {
+        Self {
+            engine: Engine::new(config),
+            replicas: ReplicaVerdicts::default(),
+        }
+    }
 }
 
 /// A running server.
@@ -183,7 +200,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         "configuration loaded"
     );
     let state = Arc::new(AppState {
-        engine: ArcSwap::from_pointee(Engine::new(config)),
+        policy: ArcSwap::from_pointee(Policy::new(config)),
         cluster,
         metrics: Metrics::default(),
     });
@@ -244,7 +261,9 @@ fn router(state: Arc<AppState>, options: &Options) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics));
     if options.baseline_route {
-        router = router.route("/baseline", post(baseline));
+        router = router
+            .route("/baseline", post(baseline))
+            .route("/baseline/parse", post(parse_only));
     }
     router
         .layer(DefaultBodyLimit::max(options.max_body))
@@ -330,10 +349,10 @@ async fn reload_loop(
         {
             match read_config(&options.config) {
                 Ok((config, bytes)) => {
-                    if config.cluster != state.engine.load().config().cluster {
+                    if config.cluster != state.policy.load().engine.config().cluster {
                         tracing::warn!("`cluster` changed; it takes effect on restart");
                     }
-                    state.engine.store(Arc::new(Engine::new(config)));
+                    state.policy.store(Arc::new(Policy::new(config)));
                     config_bytes = bytes;
                     state.metrics.reload("config", true);
                     tracing::info!("configuration reloaded");
@@ -398,6 +417,18 @@ async fn baseline(_body: Bytes) -> Response {
         r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"","allowed":true}}"#,
     )
         .into_response()
+}
+
+/// Answers every review `allowed` after reading it and before deciding: the JSON work
+/// every review has whatever the engine does (load-test reference).
+async fn parse_only(body: Bytes) -> Response {
+    let answered = review::parse(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|request| response_body(&request, Verdict::default()).map_err(|e| e.to_string()));
+    match answered {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(message) => plain(StatusCode::BAD_REQUEST, message),
+    }
 }
 
 /// The `timeout` query parameter the API server adds to the webhook URL (a Go duration
@@ -578,7 +609,8 @@ async fn decide(
     request: &AdmissionRequest,
     deadline: Instant,
 ) -> Result<Verdict, String> {
-    let engine = state.engine.load_full();
+    let policy = state.policy.load_full();
+    let engine = &policy.engine;
     let listed = match (&state.cluster, engine.pods_to_dry_run(endpoint, request)) {
         (Some(cluster), Some(namespace)) => {
             Some(existing_pods(cluster, &namespace, deadline).await)
@@ -627,7 +659,21 @@ async fn decide(
             Some(psp) => &psp.rbac,
             None => &AllowAll,
         };
-        return run(authz, labels);
+        let replica = engine
+            .verdict_is_shared_by_replicas(endpoint, request)
+            .then(|| ReplicaKey::of(request, &labels))
+            .flatten();
+        let Some(key) = replica else {
+            return run(authz, labels);
+        };
+        if let Some(verdict) = policy.replicas.get(&key) {
+            state.metrics.replica_verdict(true);
+            return Ok(verdict);
+        }
+        state.metrics.replica_verdict(false);
+        let verdict = run(authz, labels)?;
+        policy.replicas.insert(key, &verdict);
+        return Ok(verdict);
     };
     let mut known = std::collections::HashMap::new();
     for _ in 0..MAX_AUTHZ_ROUNDS {

@@ -1,7 +1,8 @@
 //! The webhook decodes a pod straight from the request into k8s-openapi types, without a
 //! JSON tree, and runs the catalogue on that. Every catalogue rule the webhook accepts must
 //! find there exactly what the scanner finds on the same pod read from a manifest: this
-//! test runs both over every Pod among the rule fixtures of rampart-core.
+//! test runs both over every Pod among the rule fixtures of rampart-core. Over the same
+//! pods, replicas of one pod must get one verdict (the premise of the replica cache).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -12,7 +13,8 @@ use rampart_core::object::{Object, ObjectRef, PodView, TemplateLocation};
 use rampart_core::psp::AllowAll;
 use rampart_core::rules::{self, CheckContext, Findings};
 use rampart_core::source::{Limits, parse};
-use rampart_server::engine::{Context, Endpoint, Engine, ExistingPods};
+use rampart_server::engine::{Context, Endpoint, Engine, ExistingPods, Verdict};
+use rampart_server::replicas::ReplicaKey;
 use rampart_server::{Config, review};
 use serde_json::{Value, json};
 
@@ -67,6 +69,15 @@ fn webhook_warnings(engine: &Engine, pod: &Value, operation: &str) -> Vec<String
     {
         container["image"] = json!("example.com/previous:1");
     }
+    let old = (operation == "UPDATE").then_some(old);
+    let request = pod_request(pod, operation, old.as_ref());
+    let verdict = validate(engine, &request);
+    assert!(verdict.allowed(), "warn mode never denies: {verdict:?}");
+    verdict.warnings
+}
+
+/// The review kube-apiserver sends for `pod` (user `alice`, no request name).
+fn pod_request(pod: &Value, operation: &str, old: Option<&Value>) -> review::AdmissionRequest {
     let body = json!({
         "apiVersion": "admission.k8s.io/v1",
         "kind": "AdmissionReview",
@@ -78,21 +89,23 @@ fn webhook_warnings(engine: &Engine, pod: &Value, operation: &str) -> Vec<String
             "operation": operation,
             "userInfo": {"username": "alice"},
             "object": pod,
-            "oldObject": if operation == "UPDATE" { old } else { Value::Null },
+            "oldObject": old,
         }
     });
-    let request = review::parse(&serde_json::to_vec(&body).unwrap()).unwrap();
-    let verdict = engine.review(
+    review::parse(&serde_json::to_vec(&body).unwrap()).unwrap()
+}
+
+/// The engine's verdict on `request` at `/validate`, outside a cluster.
+fn validate(engine: &Engine, request: &review::AdmissionRequest) -> Verdict {
+    engine.review(
         Endpoint::Validate,
-        &request,
+        request,
         &Context {
             labels: Ok(None),
             authz: &AllowAll,
             pods: ExistingPods::Unknown,
         },
-    );
-    assert!(verdict.allowed(), "warn mode never denies: {verdict:?}");
-    verdict.warnings
+    )
 }
 
 fn fixture_pods() -> Vec<(String, Value)> {
@@ -152,4 +165,65 @@ fn rules_about_fields_outside_the_schema_are_refused() {
         let error = Config::parse(&format!("rules:\n  warn: [{id}]\n")).unwrap_err();
         assert!(error.0.contains("cannot fire in admission"), "{error}");
     }
+}
+
+/// Two replicas of `pod`: the per-object fields the API server sets differ, nothing else.
+fn replicas(pod: &Value) -> [Value; 2] {
+    [("a1b2c", 1), ("z9y8x", 2)].map(|(suffix, n)| {
+        let mut replica = pod.clone();
+        let per_object = json!({
+            "name": format!("web-{suffix}"),
+            "uid": format!("5f0c{n}a7e-0000-4000-8000-00000000000{n}"),
+            "creationTimestamp": format!("2026-12-01T20:0{n}:00Z"),
+            "resourceVersion": format!("{n}0{n}"),
+            "managedFields": [{"manager": "kube-controller-manager", "operation": "Update",
+                "apiVersion": "v1", "time": format!("2026-12-01T20:0{n}:00Z")}]
+        });
+        let metadata = replica["metadata"].as_object_mut().unwrap();
+        metadata.extend(per_object.as_object().unwrap().clone());
+        replica
+    })
+}
+
+/// The replica cache rests on this: no check reads the fields the API server sets per
+/// object, so replicas of one template get one verdict (and share a key).
+#[test]
+fn replicas_of_a_pod_get_one_verdict() {
+    let ids: Vec<&str> = webhook_rules().iter().map(|r| r.meta.id).collect();
+    let configs = [
+        format!(
+            "podSecurity: {{defaults: {{enforce: privileged, warn: restricted, audit: restricted}}}}\n\
+             rules:\n  warn: [{}]\ncluster: disabled\n",
+            ids.join(", ")
+        ),
+        format!(
+            "podSecurity: {{defaults: {{enforce: baseline}}}}\nrules:\n  enforce: [{}]\ncluster: disabled\n",
+            ids.join(", ")
+        ),
+    ];
+    let (mut compared, mut denied, mut warned) = (0, 0, 0);
+    for config in configs {
+        let engine = Engine::new(Config::parse(&config).unwrap());
+        for (file, pod) in fixture_pods() {
+            let [first, second] =
+                replicas(&pod).map(|replica| pod_request(&replica, "CREATE", None));
+            assert!(engine.verdict_is_shared_by_replicas(Endpoint::Validate, &first));
+            assert_eq!(
+                ReplicaKey::of(&first, &Ok(None)),
+                ReplicaKey::of(&second, &Ok(None)),
+                "{file}"
+            );
+            let [a, b] = [first, second].map(|request| validate(&engine, &request));
+            assert_eq!(a.denial, b.denial, "{file}");
+            assert_eq!(a.warnings, b.warnings, "{file}");
+            assert_eq!(a.audit, b.audit, "{file}");
+            compared += 1;
+            denied += usize::from(!a.allowed());
+            warned += usize::from(!a.warnings.is_empty());
+        }
+    }
+    assert!(
+        compared >= 160 && denied >= 40 && warned >= 40,
+        "too few verdicts compared ({compared}, {denied} denied, {warned} with warnings)"
+    );
 }

@@ -530,6 +530,57 @@ async fn the_configuration_is_reloaded_without_a_restart() {
     assert!(metrics.contains("rampart_reloads_total{what=\"config\",result=\"success\"} 1"));
 }
 
+/// The CREATE review a ReplicaSet's pod gets: its name generated, none in the request.
+fn replica_review(suffix: &str) -> Value {
+    let mut pod = plain_pod(&format!("web-{suffix}"), "shop");
+    pod["metadata"]["generateName"] = json!("web-");
+    pod["metadata"]["uid"] = json!(format!("uid-{suffix}"));
+    pod["metadata"]["creationTimestamp"] = json!(format!("2026-12-01T20:00:0{}Z", suffix.len()));
+    let mut review = pod_review("CREATE", Some(&pod), None);
+    review["request"].as_object_mut().unwrap().remove("name");
+    review
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_a_verdict_until_the_configuration_changes() {
+    let server =
+        TestServer::start("podSecurity: {defaults: {enforce: restricted}}\ncluster: disabled\n")
+            .await;
+    let first = server.validate(&replica_review("a1")).await;
+    let second = server.validate(&replica_review("b22")).await;
+    assert_eq!(first["allowed"], false);
+    assert!(
+        first["status"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("pods is forbidden: violates PodSecurity \"restricted:latest\": "),
+        "{first}"
+    );
+    assert_eq!(second["status"], first["status"]);
+    assert_eq!(second["auditAnnotations"], first["auditAnnotations"]);
+    let counted = metrics(&server).await;
+    assert!(
+        counted.contains("rampart_replica_verdicts_total{result=\"miss\"} 1"),
+        "{counted}"
+    );
+    assert!(
+        counted.contains("rampart_replica_verdicts_total{result=\"hit\"} 1"),
+        "{counted}"
+    );
+
+    // A new configuration starts with no verdicts: the same template is evaluated again.
+    write_atomic(&server.path("config.yaml"), "cluster: disabled\n");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.validate(&replica_review("c333")).await["allowed"] != true {
+        assert!(Instant::now() < deadline, "configuration not reloaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        server.validate(&replica_review("d4444")).await["allowed"],
+        true
+    );
+}
+
 async fn metrics(server: &TestServer) -> String {
     server
         .client

@@ -140,12 +140,12 @@ impl TestServer {
         (status, value)
     }
 
-    /// POSTs to /validate and returns the `response` of a 200 answer.
     /// `/validate` for a CREATE of `pod`.
     pub async fn validate_create(&self, pod: &Value) -> Value {
         self.validate(&pod_review("CREATE", Some(pod), None)).await
     }
 
+    /// POSTs to /validate and returns the `response` of a 200 answer.
     pub async fn validate(&self, review: &Value) -> Value {
         let (status, body) = self.post("validate", review).await;
         assert_eq!(status, 200, "{body}");
