@@ -7,7 +7,8 @@
 #![allow(clippy::expect_used, missing_docs)] // a bench fixture that does not load is a bug in the bench
 
 use rampart_core::psp::AllowAll;
-use rampart_server::engine::{Context, Endpoint, Engine, ExistingPods};
+use rampart_server::engine::{Context, Endpoint, Engine, ExistingPods, Verdict};
+use rampart_server::replicas::{ReplicaKey, ReplicaVerdicts};
 use rampart_server::review;
 
 #[global_allocator]
@@ -69,10 +70,38 @@ fn whole(bencher: divan::Bencher) {
     bencher.bench_local(|| respond(&engine, &body));
 }
 
+/// `whole` for a replica of a template seen before: its key instead of the decision.
+#[divan::bench]
+fn whole_replica(bencher: divan::Bencher) {
+    let engine = engine();
+    let body = body();
+    let replicas = ReplicaVerdicts::default();
+    respond_replica(&engine, &replicas, &body);
+    bencher.bench_local(|| respond_replica(&engine, &replicas, &body));
+}
+
 /// What the handler does with a body: parse, decide, serialise the answer.
 fn respond(engine: &Engine, body: &[u8]) -> Vec<u8> {
     let request = review::parse(body).expect("review");
     let verdict = engine.review(Endpoint::Validate, &request, &context());
+    answer(request, verdict)
+}
+
+/// What the handler does with a pod's body when replicas share verdicts: parse, the
+/// verdict on an earlier replica (or a decision), serialise the answer.
+fn respond_replica(engine: &Engine, replicas: &ReplicaVerdicts, body: &[u8]) -> Vec<u8> {
+    let request = review::parse(body).expect("review");
+    let key = ReplicaKey::of(&request, &Ok(None)).expect("a replica");
+    let verdict = replicas.get(&key).unwrap_or_else(|| {
+        let verdict = engine.review(Endpoint::Validate, &request, &context());
+        replicas.insert(key, &verdict);
+        verdict
+    });
+    answer(request, verdict)
+}
+
+/// The serialised answer.
+fn answer(request: review::AdmissionRequest, verdict: Verdict) -> Vec<u8> {
     serde_json::to_vec(
         &verdict
             .into_response(request.uid)

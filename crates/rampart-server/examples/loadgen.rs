@@ -3,9 +3,10 @@
 //! Starts the server in-process on 127.0.0.1 (its own runtime and threads) with a fresh
 //! certificate and a realistic configuration, then drives it over HTTPS keep-alive
 //! connections (HTTP/1.1, one connection per worker) from a separate runtime: first the
-//! empty `/baseline` handler, then `/validate` with a realistic pod, each for the same
-//! duration. Prints throughput, p50, p99 and the ratio to the baseline; exits 1 on any
-//! failed request.
+//! empty `/baseline` handler, then `/baseline/parse` (reads the review and allows it
+//! without deciding: the JSON work any review has), then `/validate` with a realistic pod,
+//! each for the same duration. Prints throughput, p50, p99, CPU per request and the ratios
+//! to the baseline; exits 1 on any failed request.
 //!
 //! ```text
 //! cargo run --release -p rampart-server --example loadgen -- \
@@ -30,12 +31,81 @@ use rustls::pki_types::ServerName;
 /// The configuration the load runs under (shared with `benches/review.rs`).
 const CONFIG: &str = include_str!("../benches/data/config.yaml");
 
-/// A pod as the API server sends it: created by a ReplicaSet, defaulted, restricted. The
-/// file is indented for reading; it goes on the wire compact, as the API server sends it.
-fn review_body() -> Vec<u8> {
-    let review: serde_json::Value =
-        serde_json::from_slice(include_bytes!("../benches/data/pod-review.json")).unwrap();
-    serde_json::to_vec(&review).unwrap()
+/// Where a request's number goes in a [`Traffic`] template.
+const NUMBER: &str = "#N#";
+
+/// The reviews of one phase: the realistic pod of `benches/data/pod-review.json` (created
+/// by a ReplicaSet, defaulted, restricted), compact as the API server sends it, numbered
+/// per request where the API server makes each one unique.
+#[derive(Clone)]
+struct Traffic {
+    /// The review's text around the places where the request's number goes.
+    pieces: Arc<[String]>,
+}
+
+impl Traffic {
+    /// Replicas of one template: the request's `uid` and the pod's `name` and `uid` differ.
+    fn replicas() -> Self {
+        Self::numbered(&[
+            "/request/uid",
+            "/request/object/metadata/uid",
+            "/request/object/metadata/name",
+        ])
+    }
+
+    /// Every pod from a template of its own (its `pod-template-hash` label differs too),
+    /// so no verdict is shared.
+    fn templates() -> Self {
+        Self::numbered(&[
+            "/request/uid",
+            "/request/object/metadata/uid",
+            "/request/object/metadata/name",
+            "/request/object/metadata/labels/pod-template-hash",
+        ])
+    }
+
+    fn numbered(pointers: &[&str]) -> Self {
+        let mut review: serde_json::Value =
+            serde_json::from_slice(include_bytes!("../benches/data/pod-review.json")).unwrap();
+        for pointer in pointers {
+            let field = review.pointer_mut(pointer).unwrap();
+            let text = field.as_str().unwrap();
+            *field = format!("{}{NUMBER}", &text[..text.len() - 5]).into();
+        }
+        let text = serde_json::to_string(&review).unwrap();
+        Self {
+            pieces: text.split(NUMBER).map(str::to_owned).collect(),
+        }
+    }
+
+    /// The review numbered `number` (five characters, as the API server's name suffixes).
+    fn body(&self, number: &str) -> Bytes {
+        Bytes::from(self.pieces.join(number))
+    }
+}
+
+/// The measured phases, in order: the empty handler, reading and allowing every review
+/// without deciding (the JSON work every review has), the review of replicas of one
+/// template, and the review of pods that each have a template of their own.
+fn planned_phases() -> [(&'static str, &'static str, Traffic); 4] {
+    [
+        ("baseline (empty handler)", "/baseline", Traffic::replicas()),
+        (
+            "read + allow, no decision",
+            "/baseline/parse",
+            Traffic::replicas(),
+        ),
+        (
+            "validate (replicas)",
+            "/validate?timeout=10s",
+            Traffic::replicas(),
+        ),
+        (
+            "validate (new templates)",
+            "/validate?timeout=10s",
+            Traffic::templates(),
+        ),
+    ]
 }
 
 struct Args {
@@ -97,17 +167,20 @@ async fn worker(
     addr: std::net::SocketAddr,
     tls: tokio_rustls::TlsConnector,
     path: &'static str,
-    body: Bytes,
+    traffic: Traffic,
+    numbers: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     failures: Arc<AtomicU64>,
 ) -> Vec<Duration> {
     let mut sender = connect(addr, &tls).await;
     let mut latencies = Vec::with_capacity(1 << 16);
     while !stop.load(Ordering::Relaxed) {
+        let number = numbers.fetch_add(1, Ordering::Relaxed);
+        let body = traffic.body(&format!("{:05x}", number & 0xf_ffff));
         let request = hyper::Request::post(path)
             .header("host", "localhost")
             .header("content-type", "application/json")
-            .body(Full::new(body.clone()))
+            .body(Full::new(body))
             .unwrap();
         let started = Instant::now();
         let ok = match sender.send_request(request).await {
@@ -135,7 +208,8 @@ async fn phase(
     addr: std::net::SocketAddr,
     tls: &tokio_rustls::TlsConnector,
     path: &'static str,
-    body: &Bytes,
+    traffic: &Traffic,
+    numbers: &Arc<AtomicU64>,
     args: &Args,
 ) -> Phase {
     let stop = Arc::new(AtomicBool::new(false));
@@ -148,7 +222,8 @@ async fn phase(
                 addr,
                 tls.clone(),
                 path,
-                body.clone(),
+                traffic.clone(),
+                numbers.clone(),
                 stop.clone(),
                 failures.clone(),
             ))
@@ -227,7 +302,7 @@ fn main() {
     .with_root_certificates(roots)
     .with_no_client_auth();
     let tls = tokio_rustls::TlsConnector::from(Arc::new(client_config));
-    let body = Bytes::from(review_body());
+    let body_bytes = Traffic::replicas().body("00000").len();
 
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.client_threads)
@@ -235,42 +310,37 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (baseline, review, server_side) = client_rt.block_on(async {
+    let (phases, server_side) = client_rt.block_on(async {
         // Warm up connections and caches.
         let warm = Args { seconds: 1, ..args };
-        let _ = phase(addr, &tls, "/validate?timeout=10s", &body, &warm).await;
-        let baseline = phase(
-            addr,
-            &tls,
-            "/baseline",
-            &body,
-            &warm_args(&warm, args.seconds),
-        )
-        .await;
-        let review = phase(
+        let numbers = Arc::new(AtomicU64::new(0));
+        let replicas = Traffic::replicas();
+        let _ = phase(
             addr,
             &tls,
             "/validate?timeout=10s",
-            &body,
-            &warm_args(&warm, args.seconds),
+            &replicas,
+            &numbers,
+            &warm,
         )
         .await;
-        let server_side = server_side_seconds(addr, &tls).await;
-        (baseline, review, server_side)
+        let mut phases = Vec::new();
+        for (name, path, traffic) in planned_phases() {
+            let timed = warm_args(&warm, args.seconds);
+            phases.push((
+                name,
+                phase(addr, &tls, path, &traffic, &numbers, &timed).await,
+            ));
+        }
+        (phases, server_side_seconds(addr, &tls).await)
     });
     server_rt.block_on(running.shutdown());
 
     println!(
         "review body: {} bytes; concurrency {}; server threads {}; client threads {}",
-        body.len(),
-        args.concurrency,
-        args.server_threads,
-        args.client_threads
+        body_bytes, args.concurrency, args.server_threads, args.client_threads
     );
-    for (name, p) in [
-        ("baseline (empty handler)", &baseline),
-        ("validate (pod)", &review),
-    ] {
+    for (name, p) in &phases {
         println!(
             "{name:26} {:>7.0} req/s  p50 {:>6.3} ms  p99 {:>6.3} ms  CPU/req: server {:>5.1} µs, all {:>5.1} µs ({:.0}% of {} cores)  failed {}",
             p.rate(),
@@ -283,15 +353,18 @@ fn main() {
             p.failures
         );
     }
-    println!(
-        "validate / baseline throughput: {:.2}",
-        review.rate() / baseline.rate()
-    );
+    let baseline = phases[0].1.rate();
+    for (name, phase) in &phases[1..] {
+        println!(
+            "{name} / baseline throughput: {:.2}",
+            phase.rate() / baseline
+        );
+    }
     println!(
         "server-side time per review (parse, decide, serialise; from /metrics): {:.1} µs",
         server_side * 1e6
     );
-    if baseline.failures + review.failures > 0 {
+    if phases.iter().any(|(_, p)| p.failures > 0) {
         std::process::exit(1);
     }
 }
