@@ -142,6 +142,25 @@ impl Policy {
             replicas: ReplicaVerdicts::default(),
         }
     }
+
+    /// The verdict on an earlier replica with this `key`, or else `decide`'s, remembered
+    /// for the next replica. Without a key (the request does not qualify), `decide`'s.
+    fn replica_verdict(
+        &self,
+        key: Option<ReplicaKey>,
+        metrics: &Metrics,
+        decide: impl FnOnce() -> Result<Verdict, String>,
+    ) -> Result<Verdict, String> {
+        let Some(key) = key else { return decide() };
+        if let Some(verdict) = self.replicas.get(&key) {
+            metrics.replica_verdict(true);
+            return Ok(verdict);
+        }
+        metrics.replica_verdict(false);
+        let verdict = decide()?;
+        self.replicas.insert(key, &verdict);
+        Ok(verdict)
+    }
 }
 
 /// A running server.
@@ -659,21 +678,11 @@ async fn decide(
             Some(psp) => &psp.rbac,
             None => &AllowAll,
         };
-        let replica = engine
+        let key = engine
             .verdict_is_shared_by_replicas(endpoint, request)
             .then(|| ReplicaKey::of(request, &labels))
             .flatten();
-        let Some(key) = replica else {
-            return run(authz, labels);
-        };
-        if let Some(verdict) = policy.replicas.get(&key) {
-            state.metrics.replica_verdict(true);
-            return Ok(verdict);
-        }
-        state.metrics.replica_verdict(false);
-        let verdict = run(authz, labels)?;
-        policy.replicas.insert(key, &verdict);
-        return Ok(verdict);
+        return policy.replica_verdict(key, &state.metrics, || run(authz, labels));
     };
     let mut known = std::collections::HashMap::new();
     for _ in 0..MAX_AUTHZ_ROUNDS {
