@@ -1,6 +1,7 @@
 //! The scan pipeline for one file: bytes -> documents -> objects -> findings with
 //! positions. Pure: the caller reads the file and prints the report.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -287,7 +288,7 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
         .any(|r| options.config.is_enabled(r.meta.id));
     if collecting {
         scan.collected
-            .push(dockerfile_collected(name, &view, parsed.positions.clone()));
+            .push(dockerfile_collected(name, &view, &parsed.positions));
     }
     scan
 }
@@ -310,17 +311,13 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
         scan.objects += 1;
         if collecting && collects(&object.id, &options.workloads) {
             let keep = kept_part(&object.id, &options.workloads);
-            let positions = document
-                .positions
-                .subtree(&object.base)
-                .map(|p| keep.positions(p));
-            scan.collected.push(Collected {
-                file: 0,
-                document: document.index,
-                id: object.id.clone(),
-                value: keep.value(object.value),
-                positions: positions.unwrap_or_default(),
-            });
+            scan.collected.push(Collected::new(
+                document.index,
+                object.id.clone(),
+                &keep,
+                object.value,
+                document.positions.subtree(&object.base),
+            ));
         }
         match check_object(object, options) {
             Ok(findings) => {
@@ -385,6 +382,7 @@ pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize,
         workloads: &options.workloads,
     };
     let mut all = Vec::new();
+    let mut ignores: HashMap<usize, Ignores> = HashMap::new();
     for rule in run_registry()
         .iter()
         .filter(|r| options.config.is_enabled(r.meta.id))
@@ -395,7 +393,10 @@ pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize,
             let Some(object) = collected.get(index) else {
                 continue;
             };
-            if Ignores::of(&object.value).silences(&finding) {
+            let ignores = ignores
+                .entry(index)
+                .or_insert_with(|| Ignores::of(&object.value()));
+            if ignores.silences(&finding) {
                 continue;
             }
             finding.severity = options.config.severity_of(rule.meta.id, finding.severity);

@@ -4,6 +4,7 @@
 //! The object pass keeps a [`Collected`] copy of the objects such rules need (see
 //! [`collects`]), so memory grows with those objects only, not with file sizes.
 
+use serde::Serialize;
 use serde_json::Value;
 
 use super::{Keep, RuleMeta};
@@ -11,9 +12,10 @@ use crate::docker::DockerfileView;
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
 use crate::object::{ObjectRef, WorkloadKinds};
-use crate::source::{Pos, PosNode};
+use crate::source::{FlatPositions, Pos, PosNode};
 
-/// An object kept for the run rules, with its position tree.
+/// An object kept for the run rules: its kept part as compact JSON text and its kept
+/// positions flattened, a fraction of the size of a JSON tree and a position tree.
 #[derive(Debug, Clone)]
 pub struct Collected {
     /// Index of its file in the run (assigned by the caller).
@@ -22,17 +24,49 @@ pub struct Collected {
     pub document: usize,
     /// Its identity.
     pub id: ObjectRef,
-    /// The object.
-    pub value: Value,
-    /// Positions of the object's fields (rooted at the object).
-    pub positions: PosNode,
+    /// The kept part of the object, as JSON.
+    json: Box<str>,
+    /// Positions of the kept fields (rooted at the object).
+    positions: FlatPositions,
 }
 
 impl Collected {
+    /// Keeps `keep`'s part of the object `value` (document `document`, identity `id`)
+    /// with the matching part of its position tree, if it has one.
+    pub fn new(
+        document: usize,
+        id: ObjectRef,
+        keep: &Keep,
+        value: &Value,
+        positions: Option<&PosNode>,
+    ) -> Self {
+        Self {
+            file: 0,
+            document,
+            id,
+            json: json_text(&keep.part(value)),
+            positions: positions.map_or_else(FlatPositions::default, |p| keep.positions(p)),
+        }
+    }
+
+    /// The kept part of the object, read back from its JSON text.
+    pub fn value(&self) -> Value {
+        // The text is what `json_text` wrote, so it always reads back.
+        serde_json::from_str(&self.json).unwrap_or_default()
+    }
+
     /// Where `path` (from the object's root) is in the file.
     pub fn locate(&self, path: &FieldPath) -> Pos {
         self.positions.locate(path).pos
     }
+}
+
+/// Compact JSON for a value (`null` in the impossible case that it cannot be written:
+/// keys are strings and numbers finite).
+fn json_text(value: &impl Serialize) -> Box<str> {
+    serde_json::to_string(value)
+        .unwrap_or_else(|_| "null".to_owned())
+        .into_boxed_str()
 }
 
 /// The kind under which a Dockerfile is collected for the run rules.
@@ -44,7 +78,7 @@ pub const DOCKERFILE_KIND: &str = "Dockerfile";
 pub fn dockerfile_collected(
     name: &str,
     view: &DockerfileView<'_, '_>,
-    positions: PosNode,
+    positions: &PosNode,
 ) -> Collected {
     let mut images: Vec<String> = Vec::new();
     let mut parts = name.rsplit(['/', '\\']);
@@ -68,14 +102,14 @@ pub fn dockerfile_collected(
             kind: DOCKERFILE_KIND.to_owned(),
             ..ObjectRef::default()
         },
-        value: serde_json::json!({
+        json: json_text(&serde_json::json!({
             "file": name,
             "images": images,
             "user": user.as_ref().map(|(_, u)| u.clone()),
             "userInstruction": user.as_ref().map(|(i, _)| *i),
             "finalStage": view.final_stage().map(|s| s.from),
-        }),
-        positions,
+        })),
+        positions: FlatPositions::of(positions),
     }
 }
 
