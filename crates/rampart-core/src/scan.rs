@@ -19,7 +19,7 @@ use crate::object::{NotAnObject, Object, ObjectRef, PodView, WorkloadKinds, obje
 use crate::pss::LevelVersion;
 use crate::rules::{
     CheckContext, Checks, Collected, Findings, RunContext, RunFindings, collects,
-    dockerfile_collected, kept_part, registry, run_registry,
+    dockerfile_collected, registry, run_registry,
 };
 use crate::source::{Document, InputError, Limits, Pos, PosNode, decode, parse};
 
@@ -310,13 +310,12 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
     for object in &found {
         scan.objects += 1;
         if collecting && collects(&object.id, &options.workloads) {
-            let keep = kept_part(&object.id, &options.workloads);
             scan.collected.push(Collected::new(
                 document.index,
                 object.id.clone(),
-                &keep,
                 object.value,
                 document.positions.subtree(&object.base),
+                &options.workloads,
             ));
         }
         match check_object(object, options) {

@@ -66,6 +66,7 @@ impl Keep {
     pub fn positions(&self, node: &PosNode) -> FlatPositions {
         let mut flat = FlatPositions::empty();
         self.flatten(node, None, &mut flat);
+        flat.shrink_to_fit();
         flat
     }
 

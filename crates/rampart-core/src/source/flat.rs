@@ -66,7 +66,15 @@ impl FlatPositions {
     pub fn of(root: &PosNode) -> Self {
         let mut flat = Self::empty();
         flat.push_tree(root, None);
+        flat.shrink_to_fit();
         flat
+    }
+
+    /// Gives back the room the vectors grew beyond what they hold (a scan keeps
+    /// thousands of these).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.keys.shrink_to_fit();
     }
 
     /// No node at all: the start of a tree built with [`open`](Self::open).
