@@ -1,6 +1,7 @@
 //! The scan pipeline for one file: bytes -> documents -> objects -> findings with
 //! positions. Pure: the caller reads the file and prints the report.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -18,7 +19,7 @@ use crate::object::{NotAnObject, Object, ObjectRef, PodView, WorkloadKinds, obje
 use crate::pss::LevelVersion;
 use crate::rules::{
     CheckContext, Checks, Collected, Findings, RunContext, RunFindings, collects,
-    dockerfile_collected, kept_part, registry, run_registry,
+    dockerfile_collected, registry, run_registry,
 };
 use crate::source::{Document, InputError, Limits, Pos, PosNode, decode, parse};
 
@@ -287,7 +288,7 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
         .any(|r| options.config.is_enabled(r.meta.id));
     if collecting {
         scan.collected
-            .push(dockerfile_collected(name, &view, parsed.positions.clone()));
+            .push(dockerfile_collected(name, &view, &parsed.positions));
     }
     scan
 }
@@ -309,18 +310,13 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
     for object in &found {
         scan.objects += 1;
         if collecting && collects(&object.id, &options.workloads) {
-            let keep = kept_part(&object.id, &options.workloads);
-            let positions = document
-                .positions
-                .subtree(&object.base)
-                .map(|p| keep.positions(p));
-            scan.collected.push(Collected {
-                file: 0,
-                document: document.index,
-                id: object.id.clone(),
-                value: keep.value(object.value),
-                positions: positions.unwrap_or_default(),
-            });
+            scan.collected.push(Collected::new(
+                document.index,
+                object.id.clone(),
+                object.value,
+                document.positions.subtree(&object.base),
+                &options.workloads,
+            ));
         }
         match check_object(object, options) {
             Ok(findings) => {
@@ -385,6 +381,7 @@ pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize,
         workloads: &options.workloads,
     };
     let mut all = Vec::new();
+    let mut ignores: HashMap<usize, Ignores> = HashMap::new();
     for rule in run_registry()
         .iter()
         .filter(|r| options.config.is_enabled(r.meta.id))
@@ -395,7 +392,10 @@ pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize,
             let Some(object) = collected.get(index) else {
                 continue;
             };
-            if Ignores::of(&object.value).silences(&finding) {
+            let ignores = ignores
+                .entry(index)
+                .or_insert_with(|| Ignores::of(&object.value()));
+            if ignores.silences(&finding) {
                 continue;
             }
             finding.severity = options.config.severity_of(rule.meta.id, finding.severity);

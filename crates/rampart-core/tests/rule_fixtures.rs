@@ -109,7 +109,10 @@ fn findings_of(rule: &'static str, case: &Case) -> Expected {
         collected.extend(
             std::mem::take(&mut scan.collected)
                 .into_iter()
-                .map(|c| Collected { file, ..c }),
+                .map(|mut c| {
+                    c.file = file;
+                    c
+                }),
         );
     }
     assert!(

@@ -66,11 +66,10 @@ fn suite(file: &FileReport) -> TestSuite {
     suite
 }
 
-/// Writes a JUnit XML report.
+/// Writes a JUnit XML report, straight to `out` (not through one string of it all).
 pub fn write_junit(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     let mut junit = Report::new("rampart");
     junit.add_test_suites(report.files.iter().map(suite));
-    let xml = junit.to_string().map_err(io::Error::other)?;
-    out.write_all(xml.as_bytes())?;
+    junit.serialize(&mut *out).map_err(io::Error::other)?;
     writeln!(out)
 }

@@ -39,11 +39,10 @@ pub(crate) fn scan_inputs(inputs: &[Input], options: &ScanOptions, limit: u64) -
     let mut collected = Vec::new();
     for (file, (report, objects)) in scanned.into_iter().enumerate() {
         reports.push(report);
-        collected.extend(
-            objects
-                .into_iter()
-                .map(|object| Collected { file, ..object }),
-        );
+        collected.extend(objects.into_iter().map(|mut object| {
+            object.file = file;
+            object
+        }));
     }
     add_run_findings(&mut reports, inputs, &collected, options, limit);
     reports

@@ -1,10 +1,11 @@
 //! Pruning collected objects to the fields the run rules read, value and positions
 //! alike, so that what a scan keeps across files does not grow with pod-spec sizes.
 
-use serde_json::{Map, Value};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 
 use crate::field_path::{FieldPath, Segment};
-use crate::source::{PosChildren, PosNode};
+use crate::source::{FlatPositions, Pos, PosChildren, PosNode, Shape};
 
 /// Which parts of a value to keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,50 +57,71 @@ impl Keep {
         }
     }
 
-    /// The kept part of `value`.
-    pub fn value(&self, value: &Value) -> Value {
-        match (self, value) {
-            (Keep::All, v) => v.clone(),
-            (Keep::Fields(fields), Value::Object(map)) => Value::Object(
-                fields
-                    .iter()
-                    .filter_map(|(name, keep)| Some((name.clone(), keep.value(map.get(name)?))))
-                    .collect::<Map<String, Value>>(),
-            ),
-            (Keep::Items(inner), Value::Array(items)) => {
-                Value::Array(items.iter().map(|v| inner.value(v)).collect())
-            }
-            (_, v) => {
-                if v.is_object() || v.is_array() {
-                    Value::Null
-                } else {
-                    v.clone()
+    /// The kept part of `value`, to serialize (see [`Kept`]).
+    pub fn part<'a>(&'a self, value: &'a Value) -> Kept<'a> {
+        Kept { keep: self, value }
+    }
+
+    /// The kept part of a position tree, matching [`Keep::part`], flattened.
+    pub fn positions(&self, node: &PosNode) -> FlatPositions {
+        let mut flat = FlatPositions::empty();
+        self.flatten(node, None, &mut flat);
+        flat.shrink_to_fit();
+        flat
+    }
+
+    /// Adds the kept part of `node` (the entry `key` of its parent, if given) to `out`.
+    fn flatten(&self, node: &PosNode, key: Option<(&str, Pos)>, out: &mut FlatPositions) {
+        match (self, &node.children) {
+            (Keep::All, _) => out.push_tree(node, key),
+            (Keep::Fields(fields), PosChildren::Map(entries)) => {
+                let index = out.open(key, node.pos, Shape::Map);
+                for (name, pos, child) in entries {
+                    if let Some((_, keep)) = fields.iter().find(|(n, _)| n == name) {
+                        keep.flatten(child, Some((name, *pos)), out);
+                    }
                 }
+                out.close(index);
+            }
+            (Keep::Items(inner), PosChildren::Seq(items)) => {
+                let index = out.open(key, node.pos, Shape::Seq);
+                for item in items {
+                    inner.flatten(item, None, out);
+                }
+                out.close(index);
+            }
+            _ => {
+                let index = out.open(key, node.pos, Shape::Leaf);
+                out.close(index);
             }
         }
     }
+}
 
-    /// The kept part of a position tree, matching [`Keep::value`].
-    pub fn positions(&self, node: &PosNode) -> PosNode {
-        let children = match (self, &node.children) {
-            (Keep::All, children) => children.clone(),
-            (Keep::Fields(fields), PosChildren::Map(entries)) => PosChildren::Map(
-                entries
+/// The part of a value a [`Keep`] keeps, serialized straight from the value without
+/// copying it first: a mapping with the kept fields (in the `Keep`'s order), a list of
+/// kept items, the whole of an [`Keep::All`] subtree, and `null` for a mapping or list
+/// where the `Keep` expected the other.
+#[derive(Debug, Clone, Copy)]
+pub struct Kept<'a> {
+    keep: &'a Keep,
+    value: &'a Value,
+}
+
+impl Serialize for Kept<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match (self.keep, self.value) {
+            (Keep::All, value) => value.serialize(serializer),
+            (Keep::Fields(fields), Value::Object(map)) => serializer.collect_map(
+                fields
                     .iter()
-                    .filter_map(|(name, pos, child)| {
-                        let (_, keep) = fields.iter().find(|(n, _)| n == name)?;
-                        Some((name.clone(), *pos, keep.positions(child)))
-                    })
-                    .collect(),
+                    .filter_map(|(name, keep)| Some((name, keep.part(map.get(name)?)))),
             ),
-            (Keep::Items(inner), PosChildren::Seq(items)) => {
-                PosChildren::Seq(items.iter().map(|n| inner.positions(n)).collect())
+            (Keep::Items(inner), Value::Array(items)) => {
+                serializer.collect_seq(items.iter().map(|item| inner.part(item)))
             }
-            _ => PosChildren::Leaf,
-        };
-        PosNode {
-            pos: node.pos,
-            children,
+            (_, Value::Object(_) | Value::Array(_)) => serializer.serialize_unit(),
+            (_, value) => value.serialize(serializer),
         }
     }
 }
@@ -126,7 +148,7 @@ mod tests {
                 ),
             ]),
         ));
-        let value = keep.value(&doc.value);
+        let value = serde_json::to_value(keep.part(&doc.value)).unwrap();
         assert_eq!(
             value,
             serde_json::json!({"kind": "Deployment", "metadata": {"name": "a", "labels": {"x": "z"}},
@@ -142,5 +164,37 @@ mod tests {
             .index(0)
             .child("env");
         assert!(!positions.locate(&env).exact);
+    }
+
+    #[test]
+    fn a_shape_other_than_expected_keeps_null_and_the_field_position() {
+        let doc = &parse_text(
+            "spec:\n  containers:\n    name: c\n  volumes: v\n",
+            &Limits::default(),
+        )
+        .documents[0];
+        let keep = Keep::at(
+            &FieldPath::fields(&["spec"]),
+            Keep::Fields(vec![
+                (
+                    "containers".to_owned(),
+                    Keep::Items(Box::new(Keep::fields(&["name"]))),
+                ),
+                (
+                    "volumes".to_owned(),
+                    Keep::Items(Box::new(Keep::fields(&["name"]))),
+                ),
+            ]),
+        );
+        assert_eq!(
+            serde_json::to_value(keep.part(&doc.value)).unwrap(),
+            serde_json::json!({"spec": {"containers": null, "volumes": "v"}})
+        );
+        let positions = keep.positions(&doc.positions);
+        let containers = FieldPath::fields(&["spec", "containers"]);
+        // Pruned to a leaf: located at its value, no longer at its key.
+        assert_eq!(positions.locate(&containers).pos, Pos::new(3, 5));
+        assert_eq!(doc.positions.locate(&containers).pos, Pos::new(2, 3));
+        assert!(!positions.locate(&containers.child("name")).exact);
     }
 }

@@ -22,7 +22,7 @@ pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
 pub use run::{
     Collected, DOCKERFILE_KIND, RunContext, RunFindings, RunRule, collects, dockerfile_collected,
-    kept_part,
+    kept_part, located_part,
 };
 
 use std::sync::LazyLock;

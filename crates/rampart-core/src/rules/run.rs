@@ -4,6 +4,7 @@
 //! The object pass keeps a [`Collected`] copy of the objects such rules need (see
 //! [`collects`]), so memory grows with those objects only, not with file sizes.
 
+use serde::Serialize;
 use serde_json::Value;
 
 use super::{Keep, RuleMeta};
@@ -11,9 +12,10 @@ use crate::docker::DockerfileView;
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
 use crate::object::{ObjectRef, WorkloadKinds};
-use crate::source::{Pos, PosNode};
+use crate::source::{FlatPositions, Pos, PosNode};
 
-/// An object kept for the run rules, with its position tree.
+/// An object kept for the run rules: its kept part as compact JSON text and its kept
+/// positions flattened, a fraction of the size of a JSON tree and a position tree.
 #[derive(Debug, Clone)]
 pub struct Collected {
     /// Index of its file in the run (assigned by the caller).
@@ -22,17 +24,51 @@ pub struct Collected {
     pub document: usize,
     /// Its identity.
     pub id: ObjectRef,
-    /// The object.
-    pub value: Value,
-    /// Positions of the object's fields (rooted at the object).
-    pub positions: PosNode,
+    /// The kept part of the object, as JSON.
+    json: Box<str>,
+    /// Positions of the kept fields (rooted at the object).
+    positions: FlatPositions,
 }
 
 impl Collected {
+    /// Keeps what the run rules need of the object `value` (document `document`,
+    /// identity `id`): its [`kept_part`], and the positions of its [`located_part`] when
+    /// it has a position tree.
+    pub fn new(
+        document: usize,
+        id: ObjectRef,
+        value: &Value,
+        positions: Option<&PosNode>,
+        workloads: &WorkloadKinds,
+    ) -> Self {
+        let located = located_part(&id, workloads);
+        Self {
+            file: 0,
+            document,
+            json: json_text(&kept_part(&id, workloads).part(value)),
+            positions: positions.map_or_else(FlatPositions::default, |p| located.positions(p)),
+            id,
+        }
+    }
+
+    /// The kept part of the object, read back from its JSON text.
+    pub fn value(&self) -> Value {
+        // The text is what `json_text` wrote, so it always reads back.
+        serde_json::from_str(&self.json).unwrap_or_default()
+    }
+
     /// Where `path` (from the object's root) is in the file.
     pub fn locate(&self, path: &FieldPath) -> Pos {
         self.positions.locate(path).pos
     }
+}
+
+/// Compact JSON for a value (`null` in the impossible case that it cannot be written:
+/// keys are strings and numbers finite).
+fn json_text(value: &impl Serialize) -> Box<str> {
+    serde_json::to_string(value)
+        .unwrap_or_else(|_| "null".to_owned())
+        .into_boxed_str()
 }
 
 /// The kind under which a Dockerfile is collected for the run rules.
@@ -44,7 +80,7 @@ pub const DOCKERFILE_KIND: &str = "Dockerfile";
 pub fn dockerfile_collected(
     name: &str,
     view: &DockerfileView<'_, '_>,
-    positions: PosNode,
+    positions: &PosNode,
 ) -> Collected {
     let mut images: Vec<String> = Vec::new();
     let mut parts = name.rsplit(['/', '\\']);
@@ -68,14 +104,14 @@ pub fn dockerfile_collected(
             kind: DOCKERFILE_KIND.to_owned(),
             ..ObjectRef::default()
         },
-        value: serde_json::json!({
+        json: json_text(&serde_json::json!({
             "file": name,
             "images": images,
             "user": user.as_ref().map(|(_, u)| u.clone()),
             "userInstruction": user.as_ref().map(|(i, _)| *i),
             "finalStage": view.final_stage().map(|s| s.from),
-        }),
-        positions,
+        })),
+        positions: FlatPositions::of(positions),
     }
 }
 
@@ -121,6 +157,32 @@ pub fn kept_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
     let Some(location) = workloads.template_of(id) else {
         return Keep::All;
     };
+    Keep::fields(&["apiVersion", "kind", "metadata", "status"])
+        .merge(Keep::at(
+            &location.metadata,
+            Keep::fields(&["labels", "annotations"]),
+        ))
+        .merge(Keep::at(&location.spec, pod_spec_part()))
+}
+
+/// The fields of `id`'s object that run findings point at, whose positions a scan keeps:
+/// a pod-holding kind's pod fields above, a binding's subjects, nothing of other kinds
+/// (no run rule reports about them). A path outside is located at its nearest kept
+/// ancestor, so a run rule that reports elsewhere must add the field here.
+pub fn located_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
+    if let Some(location) = workloads.template_of(id) {
+        return Keep::at(&location.spec, pod_spec_part());
+    }
+    match (id.group(), id.kind.as_str()) {
+        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
+            Keep::fields(&["subjects"])
+        }
+        _ => Keep::Fields(Vec::new()),
+    }
+}
+
+/// The pod spec fields and container fields above.
+fn pod_spec_part() -> Keep {
     let containers = Keep::Items(Box::new(Keep::fields(CONTAINER_FIELDS)));
     let mut spec = Keep::fields(POD_SPEC_FIELDS);
     if let Keep::Fields(fields) = &mut spec {
@@ -128,12 +190,7 @@ pub fn kept_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
             fields.push((list.to_owned(), containers.clone()));
         }
     }
-    Keep::fields(&["apiVersion", "kind", "metadata", "status"])
-        .merge(Keep::at(
-            &location.metadata,
-            Keep::fields(&["labels", "annotations"]),
-        ))
-        .merge(Keep::at(&location.spec, spec))
+    spec
 }
 
 /// What a run rule sees: every collected object of the run.
@@ -211,5 +268,53 @@ impl std::fmt::Debug for RunRule {
         f.debug_struct("RunRule")
             .field("id", &self.meta.id)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Limits, parse_text};
+
+    fn collected(text: &str) -> Collected {
+        let document = &parse_text(text, &Limits::default()).documents[0];
+        let id = ObjectRef::of(&document.value);
+        let workloads = WorkloadKinds::default();
+        assert!(collects(&id, &workloads));
+        Collected::new(
+            0,
+            id,
+            &document.value,
+            Some(&document.positions),
+            &workloads,
+        )
+    }
+
+    #[test]
+    fn keeps_positions_where_run_findings_point_only() {
+        let deployment = collected(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  labels: {app: a}\n\
+             spec:\n  template:\n    spec:\n      serviceAccountName: sa\n",
+        );
+        let account = FieldPath::fields(&["spec", "template", "spec", "serviceAccountName"]);
+        assert_eq!(deployment.locate(&account), Pos::new(9, 27));
+        let labels = FieldPath::fields(&["metadata", "labels"]);
+        assert_eq!(deployment.locate(&labels), Pos::new(1, 1));
+        assert_eq!(deployment.value()["metadata"]["labels"]["app"], "a");
+
+        let binding = collected(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b}\n\
+             roleRef: {kind: Role, name: r}\nsubjects:\n- {kind: User, name: u}\n",
+        );
+        let subject = FieldPath::fields(&["subjects"]).index(0);
+        assert_eq!(binding.locate(&subject), Pos::new(6, 3));
+        assert_eq!(binding.value()["roleRef"]["name"], "r");
+
+        let role = collected(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\n\
+             rules: [{verbs: ['*']}]\n",
+        );
+        assert_eq!(role.locate(&FieldPath::fields(&["rules"])), Pos::new(1, 1));
+        assert_eq!(role.value()["rules"][0]["verbs"][0], "*");
     }
 }

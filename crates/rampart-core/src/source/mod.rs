@@ -4,11 +4,14 @@
 //! maps back to `line:column`. Scalars are read the way `kubectl` reads them (YAML 1.1
 //! booleans such as `yes`/`on`, `0644` as octal); see the README for the differences.
 
+mod flat;
 mod limits;
 mod position;
 mod split;
 mod tree;
 
+pub use flat::FlatPositions;
+pub(crate) use flat::Shape;
 pub use limits::Limits;
 pub use position::{Located, Pos, PosNode};
 pub use tree::PosChildren;

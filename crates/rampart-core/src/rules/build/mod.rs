@@ -50,9 +50,10 @@ fn image_user(user: Option<&str>) -> ImageUser {
     }
 }
 
-/// A Dockerfile of the run: its index, the images it builds and its final user.
+/// A Dockerfile of the run: its index, its file, the images it builds and its final user.
 struct Built {
     index: usize,
+    file: String,
     images: Vec<String>,
     user: ImageUser,
     user_instruction: Option<usize>,
@@ -65,10 +66,12 @@ fn built_images(ctx: &RunContext<'_>) -> Vec<Built> {
         .enumerate()
         .filter(|(_, o)| o.id.kind == DOCKERFILE_KIND && o.id.api_version.is_empty())
         .map(|(index, o)| {
-            let as_index = |key: &str| o.value[key].as_u64().and_then(|i| usize::try_from(i).ok());
+            let value = o.value();
+            let as_index = |key: &str| value[key].as_u64().and_then(|i| usize::try_from(i).ok());
             Built {
                 index,
-                images: o.value["images"]
+                file: value["file"].as_str().unwrap_or_default().to_owned(),
+                images: value["images"]
                     .as_array()
                     .map(|a| {
                         a.iter()
@@ -76,7 +79,7 @@ fn built_images(ctx: &RunContext<'_>) -> Vec<Built> {
                             .collect()
                     })
                     .unwrap_or_default(),
-                user: image_user(o.value["user"].as_str()),
+                user: image_user(value["user"].as_str()),
                 user_instruction: as_index("userInstruction"),
                 final_stage: as_index("finalStage").unwrap_or(0),
             }
@@ -93,7 +96,7 @@ fn check_image_user(ctx: &RunContext<'_>, out: &mut RunFindings) {
         let Some(location) = ctx.workloads.template_of(&object.id) else {
             continue;
         };
-        let Ok(Some(pod)) = PodView::read(&object.value, location) else {
+        let Ok(Some(pod)) = PodView::read(&object.value(), location) else {
             continue;
         };
         for c in pod.containers() {
@@ -104,10 +107,10 @@ fn check_image_user(ctx: &RunContext<'_>, out: &mut RunFindings) {
             let Some(dockerfile) = built.iter().find(|b| b.images.contains(&short)) else {
                 continue;
             };
-            let source = ctx.objects[dockerfile.index].value["file"]
-                .as_str()
-                .filter(|f| !f.is_empty())
-                .unwrap_or("a Dockerfile");
+            let source = match dockerfile.file.as_str() {
+                "" => "a Dockerfile",
+                file => file,
+            };
             let effective = pod.effective(&c);
             if effective.run_as_user.is_some() {
                 continue;

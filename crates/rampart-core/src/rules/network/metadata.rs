@@ -35,7 +35,7 @@ fn check_metadata(ctx: &RunContext<'_>, out: &mut RunFindings) {
     let mut builder = Cluster::builder();
     let mut endpoints: Vec<(usize, Endpoint)> = Vec::new();
     for (index, object) in ctx.objects.iter().enumerate() {
-        match network_object(&object.id, &object.value, ctx.workloads) {
+        match network_object(&object.id, &object.value(), ctx.workloads) {
             Ok(Some(NetworkObject::Endpoint(endpoint))) => {
                 endpoints.push((index, (*endpoint).clone()));
                 builder = builder.endpoint(*endpoint);

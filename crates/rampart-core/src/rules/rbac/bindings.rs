@@ -38,7 +38,7 @@ impl RunRbac {
             if object.id.group() != RBAC_GROUP {
                 continue;
             }
-            let value = &object.value;
+            let value = &object.value();
             match object.id.kind.as_str() {
                 "Role" => rbac.roles.extend(typed::<Role>(value)),
                 "ClusterRole" => rbac.cluster_roles.extend(typed::<ClusterRole>(value)),
@@ -350,7 +350,7 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
         let Some(location) = ctx.workloads.template_of(&object.id) else {
             continue;
         };
-        let Ok(Some(pod)) = PodView::read(&object.value, location.clone()) else {
+        let Ok(Some(pod)) = PodView::read(&object.value(), location.clone()) else {
             continue;
         };
         let namespace = object.id.namespace.as_deref().unwrap_or("default");
@@ -411,6 +411,6 @@ fn token_mounted(ctx: &RunContext<'_>, pod: &PodView, namespace: &str, account: 
                 && o.id.name.as_deref() == Some(account)
                 && o.id.namespace.as_deref().unwrap_or("default") == namespace
         })
-        .and_then(|sa| sa.value["automountServiceAccountToken"].as_bool())
+        .and_then(|sa| sa.value()["automountServiceAccountToken"].as_bool())
         .unwrap_or(true)
 }
