@@ -42,7 +42,7 @@ const EXPECTED_ENTRIES: usize = 1024;
 
 /// What a verdict on a pod creation depends on, as bytes (see the module's docs).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ReplicaKey(Vec<u8>);
+pub struct ReplicaKey(Box<[u8]>);
 
 impl ReplicaKey {
     /// The key of `request` with the namespace's `labels`; `None` when the request cannot
@@ -70,7 +70,7 @@ impl ReplicaKey {
         key.list(request.user_info.groups.iter().map(String::as_str));
         key.labels(*labels);
         key.object(object)?;
-        Some(Self(key.0))
+        Some(Self(key.0.into_boxed_slice()))
     }
 
     /// Bytes held by the key.
@@ -152,7 +152,11 @@ struct ByteWeight;
 impl Weighter<ReplicaKey, Verdict> for ByteWeight {
     fn weight(&self, key: &ReplicaKey, verdict: &Verdict) -> u64 {
         let texts = verdict.warnings.iter().map(String::len).sum::<usize>()
-            + verdict.audit.values().map(String::len).sum::<usize>()
+            + verdict
+                .audit
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
             + verdict
                 .denial
                 .as_ref()

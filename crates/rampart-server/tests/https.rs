@@ -207,6 +207,34 @@ async fn updates_are_evaluated_only_when_significant() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psp_skips_updates_that_only_garbage_collection_makes() {
+    let server = TestServer::start(CONFIG).await;
+    let mut old = compliant_pod("web", "default");
+    old["spec"]["containers"][0]["securityContext"]["privileged"] = json!(true);
+    // As the API server sends an update: the stored status copied onto the new pod.
+    old["status"] = json!({"phase": "Running", "podIP": "10.0.0.7"});
+    let mut orphaned = old.clone();
+    orphaned["metadata"]["ownerReferences"] = json!([]);
+    orphaned["metadata"]["finalizers"] = json!(["foregroundDeletion"]);
+    let response = server
+        .validate(&pod_review("UPDATE", Some(&orphaned), Some(&old)))
+        .await;
+    assert_eq!(response["allowed"], true, "{response}");
+    assert!(
+        response["auditAnnotations"]
+            .get("validate-policy")
+            .is_none()
+    );
+    // Any other change is validated (and this pod breaks the policy).
+    let mut annotated = orphaned.clone();
+    annotated["metadata"]["annotations"] = json!({"note": "x"});
+    let response = server
+        .validate(&pod_review("UPDATE", Some(&annotated), Some(&old)))
+        .await;
+    assert_eq!(response["allowed"], false, "{response}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_and_subresources_pass_through() {
     let server = TestServer::start(CONFIG).await;
     let mut pod = compliant_pod("gone", "default");
@@ -575,10 +603,22 @@ async fn replicas_share_a_verdict_until_the_configuration_changes() {
         assert!(Instant::now() < deadline, "configuration not reloaded");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The new configuration's first verdict on the template serves the next replica.
+    let hit = "rampart_replica_verdicts_total{result=\"hit\"}";
+    let hits = counter(&metrics(&server).await, hit);
     assert_eq!(
         server.validate(&replica_review("d4444")).await["allowed"],
         true
     );
+    assert_eq!(counter(&metrics(&server).await, hit), hits + 1);
+}
+
+/// The value of the counter `name` (with its labels) in a metrics exposition.
+fn counter(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 async fn metrics(server: &TestServer) -> String {

@@ -4,7 +4,7 @@
 //! The object pass keeps a [`Collected`] copy of the objects such rules need (see
 //! [`collects`]), so memory grows with those objects only, not with file sizes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Keep, RuleMeta};
@@ -53,8 +53,12 @@ impl Collected {
 
     /// The kept part of the object, read back from its JSON text.
     pub fn value(&self) -> Value {
-        // The text is what `json_text` wrote, so it always reads back.
-        serde_json::from_str(&self.json).unwrap_or_default()
+        // The text is what `json_text` wrote from a value the parser's depth limit already
+        // bounded, so it always reads back: serde_json's own limit (one level short of
+        // the parser's) is lifted.
+        let mut reader = serde_json::Deserializer::from_str(&self.json);
+        reader.disable_recursion_limit();
+        Value::deserialize(&mut reader).unwrap_or_default()
     }
 
     /// Where `path` (from the object's root) is in the file.
@@ -288,6 +292,25 @@ mod tests {
             Some(&document.positions),
             &workloads,
         )
+    }
+
+    #[test]
+    fn the_deepest_object_the_parser_accepts_reads_back() {
+        let nested = |depth: usize| {
+            format!(
+                "{{\"apiVersion\": \"networking.k8s.io/v1\", \"kind\": \"NetworkPolicy\", \
+                 \"metadata\": {{\"name\": \"deep\"}}, \"spec\": {}1{}}}",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let deepest = (100..200)
+            .map(nested)
+            .take_while(|text| parse_text(text, &Limits::default()).errors.is_empty())
+            .last()
+            .expect("a nesting the parser accepts");
+        let document = &parse_text(&deepest, &Limits::default()).documents[0];
+        assert_eq!(collected(&deepest).value(), document.value);
     }
 
     #[test]
