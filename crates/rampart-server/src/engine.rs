@@ -686,9 +686,16 @@ fn decode_pod(raw: &RawValue, field: &str, verdict: &mut Verdict) -> Option<Pod>
 }
 
 /// A pod as the checks read it: `metadata` field by field, so that `managedFields` is
-/// skipped, the spec decoded in the same pass. Nothing reads the status.
+/// skipped, the spec decoded in the same pass. Nothing reads the status (the API server
+/// copies the stored pod's status onto an updated one before validating admission, so
+/// leaving both out changes no comparison).
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct PodText<'a> {
+    #[serde(borrow, default)]
+    api_version: Option<&'a str>,
+    #[serde(borrow, default)]
+    kind: Option<&'a str>,
     #[serde(borrow, default)]
     metadata: Option<Fields<'a>>,
     #[serde(default)]
@@ -700,7 +707,16 @@ struct PodText<'a> {
 /// JSON tree). `None` when the text does not read this way; the full decode then gives
 /// the pod or the located error.
 fn read_pod(text: &str) -> Option<Pod> {
-    let PodText { metadata, spec } = serde_json::from_str(text).ok()?;
+    let PodText {
+        api_version,
+        kind,
+        metadata,
+        spec,
+    } = serde_json::from_str(text).ok()?;
+    // As k8s-openapi's decode: another apiVersion or kind is an error, which it reports.
+    if api_version.is_some_and(|v| v != "v1") || kind.is_some_and(|k| k != "Pod") {
+        return None;
+    }
     let metadata = match metadata {
         None => ObjectMeta::default(),
         Some(Fields(fields)) => {
@@ -841,12 +857,29 @@ mod tests {
         let raw = RawValue::from_string(escaped.clone()).unwrap();
         let full: Pod = typed_from_str(&escaped).unwrap();
         assert_eq!(decode_pod(&raw, "object", &mut verdict), Some(full));
-        let wrong = RawValue::from_string(r#"{"spec": {"containers": 5}}"#.into()).unwrap();
-        assert_eq!(decode_pod(&wrong, "object", &mut verdict), None);
-        let message = verdict.denial.unwrap().message;
-        assert!(
-            message.starts_with("failed to decode object: spec.containers: "),
-            "{message}"
-        );
+        for (wrong, expected) in [
+            (
+                r#"{"spec": {"containers": 5}}"#,
+                "spec.containers: invalid type",
+            ),
+            (
+                r#"{"apiVersion": "v2", "kind": "Pod"}"#,
+                "invalid value: string \"v2\"",
+            ),
+            (
+                r#"{"apiVersion": "v1", "kind": "Node"}"#,
+                "invalid value: string \"Node\"",
+            ),
+        ] {
+            let mut verdict = Verdict::default();
+            let raw = RawValue::from_string(wrong.into()).unwrap();
+            assert_eq!(decode_pod(&raw, "object", &mut verdict), None);
+            let message = verdict.denial.unwrap().message;
+            assert!(
+                message.starts_with("failed to decode object: "),
+                "{message}"
+            );
+            assert!(message.contains(expected), "{message}");
+        }
     }
 }
