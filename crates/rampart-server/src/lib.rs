@@ -15,7 +15,7 @@
 pub mod cluster;
 pub mod config;
 pub mod engine;
-pub mod fields;
+mod fields;
 pub mod metrics;
 pub mod replicas;
 pub mod review;
