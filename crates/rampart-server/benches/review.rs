@@ -6,6 +6,8 @@
 
 #![allow(clippy::expect_used, missing_docs)] // a bench fixture that does not load is a bug in the bench
 
+use std::convert::Infallible;
+
 use rampart_core::psp::AllowAll;
 use rampart_server::engine::{Context, Endpoint, Engine, ExistingPods, Verdict};
 use rampart_server::replicas::{ReplicaKey, ReplicaVerdicts};
@@ -92,11 +94,8 @@ fn respond(engine: &Engine, body: &[u8]) -> Vec<u8> {
 fn respond_replica(engine: &Engine, replicas: &ReplicaVerdicts, body: &[u8]) -> Vec<u8> {
     let request = review::parse(body).expect("review");
     let key = ReplicaKey::of(&request, &Ok(None)).expect("a replica");
-    let verdict = replicas.get(&key).unwrap_or_else(|| {
-        let verdict = engine.review(Endpoint::Validate, &request, &context());
-        replicas.insert(key, &verdict);
-        verdict
-    });
+    let decide = || Ok::<_, Infallible>(engine.review(Endpoint::Validate, &request, &context()));
+    let Ok((verdict, _)) = replicas.get_or_decide(key, decide);
     answer(request, verdict)
 }
 

@@ -25,7 +25,7 @@ use crate::fields::{FieldValue, ObjectFields};
 use crate::review::AdmissionRequest;
 
 /// Metadata fields the API server sets per object; their values are left out of the key.
-pub const PER_OBJECT_FIELDS: &[&str] = &[
+const PER_OBJECT_FIELDS: &[&str] = &[
     "name",
     "uid",
     "creationTimestamp",
@@ -188,15 +188,30 @@ impl fmt::Debug for ReplicaVerdicts {
 }
 
 impl ReplicaVerdicts {
+    /// The verdict given to an earlier replica with `key` (and `true`: shared), or else
+    /// `decide`'s (and `false`), remembered for the next replica.
+    pub fn get_or_decide<E>(
+        &self,
+        key: ReplicaKey,
+        decide: impl FnOnce() -> Result<Verdict, E>,
+    ) -> Result<(Verdict, bool), E> {
+        if let Some(verdict) = self.get(&key) {
+            return Ok((verdict, true));
+        }
+        let verdict = decide()?;
+        self.insert(key, &verdict);
+        Ok((verdict, false))
+    }
+
     /// The verdict given to an earlier replica, if any.
-    pub fn get(&self, key: &ReplicaKey) -> Option<Verdict> {
+    fn get(&self, key: &ReplicaKey) -> Option<Verdict> {
         self.0.get(key)
     }
 
     /// Remembers the verdict on a replica, unless the object could not be read: a
     /// per-object field of the wrong type makes a bad request that says nothing about the
     /// replicas sharing its key.
-    pub fn insert(&self, key: ReplicaKey, verdict: &Verdict) {
+    fn insert(&self, key: ReplicaKey, verdict: &Verdict) {
         if verdict
             .denial
             .as_ref()

@@ -152,13 +152,8 @@ impl Policy {
         decide: impl FnOnce() -> Result<Verdict, String>,
     ) -> Result<Verdict, String> {
         let Some(key) = key else { return decide() };
-        if let Some(verdict) = self.replicas.get(&key) {
-            metrics.replica_verdict(true);
-            return Ok(verdict);
-        }
-        metrics.replica_verdict(false);
-        let verdict = decide()?;
-        self.replicas.insert(key, &verdict);
+        let (verdict, shared) = self.replicas.get_or_decide(key, decide)?;
+        metrics.replica_verdict(shared);
         Ok(verdict)
     }
 }
