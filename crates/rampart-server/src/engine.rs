@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use k8s_openapi::api::core::v1::{Container, Namespace, Pod, PodSpec};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rampart_core::object::{
     Object, ObjectRef, PodView, TemplateLocation, WorkloadKinds, typed_from_str,
 };
@@ -16,14 +15,11 @@ use rampart_core::psp::{self, AdmissionAttributes, Authorizer, Operation};
 use rampart_core::pss::{self, Evaluation, LevelVersion, NamespacePolicy};
 use rampart_core::rules::{CheckContext, Findings};
 use rampart_core::{FieldPath, Finding};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::de::value::MapDeserializer;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use crate::config::{Config, RuleMode};
-use crate::fields::Fields;
+use crate::object::RawObject;
 use crate::review::{AdmissionRequest, AdmissionResponse, Status};
 
 /// Which webhook path the request came in on.
@@ -292,7 +288,7 @@ impl Engine {
         let target = self.target(request);
         let Some(object) = request
             .object
-            .as_deref()
+            .as_ref()
             .filter(|_| target != Target::Ignored)
         else {
             return verdict;
@@ -317,7 +313,7 @@ impl Engine {
     fn mutate_pod(
         &self,
         request: &AdmissionRequest,
-        object: &RawValue,
+        object: &RawObject,
         ctx: &Context<'_>,
         verdict: &mut Verdict,
     ) {
@@ -345,14 +341,14 @@ impl Engine {
     fn validate_pod(
         &self,
         request: &AdmissionRequest,
-        object: &RawValue,
+        object: &RawObject,
         ctx: &Context<'_>,
         verdict: &mut Verdict,
     ) {
         let Some(pod) = decode_pod(object, "object", verdict) else {
             return;
         };
-        let old = match request.old_object.as_deref() {
+        let old = match &request.old_object {
             Some(raw) => match decode_pod(raw, "oldObject", verdict) {
                 Some(old) => Some(old),
                 None => return,
@@ -433,12 +429,12 @@ impl Engine {
     fn validate_workload(
         &self,
         request: &AdmissionRequest,
-        object: &RawValue,
+        object: &RawObject,
         location: TemplateLocation,
         ctx: &Context<'_>,
         verdict: &mut Verdict,
     ) {
-        let extracted = serde_json::from_str::<Value>(object.get())
+        let extracted = serde_json::from_str::<Value>(object.text())
             .map_err(|e| e.to_string())
             .and_then(|value| {
                 PodView::read(&value, location)
@@ -510,14 +506,14 @@ impl Engine {
         request: &AdmissionRequest,
         verdict: &mut Verdict,
     ) -> Option<NamespaceWrite> {
-        let labels_of = |raw: Option<&RawValue>, field: &str, verdict: &mut Verdict| {
+        let labels_of = |raw: Option<&RawObject>, field: &str, verdict: &mut Verdict| {
             let namespace: Namespace = decode(raw?, field, verdict)?;
             Some((
                 namespace.metadata.name.unwrap_or_default(),
                 namespace.metadata.labels.unwrap_or_default(),
             ))
         };
-        let (name, labels) = labels_of(request.object.as_deref(), "object", verdict)?;
+        let (name, labels) = labels_of(request.object.as_ref(), "object", verdict)?;
         let defaults = &self.config.defaults;
         let policy = NamespacePolicy::from_labels(&labels, defaults);
         let name = if name.is_empty() {
@@ -537,7 +533,7 @@ impl Engine {
             }
             return Some(NamespaceWrite::Allowed(exempt_warning()));
         }
-        let (_, old_labels) = match request.old_object.as_deref() {
+        let (_, old_labels) = match &request.old_object {
             Some(raw) => labels_of(Some(raw), "oldObject", verdict)?,
             None => (String::new(), BTreeMap::new()),
         };
@@ -681,62 +677,24 @@ fn pod_location() -> TemplateLocation {
 
 /// Decodes the request's `object` or `oldObject` (named by `field`) as a Pod; one that
 /// does not decode is a bad request naming the offending field.
-fn decode_pod(raw: &RawValue, field: &str, verdict: &mut Verdict) -> Option<Pod> {
-    read_pod(raw.get()).or_else(|| decode(raw, field, verdict))
-}
-
-/// A pod as the checks read it: `metadata` field by field, so that `managedFields` is
-/// skipped, the spec decoded in the same pass. Nothing reads the status (the API server
-/// copies the stored pod's status onto an updated one before validating admission, so
-/// leaving both out changes no comparison).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PodText<'a> {
-    #[serde(borrow, default)]
-    api_version: Option<&'a str>,
-    #[serde(borrow, default)]
-    kind: Option<&'a str>,
-    #[serde(borrow, default)]
-    metadata: Option<Fields<'a>>,
-    #[serde(default)]
-    spec: Option<PodSpec>,
+fn decode_pod(raw: &RawObject, field: &str, verdict: &mut Verdict) -> Option<Pod> {
+    read_pod(raw).or_else(|| decode(raw, field, verdict))
 }
 
 /// [`decode_pod`]'s fast path: the pod without `metadata.managedFields`, which no check
 /// reads and which takes as long to decode as the rest of a pod (its `fieldsV1` becomes a
-/// JSON tree). `None` when the text does not read this way; the full decode then gives
-/// the pod or the located error.
-fn read_pod(text: &str) -> Option<Pod> {
-    let PodText {
-        api_version,
-        kind,
-        metadata,
-        spec,
-    } = serde_json::from_str(text).ok()?;
-    // As k8s-openapi's decode: another apiVersion or kind is an error, which it reports.
-    if api_version.is_some_and(|v| v != "v1") || kind.is_some_and(|k| k != "Pod") {
-        return None;
-    }
-    let metadata = match metadata {
-        None => ObjectMeta::default(),
-        Some(Fields(fields)) => {
-            let read = fields
-                .into_iter()
-                .filter(|(name, _)| *name != "managedFields");
-            ObjectMeta::deserialize(MapDeserializer::<_, serde_json::Error>::new(read)).ok()?
-        }
-    };
-    Some(Pod {
-        metadata,
-        spec,
-        status: None,
-    })
+/// JSON tree), nor its status. Nothing reads the status: the API server copies the stored
+/// pod's status onto an updated one before validating admission, so leaving both out
+/// changes no comparison. `None` when the pod does not decode; the full decode then gives
+/// the located error.
+fn read_pod(object: &RawObject) -> Option<Pod> {
+    serde_json::from_str(&object.text_without(&["status"], &["managedFields"])).ok()
 }
 
 /// Decodes the request's `object` or `oldObject` (named by `field`) as `T`; one that does
 /// not decode is a bad request naming the offending field.
-fn decode<T: DeserializeOwned>(raw: &RawValue, field: &str, verdict: &mut Verdict) -> Option<T> {
-    match typed_from_str::<T>(raw.get()) {
+fn decode<T: DeserializeOwned>(raw: &RawObject, field: &str, verdict: &mut Verdict) -> Option<T> {
+    match typed_from_str::<T>(raw.text()) {
         Ok(object) => Some(object),
         Err(e) => {
             verdict.bad_request(format!(
@@ -840,23 +798,35 @@ mod tests {
         pod
     }
 
+    fn object(text: &str) -> RawObject {
+        serde_json::from_str(text).unwrap()
+    }
+
     #[test]
     fn a_pod_read_without_managed_fields_is_the_decoded_pod_less_them() {
         let text = pod_text();
         assert!(text.contains("\"managedFields\":[{"));
-        let read = read_pod(&text).unwrap();
+        let read = read_pod(&object(&text)).unwrap();
         assert_eq!(read, decoded(&text));
         assert!(read.metadata.labels.is_some() && read.metadata.owner_references.is_some());
     }
 
     #[test]
-    fn pods_the_fast_path_cannot_read_still_decode() {
-        let escaped = pod_text().replace("\"generateName\"", "\"generat\\u0065Name\"");
-        assert_eq!(read_pod(&escaped), None);
-        let mut verdict = Verdict::default();
-        let raw = RawValue::from_string(escaped.clone()).unwrap();
-        let full: Pod = typed_from_str(&escaped).unwrap();
-        assert_eq!(decode_pod(&raw, "object", &mut verdict), Some(full));
+    fn a_pod_reads_the_same_whatever_its_spacing_and_escapes() {
+        let text = pod_text();
+        let escaped = text
+            .replace("\"generateName\"", "\"generat\\u0065Name\"")
+            .replace("\"managedFields\"", "\"m\\u0061nagedFields\"");
+        let spaced =
+            serde_json::to_string_pretty(&serde_json::from_str::<Value>(&text).unwrap()).unwrap();
+        for variant in [escaped, spaced] {
+            assert_ne!(variant, text);
+            assert_eq!(read_pod(&object(&variant)), Some(decoded(&text)));
+        }
+    }
+
+    #[test]
+    fn pods_that_do_not_decode_are_bad_requests_naming_the_field() {
         for (wrong, expected) in [
             (
                 r#"{"spec": {"containers": 5}}"#,
@@ -872,8 +842,7 @@ mod tests {
             ),
         ] {
             let mut verdict = Verdict::default();
-            let raw = RawValue::from_string(wrong.into()).unwrap();
-            assert_eq!(decode_pod(&raw, "object", &mut verdict), None);
+            assert_eq!(decode_pod(&object(wrong), "object", &mut verdict), None);
             let message = verdict.denial.unwrap().message;
             assert!(
                 message.starts_with("failed to decode object: "),

@@ -15,8 +15,8 @@
 pub mod cluster;
 pub mod config;
 pub mod engine;
-mod fields;
 pub mod metrics;
+pub mod object;
 pub mod replicas;
 pub mod review;
 pub mod server;

@@ -21,7 +21,7 @@ use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
 use crate::engine::{Labels, Verdict};
-use crate::fields::{FieldValue, ObjectFields};
+use crate::object::{Fields, RawObject};
 use crate::review::AdmissionRequest;
 
 /// Metadata fields the API server sets per object; their values are left out of the key.
@@ -46,15 +46,14 @@ pub struct ReplicaKey(Box<[u8]>);
 
 impl ReplicaKey {
     /// The key of `request` with the namespace's `labels`; `None` when the request cannot
-    /// be keyed: no object, an object too large, a field name with escapes, or labels that
-    /// could not be looked up.
+    /// be keyed: no object, an object too large, or labels that could not be looked up.
     pub fn of(request: &AdmissionRequest, labels: &Labels<'_>) -> Option<Self> {
-        let object = request.object.as_deref()?.get();
-        if object.len() > MAX_OBJECT_BYTES {
+        let object = request.object.as_ref()?;
+        if object.text().len() > MAX_OBJECT_BYTES {
             return None;
         }
         let labels = labels.as_ref().ok()?;
-        let mut key = KeyWriter(Vec::with_capacity(object.len() + 256));
+        let mut key = KeyWriter(Vec::with_capacity(object.text().len() + 256));
         let gvk = &request.kind;
         let gvr = &request.resource;
         for part in [&gvk.group, &gvk.version, &gvk.kind]
@@ -69,7 +68,7 @@ impl ReplicaKey {
         }
         key.list(request.user_info.groups.iter().map(String::as_str));
         key.labels(*labels);
-        key.object(object)?;
+        key.object(object);
         Some(Self(key.0.into_boxed_slice()))
     }
 
@@ -122,26 +121,34 @@ impl KeyWriter {
         }
     }
 
-    /// The object's fields in order, `metadata`'s without the per-object values.
-    fn object(&mut self, object: &str) -> Option<()> {
-        let ObjectFields(fields) = serde_json::from_str(object).ok()?;
+    /// The object's fields in order, `metadata`'s split into its own fields (when an
+    /// object), without the per-object values.
+    fn object(&mut self, object: &RawObject) {
+        let fields = object.fields();
         self.count(fields.len());
-        for (name, value) in fields {
-            self.part(name);
-            match value {
-                FieldValue::Text(value) => self.part(value.get()),
-                FieldValue::Metadata(metadata) => {
-                    self.count(metadata.len());
-                    for (name, value) in metadata {
-                        self.part(name);
-                        if !PER_OBJECT_FIELDS.contains(&name) {
-                            self.part(value.get());
-                        }
-                    }
+        for field in fields {
+            self.part(field.name);
+            match field.fields {
+                None => {
+                    self.count(0);
+                    self.part(field.value);
+                }
+                Some(metadata) => {
+                    self.count(1);
+                    self.metadata(metadata);
                 }
             }
         }
-        Some(())
+    }
+
+    fn metadata(&mut self, fields: Fields<'_>) {
+        self.count(fields.len());
+        for field in fields {
+            self.part(field.name);
+            if !PER_OBJECT_FIELDS.contains(&field.name) {
+                self.part(field.value);
+            }
+        }
     }
 }
 
@@ -343,13 +350,19 @@ mod tests {
     }
 
     #[test]
-    fn objects_that_cannot_be_keyed_are_not() {
+    fn field_names_key_as_json_reads_them() {
         let text = serde_json::to_string(&replica("a")).unwrap();
-        let escaped = text.replace("\"metadata\"", "\"meta\\u0064ata\"");
-        assert_eq!(
-            ReplicaKey::of(&review::parse(escaped.as_bytes()).unwrap(), &Ok(None)),
-            None
-        );
+        let escaped = serde_json::to_string(&replica("b"))
+            .unwrap()
+            .replace("\"metadata\"", "\"meta\\u0064ata\"")
+            .replace("\"uid\"", "\"\\u0075id\"");
+        let key_of = |text: &str| ReplicaKey::of(&review::parse(text.as_bytes()).unwrap(), &Ok(None));
+        assert!(escaped.contains("\\u0075id"));
+        assert_eq!(key_of(&escaped).unwrap(), key_of(&text).unwrap());
+    }
+
+    #[test]
+    fn objects_that_cannot_be_keyed_are_not() {
         let mut large = replica("a");
         large["request"]["object"]["metadata"]["annotations"] =
             json!({"big": "x".repeat(MAX_OBJECT_BYTES)});

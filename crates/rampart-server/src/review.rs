@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+
+use crate::object::RawObject;
 
 /// The only API version the webhook speaks.
 pub const API_VERSION: &str = "admission.k8s.io/v1";
@@ -95,13 +96,13 @@ pub struct AdmissionRequest {
     /// The requester.
     #[serde(default)]
     pub user_info: UserInfo,
-    /// The new object (CREATE, UPDATE), kept as text: the engine decodes it into the
-    /// type its kind calls for, in one pass.
+    /// The new object (CREATE, UPDATE), kept as text with its fields located: the
+    /// engine decodes it into the type its kind calls for.
     #[serde(default)]
-    pub object: Option<Box<RawValue>>,
-    /// The stored object (UPDATE, DELETE), kept as text like `object`.
+    pub object: Option<RawObject>,
+    /// The stored object (UPDATE, DELETE), kept like `object`.
     #[serde(default)]
-    pub old_object: Option<Box<RawValue>>,
+    pub old_object: Option<RawObject>,
     /// Whether this is a dry run.
     #[serde(default)]
     pub dry_run: Option<bool>,
