@@ -3,17 +3,20 @@
 //! Starts the server in-process on 127.0.0.1 (its own runtime and threads) with a fresh
 //! certificate and a realistic configuration, then drives it over HTTPS keep-alive
 //! connections (HTTP/1.1, one connection per worker) from a separate runtime, each phase
-//! for the same duration: the empty `/baseline` handler; `/baseline/parse` (reads the
+//! for the same duration, in rounds (each round runs every phase for a slice of its
+//! time, so that the machine's load drifts alike over all phases): the empty `/baseline`
+//! handler; `/baseline/parse` (reads the
 //! review and allows it without deciding: the JSON work any review has); `/validate` with
 //! replicas of one ReplicaSet's pod (each request and pod numbered as the API server
 //! makes them unique, so verdicts are shared across replicas); `/validate` with pods that
 //! each come from a template of their own (nothing shared). Prints throughput, p50, p99,
-//! CPU per request and the ratios to the baseline; exits 1 on any failed request.
+//! CPU per request and the ratios to the baseline (the median and range of the ratios
+//! within each round); exits 1 on any failed request.
 //!
 //! ```text
 //! cargo run --release -p rampart-server --example loadgen -- \
-//!     [--concurrency 16] [--seconds 10] [--server-threads 2] [--client-threads 1] \
-//!     [--audit-log]
+//!     [--concurrency 16] [--seconds 10] [--rounds 10] [--server-threads 2] \
+//!     [--client-threads 1] [--audit-log]
 //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -112,7 +115,9 @@ fn planned_phases() -> [(&'static str, &'static str, Traffic); 4] {
 
 struct Args {
     concurrency: usize,
+    /// Seconds per phase, over all rounds.
     seconds: u64,
+    rounds: u64,
     server_threads: usize,
     client_threads: usize,
     /// Format the JSON audit line of every decision (written to a sink, so the cost
@@ -124,6 +129,7 @@ fn args() -> Args {
     let mut args = Args {
         concurrency: 16,
         seconds: 10,
+        rounds: 10,
         server_threads: 2,
         client_threads: 1,
         audit_log: false,
@@ -141,6 +147,7 @@ fn args() -> Args {
         match flag.as_str() {
             "--concurrency" => args.concurrency = value as usize,
             "--seconds" => args.seconds = value,
+            "--rounds" => args.rounds = value.max(1),
             "--server-threads" => args.server_threads = value as usize,
             "--client-threads" => args.client_threads = value as usize,
             other => panic!("unknown flag {other}"),
@@ -149,39 +156,100 @@ fn args() -> Args {
     args
 }
 
-struct Phase {
-    requests: u64,
+/// One phase's slice of one round.
+struct Run {
+    latencies: Vec<Duration>,
     failures: u64,
-    p50: Duration,
-    p99: Duration,
     seconds: f64,
-    /// CPU time during the phase.
+    /// CPU time during the slice.
     cpu: Cpu,
 }
 
-impl Phase {
+impl Run {
     fn rate(&self) -> f64 {
-        self.requests as f64 / self.seconds
+        self.latencies.len() as f64 / self.seconds
     }
 
     /// CPU seconds of the whole process per request.
     fn cpu_per_request(&self) -> f64 {
-        self.cpu.total / self.requests as f64
+        self.cpu.total / self.latencies.len() as f64
     }
 }
 
+/// A phase over all rounds.
+#[derive(Default)]
+struct Phase {
+    runs: Vec<Run>,
+}
+
+impl Phase {
+    fn requests(&self) -> usize {
+        self.runs.iter().map(|run| run.latencies.len()).sum()
+    }
+
+    fn failures(&self) -> u64 {
+        self.runs.iter().map(|run| run.failures).sum()
+    }
+
+    fn seconds(&self) -> f64 {
+        self.runs.iter().map(|run| run.seconds).sum()
+    }
+
+    fn cpu(&self) -> Cpu {
+        self.runs.iter().fold(Cpu::default(), |sum, run| Cpu {
+            server: sum.server + run.cpu.server,
+            total: sum.total + run.cpu.total,
+        })
+    }
+
+    fn rate(&self) -> f64 {
+        self.requests() as f64 / self.seconds()
+    }
+
+    /// The latencies at the quantiles `qs`, over all rounds.
+    fn latencies_at<const N: usize>(&self, qs: [f64; N]) -> [Duration; N] {
+        let mut all: Vec<Duration> = self
+            .runs
+            .iter()
+            .flat_map(|run| run.latencies.iter().copied())
+            .collect();
+        all.sort_unstable();
+        qs.map(|q| all[((all.len() as f64 * q) as usize).min(all.len() - 1)])
+    }
+}
+
+/// The median, least and greatest of `ratio` over the rounds of `phase` and `baseline`.
+fn per_round(phase: &Phase, baseline: &Phase, ratio: impl Fn(&Run, &Run) -> f64) -> [f64; 3] {
+    let mut ratios: Vec<f64> = phase
+        .runs
+        .iter()
+        .zip(&baseline.runs)
+        .map(|(run, base)| ratio(run, base))
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    [ratios[ratios.len() / 2], ratios[0], ratios[ratios.len() - 1]]
+}
+
+/// Whether a slice's workers count their requests yet, or stop.
+#[derive(Default)]
+struct Clock {
+    measuring: AtomicBool,
+    stop: AtomicBool,
+}
+
+/// Sends reviews on one connection until stopped; returns the latencies of those sent
+/// while measuring.
 async fn worker(
-    addr: std::net::SocketAddr,
-    tls: tokio_rustls::TlsConnector,
+    mut sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
     path: &'static str,
     traffic: Traffic,
     numbers: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
+    clock: Arc<Clock>,
     failures: Arc<AtomicU64>,
 ) -> Vec<Duration> {
-    let mut sender = connect(addr, &tls).await;
     let mut latencies = Vec::with_capacity(1 << 16);
-    while !stop.load(Ordering::Relaxed) {
+    while !clock.stop.load(Ordering::Relaxed) {
+        let measured = clock.measuring.load(Ordering::Relaxed);
         let number = numbers.fetch_add(1, Ordering::Relaxed);
         let body = traffic.body(&format!("{:05x}", number & 0xf_ffff));
         let request = hyper::Request::post(path)
@@ -203,7 +271,9 @@ async fn worker(
             }
             Err(_) => false,
         };
-        latencies.push(started.elapsed());
+        if measured {
+            latencies.push(started.elapsed());
+        }
         if !ok {
             failures.fetch_add(1, Ordering::Relaxed);
         }
@@ -211,52 +281,57 @@ async fn worker(
     latencies
 }
 
-async fn phase(
+/// How long each slice runs before it is measured (the first requests on new connections,
+/// and what the previous slice left to the allocator and the kernel, are not measured).
+const SLICE_WARM_UP: Duration = Duration::from_millis(200);
+
+/// Drives `path` with `traffic` from `concurrency` connections, measured for `duration`
+/// after [`SLICE_WARM_UP`].
+async fn run(
     addr: std::net::SocketAddr,
     tls: &tokio_rustls::TlsConnector,
-    path: &'static str,
-    traffic: &Traffic,
+    (path, traffic): (&'static str, &Traffic),
     numbers: &Arc<AtomicU64>,
-    args: &Args,
-) -> Phase {
-    let stop = Arc::new(AtomicBool::new(false));
+    concurrency: usize,
+    duration: Duration,
+) -> Run {
+    let connections =
+        futures::future::join_all((0..concurrency).map(|_| connect(addr, tls))).await;
+    let clock = Arc::new(Clock::default());
     let failures = Arc::new(AtomicU64::new(0));
-    let cpu_before = cpu_seconds();
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..args.concurrency)
-        .map(|_| {
+    let tasks: Vec<_> = connections
+        .into_iter()
+        .map(|sender| {
             tokio::spawn(worker(
-                addr,
-                tls.clone(),
+                sender,
                 path,
                 traffic.clone(),
                 numbers.clone(),
-                stop.clone(),
+                clock.clone(),
                 failures.clone(),
             ))
         })
         .collect();
-    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut all = Vec::new();
+    tokio::time::sleep(SLICE_WARM_UP).await;
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    clock.measuring.store(true, Ordering::Relaxed);
+    tokio::time::sleep(duration).await;
+    clock.stop.store(true, Ordering::Relaxed);
+    let mut latencies = Vec::new();
     for task in tasks {
-        all.extend(task.await.unwrap());
+        latencies.extend(task.await.unwrap());
     }
     let seconds = started.elapsed().as_secs_f64();
     let cpu_after = cpu_seconds();
-    let cpu = Cpu {
-        server: cpu_after.server - cpu_before.server,
-        total: cpu_after.total - cpu_before.total,
-    };
-    all.sort_unstable();
-    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
-    Phase {
-        requests: all.len() as u64,
+    Run {
+        latencies,
         failures: failures.load(Ordering::Relaxed),
-        p50: at(0.50),
-        p99: at(0.99),
         seconds,
-        cpu,
+        cpu: Cpu {
+            server: cpu_after.server - cpu_before.server,
+            total: cpu_after.total - cpu_before.total,
+        },
     }
 }
 
@@ -317,64 +392,72 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    let planned = planned_phases();
     let (phases, server_side) = client_rt.block_on(async {
-        // Warm up connections and caches.
-        let warm = Args { seconds: 1, ..args };
         let numbers = Arc::new(AtomicU64::new(0));
-        let replicas = Traffic::replicas();
-        let _ = phase(
-            addr,
-            &tls,
-            "/validate?timeout=10s",
-            &replicas,
-            &numbers,
-            &warm,
-        )
-        .await;
-        let mut phases = Vec::new();
-        for (name, path, traffic) in planned_phases() {
-            let timed = warm_args(&warm, args.seconds);
-            phases.push((
-                name,
-                phase(addr, &tls, path, &traffic, &numbers, &timed).await,
-            ));
+        // Warm up connections and caches.
+        let replicas = ("/validate?timeout=10s", &Traffic::replicas());
+        let warm_up = Duration::from_secs(1);
+        let _ = run(addr, &tls, replicas, &numbers, args.concurrency, warm_up).await;
+        let slice = Duration::from_secs_f64(args.seconds as f64 / args.rounds as f64);
+        let mut phases: Vec<Phase> = planned.iter().map(|_| Phase::default()).collect();
+        // Each round starts one phase later, so that no phase always follows another.
+        for round in 0..args.rounds as usize {
+            for index in (0..planned.len()).map(|i| (i + round) % planned.len()) {
+                let (_, path, traffic) = &planned[index];
+                let traffic = (*path, traffic);
+                let run = run(addr, &tls, traffic, &numbers, args.concurrency, slice).await;
+                phases[index].runs.push(run);
+            }
         }
         (phases, server_side_seconds(addr, &tls).await)
     });
     server_rt.block_on(running.shutdown());
 
     println!(
-        "review body: {} bytes; concurrency {}; server threads {}; client threads {}",
-        body_bytes, args.concurrency, args.server_threads, args.client_threads
+        "review body: {} bytes; concurrency {}; {} rounds of {} s per phase; server threads {}; client threads {}",
+        body_bytes,
+        args.concurrency,
+        args.rounds,
+        args.seconds as f64 / args.rounds as f64,
+        args.server_threads,
+        args.client_threads
     );
-    for (name, p) in &phases {
+    for ((name, _, _), p) in planned.iter().zip(&phases) {
+        let [p50, p99] = p.latencies_at([0.50, 0.99]);
+        let cpu = p.cpu();
         println!(
             "{name:26} {:>7.0} req/s  p50 {:>6.3} ms  p99 {:>6.3} ms  CPU/req: server {:>5.1} µs, all {:>5.1} µs ({:.0}% of {} cores)  failed {}",
             p.rate(),
-            p.p50.as_secs_f64() * 1e3,
-            p.p99.as_secs_f64() * 1e3,
-            p.cpu.server / p.requests as f64 * 1e6,
-            p.cpu_per_request() * 1e6,
-            p.cpu.total / p.seconds * 100.0 / cores() as f64,
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3,
+            cpu.server / p.requests() as f64 * 1e6,
+            cpu.total / p.requests() as f64 * 1e6,
+            cpu.total / p.seconds() * 100.0 / cores() as f64,
             cores(),
-            p.failures
+            p.failures()
         );
     }
-    // Both ratios: throughput, as asked, and CPU per request, which a shared machine
-    // disturbs less (what the throughput ratio would be when the two cores are all ours).
-    let baseline = &phases[0].1;
-    for (name, phase) in &phases[1..] {
+    // Both ratios, round by round: throughput, as asked, and CPU per request, which a
+    // shared machine disturbs less (what the throughput ratio would be when the two
+    // cores are all ours).
+    let baseline = &phases[0];
+    for ((name, _, _), phase) in planned.iter().zip(&phases).skip(1) {
+        let [rate, rate_min, rate_max] = per_round(phase, baseline, |run, base| {
+            run.rate() / base.rate()
+        });
+        let [cpu, cpu_min, cpu_max] = per_round(phase, baseline, |run, base| {
+            base.cpu_per_request() / run.cpu_per_request()
+        });
         println!(
-            "{name} / baseline: throughput {:.2}, CPU per request {:.2}",
-            phase.rate() / baseline.rate(),
-            baseline.cpu_per_request() / phase.cpu_per_request()
+            "{name} / baseline: throughput {rate:.2} ({rate_min:.2}–{rate_max:.2}), CPU per request {cpu:.2} ({cpu_min:.2}–{cpu_max:.2})"
         );
     }
     println!(
         "server-side time per review (parse, decide, serialise; from /metrics): {:.1} µs",
         server_side * 1e6
     );
-    if phases.iter().any(|(_, p)| p.failures > 0) {
+    if phases.iter().any(|p| p.failures() > 0) {
         std::process::exit(1);
     }
 }
@@ -424,10 +507,6 @@ async fn server_side_seconds(addr: std::net::SocketAddr, tls: &tokio_rustls::Tls
     };
     value("rampart_admission_review_duration_seconds_sum")
         / value("rampart_admission_review_duration_seconds_count")
-}
-
-fn warm_args(warm: &Args, seconds: u64) -> Args {
-    Args { seconds, ..*warm }
 }
 
 /// CPU seconds (user and system) of the server's threads and of the whole process.
