@@ -227,7 +227,11 @@ fn per_round(phase: &Phase, baseline: &Phase, ratio: impl Fn(&Run, &Run) -> f64)
         .map(|(run, base)| ratio(run, base))
         .collect();
     ratios.sort_by(f64::total_cmp);
-    [ratios[ratios.len() / 2], ratios[0], ratios[ratios.len() - 1]]
+    [
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1],
+    ]
 }
 
 /// Whether a slice's workers count their requests yet, or stop.
@@ -295,8 +299,7 @@ async fn run(
     concurrency: usize,
     duration: Duration,
 ) -> Run {
-    let connections =
-        futures::future::join_all((0..concurrency).map(|_| connect(addr, tls))).await;
+    let connections = futures::future::join_all((0..concurrency).map(|_| connect(addr, tls))).await;
     let clock = Arc::new(Clock::default());
     let failures = Arc::new(AtomicU64::new(0));
     let tasks: Vec<_> = connections
@@ -443,9 +446,8 @@ fn main() {
     // cores are all ours).
     let baseline = &phases[0];
     for ((name, _, _), phase) in planned.iter().zip(&phases).skip(1) {
-        let [rate, rate_min, rate_max] = per_round(phase, baseline, |run, base| {
-            run.rate() / base.rate()
-        });
+        let [rate, rate_min, rate_max] =
+            per_round(phase, baseline, |run, base| run.rate() / base.rate());
         let [cpu, cpu_min, cpu_max] = per_round(phase, baseline, |run, base| {
             base.cpu_per_request() / run.cpu_per_request()
         });

@@ -308,7 +308,10 @@ mod tests {
         let names: Vec<_> = fields.iter().map(|f| f.name).collect();
         assert_eq!(names, ["apiVersion", "metadata", "spec", "b"]);
         assert_eq!(fields[2].value, r#"{"metadata":{"k":1}}"#);
-        assert!(fields[2].fields.is_none(), "only the top-level metadata is split");
+        assert!(
+            fields[2].fields.is_none(),
+            "only the top-level metadata is split"
+        );
         let metadata: Vec<_> = fields[1].fields.clone().unwrap().collect();
         let metadata: Vec<_> = metadata.iter().map(|f| (f.name, f.value)).collect();
         assert_eq!(metadata, [("name", "\"a\""), ("labels", r#"{"x":"y"}"#)]);

@@ -356,7 +356,8 @@ mod tests {
             .unwrap()
             .replace("\"metadata\"", "\"meta\\u0064ata\"")
             .replace("\"uid\"", "\"\\u0075id\"");
-        let key_of = |text: &str| ReplicaKey::of(&review::parse(text.as_bytes()).unwrap(), &Ok(None));
+        let key_of =
+            |text: &str| ReplicaKey::of(&review::parse(text.as_bytes()).unwrap(), &Ok(None));
         assert!(escaped.contains("\\u0075id"));
         assert_eq!(key_of(&escaped).unwrap(), key_of(&text).unwrap());
     }
