@@ -826,8 +826,17 @@ mod tests {
     }
 
     #[test]
+    fn a_pods_status_is_not_read() {
+        let text = pod_text();
+        let with_status = format!("{},\"status\":5}}", &text[..text.len() - 1]);
+        assert!(typed_from_str::<Pod>(&with_status).is_err());
+        assert_eq!(read_pod(&object(&with_status)), Some(decoded(&text)));
+    }
+
+    #[test]
     fn pods_that_do_not_decode_are_bad_requests_naming_the_field() {
         for (wrong, expected) in [
+            (r#"{"metadata": 5}"#, "metadata: invalid type: integer `5`"),
             (
                 r#"{"spec": {"containers": 5}}"#,
                 "spec.containers: invalid type",

@@ -4,16 +4,22 @@
 //! check reads, neither reading the object again.
 //!
 //! The text is the object written back from its fields as read: names escaped as
-//! serde_json escapes them, values as sent. For compact JSON, which the API server sends,
-//! that is the text sent byte for byte; for any JSON, the same value. `metadata` must be
-//! an object or null, as in every Kubernetes object.
+//! serde_json escapes them, values as sent. For compact JSON with names so escaped, which
+//! is what the API server sends, that is the text sent byte for byte; for any JSON, the
+//! same value. Positions in decode errors count in this text. The object must be a JSON
+//! object; a `metadata` that is not one is written back as read, without its fields
+//! located.
+//!
+//! Spans take 28 bytes per field located, so a pathological object of empty fields
+//! (`"":0,`, 5 bytes each) holds up to about seven times its size, text included, while
+//! its review is decided (the API server sends at most 3 MiB).
 
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
-use serde::{Deserialize, de};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, de};
 use serde_json::value::RawValue;
 
 /// The field whose own fields are located too.
@@ -21,24 +27,31 @@ const SPLIT_FIELD: &str = "metadata";
 /// Bytes reserved for an object's text at first (a pod is a few KiB).
 const INITIAL_CAPACITY: usize = 4096;
 
-/// A JSON object of a review, with its fields located (see the module's docs).
+/// A JSON object of a review, with its fields located (see the module's docs). It reads
+/// from serde_json's borrowing deserializers (`from_slice`, `from_str`), whose values it
+/// takes as text.
 #[derive(Clone)]
 pub struct RawObject {
     text: String,
     /// The object's fields, in order, duplicates kept.
     fields: Vec<Span>,
     /// The fields of every `metadata` that is an object, each run named by its [`Span`].
-    nested: Vec<Span>,
+    metadata_fields: Vec<Span>,
 }
 
-/// Where a field lies in the text.
+/// Where a field lies in the text (byte offsets).
 #[derive(Debug, Clone)]
 struct Span {
     /// The name, without its quotes.
-    name: Range<usize>,
-    value: Range<usize>,
-    /// For `metadata` given as an object: its fields, as indices into `nested`.
-    nested: Option<Range<usize>>,
+    name: Range<u32>,
+    value: Range<u32>,
+    /// For `metadata` given as an object: its fields, as indices into `metadata_fields`.
+    metadata: Option<Range<u32>>,
+}
+
+/// The `usize` range of a span's `u32` one.
+fn range(span: &Range<u32>) -> Range<usize> {
+    span.start as usize..span.end as usize
 }
 
 impl RawObject {
@@ -55,11 +68,11 @@ impl RawObject {
         }
     }
 
-    /// The object's text without the fields named in `fields`, nor those named in
-    /// `metadata` among `metadata`'s fields.
-    pub fn text_without(&self, fields: &[&str], metadata: &[&str]) -> String {
+    /// The object's text without the fields named in `left_out`, nor those named in
+    /// `left_out_of_metadata` among `metadata`'s fields.
+    pub fn text_without(&self, left_out: &[&str], left_out_of_metadata: &[&str]) -> String {
         let mut text = String::with_capacity(self.text.len());
-        write_without(&mut text, self.fields(), fields, metadata);
+        write_without(&mut text, self.fields(), left_out, left_out_of_metadata);
         text
     }
 }
@@ -126,11 +139,11 @@ impl<'a> Iterator for Fields<'a> {
         let span = self.spans.next()?;
         let text = self.object.text.as_str();
         Some(Field {
-            name: &text[span.name.clone()],
-            value: &text[span.value.clone()],
-            fields: span.nested.clone().map(|nested| Fields {
+            name: &text[range(&span.name)],
+            value: &text[range(&span.value)],
+            fields: span.metadata.as_ref().map(|fields| Fields {
                 object: self.object,
-                spans: self.object.nested[nested].iter(),
+                spans: self.object.metadata_fields[range(fields)].iter(),
             }),
         })
     }
@@ -145,16 +158,16 @@ impl ExactSizeIterator for Fields<'_> {}
 /// Writes the text and records `metadata`'s spans while the object is read.
 struct Writer {
     text: String,
-    nested: Vec<Span>,
+    metadata_fields: Vec<Span>,
 }
 
 impl Writer {
-    /// Reads one object's fields from `map` into the text, `metadata`'s split when
-    /// `split` (the top level); returns their spans.
+    /// Reads one object's fields from `map` into the text, `metadata`'s located when
+    /// `top_level`; returns their spans.
     fn object<'de, A: MapAccess<'de>>(
         &mut self,
         mut map: A,
-        split: bool,
+        top_level: bool,
     ) -> Result<Vec<Span>, A::Error> {
         let mut spans = Vec::with_capacity(map.size_hint().unwrap_or(8));
         self.text.push('{');
@@ -162,9 +175,9 @@ impl Writer {
             if !spans.is_empty() {
                 self.text.push(',');
             }
-            let name = self.name(&name).map_err(de::Error::custom)?;
-            let start = self.text.len();
-            let nested = if split && &self.text[name.clone()] == SPLIT_FIELD {
+            let name = self.name(&name)?;
+            let start = self.offset()?;
+            let metadata = if top_level && self.text[range(&name)] == *SPLIT_FIELD {
                 map.next_value_seed(MetadataSeed(self))?
             } else {
                 let value: &RawValue = map.next_value()?;
@@ -173,8 +186,8 @@ impl Writer {
             };
             spans.push(Span {
                 name,
-                value: start..self.text.len(),
-                nested,
+                value: start..self.offset()?,
+                metadata,
             });
         }
         self.text.push('}');
@@ -182,20 +195,30 @@ impl Writer {
     }
 
     /// Writes `"name":` and returns where the name lies.
-    fn name(&mut self, name: &str) -> Result<Range<usize>, serde_json::Error> {
-        let plain = !name.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
-        let written = if plain {
-            Cow::Borrowed(name)
-        } else {
-            let quoted = serde_json::to_string(name)?;
-            Cow::Owned(quoted[1..quoted.len() - 1].to_owned())
-        };
+    fn name<E: de::Error>(&mut self, name: &str) -> Result<Range<u32>, E> {
         self.text.push('"');
-        let start = self.text.len();
-        self.text.push_str(&written);
-        let end = self.text.len();
+        let start = self.offset()?;
+        if name.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            let quoted = serde_json::to_string(name).map_err(E::custom)?;
+            self.text.push_str(&quoted[1..quoted.len() - 1]);
+        } else {
+            self.text.push_str(name);
+        }
+        let end = self.offset()?;
         self.text.push_str("\":");
         Ok(start..end)
+    }
+
+    /// Writes `value` as serde_json writes it.
+    fn value<E: de::Error>(&mut self, value: &impl Serialize) -> Result<(), E> {
+        let text = serde_json::to_string(value).map_err(E::custom)?;
+        self.text.push_str(&text);
+        Ok(())
+    }
+
+    /// Where the text ends.
+    fn offset<E: de::Error>(&self) -> Result<u32, E> {
+        u32::try_from(self.text.len()).map_err(|_| E::custom("object larger than 4 GiB"))
     }
 }
 
@@ -224,12 +247,13 @@ impl<'de> Deserialize<'de> for Name<'de> {
     }
 }
 
-/// Reads `metadata`: its fields located when it is an object, else its text.
+/// Reads `metadata`: its fields located when it is an object, else written back as read
+/// (a decode then says what is wrong with it).
 struct MetadataSeed<'w>(&'w mut Writer);
 
 impl<'de> DeserializeSeed<'de> for MetadataSeed<'_> {
-    /// The nested fields' indices, when split.
-    type Value = Option<Range<usize>>;
+    /// The indices of its fields in `metadata_fields`, when located.
+    type Value = Option<Range<u32>>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
@@ -237,10 +261,19 @@ impl<'de> DeserializeSeed<'de> for MetadataSeed<'_> {
 }
 
 impl<'de> Visitor<'de> for MetadataSeed<'_> {
-    type Value = Option<Range<usize>>;
+    type Value = Option<Range<u32>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("metadata as a JSON object or null")
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let spans = self.0.object(map, false)?;
+        let start = self.0.metadata_fields.len();
+        self.0.metadata_fields.extend(spans);
+        let end = self.0.metadata_fields.len();
+        let index = |i: usize| u32::try_from(i).map_err(|_| de::Error::custom("too many fields"));
+        Ok(Some(index(start)?..index(end)?))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -248,11 +281,37 @@ impl<'de> Visitor<'de> for MetadataSeed<'_> {
         Ok(None)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let spans = self.0.object(map, false)?;
-        let start = self.0.nested.len();
-        self.0.nested.extend(spans);
-        Ok(Some(start..self.0.nested.len()))
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        self.0.value(&value).map(|()| None)
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        self.0.value(&value).map(|()| None)
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        self.0.value(&value).map(|()| None)
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        self.0.value(&value).map(|()| None)
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        self.0.value(&value).map(|()| None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        self.0.text.push('[');
+        let mut first = true;
+        while let Some(element) = seq.next_element::<&RawValue>()? {
+            if !std::mem::take(&mut first) {
+                self.0.text.push(',');
+            }
+            self.0.text.push_str(element.get());
+        }
+        self.0.text.push(']');
+        Ok(None)
     }
 }
 
@@ -269,13 +328,13 @@ impl<'de> Deserialize<'de> for RawObject {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawObject, A::Error> {
                 let mut writer = Writer {
                     text: String::with_capacity(INITIAL_CAPACITY),
-                    nested: Vec::new(),
+                    metadata_fields: Vec::new(),
                 };
                 let fields = writer.object(map, true)?;
                 Ok(RawObject {
                     text: writer.text,
                     fields,
-                    nested: writer.nested,
+                    metadata_fields: writer.metadata_fields,
                 })
             }
         }
@@ -338,9 +397,40 @@ mod tests {
 
     #[test]
     fn only_objects_read() {
-        for wrong in ["[1]", "\"pod\"", "{\"metadata\":5}", "{\"a\":}", "{\"a\":1"] {
+        for wrong in [
+            "[1]",
+            "\"pod\"",
+            "5",
+            "{\"a\":}",
+            "{\"a\":1",
+            "{\"\\ud800\":1}",
+        ] {
             assert!(serde_json::from_str::<RawObject>(wrong).is_err(), "{wrong}");
         }
+    }
+
+    #[test]
+    fn metadata_that_is_not_an_object_is_written_back_as_read() {
+        for metadata in [
+            "5",
+            "-3",
+            "1.5",
+            "true",
+            "\"a\\\"b\"",
+            "[1, \"x\", {\"k\": []}]",
+            "[]",
+        ] {
+            let object = read(&format!("{{\"metadata\": {metadata}}}"));
+            let field = object.fields().next().unwrap();
+            assert!(field.fields.is_none(), "{metadata}");
+            let written: Value = serde_json::from_str(field.value).unwrap();
+            assert_eq!(written, serde_json::from_str::<Value>(metadata).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_span_takes_28_bytes() {
+        assert_eq!(std::mem::size_of::<Span>(), 28);
     }
 
     #[test]
@@ -375,8 +465,15 @@ mod tests {
         prop_oneof![Just("metadata".to_string()), ".{0,8}"]
     }
 
-    /// `{"name": value, ...}`, spaced or compact.
-    fn written(fields: &[(String, Value)], spaced: bool) -> String {
+    /// `"name"` with every UTF-16 unit written as a `\uXXXX` escape.
+    fn fully_escaped(name: &str) -> String {
+        let units: String = name.encode_utf16().map(|u| format!("\\u{u:04x}")).collect();
+        format!("\"{units}\"")
+    }
+
+    /// `{"name": value, ...}`, spaced or compact, names escaped or as serde_json writes
+    /// them.
+    fn written(fields: &[(String, Value)], spaced: bool, escaped: bool) -> String {
         let value = |v: &Value| {
             if spaced {
                 serde_json::to_string_pretty(v)
@@ -386,7 +483,14 @@ mod tests {
         };
         let pairs: Vec<String> = fields
             .iter()
-            .map(|(name, v)| format!("{}:{}", json!(name), value(v).unwrap()))
+            .map(|(name, v)| {
+                let name = if escaped {
+                    fully_escaped(name)
+                } else {
+                    json!(name).to_string()
+                };
+                format!("{name}:{}", value(v).unwrap())
+            })
             .collect();
         format!("{{{}}}", pairs.join(if spaced { " ,\n " } else { "," }))
     }
@@ -396,14 +500,10 @@ mod tests {
         fn fields_are_located_where_the_text_holds_them(
             fields in prop::collection::vec((name(), json()), 0..6),
             spaced in any::<bool>(),
+            escaped in any::<bool>(),
         ) {
-            let text = written(&fields, spaced);
-            let read = serde_json::from_str::<RawObject>(&text);
-            if fields.iter().any(|(name, v)| name == "metadata" && !(v.is_object() || v.is_null())) {
-                prop_assert!(read.is_err(), "metadata is an object or null");
-                return Ok(());
-            }
-            let object = read.unwrap();
+            let text = written(&fields, spaced, escaped);
+            let object = read(&text);
             let same: Value = serde_json::from_str(object.text()).unwrap();
             prop_assert_eq!(same, serde_json::from_str::<Value>(&text).unwrap());
             prop_assert_eq!(object.fields().len(), fields.len());
@@ -420,8 +520,20 @@ mod tests {
                     }
                 }
             }
-            if !spaced {
+            if !spaced && !escaped {
                 prop_assert_eq!(object.text(), text.as_str());
+            }
+            if let Some((left_out, _)) = fields.first() {
+                // The name as the text writes it: serde_json's escapes, without quotes.
+                let quoted = json!(left_out).to_string();
+                let written_name = &quoted[1..quoted.len() - 1];
+                let without = read(&object.text_without(&[written_name], &[]));
+                let kept = fields.iter().filter(|(name, _)| name != left_out);
+                prop_assert_eq!(without.fields().len(), kept.clone().count());
+                for (field, (name, value)) in without.fields().zip(kept) {
+                    prop_assert_eq!(&unescaped(field.name), name);
+                    prop_assert_eq!(&serde_json::from_str::<Value>(field.value).unwrap(), value);
+                }
             }
         }
     }

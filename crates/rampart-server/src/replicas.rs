@@ -141,6 +141,7 @@ impl KeyWriter {
         }
     }
 
+    /// `metadata`'s fields in order, the per-object ones by name only.
     fn metadata(&mut self, fields: Fields<'_>) {
         self.count(fields.len());
         for field in fields {
@@ -314,6 +315,10 @@ mod tests {
             ("/request/object/metadata/namespace", json!("other")),
             ("/request/object/metadata/annotations", json!({"a": "b"})),
             ("/request/object/status", json!({"phase": "Pending"})),
+            // Only metadata's per-object fields are left out.
+            ("/request/object/uid", json!("u")),
+            ("/request/object/name", json!("n")),
+            ("/request/object/spec/uid", json!("u")),
             ("/request/namespace", json!("other")),
             ("/request/name", json!("web-0")),
             ("/request/userInfo/username", json!("alice")),
@@ -338,6 +343,17 @@ mod tests {
         assert_ne!(keys[0], keys[1]);
         assert_ne!(keys[1], keys[2]);
         assert_eq!(key(&review, &Err("unreachable".into())), None);
+    }
+
+    #[test]
+    fn metadata_given_as_null_or_empty_keys_apart() {
+        let [mut null, mut empty] = [replica("a"), replica("a")];
+        null["request"]["object"]["metadata"] = Value::Null;
+        empty["request"]["object"]["metadata"] = json!({});
+        assert_ne!(
+            key(&null, &Ok(None)).unwrap(),
+            key(&empty, &Ok(None)).unwrap()
+        );
     }
 
     #[test]

@@ -264,6 +264,9 @@ mod tests {
         assert!(matches!(parse(b"{"), Err(ReviewError::Malformed(_))));
         let no_request = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#;
         assert!(matches!(parse(no_request), Err(ReviewError::Missing(_))));
+        let not_an_object = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","operation":"CREATE","object":5}}"#;
+        let error = parse(not_an_object).expect_err("object 5").to_string();
+        assert!(error.contains("expected a JSON object"), "{error}");
     }
 
     #[test]
