@@ -4,8 +4,9 @@
 //! HTTP/2), with `/healthz`, `/readyz` and `/metrics`.
 //!
 //! ```text
+//! let stop = rampart_server::shutdown_signal();
 //! let running = rampart_server::start(Options::new(config, cert, key, addr)).await?;
-//! running.run_until(rampart_server::shutdown_signal()).await;
+//! running.run_until(stop).await;
 //! ```
 //!
 //! The decision itself ([`engine::Engine::review`]) is pure and synchronous; this crate
@@ -27,26 +28,41 @@ pub use engine::{Endpoint, Engine};
 pub use server::{Options, Running, StartError, start};
 
 /// Resolves on SIGTERM (what the kubelet sends) or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+///
+/// The handlers are installed when this is called, not when the future is first polled,
+/// so a signal that arrives while the server is still starting stops it instead of
+/// killing the process. Call it inside a Tokio runtime, before [`start`].
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            tokio::select! {
+                () = next_signal(terminate) => {}
+                () = next_signal(interrupt) => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+    {
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// Waits for the next delivery of an installed signal; never resolves if installing failed.
+#[cfg(unix)]
+async fn next_signal(installed: std::io::Result<tokio::signal::unix::Signal>) {
+    match installed {
+        Ok(mut signal) => {
+            signal.recv().await;
+        }
+        Err(_) => std::future::pending::<()>().await,
     }
 }
 
@@ -84,8 +100,9 @@ pub fn run_blocking(options: Options) -> Result<(), StartError> {
         .build()
         .map_err(|e| StartError::Bind(options.listen, e))?;
     runtime.block_on(async {
+        let stop = shutdown_signal();
         let running = start(options).await?;
-        running.run_until(shutdown_signal()).await;
+        running.run_until(stop).await;
         Ok(())
     })
 }
