@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
@@ -70,6 +71,16 @@ fn suite(file: &FileReport) -> TestSuite {
 pub fn write_junit(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     let mut junit = Report::new("rampart");
     junit.add_test_suites(report.files.iter().map(suite));
-    junit.serialize(&mut *out).map_err(io::Error::other)?;
+    junit.serialize(&mut *out).map_err(into_io_error)?;
     writeln!(out)
+}
+
+/// quick-junit wraps a failed write twice (in quick-xml's error, then its own); the io
+/// error's kind is kept, so that a reader that closed the pipe is still told apart.
+fn into_io_error(error: quick_junit::SerializeError) -> io::Error {
+    let mut causes = std::iter::successors(std::error::Error::source(&error), |e| e.source());
+    let kind = causes
+        .find_map(|cause| cause.downcast_ref::<Arc<io::Error>>())
+        .map_or(io::ErrorKind::Other, |io| io.kind());
+    io::Error::new(kind, error)
 }

@@ -8,7 +8,7 @@ mod rules;
 mod scan;
 mod serve;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, Exit};
 
@@ -35,6 +35,24 @@ pub fn run(cli: Cli) -> Result<Exit> {
 fn without_huge_pages() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
+/// The end of writing a report. A reader that stopped early (`rampart scan … | head`)
+/// closed the pipe: the report ends there, quietly, and the run's exit code still gives
+/// the verdict. Any other failure is an error.
+pub(crate) fn report_written(result: Result<()>) -> Result<()> {
+    match result {
+        Err(error) if reader_went_away(&error) => Ok(()),
+        other => other.context("writing the report"),
+    }
+}
+
+fn reader_went_away(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Where a report goes: a file, or standard output.

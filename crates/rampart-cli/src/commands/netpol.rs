@@ -104,19 +104,19 @@ pub fn run(command: &NetpolCommand) -> Result<Exit> {
     let model = build(args);
     report_problems(&model)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let denied = match command {
+    let (denied, written) = match command {
         NetpolCommand::Matrix(_) => {
             let port: u16 = args
                 .port
                 .parse()
                 .context("--port: the matrix needs a port number")?;
             let matrix = model.cluster.matrix(port, args.protocol);
-            match args.format {
-                NetpolFormat::Text => write_matrix(&matrix, &mut out)?,
-                NetpolFormat::Json => json(&matrix, &mut out)?,
-                NetpolFormat::Dot => write_dot(&matrix, &mut out)?,
-            }
-            false
+            let written = match args.format {
+                NetpolFormat::Text => write_matrix(&matrix, &mut out),
+                NetpolFormat::Json => json(&matrix, &mut out),
+                NetpolFormat::Dot => write_dot(&matrix, &mut out),
+            };
+            (false, written)
         }
         NetpolCommand::Query(_) | NetpolCommand::Explain(_) => {
             let (from, to) = (
@@ -126,31 +126,30 @@ pub fn run(command: &NetpolCommand) -> Result<Exit> {
             let port = port_spec(&args.port);
             let verdict = model.cluster.query(&from, &to, &port, args.protocol)?;
             let explain = matches!(command, NetpolCommand::Explain(_));
-            match args.format {
-                NetpolFormat::Json => json(&verdict, &mut out)?,
-                _ if explain => {
-                    write_explanation(&from, &to, &args.port, args, &verdict, &mut out)?
-                }
+            let written = match args.format {
+                NetpolFormat::Json => json(&verdict, &mut out),
+                _ if explain => write_explanation(&from, &to, &args.port, args, &verdict, &mut out),
                 _ => writeln!(
                     out,
                     "{from} -> {to} on {}/{}: {}",
                     args.port,
                     args.protocol,
                     if verdict.allowed { "allowed" } else { "denied" }
-                )?,
-            }
-            !verdict.allowed
+                )
+                .map_err(Into::into),
+            };
+            (!verdict.allowed, written)
         }
         NetpolCommand::Isolation(_) => {
             let isolation = model.cluster.isolation();
-            match args.format {
-                NetpolFormat::Json => json(&isolation, &mut out)?,
-                _ => write_isolation(&isolation, &model.cluster, &mut out)?,
-            }
-            false
+            let written = match args.format {
+                NetpolFormat::Json => json(&isolation, &mut out),
+                _ => write_isolation(&isolation, &model.cluster, &mut out),
+            };
+            (false, written)
         }
     };
-    out.flush()?;
+    super::report_written(written.and_then(|()| Ok(out.flush()?)))?;
     Ok(if !model.errors.is_empty() {
         Exit::Usage
     } else if denied {
@@ -161,7 +160,8 @@ pub fn run(command: &NetpolCommand) -> Result<Exit> {
 }
 
 fn json<T: serde::Serialize>(value: &T, out: &mut dyn Write) -> Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
+    // As an io error: serde_json's own error does not list the io error among its causes.
+    serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
     writeln!(out)?;
     Ok(())
 }

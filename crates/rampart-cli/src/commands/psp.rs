@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rampart_core::object::{Loaded, LoadedObject, PodView, WorkloadKinds};
@@ -189,12 +189,12 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
     }
     report_invalid_policies(&world, &results, &mut errors);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match args.format {
+    let written = match args.format {
         ReportFormat::Json => write_json(&results, &errors, &mut out),
         ReportFormat::Text => write_text(&results, &errors, &mut out),
     }
-    .context("writing the report")?;
-    out.flush()?;
+    .and_then(|()| out.flush());
+    super::report_written(written.map_err(Into::into))?;
     Ok(if !errors.is_empty() {
         Exit::Usage
     } else if results.iter().any(|r| !r.outcome.allowed) {

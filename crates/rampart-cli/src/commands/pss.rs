@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rampart_core::object::{Loaded, LoadedObject, PodView, WorkloadKinds};
 use rampart_core::pss::{
     Level, LevelVersion, NamespacePolicy, PodEvaluation, Version, evaluate_pod,
@@ -231,17 +231,17 @@ pub fn run(args: &PssArgs) -> Result<Exit> {
         }
     }
     let (mut out, _color) = super::output(args.output.as_deref())?;
-    match args.format {
+    let written = match args.format {
         ReportFormat::Text => write_text(&results, &errors, &mut out),
         ReportFormat::Json => {
             let report = serde_json::json!({"results": results, "errors": errors.to_json()});
             serde_json::to_writer_pretty(&mut out, &report)
-                .map_err(std::io::Error::other)
+                .map_err(std::io::Error::from)
                 .and_then(|()| writeln!(out))
         }
     }
-    .and_then(|()| out.flush())
-    .context("writing the report")?;
+    .and_then(|()| out.flush());
+    super::report_written(written.map_err(Into::into))?;
     Ok(if !errors.is_empty() {
         Exit::Usage
     } else if results.iter().any(|r| !r.allowed) {

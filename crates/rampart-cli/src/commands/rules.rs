@@ -1,36 +1,43 @@
 //! `rampart rules [ID]`: the catalogue, generated from the registry.
 
-use std::io::Write;
+use std::io::{self, Write};
 
 use anyhow::{Result, bail};
 use rampart_core::rules::{
-    applies_to, catalogue, find, rule_markdown, rules_markdown, settings_doc, squash,
+    RuleMeta, applies_to, catalogue, find, rule_markdown, rules_markdown, settings_doc, squash,
 };
 
 use crate::cli::{Exit, RulesArgs};
 
 pub fn run(args: &RulesArgs) -> Result<Exit> {
+    let rule = match &args.id {
+        Some(id) => match find(id) {
+            Some(meta) => Some(meta),
+            None => bail!("unknown rule {id:?}; `rampart rules` lists them"),
+        },
+        None => None,
+    };
     let mut out = std::io::stdout().lock();
-    match (&args.id, args.markdown) {
-        (Some(id), _) => {
-            let Some(meta) = find(id) else {
-                bail!("unknown rule {id:?}; `rampart rules` lists them");
-            };
-            if args.markdown {
-                write!(out, "{}", rule_markdown(meta))?;
-            } else {
-                let m = meta;
-                writeln!(out, "{} ({})\n\n{}\n", m.id, m.severity, m.title)?;
-                writeln!(out, "Applies to:\n  {}\n", applies_to(m.id))?;
-                writeln!(out, "Why it matters:\n  {}\n", squash(m.why))?;
-                writeln!(out, "How to fix:\n  {}\n", squash(m.fix))?;
-                if let Some(settings) = settings_doc(m.id) {
-                    writeln!(out, "Settings:\n  {settings}\n")?;
-                }
-                writeln!(out, "References:\n  {}", m.references.join("\n  "))?;
+    let written = write_rules(rule, args.markdown, &mut out).and_then(|()| out.flush());
+    super::report_written(written.map_err(Into::into))?;
+    Ok(Exit::Clean)
+}
+
+/// One rule in full, or the catalogue as a table; either as Markdown.
+fn write_rules(rule: Option<&RuleMeta>, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
+    match (rule, markdown) {
+        (Some(meta), true) => write!(out, "{}", rule_markdown(meta)),
+        (Some(m), false) => {
+            writeln!(out, "{} ({})\n\n{}\n", m.id, m.severity, m.title)?;
+            writeln!(out, "Applies to:\n  {}\n", applies_to(m.id))?;
+            writeln!(out, "Why it matters:\n  {}\n", squash(m.why))?;
+            writeln!(out, "How to fix:\n  {}\n", squash(m.fix))?;
+            if let Some(settings) = settings_doc(m.id) {
+                writeln!(out, "Settings:\n  {settings}\n")?;
             }
+            writeln!(out, "References:\n  {}", m.references.join("\n  "))
         }
-        (None, true) => write!(out, "{}", rules_markdown())?,
+        (None, true) => write!(out, "{}", rules_markdown()),
         (None, false) => {
             let width = catalogue().map(|m| m.id.len()).max().unwrap_or(0);
             for m in catalogue() {
@@ -42,7 +49,7 @@ pub fn run(args: &RulesArgs) -> Result<Exit> {
                     m.title
                 )?;
             }
+            Ok(())
         }
     }
-    Ok(Exit::Clean)
 }

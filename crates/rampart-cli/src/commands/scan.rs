@@ -1,6 +1,6 @@
 //! `rampart scan`: the hardening catalogue over manifests, in parallel over files.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rampart_core::Severity;
 use rampart_core::config::Config;
 use rampart_core::rules::catalogue;
@@ -117,7 +117,7 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     }));
     let report = ScanReport { files };
     let (mut out, color) = super::output(args.output.as_deref())?;
-    match args.format {
+    let written = match args.format {
         ScanFormat::Text => write_text(&report, &mut out, color),
         ScanFormat::Json => write_json(&report, &mut out),
         ScanFormat::Sarif => {
@@ -126,8 +126,8 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
         }
         ScanFormat::Junit => write_junit(&report, &mut out),
     }
-    .and_then(|()| out.flush())
-    .context("writing the report")?;
+    .and_then(|()| out.flush());
+    super::report_written(written.map_err(Into::into))?;
     let summary = report.summary();
     Ok(if summary.errors > 0 {
         Exit::Usage
