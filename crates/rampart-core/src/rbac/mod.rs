@@ -10,7 +10,7 @@ pub mod risk;
 pub use matcher::{ResourceRequest, RuleFields, WILDCARD};
 pub use model::{
     BindingView, GrantedRule, Rbac, SUPERUSER_GROUP, UserInfo, binds, describe_subject,
-    service_account_of, subject_is,
+    service_account_of, service_account_user, subject_is,
 };
 pub use risk::{RISKS, Reach, Risk};
 

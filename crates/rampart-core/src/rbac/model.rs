@@ -30,7 +30,7 @@ impl UserInfo {
     /// groups, no `system:authenticated`.
     pub fn service_account(namespace: &str, name: &str) -> Self {
         Self {
-            username: format!("system:serviceaccount:{namespace}:{name}"),
+            username: service_account_user(namespace, name),
             groups: vec![
                 "system:serviceaccounts".to_string(),
                 format!("system:serviceaccounts:{namespace}"),
@@ -271,14 +271,28 @@ pub fn subject_is(subject: &Subject, binding_namespace: Option<&str>, user: &Use
     match subject.kind.as_str() {
         "User" => subject.name == user.username,
         "Group" => user.groups.contains(&subject.name),
-        "ServiceAccount" => {
-            service_account_of(subject, binding_namespace).is_some_and(|(ns, name)| {
-                user.username == format!("system:serviceaccount:{ns}:{name}")
-            })
-        }
+        "ServiceAccount" => service_account_of(subject, binding_namespace)
+            .is_some_and(|(ns, name)| is_service_account_user(&user.username, ns, name)),
         _ => false,
     }
 }
+
+/// Whether `username` is `system:serviceaccount:<namespace>:<name>` (compared in place;
+/// this runs for every subject a run's checks look at).
+fn is_service_account_user(username: &str, namespace: &str, name: &str) -> bool {
+    username
+        .strip_prefix(SERVICE_ACCOUNT_USER_PREFIX)
+        .and_then(|rest| rest.strip_prefix(namespace))
+        .and_then(|rest| rest.strip_prefix(':'))
+        == Some(name)
+}
+
+/// The user name of the service account `namespace`/`name`.
+pub fn service_account_user(namespace: &str, name: &str) -> String {
+    format!("{SERVICE_ACCOUNT_USER_PREFIX}{namespace}:{name}")
+}
+
+const SERVICE_ACCOUNT_USER_PREFIX: &str = "system:serviceaccount:";
 
 /// The namespace and name of a ServiceAccount subject (its namespace defaults to the
 /// binding's); `None` for other subjects or when no namespace is known.
@@ -374,5 +388,26 @@ mod tests {
             groups: vec![SUPERUSER_GROUP.into()],
         };
         assert!(rbac.allows(&root, "", &delete));
+    }
+
+    proptest::proptest! {
+        /// The in-place comparison says what comparing with the formatted user name says,
+        /// colons in names included (`a:b` + `c` and `a` + `b:c` name the same user).
+        #[test]
+        fn service_account_users_compare_as_their_formatted_names(
+            namespace in "[a:]{0,4}",
+            name in "[b:]{0,4}",
+            username in "(system:serviceaccount:)?[a:b]{0,9}",
+        ) {
+            proptest::prop_assert_eq!(
+                is_service_account_user(&username, &namespace, &name),
+                username == service_account_user(&namespace, &name)
+            );
+            proptest::prop_assert!(is_service_account_user(
+                &service_account_user(&namespace, &name),
+                &namespace,
+                &name
+            ));
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! permissions, through which binding and role. These need every Role, ClusterRole,
 //! binding, ServiceAccount and workload of the run at once.
 
+use std::collections::{HashMap, HashSet};
+
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding, Subject};
 use serde::de::DeserializeOwned;
 
@@ -10,10 +12,11 @@ use crate::finding::Severity::{Critical, High};
 use crate::object::PodView;
 use crate::rbac::risk::{RISKS, Reach, Risk};
 use crate::rbac::{
-    BindingView, GrantedRule, Rbac, RuleFields, UserInfo, describe_subject, subject_is,
+    BindingView, GrantedRule, Rbac, RuleFields, UserInfo, describe_subject, service_account_of,
+    service_account_user, subject_is,
 };
 use crate::rules::cis::report_run_cis_as;
-use crate::rules::{RuleMeta, RunContext, RunFindings, RunRule};
+use crate::rules::{Collected, RuleMeta, RunContext, RunFindings, RunRule};
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
@@ -345,6 +348,10 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
     if powerful.is_empty() {
         return;
     }
+    let by_principal = BindingsByPrincipal::of(&powerful);
+    let accounts = ServiceAccounts::of(ctx);
+    // Workloads share service accounts: each token's grants are worked out once.
+    let mut grants_of_token: HashMap<String, String> = HashMap::new();
     let severity = out.rule().severity;
     for (object_index, object) in ctx.objects.iter().enumerate() {
         let Some(location) = ctx.workloads.template_of(&object.id) else {
@@ -355,23 +362,13 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
         };
         let namespace = object.id.namespace.as_deref().unwrap_or("default");
         let account = service_account_name(&pod);
-        if !token_mounted(ctx, &pod, namespace, account) {
+        if !token_mounted(&accounts, &pod, namespace, account) {
             continue;
         }
         let user = UserInfo::service_account_token(namespace, account);
-        let mut seen = std::collections::HashSet::new();
-        let grants: Vec<String> = powerful
-            .iter()
-            .filter_map(|(binding, risks)| {
-                let subject = binding
-                    .subjects
-                    .iter()
-                    .find(|s| subject_is(s, binding.namespace, &user))?;
-                Some(format!("{}: {risks}", chain(subject, binding)))
-            })
-            // The same binding can be listed in several files of a run.
-            .filter(|grant| seen.insert(grant.clone()))
-            .collect();
+        let grants = grants_of_token
+            .entry(user.username.clone())
+            .or_insert_with(|| grants_of(&user, &powerful, &by_principal));
         if grants.is_empty() {
             continue;
         }
@@ -380,11 +377,104 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
             severity,
             object_index,
             location.spec.child("serviceAccountName"),
-            format!(
-                "mounts the token of service account {namespace}/{account}; {}",
-                grants.join("; ")
-            ),
+            format!("mounts the token of service account {namespace}/{account}; {grants}"),
         );
+    }
+}
+
+/// What `user` holds through the powerful bindings, `; `-separated, in binding order:
+/// each as the subject, binding and role that grant it, and the risks.
+fn grants_of(
+    user: &UserInfo,
+    powerful: &[(BindingView<'_>, String)],
+    by_principal: &BindingsByPrincipal,
+) -> String {
+    let mut seen = HashSet::new();
+    let grants: Vec<String> = by_principal
+        .candidates(user)
+        .into_iter()
+        .filter_map(|index| {
+            let (binding, risks) = &powerful[index];
+            let subject = binding
+                .subjects
+                .iter()
+                .find(|s| subject_is(s, binding.namespace, user))?;
+            Some(format!("{}: {risks}", chain(subject, binding)))
+        })
+        // The same binding can be listed in several files of a run.
+        .filter(|grant| seen.insert(grant.clone()))
+        .collect();
+    grants.join("; ")
+}
+
+/// Bindings (by index) under the principal each of their subjects names: a user's or a
+/// group's name, or a service account's user name. The bindings that can name a user are
+/// then those under its user name and its groups, instead of every binding of the run.
+struct BindingsByPrincipal {
+    indices: HashMap<String, Vec<usize>>,
+}
+
+impl BindingsByPrincipal {
+    fn of(bindings: &[(BindingView<'_>, String)]) -> Self {
+        let mut indices: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, (binding, _)) in bindings.iter().enumerate() {
+            for subject in binding.subjects {
+                let principal = match subject.kind.as_str() {
+                    "User" | "Group" => subject.name.clone(),
+                    _ => match service_account_of(subject, binding.namespace) {
+                        Some((namespace, name)) => service_account_user(namespace, name),
+                        None => continue,
+                    },
+                };
+                indices.entry(principal).or_default().push(index);
+            }
+        }
+        Self { indices }
+    }
+
+    /// The bindings that may name `user`, in order and once each (a superset: a subject's
+    /// kind is checked by [`subject_is`]).
+    fn candidates(&self, user: &UserInfo) -> Vec<usize> {
+        let mut found: Vec<usize> = std::iter::once(&user.username)
+            .chain(&user.groups)
+            .filter_map(|principal| self.indices.get(principal))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}
+
+/// The run's ServiceAccounts by namespace and name (the first one listed, when a run has
+/// the same account twice).
+struct ServiceAccounts<'a> {
+    objects: HashMap<(&'a str, &'a str), &'a Collected>,
+}
+
+impl<'a> ServiceAccounts<'a> {
+    fn of(ctx: &RunContext<'a>) -> Self {
+        let mut objects = HashMap::new();
+        for object in ctx.objects {
+            if object.id.kind != "ServiceAccount" || !object.id.group().is_empty() {
+                continue;
+            }
+            let Some(name) = object.id.name.as_deref() else {
+                continue;
+            };
+            let namespace = object.id.namespace.as_deref().unwrap_or("default");
+            objects.entry((namespace, name)).or_insert(object);
+        }
+        Self { objects }
+    }
+
+    /// The account's `automountServiceAccountToken`, when the run has the account and it
+    /// says.
+    fn automounts(&self, namespace: &str, name: &str) -> Option<bool> {
+        self.objects
+            .get(&(namespace, name))
+            .and_then(|account| account.value()["automountServiceAccountToken"].as_bool())
     }
 }
 
@@ -399,18 +489,134 @@ fn service_account_name(pod: &PodView) -> &str {
 
 /// The pod's `automountServiceAccountToken`, else its service account's (when the run
 /// has it), else true.
-fn token_mounted(ctx: &RunContext<'_>, pod: &PodView, namespace: &str, account: &str) -> bool {
-    if let Some(mounted) = pod.spec.automount_service_account_token {
-        return mounted;
-    }
-    ctx.objects
-        .iter()
-        .find(|o| {
-            o.id.kind == "ServiceAccount"
-                && o.id.group().is_empty()
-                && o.id.name.as_deref() == Some(account)
-                && o.id.namespace.as_deref().unwrap_or("default") == namespace
-        })
-        .and_then(|sa| sa.value()["automountServiceAccountToken"].as_bool())
+fn token_mounted(
+    accounts: &ServiceAccounts<'_>,
+    pod: &PodView,
+    namespace: &str,
+    account: &str,
+) -> bool {
+    pod.spec
+        .automount_service_account_token
+        .or_else(|| accounts.automounts(namespace, account))
         .unwrap_or(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::rules::Collected;
+    use crate::scan::{ScanOptions, run_checks, scan_file};
+
+    const ROLE: &str = "
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: reader}
+rules: [{apiGroups: [''], resources: [secrets], verbs: [get]}]
+";
+
+    fn binding(kind: &str, name: &str, namespace: Option<&str>, subjects: &str) -> String {
+        let namespace = namespace.map_or(String::new(), |ns| format!(", namespace: {ns}"));
+        format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata: {{name: {name}{namespace}}}\n\
+             roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: reader}}\n\
+             subjects: {subjects}\n"
+        )
+    }
+
+    fn deployment(name: &str, account: &str, automount: Option<bool>) -> String {
+        let automount = automount.map_or(String::new(), |a| {
+            format!("\n      automountServiceAccountToken: {a}")
+        });
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: ci}}\n\
+             spec:\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    \
+             metadata: {{labels: {{app: {name}}}}}\n    spec:\n      \
+             serviceAccountName: {account}{automount}\n      containers: [{{name: c, image: x}}]\n"
+        )
+    }
+
+    /// The rule's messages for each workload of a run made of `files`.
+    fn messages(files: &[String]) -> Vec<(String, String)> {
+        let options =
+            ScanOptions::from_config(Config::default().only(&["workload-powerful-token"]));
+        let mut collected: Vec<Collected> = Vec::new();
+        for (index, text) in files.iter().enumerate() {
+            let scan = scan_file(&format!("f{index}.yaml"), text.as_bytes(), &options);
+            assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+            collected.extend(scan.collected.into_iter().map(|mut c| {
+                c.file = index;
+                c
+            }));
+        }
+        run_checks(&collected, &options)
+            .into_iter()
+            .map(|(index, finding)| {
+                let name = collected[index].id.name.clone().unwrap_or_default();
+                (name, finding.message)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_token_is_matched_by_user_group_and_service_account_subjects_cluster_bindings_first() {
+        let subjects = "[{kind: Group, name: 'system:serviceaccounts:ci'}, \
+             {kind: User, name: 'system:serviceaccount:ci:app'}]";
+        let implicit = "[{kind: ServiceAccount, name: other}, {kind: ServiceAccount, name: app}]";
+        let elsewhere = "[{kind: ServiceAccount, name: app, namespace: prod}, \
+             {kind: Group, name: 'system:serviceaccounts:prod'}]";
+        let rbac = [
+            ROLE.to_owned(),
+            binding("ClusterRoleBinding", "by-group", None, subjects),
+            binding("RoleBinding", "by-account", Some("ci"), implicit),
+            binding("RoleBinding", "elsewhere", Some("prod"), elsewhere),
+            binding(
+                "ClusterRoleBinding",
+                "everyone",
+                None,
+                "[{kind: Group, name: 'system:authenticated'}]",
+            ),
+        ]
+        .join("---\n");
+        // The same bindings in a second file are listed once; the User subject of
+        // `by-group` names the same token, and the binding is listed once for it too.
+        let files = [rbac.clone(), rbac, deployment("web", "app", None)];
+        let risks = "read secrets (ClusterRole reader rules[0])";
+        assert_eq!(
+            messages(&files),
+            [(
+                "web".to_owned(),
+                format!(
+                    "CIS 5.1.6: mounts the token of service account ci/app; \
+                     Group system:serviceaccounts:ci -> ClusterRoleBinding by-group -> ClusterRole reader: {risks}; \
+                     Group system:authenticated -> ClusterRoleBinding everyone -> ClusterRole reader: {risks}; \
+                     ServiceAccount ci/app -> RoleBinding ci/by-account -> ClusterRole reader: {risks}"
+                )
+            )]
+        );
+    }
+
+    #[test]
+    fn the_pods_automount_setting_wins_over_its_accounts_and_accounts_are_shared() {
+        let account = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app, namespace: ci}\n\
+                       automountServiceAccountToken: false\n";
+        let bound = binding(
+            "RoleBinding",
+            "b",
+            Some("ci"),
+            "[{kind: ServiceAccount, name: app}]",
+        );
+        let files = [
+            [ROLE, &bound].join("---\n"),
+            account.to_owned(),
+            [
+                deployment("off-by-account", "app", None),
+                deployment("on-by-pod", "app", Some(true)),
+                deployment("also-on", "app", Some(true)),
+                deployment("off-by-pod", "app", Some(false)),
+            ]
+            .join("---\n"),
+        ];
+        let names: Vec<String> = messages(&files).into_iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["on-by-pod", "also-on"]);
+    }
 }
