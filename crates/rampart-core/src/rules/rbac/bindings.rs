@@ -351,7 +351,7 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
     let by_principal = BindingsByPrincipal::of(&powerful);
     let accounts = ServiceAccounts::of(ctx);
     // Workloads share service accounts: each token's grants are worked out once.
-    let mut grants_of_token: HashMap<String, String> = HashMap::new();
+    let mut grants_of_token: HashMap<(String, String), String> = HashMap::new();
     let severity = out.rule().severity;
     for (object_index, object) in ctx.objects.iter().enumerate() {
         let Some(location) = ctx.workloads.template_of(&object.id) else {
@@ -365,10 +365,12 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
         if !token_mounted(&accounts, &pod, namespace, account) {
             continue;
         }
-        let user = UserInfo::service_account_token(namespace, account);
         let grants = grants_of_token
-            .entry(user.username.clone())
-            .or_insert_with(|| grants_of(&user, &powerful, &by_principal));
+            .entry((namespace.to_owned(), account.to_owned()))
+            .or_insert_with(|| {
+                let user = UserInfo::service_account_token(namespace, account);
+                grants_of(&user, &powerful, &by_principal)
+            });
         if grants.is_empty() {
             continue;
         }
