@@ -5,8 +5,11 @@ and workloads, to measure how the run rules scale with the size of a cluster.
     scripts/synthetic-cluster.py NAMESPACES OUT_DIR
 
 Per namespace: a Role, two RoleBindings (one to a ClusterRole that reads secrets, one
-to the Role, which allows pods/exec), ten ServiceAccounts (a third without an
-automounted token) and ten Deployments on two of them. Plus cluster-wide bindings with
+to the Role, which allows pods/exec), RoleBindings of the aggregated ClusterRoles
+`admin`, `edit` and `view` to a team group and the `default` account, ten
+ServiceAccounts (a third without an automounted token) and ten Deployments on two of
+them. Cluster-wide: 300 ClusterRoles aggregated into `edit` or `view` (as CRDs add
+them; one gives `edit` secrets and pods/exec, as in a real cluster), bindings with
 group and user subjects, and the same bindings repeated in a second file.
 """
 import os
@@ -20,8 +23,41 @@ kind: ClusterRole
 metadata: {name: secrets-reader}
 rules:
 - {apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}"""]
+for role in ("admin", "edit", "view"):
+    docs.append(f"""apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: {role}}}
+aggregationRule:
+  clusterRoleSelectors:
+  - matchLabels: {{rbac.authorization.k8s.io/aggregate-to-{role}: "true"}}
+rules: []""")
+for c in range(300):
+    into, verb = ("edit", "create") if c % 2 else ("view", "watch")
+    docs.append(f"""apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: crd{c}-{into}
+  labels: {{rbac.authorization.k8s.io/aggregate-to-{into}: "true", team: t{c % 7}}}
+rules:
+- {{apiGroups: [g{c}.example.com], resources: [things], verbs: [get, list, {verb}]}}""")
+docs.append("""apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: edit-core
+  labels: {rbac.authorization.k8s.io/aggregate-to-edit: "true"}
+rules:
+- {apiGroups: [""], resources: [secrets], verbs: [get, list]}
+- {apiGroups: [""], resources: [pods/exec], verbs: [create]}""")
 for n in range(namespaces):
     ns = f"ns{n}"
+    for role in ("admin", "edit", "view"):
+        docs.append(f"""apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: team-{role}, namespace: {ns}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: {role}}}
+subjects:
+- {{kind: Group, name: team{n}-{role}}}
+- {{kind: ServiceAccount, name: default, namespace: {ns}}}""")
     docs.append(f"""apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: {{name: pods-exec, namespace: {ns}}}

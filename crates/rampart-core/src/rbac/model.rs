@@ -190,8 +190,8 @@ impl Rbac {
             .iter()
             .filter(|other| other.metadata.name != role.metadata.name)
             .filter(|other| {
-                let labels: Labels = other.metadata.labels.clone().unwrap_or_default();
-                selectors.iter().any(|s| s.matches(&labels))
+                let labels = other.metadata.labels.as_ref().unwrap_or(&NO_LABELS);
+                selectors.iter().any(|s| s.matches(labels))
             })
             .collect()
     }
@@ -230,6 +230,9 @@ fn listed_rules<'a>(
         })
         .collect()
 }
+
+/// The labels of an object that has none.
+static NO_LABELS: Labels = Labels::new();
 
 fn aggregation_selectors(rule: Option<&AggregationRule>) -> Vec<Selector> {
     rule.and_then(|r| r.cluster_role_selectors.as_deref())

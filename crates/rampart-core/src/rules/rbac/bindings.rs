@@ -2,7 +2,9 @@
 //! permissions, through which binding and role. These need every Role, ClusterRole,
 //! binding, ServiceAccount and workload of the run at once.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding, Subject};
 use serde::de::DeserializeOwned;
@@ -75,8 +77,67 @@ impl RunRbac {
             .zip(self.rbac.bindings())
     }
 
-    /// The dangerous permissions a binding hands out, one hit per risk.
-    fn risks_of(&self, binding: &BindingView<'_>) -> Vec<RiskHit<'_>> {
+    /// The dangerous permissions of the run's bindings, worked out once per role.
+    fn risks(&self) -> Risks<'_> {
+        Risks {
+            rbac: &self.rbac,
+            by_role: RefCell::new(HashMap::new()),
+        }
+    }
+}
+
+/// What a binding's risks depend on: the role it refers to and, for a ClusterRole,
+/// whether a RoleBinding grants it (in one namespace only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum RoleKey<'a> {
+    ClusterRole {
+        name: &'a str,
+        namespaced_only: bool,
+    },
+    Role {
+        name: &'a str,
+        namespace: Option<&'a str>,
+    },
+    Unknown,
+}
+
+impl<'a> RoleKey<'a> {
+    fn of(binding: &BindingView<'a>) -> Self {
+        let name = binding.role_ref.name.as_str();
+        match binding.role_ref.kind.as_str() {
+            "ClusterRole" => Self::ClusterRole {
+                name,
+                namespaced_only: binding.namespace.is_some(),
+            },
+            "Role" => Self::Role {
+                name,
+                namespace: binding.namespace,
+            },
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// The dangerous permissions bindings hand out, one hit per risk, worked out once per
+/// [`RoleKey`]: most bindings of a cluster point at the same few ClusterRoles, often
+/// aggregated ones with the rules of many others.
+struct Risks<'a> {
+    rbac: &'a Rbac,
+    by_role: RefCell<HashMap<RoleKey<'a>, Rc<[RiskHit<'a>]>>>,
+}
+
+impl<'a> Risks<'a> {
+    fn of(&self, binding: &BindingView<'a>) -> Rc<[RiskHit<'a>]> {
+        let key = RoleKey::of(binding);
+        if let Some(hits) = self.by_role.borrow().get(&key) {
+            return Rc::clone(hits);
+        }
+        let hits: Rc<[RiskHit<'a>]> = self.work_out(binding).into();
+        self.by_role.borrow_mut().insert(key, Rc::clone(&hits));
+        hits
+    }
+
+    fn work_out(&self, binding: &BindingView<'a>) -> Vec<RiskHit<'a>> {
         let namespaced_only = binding.namespace.is_some();
         let granted = self.rbac.rules_of(binding);
         RISKS
@@ -215,11 +276,12 @@ pub(super) const RBAC_ANONYMOUS_ACCESS: RunRule = RunRule {
     },
     check: |ctx, out| {
         let run = RunRbac::of(ctx);
+        let risks = run.risks();
         for (object, binding) in run.bindings() {
             if PUBLIC_ROLES.contains(&binding.role_ref.name.as_str()) {
                 continue;
             }
-            let hits = run.risks_of(&binding);
+            let hits = risks.of(&binding);
             for (i, subject) in binding.subjects.iter().enumerate() {
                 let anonymous = (subject.kind == "User" && subject.name == "system:anonymous")
                     || (subject.kind == "Group" && subject.name == "system:unauthenticated");
@@ -251,9 +313,10 @@ fn report_powerful_subjects(
     what: &str,
 ) {
     let run = RunRbac::of(ctx);
+    let risks = run.risks();
     let severity = out.rule().severity;
     for (object, binding) in run.bindings() {
-        let hits = run.risks_of(&binding);
+        let hits = risks.of(&binding);
         if hits.is_empty() {
             continue;
         }
@@ -337,11 +400,12 @@ pub(super) const WORKLOAD_POWERFUL_TOKEN: RunRule = RunRule {
 
 fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
     let run = RunRbac::of(ctx);
+    let risks = run.risks();
     // Only bindings that hand out something dangerous matter; work them out once.
     let powerful: Vec<(BindingView<'_>, String)> = run
         .bindings()
         .filter_map(|(_, binding)| {
-            let hits = run.risks_of(&binding);
+            let hits = risks.of(&binding);
             (!hits.is_empty()).then(|| (binding, describe_risks(&hits)))
         })
         .collect();
@@ -509,6 +573,8 @@ mod tests {
     use crate::rules::Collected;
     use crate::scan::{ScanOptions, run_checks, scan_file};
 
+    const TOKEN_RULE: &str = "workload-powerful-token";
+
     const ROLE: &str = "
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -516,11 +582,23 @@ metadata: {name: reader}
 rules: [{apiGroups: [''], resources: [secrets], verbs: [get]}]
 ";
 
+    /// A binding of the ClusterRole `reader`.
     fn binding(kind: &str, name: &str, namespace: Option<&str>, subjects: &str) -> String {
+        binding_to("ClusterRole", "reader", kind, name, namespace, subjects)
+    }
+
+    fn binding_to(
+        role_kind: &str,
+        role: &str,
+        kind: &str,
+        name: &str,
+        namespace: Option<&str>,
+        subjects: &str,
+    ) -> String {
         let namespace = namespace.map_or(String::new(), |ns| format!(", namespace: {ns}"));
         format!(
             "apiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata: {{name: {name}{namespace}}}\n\
-             roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: reader}}\n\
+             roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: {role_kind}, name: {role}}}\n\
              subjects: {subjects}\n"
         )
     }
@@ -537,10 +615,10 @@ rules: [{apiGroups: [''], resources: [secrets], verbs: [get]}]
         )
     }
 
-    /// The rule's messages for each workload of a run made of `files`.
-    fn messages(files: &[String]) -> Vec<(String, String)> {
-        let options =
-            ScanOptions::from_config(Config::default().only(&["workload-powerful-token"]));
+    /// The messages of `rule` on a run made of `files`, with the name of the object each
+    /// is on.
+    fn messages(rule: &'static str, files: &[String]) -> Vec<(String, String)> {
+        let options = ScanOptions::from_config(Config::default().only(&[rule]));
         let mut collected: Vec<Collected> = Vec::new();
         for (index, text) in files.iter().enumerate() {
             let scan = scan_file(&format!("f{index}.yaml"), text.as_bytes(), &options);
@@ -584,7 +662,7 @@ rules: [{apiGroups: [''], resources: [secrets], verbs: [get]}]
         let files = [rbac.clone(), rbac, deployment("web", "app", None)];
         let risks = "read secrets (ClusterRole reader rules[0])";
         assert_eq!(
-            messages(&files),
+            messages(TOKEN_RULE, &files),
             [(
                 "web".to_owned(),
                 format!(
@@ -618,7 +696,70 @@ rules: [{apiGroups: [''], resources: [secrets], verbs: [get]}]
             ]
             .join("---\n"),
         ];
-        let names: Vec<String> = messages(&files).into_iter().map(|(name, _)| name).collect();
+        let names: Vec<String> = messages(TOKEN_RULE, &files)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
         assert_eq!(names, ["on-by-pod", "also-on"]);
+    }
+
+    #[test]
+    fn risks_are_shared_by_bindings_of_one_role_and_no_further() {
+        let role = |namespace: &str, resource: &str| {
+            format!(
+                "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\n\
+                 metadata: {{name: r, namespace: {namespace}}}\n\
+                 rules: [{{apiGroups: [''], resources: [{resource}], verbs: [get]}}]\n"
+            )
+        };
+        let proxy = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n\
+                     metadata: {name: proxy}\n\
+                     rules: [{apiGroups: [''], resources: [nodes/proxy], verbs: [get]}]\n";
+        let default_account = "[{kind: ServiceAccount, name: default}]";
+        let files = [[
+            // Roles named alike in two namespaces: only a's reads secrets.
+            role("a", "secrets"),
+            role("b", "configmaps"),
+            binding_to(
+                "Role",
+                "r",
+                "RoleBinding",
+                "in-a",
+                Some("a"),
+                default_account,
+            ),
+            binding_to(
+                "Role",
+                "r",
+                "RoleBinding",
+                "in-b",
+                Some("b"),
+                default_account,
+            ),
+            // nodes/proxy is cluster-scoped: a RoleBinding of the ClusterRole grants nothing.
+            proxy.to_owned(),
+            binding_to(
+                "ClusterRole",
+                "proxy",
+                "ClusterRoleBinding",
+                "everywhere",
+                None,
+                "[{kind: ServiceAccount, name: default, namespace: a}]",
+            ),
+            binding_to(
+                "ClusterRole",
+                "proxy",
+                "RoleBinding",
+                "in-c",
+                Some("c"),
+                default_account,
+            ),
+        ]
+        .join("---\n")];
+        let flagged: Vec<String> = messages("rbac-default-service-account-power", &files)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(flagged, ["everywhere", "in-a"]);
     }
 }
