@@ -71,16 +71,24 @@ fn order(a: &LocatedFinding, b: &LocatedFinding) -> std::cmp::Ordering {
     ))
 }
 
+/// The lines of `text` numbered in `wanted` (1-based, any order, repeats allowed), with
+/// their line ends. One pass over the text, up to the last line wanted.
 fn pick_lines(text: &[u8], wanted: &[u32]) -> BTreeMap<u32, String> {
+    let mut wanted = wanted.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut wanted = wanted.into_iter().peekable();
     let mut lines = BTreeMap::new();
-    if wanted.is_empty() {
-        return lines;
-    }
-    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
-        let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        if wanted.contains(&number) {
+    for (number, line) in (1..).zip(text.split(|b| *b == b'\n')) {
+        // Numbers no line has (0) are passed over.
+        while wanted.next_if(|&w| w < number).is_some() {}
+        let Some(&next) = wanted.peek() else {
+            break;
+        };
+        if number == next {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             lines.insert(number, String::from_utf8_lossy(line).into_owned());
+            wanted.next();
         }
     }
     lines
@@ -143,5 +151,28 @@ impl ScanReport {
     /// The most severe finding's severity, if any.
     pub fn worst(&self) -> Option<Severity> {
         self.findings().map(|(_, f)| f.finding.severity).max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Every wanted line that exists, without its line end; nothing else.
+        #[test]
+        fn picked_lines_are_the_wanted_lines_of_the_text(
+            text in "(?s)[a\r\n]{0,40}",
+            wanted in proptest::collection::vec(0u32..16, 0..12),
+        ) {
+            let expected: BTreeMap<u32, String> = text
+                .split('\n')
+                .enumerate()
+                .map(|(i, line)| (u32::try_from(i + 1).unwrap_or(u32::MAX), line))
+                .filter(|(number, _)| wanted.contains(number))
+                .map(|(number, line)| (number, line.strip_suffix('\r').unwrap_or(line).to_owned()))
+                .collect();
+            proptest::prop_assert_eq!(pick_lines(text.as_bytes(), &wanted), expected);
+        }
     }
 }
