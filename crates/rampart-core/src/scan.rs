@@ -21,7 +21,7 @@ use crate::rules::{
     CheckContext, Checks, Collected, Findings, RunContext, RunFindings, collects,
     dockerfile_collected, registry, run_registry,
 };
-use crate::source::{Document, InputError, Limits, Pos, PosNode, decode, parse};
+use crate::source::{Document, InputError, Limits, Pos, PosNode, decode, read_documents};
 
 /// Annotation listing rules to ignore for an object: `"rule-a,rule-b"`, optionally
 /// followed by `=reason`.
@@ -113,28 +113,40 @@ pub fn scan_file(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan {
         scan_document(&flags, options, &mut scan);
         return scan;
     }
-    let parsed = parse(bytes, &options.limits);
-    let mut scan = FileScan {
-        errors: parsed.errors,
-        documents: parsed.documents.len(),
-        ..FileScan::default()
-    };
-    for document in &parsed.documents {
-        match DocumentKind::of(kind, &document.value) {
-            DocumentKind::Kubernetes => scan_document(document, options, &mut scan),
-            DocumentKind::Compose => {
-                let services = compose_services(&document.value);
-                scan_containers(document, &services, "ComposeService", options, &mut scan);
+    let mut scan = FileScan::default();
+    // One document at a time: a large file's trees are never all held at once.
+    for read in read_documents(bytes, &options.limits) {
+        match read {
+            Ok(document) => {
+                scan.documents += 1;
+                scan_any_document(kind, &document, options, &mut scan);
             }
-            DocumentKind::Inspect => {
-                let containers = inspect_containers(&document.value);
-                scan_containers(document, &containers, "Container", options, &mut scan);
-            }
-            DocumentKind::DaemonConfig => scan_daemon(document, options, &mut scan),
+            Err(error) => scan.errors.push(error),
         }
     }
     scan.errors.sort_by_key(|e| e.pos);
     scan
+}
+
+/// Checks one document of a file of `kind`, as what its content shows it to be.
+fn scan_any_document(
+    kind: FileKind,
+    document: &Document,
+    options: &ScanOptions,
+    scan: &mut FileScan,
+) {
+    match DocumentKind::of(kind, &document.value) {
+        DocumentKind::Kubernetes => scan_document(document, options, scan),
+        DocumentKind::Compose => {
+            let services = compose_services(&document.value);
+            scan_containers(document, &services, "ComposeService", options, scan);
+        }
+        DocumentKind::Inspect => {
+            let containers = inspect_containers(&document.value);
+            scan_containers(document, &containers, "Container", options, scan);
+        }
+        DocumentKind::DaemonConfig => scan_daemon(document, options, scan),
+    }
 }
 
 /// Runs every enabled rule through `check` (which picks the rule's check for the

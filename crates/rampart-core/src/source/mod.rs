@@ -60,43 +60,78 @@ pub struct Parsed {
 /// Parses a file's bytes into documents. Problems become [`InputError`]s; the documents
 /// around a broken one are still returned.
 pub fn parse(bytes: &[u8], limits: &Limits) -> Parsed {
-    match decode(bytes, limits) {
-        Ok(text) => parse_text(text, limits),
-        Err(error) => Parsed {
-            documents: Vec::new(),
-            errors: vec![error],
-        },
-    }
+    Parsed::of(read_documents(bytes, limits))
 }
 
 /// Parses text into documents (see [`parse`]).
 pub fn parse_text(text: &str, limits: &Limits) -> Parsed {
-    let mut parsed = Parsed::default();
-    let options = limits.yaml_options();
-    for chunk in split::split_documents(text) {
-        match serde_saphyr::from_str_with_options::<Option<serde_saphyr::Spanned<tree::Built>>>(
-            chunk.text,
-            options.clone(),
-        ) {
-            Ok(None) => {}
-            Ok(Some(spanned)) => {
-                let (value, mut positions) = tree::Built::into_parts(spanned);
-                if value.is_null() {
-                    continue;
-                }
-                positions.shift(chunk.line_offset);
-                parsed.documents.push(Document {
-                    index: parsed.documents.len() + parsed.errors.len(),
-                    value,
-                    positions,
-                });
+    Parsed::of(text_documents(text, limits))
+}
+
+impl Parsed {
+    fn of(read: impl Iterator<Item = Result<Document, InputError>>) -> Self {
+        let mut parsed = Self::default();
+        for item in read {
+            match item {
+                Ok(document) => parsed.documents.push(document),
+                Err(error) => parsed.errors.push(error),
             }
-            Err(error) => parsed
-                .errors
-                .push(yaml_error(&error, chunk.line_offset, chunk.text)),
         }
+        parsed
     }
-    parsed
+}
+
+/// Reads a file's documents one at a time, in file order: each item is a document, or the
+/// problem that kept a document (or the whole file) from being read. A caller that checks
+/// each document and drops it holds one document's tree at a time, whatever the size of
+/// the file.
+pub fn read_documents<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> impl Iterator<Item = Result<Document, InputError>> + 'a {
+    let (text, unreadable) = match decode(bytes, limits) {
+        Ok(text) => (text, None),
+        Err(error) => ("", Some(error)),
+    };
+    unreadable
+        .map(Err)
+        .into_iter()
+        .chain(text_documents(text, limits))
+}
+
+/// [`read_documents`] for text. Empty documents (and `null` ones) are skipped; a
+/// document's `index` counts the documents and the errors before it.
+fn text_documents<'a>(
+    text: &'a str,
+    limits: &Limits,
+) -> impl Iterator<Item = Result<Document, InputError>> + 'a {
+    let options = limits.yaml_options();
+    let mut index = 0;
+    split::split_documents(text)
+        .into_iter()
+        .filter_map(move |chunk| {
+            let read = serde_saphyr::from_str_with_options::<
+                Option<serde_saphyr::Spanned<tree::Built>>,
+            >(chunk.text, options.clone());
+            let item = match read {
+                Ok(None) => return None,
+                Ok(Some(spanned)) => {
+                    let (value, mut positions) = tree::Built::into_parts(spanned);
+                    if value.is_null() {
+                        return None;
+                    }
+                    positions.shift(chunk.line_offset);
+                    Ok(Document {
+                        index,
+                        value,
+                        positions,
+                    })
+                }
+                Err(error) => Err(yaml_error(&error, chunk.line_offset, chunk.text)),
+            };
+            index += 1;
+            Some(item)
+        })
 }
 
 pub(crate) fn decode<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a str, InputError> {
