@@ -118,10 +118,7 @@ pub(crate) fn load_inputs(
 ) -> (Vec<(String, rampart_core::object::Loaded)>, Problems) {
     use rampart_core::object::{Loaded, load};
     use rampart_core::source::{InputError, Limits, Pos};
-    let limits = Limits {
-        max_file_bytes: max_file_size,
-        ..Limits::default()
-    };
+    let limits = Limits::for_file_size(max_file_size);
     let (inputs, missing) = crate::input::collect(paths, crate::input::Walk::Manifests, &|_| false);
     let files: Vec<(String, Loaded)> =
         crate::input::map_inputs(&inputs, max_file_size, |name, bytes| match bytes {

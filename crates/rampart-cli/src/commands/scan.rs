@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rampart_core::rules::Collected;
 use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_file};
-use rampart_core::source::{InputError, Pos};
+use rampart_core::source::{InputError, Limits, Pos};
 use rampart_report::{FileReport, ScanReport, write_json, write_junit, write_sarif, write_text};
 
 use crate::cli::{Exit, ScanArgs, ScanFormat};
@@ -105,7 +105,7 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Low);
     let mut options = ScanOptions::from_config(config);
     options.pss = args.pss;
-    options.limits.max_file_bytes = args.input.max_file_size;
+    options.limits = Limits::for_file_size(args.input.max_file_size);
     let (inputs, missing) = input::collect(&args.input.paths, input::Walk::Scannable, &|path| {
         options.config.is_excluded(path)
     });

@@ -9,7 +9,8 @@ pub struct Limits {
     pub max_file_bytes: u64,
     /// Deepest accepted nesting of mappings and sequences in one document (default 128).
     pub max_depth: usize,
-    /// Most nodes (scalars, sequences, mappings) in one document (default 250,000).
+    /// Most nodes (scalars, sequences, mappings) in one document: what bounds the memory
+    /// of one document's tree (see [`Limits::for_file_size`]; 4,194,304 by default).
     pub max_nodes: usize,
     /// Most alias references in one document (default 10,000).
     pub max_aliases: usize,
@@ -20,23 +21,40 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            max_file_bytes: 32 * 1024 * 1024,
-            max_depth: 128,
-            max_nodes: 250_000,
-            max_aliases: 10_000,
-            max_alias_replay_events: 100_000,
-        }
+        Self::for_file_size(32 * 1024 * 1024)
     }
 }
 
 impl Limits {
+    /// The limits for files of at most `max_file_bytes`. A document may have as many
+    /// nodes as a file that size holds in ordinary YAML (one per 8 bytes: `kubectl get
+    /// -o yaml` writes about one per 10 to 30), and at least 250,000, so that one
+    /// `kind: List` of a whole cluster is read like the same objects in separate
+    /// documents. Aliases have limits of their own, so no document grows past this by
+    /// expansion.
+    pub fn for_file_size(max_file_bytes: u64) -> Self {
+        let nodes_in_a_full_file = usize::try_from(max_file_bytes / 8).unwrap_or(usize::MAX);
+        Self {
+            max_file_bytes,
+            max_depth: 128,
+            max_nodes: nodes_in_a_full_file.max(250_000),
+            max_aliases: 10_000,
+            max_alias_replay_events: 100_000,
+        }
+    }
+
     /// The serde-saphyr options that enforce these limits with Kubernetes' scalar rules
     /// (YAML 1.1 booleans and `0644` octal, as `kubectl` reads them).
     pub(crate) fn yaml_options(&self) -> serde_saphyr::Options {
         let mut budget = serde_saphyr::Budget::default();
         budget.max_depth = self.max_depth;
         budget.max_nodes = self.max_nodes;
+        // Each node is one event, or two for a collection (start and end): the node budget
+        // is the one that counts. Likewise for scalar text, which the file size bounds.
+        budget.max_events = self.max_nodes.saturating_mul(2).saturating_add(16);
+        budget.max_total_scalar_bytes = usize::try_from(self.max_file_bytes)
+            .unwrap_or(usize::MAX)
+            .max(budget.max_total_scalar_bytes);
         budget.max_aliases = self.max_aliases;
         budget.max_documents = 1;
         let mut options = serde_saphyr::Options::default();

@@ -186,3 +186,51 @@ fn empty_and_comment_only_input_has_no_documents() {
         );
     }
 }
+
+/// A `kind: List` with `count` ConfigMaps, as `kubectl get -o yaml` writes a cluster.
+fn list_of_config_maps(count: usize) -> String {
+    let mut text = String::from("apiVersion: v1\nkind: List\nitems:\n");
+    for i in 0..count {
+        text.push_str(&format!(
+            "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c{i}\n    namespace: n\n  data:\n    a: '1'\n    b: '2'\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn one_list_of_a_whole_cluster_is_one_document_within_the_default_budget() {
+    // 16,000 items of 17 nodes: 272,000 nodes in a 1.5 MB file, past serde-saphyr's own
+    // default of 250,000 (and past rampart's, before it followed the file size).
+    let text = list_of_config_maps(16_000);
+    let parsed = parse_text(&text, &Limits::default());
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    assert_eq!(
+        parsed.documents[0].value["items"].as_array().map(Vec::len),
+        Some(16_000)
+    );
+}
+
+#[test]
+fn the_node_budget_follows_the_file_size_limit() {
+    assert_eq!(Limits::for_file_size(32 << 20).max_nodes, 4 << 20);
+    assert_eq!(Limits::for_file_size(1024).max_nodes, 250_000);
+    assert_eq!(Limits::default(), Limits::for_file_size(32 << 20));
+    // Past the budget, the document is an error with its position; the file's others
+    // are still read.
+    let budget = Limits {
+        max_nodes: 1_000,
+        ..Limits::default()
+    };
+    let text = format!("{}---\nkind: Pod\n", list_of_config_maps(100));
+    let parsed = parse_text(&text, &budget);
+    assert_eq!(parsed.documents.len(), 1);
+    assert_eq!(parsed.documents[0].value["kind"], "Pod");
+    assert_eq!(parsed.errors.len(), 1);
+    assert!(
+        parsed.errors[0].message.contains("limit"),
+        "{:?}",
+        parsed.errors
+    );
+    assert!(parsed.errors[0].pos.line > 3, "{:?}", parsed.errors);
+}
