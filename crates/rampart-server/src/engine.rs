@@ -434,7 +434,7 @@ impl Engine {
         ctx: &Context<'_>,
         verdict: &mut Verdict,
     ) {
-        let extracted = serde_json::from_str::<Value>(object.text())
+        let extracted = serde_json::from_str::<Value>(&checked_text(object))
             .map_err(|e| e.to_string())
             .and_then(|value| {
                 PodView::read(&value, location)
@@ -681,14 +681,19 @@ fn decode_pod(raw: &RawObject, field: &str, verdict: &mut Verdict) -> Option<Pod
     read_pod(raw).or_else(|| decode(raw, field, verdict))
 }
 
-/// [`decode_pod`]'s fast path: the pod without `metadata.managedFields`, which no check
-/// reads and which takes as long to decode as the rest of a pod (its `fieldsV1` becomes a
-/// JSON tree), nor its status. Nothing reads the status: the API server copies the stored
-/// pod's status onto an updated one before validating admission, so leaving both out
-/// changes no comparison. `None` when the pod does not decode; the full decode then gives
-/// the located error.
+/// [`decode_pod`]'s fast path: the pod as the checks read it ([`checked_text`]). `None`
+/// when the pod does not decode; the full decode then gives the located error.
 fn read_pod(object: &RawObject) -> Option<Pod> {
-    serde_json::from_str(&object.text_without(&["status"], &["managedFields"])).ok()
+    serde_json::from_str(&checked_text(object)).ok()
+}
+
+/// An object's text as the checks read it: without `metadata.managedFields`, which no
+/// check reads and which takes as long to decode as the rest of a pod (its `fieldsV1`
+/// becomes a JSON tree), nor its status. Nothing reads the status: the API server copies
+/// the stored object's status onto an updated one before validating admission, so leaving
+/// both out changes no comparison.
+fn checked_text(object: &RawObject) -> String {
+    object.text_without(&["status"], &["managedFields"])
 }
 
 /// Decodes the request's `object` or `oldObject` (named by `field`) as `T`; one that does

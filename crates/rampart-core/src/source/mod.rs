@@ -60,16 +60,16 @@ pub struct Parsed {
 /// Parses a file's bytes into documents. Problems become [`InputError`]s; the documents
 /// around a broken one are still returned.
 pub fn parse(bytes: &[u8], limits: &Limits) -> Parsed {
-    Parsed::of(read_documents(bytes, limits))
+    read_documents(bytes, limits).collect()
 }
 
 /// Parses text into documents (see [`parse`]).
 pub fn parse_text(text: &str, limits: &Limits) -> Parsed {
-    Parsed::of(text_documents(text, limits))
+    text_documents(text, limits).collect()
 }
 
-impl Parsed {
-    fn of(read: impl Iterator<Item = Result<Document, InputError>>) -> Self {
+impl FromIterator<Result<Document, InputError>> for Parsed {
+    fn from_iter<I: IntoIterator<Item = Result<Document, InputError>>>(read: I) -> Self {
         let mut parsed = Self::default();
         for item in read {
             match item {

@@ -2,9 +2,7 @@
 //! permissions, through which binding and role. These need every Role, ClusterRole,
 //! binding, ServiceAccount and workload of the run at once.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
 
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding, Subject};
 use serde::de::DeserializeOwned;
@@ -18,7 +16,7 @@ use crate::rbac::{
     service_account_user, subject_is,
 };
 use crate::rules::cis::report_run_cis_as;
-use crate::rules::{Collected, RuleMeta, RunContext, RunFindings, RunRule};
+use crate::rules::{RuleMeta, RunContext, RunFindings, RunRule};
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
@@ -81,7 +79,7 @@ impl RunRbac {
     fn risks(&self) -> Risks<'_> {
         Risks {
             rbac: &self.rbac,
-            by_role: RefCell::new(HashMap::new()),
+            by_role: HashMap::new(),
         }
     }
 }
@@ -123,37 +121,34 @@ impl<'a> RoleKey<'a> {
 /// aggregated ones with the rules of many others.
 struct Risks<'a> {
     rbac: &'a Rbac,
-    by_role: RefCell<HashMap<RoleKey<'a>, Rc<[RiskHit<'a>]>>>,
+    by_role: HashMap<RoleKey<'a>, Vec<RiskHit<'a>>>,
 }
 
 impl<'a> Risks<'a> {
-    fn of(&self, binding: &BindingView<'a>) -> Rc<[RiskHit<'a>]> {
-        let key = RoleKey::of(binding);
-        if let Some(hits) = self.by_role.borrow().get(&key) {
-            return Rc::clone(hits);
-        }
-        let hits: Rc<[RiskHit<'a>]> = self.work_out(binding).into();
-        self.by_role.borrow_mut().insert(key, Rc::clone(&hits));
-        hits
+    fn of(&mut self, binding: &BindingView<'a>) -> &[RiskHit<'a>] {
+        let rbac = self.rbac;
+        self.by_role
+            .entry(RoleKey::of(binding))
+            .or_insert_with(|| work_out_risks(rbac, binding))
     }
+}
 
-    fn work_out(&self, binding: &BindingView<'a>) -> Vec<RiskHit<'a>> {
-        let namespaced_only = binding.namespace.is_some();
-        let granted = self.rbac.rules_of(binding);
-        RISKS
-            .iter()
-            .filter_map(|risk| {
-                granted.iter().find_map(|g| {
-                    let reach = risk.granted_by(&RuleFields::of(g.rule), namespaced_only)?;
-                    Some(RiskHit {
-                        risk: *risk,
-                        granted: *g,
-                        reach,
-                    })
+fn work_out_risks<'a>(rbac: &'a Rbac, binding: &BindingView<'a>) -> Vec<RiskHit<'a>> {
+    let namespaced_only = binding.namespace.is_some();
+    let granted = rbac.rules_of(binding);
+    RISKS
+        .iter()
+        .filter_map(|risk| {
+            granted.iter().find_map(|g| {
+                let reach = risk.granted_by(&RuleFields::of(g.rule), namespaced_only)?;
+                Some(RiskHit {
+                    risk: *risk,
+                    granted: *g,
+                    reach,
                 })
             })
-            .collect()
-    }
+        })
+        .collect()
 }
 
 /// A risk granted by a binding, with the rule that grants it.
@@ -276,7 +271,7 @@ pub(super) const RBAC_ANONYMOUS_ACCESS: RunRule = RunRule {
     },
     check: |ctx, out| {
         let run = RunRbac::of(ctx);
-        let risks = run.risks();
+        let mut risks = run.risks();
         for (object, binding) in run.bindings() {
             if PUBLIC_ROLES.contains(&binding.role_ref.name.as_str()) {
                 continue;
@@ -291,7 +286,7 @@ pub(super) const RBAC_ANONYMOUS_ACCESS: RunRule = RunRule {
                 let (severity, what) = if hits.is_empty() {
                     (High, String::new())
                 } else {
-                    (Critical, format!(": {}", describe_risks(&hits)))
+                    (Critical, format!(": {}", describe_risks(hits)))
                 };
                 report_run_cis_as(
                     out,
@@ -313,7 +308,7 @@ fn report_powerful_subjects(
     what: &str,
 ) {
     let run = RunRbac::of(ctx);
-    let risks = run.risks();
+    let mut risks = run.risks();
     let severity = out.rule().severity;
     for (object, binding) in run.bindings() {
         let hits = risks.of(&binding);
@@ -330,7 +325,7 @@ fn report_powerful_subjects(
                     format!(
                         "{what} {} can {}",
                         chain(subject, &binding),
-                        describe_risks(&hits)
+                        describe_risks(hits)
                     ),
                 );
             }
@@ -400,13 +395,13 @@ pub(super) const WORKLOAD_POWERFUL_TOKEN: RunRule = RunRule {
 
 fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
     let run = RunRbac::of(ctx);
-    let risks = run.risks();
+    let mut risks = run.risks();
     // Only bindings that hand out something dangerous matter; work them out once.
     let powerful: Vec<(BindingView<'_>, String)> = run
         .bindings()
         .filter_map(|(_, binding)| {
             let hits = risks.of(&binding);
-            (!hits.is_empty()).then(|| (binding, describe_risks(&hits)))
+            (!hits.is_empty()).then(|| (binding, describe_risks(hits)))
         })
         .collect();
     if powerful.is_empty() {
@@ -513,15 +508,15 @@ impl BindingsByPrincipal {
     }
 }
 
-/// The run's ServiceAccounts by namespace and name (the first one listed, when a run has
-/// the same account twice).
+/// The `automountServiceAccountToken` of the run's ServiceAccounts, by namespace and
+/// name (the first one listed, when a run has the same account twice).
 struct ServiceAccounts<'a> {
-    objects: HashMap<(&'a str, &'a str), &'a Collected>,
+    automount: HashMap<(&'a str, &'a str), Option<bool>>,
 }
 
 impl<'a> ServiceAccounts<'a> {
     fn of(ctx: &RunContext<'a>) -> Self {
-        let mut objects = HashMap::new();
+        let mut automount = HashMap::new();
         for object in ctx.objects {
             if object.id.kind != "ServiceAccount" || !object.id.group().is_empty() {
                 continue;
@@ -530,17 +525,17 @@ impl<'a> ServiceAccounts<'a> {
                 continue;
             };
             let namespace = object.id.namespace.as_deref().unwrap_or("default");
-            objects.entry((namespace, name)).or_insert(object);
+            automount
+                .entry((namespace, name))
+                .or_insert_with(|| object.value()["automountServiceAccountToken"].as_bool());
         }
-        Self { objects }
+        Self { automount }
     }
 
     /// The account's `automountServiceAccountToken`, when the run has the account and it
     /// says.
     fn automounts(&self, namespace: &str, name: &str) -> Option<bool> {
-        self.objects
-            .get(&(namespace, name))
-            .and_then(|account| account.value()["automountServiceAccountToken"].as_bool())
+        self.automount.get(&(namespace, name)).copied().flatten()
     }
 }
 
