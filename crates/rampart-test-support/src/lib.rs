@@ -1,0 +1,42 @@
+//! Helpers for rampart's tests.
+//!
+//! Other projects' data (upstream conformance fixtures, the corpus, vulnerability data,
+//! flow logs) lives beside the repository in `../shared/` and is never copied into it.
+//! Tests find it with [`shared`]. Where it is absent (a fresh clone on its own) a test
+//! says so in one line and is skipped; in CI (`CI` set to anything but `false` or `0`)
+//! an absent data set or service is a failure, so a partial environment cannot pass.
+
+use std::path::PathBuf;
+
+/// Whether this run is CI (`CI` is set and not `false`/`0`): missing data fails there.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| !matches!(value.as_str(), "" | "0" | "false"))
+}
+
+/// The shared data directory: `$RAMPART_SHARED`, else `../shared` beside the workspace.
+pub fn shared_root() -> PathBuf {
+    match std::env::var_os("RAMPART_SHARED") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+    }
+}
+
+/// `relative` under the shared data directory, or `None` after one line on stderr saying
+/// that `test` is skipped. Panics instead in CI, where the data is always present.
+pub fn shared(relative: &str, test: &str) -> Option<PathBuf> {
+    let path = shared_root().join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    skip_or_fail(test, &format!("{} is absent", path.display()))
+}
+
+/// Reports a missing prerequisite: `None` and one line on stderr outside CI, a panic in
+/// CI. For services a test needs (a Docker Engine, a registry) as well as data.
+pub fn skip_or_fail<T>(test: &str, why: &str) -> Option<T> {
+    if in_ci() {
+        panic!("{test}: {why}, and CI must have it");
+    }
+    eprintln!("skipped {test}: {why}");
+    None
+}
