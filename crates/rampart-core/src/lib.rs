@@ -9,6 +9,8 @@ pub mod config;
 pub mod docker;
 pub mod field_path;
 pub mod finding;
+pub mod host;
+pub mod live;
 pub mod netpol;
 pub mod object;
 pub mod psp;

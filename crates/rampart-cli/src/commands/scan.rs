@@ -63,7 +63,7 @@ fn add_run_findings(
             .entry(object.file)
             .or_default()
             .push(LocatedFinding {
-                pos: object.locate(&finding.path),
+                pos: Some(object.locate(&finding.path)),
                 finding,
                 object: Arc::new(object.id.clone()),
                 document: object.document,
