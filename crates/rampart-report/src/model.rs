@@ -85,15 +85,19 @@ impl FileReport {
 
     /// The report of a live object that could not be read: `message` says why.
     pub fn live_error(file: String, message: impl Into<String>) -> Self {
-        Self {
+        let mut report = Self {
             file,
             source: Source::Live,
-            errors: vec![InputError::new(
-                rampart_core::source::Pos::new(1, 1),
-                message,
-            )],
             ..Self::default()
-        }
+        };
+        report.add_error(message);
+        report
+    }
+
+    /// Adds an error about the whole file or object (at line 1, column 1 in a file).
+    pub fn add_error(&mut self, message: impl Into<String>) {
+        let start = rampart_core::source::Pos::new(1, 1);
+        self.errors.push(InputError::new(start, message));
     }
 
     /// Whether findings and errors of this report have a line and column.

@@ -163,6 +163,23 @@ const BUILT_IN_INSECURE: &[&str] = &["127.0.0.0/8", "::1/128"];
 /// The bridge option that says whether containers on it may talk to each other.
 const ICC_OPTION: &str = "com.docker.network.bridge.enable_icc";
 
+/// Docker's root directory from a daemon document, as Docker Bench 1.1.1 takes it:
+/// `Info.DockerRootDir`, or its parent when the daemon remaps users (then it is
+/// `/var/lib/docker/100000.100000`).
+pub fn docker_root_dir(document: &Value) -> Option<String> {
+    let info = document.get("Info")?;
+    let dir = info.get("DockerRootDir")?.as_str()?.trim_end_matches('/');
+    let remapped = info
+        .get("SecurityOptions")
+        .and_then(Value::as_array)
+        .is_some_and(|options| options.iter().any(|o| o.as_str() == Some("name=userns")));
+    let dir = match dir.rsplit_once('/') {
+        Some((parent, _)) if remapped && !parent.is_empty() => parent,
+        _ => dir,
+    };
+    Some(dir.to_owned())
+}
+
 /// Whether a value is the daemon document of [`EngineDaemon::read`].
 pub(crate) fn is_engine_daemon(value: &Value) -> bool {
     value.get("Info").is_some_and(|info| {
@@ -409,5 +426,19 @@ mod tests {
         assert!(beside.decides("userland-proxy"));
         assert!(!beside.decides("icc"));
         assert!(!DaemonConfig::file(&file).decides(ROOTLESS));
+    }
+
+    #[test]
+    fn docker_root_is_the_parent_of_a_remapped_root() {
+        let plain = json!({"Info": {"DockerRootDir": "/var/lib/docker"}});
+        assert_eq!(docker_root_dir(&plain).as_deref(), Some("/var/lib/docker"));
+        let remapped = json!({"Info": {
+            "DockerRootDir": "/var/lib/docker/100000.100000",
+            "SecurityOptions": ["name=seccomp,profile=default", "name=userns"]
+        }});
+        assert_eq!(
+            docker_root_dir(&remapped).as_deref(),
+            Some("/var/lib/docker")
+        );
     }
 }

@@ -14,7 +14,7 @@ mod inspect;
 
 pub use compose::compose_services;
 pub use container::{ContainerSpec, Mount, Origin, PortBinding, RestartPolicy, Setting};
-pub use daemon::{DaemonConfig, EngineDaemon, ROOTLESS, SWARM};
+pub use daemon::{DaemonConfig, EngineDaemon, ROOTLESS, SWARM, docker_root_dir};
 pub(crate) use daemon::{is_engine_daemon, looks_like_daemon_config};
 pub use dockerfile::{DockerfileView, ImageRef, ParsedDockerfile, Stage, parse_dockerfile, words};
 pub use image::is_image;
