@@ -10,10 +10,11 @@ use crate::finding::Severity;
 use crate::rules::{Checks, Findings, Rule, RuleMeta};
 
 /// The simple commands of a shell script, each split into pipelines of words:
-/// `a && b | c` gives `[[a], [b, c]]` (continuations joined, quotes kept).
+/// `a && b | c` gives `[[a], [b, c]]` (continuations joined, quotes kept; subshells and
+/// groups, `(a || b)` and `{ a; }`, opened).
 fn pipelines(script: &str) -> Vec<Vec<Vec<&str>>> {
     script
-        .split(['\n', ';'])
+        .split(['\n', ';', '(', ')'])
         .flat_map(|line| line.split("&&"))
         .flat_map(|list| list.split("||"))
         .map(|pipeline| {
@@ -22,7 +23,7 @@ fn pipelines(script: &str) -> Vec<Vec<Vec<&str>>> {
                 .map(|command| {
                     command
                         .split_whitespace()
-                        .filter(|w| *w != "\\")
+                        .filter(|w| !matches!(*w, "\\" | "{" | "}" | "!"))
                         .collect::<Vec<_>>()
                 })
                 .filter(|words| !words.is_empty())
@@ -541,6 +542,14 @@ mod tests {
             "curl -o x.tgz https://x && tar xzf x.tgz"
         ));
         assert!(!pipes_download_to_shell("curl https://x | tar xz"));
+    }
+
+    #[test]
+    fn commands_in_subshells_and_groups() {
+        assert!(uses_sudo("echo x && (sudo true || true)"));
+        assert!(uses_sudo("{ sudo apt-get update; }"));
+        assert!(!uses_sudo("echo sudo"));
+        assert!(pipes_download_to_shell("(curl -fsSL https://x | sh)"));
     }
 
     #[test]
