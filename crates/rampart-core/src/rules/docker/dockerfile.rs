@@ -65,7 +65,12 @@ pub(super) const ADD_REMOTE_URL: Rule = Rule {
               integrity check: a compromised or spoofed server puts its file in the image.",
         fix: "Use `ADD --checksum=sha256:... <url>`, or download with `curl` and verify the \
               checksum in the same `RUN`; use `COPY` for local files.",
-        references: &["CIS Docker 4.9", "hadolint DL3020", "checkov CKV_DOCKER_4"],
+        references: &[
+            "CIS Docker 4.9",
+            "Docker Bench 4.9",
+            "hadolint DL3020",
+            "checkov CKV_DOCKER_4",
+        ],
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, instruction) in view.instructions() {
@@ -241,6 +246,7 @@ pub(super) const SECRET_IN_ENV_OR_ARG: Rule = Rule {
               secrets at run time (Compose `secrets`, Kubernetes Secrets).",
         references: &[
             "CIS Docker 4.10",
+            "Docker Bench 4.10",
             "hadolint DL3064",
             "checkov CKV_DOCKER_1005",
         ],
@@ -417,6 +423,7 @@ pub(super) const PACKAGE_UPGRADE_UNPINNED: Rule = Rule {
               versions (`apt-get install pkg=1.2.3`); rebuild when the base image is updated.",
         references: &[
             "CIS Docker 4.7",
+            "Docker Bench 4.7",
             "hadolint DL3005 (earlier versions)",
             "checkov CKV_DOCKER_5",
         ],
@@ -465,6 +472,7 @@ pub(super) const HEALTHCHECK_MISSING: Rule = Rule {
               there); in Compose, do not set `healthcheck.disable: true` or `test: [\"NONE\"]`.",
         references: &[
             "CIS Docker 4.6",
+            "Docker Bench 4.6",
             "Docker Bench 5.27",
             "checkov CKV_DOCKER_2",
             "hadolint DL3057",
