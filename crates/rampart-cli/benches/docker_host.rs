@@ -39,7 +39,10 @@ impl Drop for Made {
         let containers = std::mem::take(&mut self.containers);
         let images = std::mem::take(&mut self.images);
         self.runtime.block_on(async move {
-            let remove = RemoveContainerOptionsBuilder::new().force(true).v(true).build();
+            let remove = RemoveContainerOptionsBuilder::new()
+                .force(true)
+                .v(true)
+                .build();
             stream::iter(containers)
                 .for_each_concurrent(16, |name| {
                     let docker = docker.clone();
@@ -60,16 +63,19 @@ impl Drop for Made {
 /// A container's configuration: a mix of hardened and careless ones.
 fn body(image: &str, i: usize, prefix: &str) -> ContainerCreateBody {
     let mut labels = HashMap::new();
-    labels.insert("com.docker.compose.project".to_owned(), format!("{prefix}-p{}", i % 7));
+    labels.insert(
+        "com.docker.compose.project".to_owned(),
+        format!("{prefix}-p{}", i % 7),
+    );
     let mut host = HostConfig {
-        privileged: Some(i % 9 == 0),
-        cap_add: (i % 5 == 0).then(|| vec!["NET_ADMIN".to_owned()]),
-        readonly_rootfs: Some(i % 2 == 0),
-        memory: (i % 3 == 0).then_some(64 << 20),
-        pids_limit: (i % 4 == 0).then_some(100),
+        privileged: Some(i.is_multiple_of(9)),
+        cap_add: i.is_multiple_of(5).then(|| vec!["NET_ADMIN".to_owned()]),
+        readonly_rootfs: Some(i.is_multiple_of(2)),
+        memory: i.is_multiple_of(3).then_some(64 << 20),
+        pids_limit: i.is_multiple_of(4).then_some(100),
         ..HostConfig::default()
     };
-    if i % 6 == 0 {
+    if i.is_multiple_of(6) {
         host.mounts = Some(vec![Mount {
             target: Some("/host-etc".to_owned()),
             source: Some("/etc".to_owned()),
@@ -78,7 +84,7 @@ fn body(image: &str, i: usize, prefix: &str) -> ContainerCreateBody {
             ..Mount::default()
         }]);
     }
-    if i % 8 == 0 {
+    if i.is_multiple_of(8) {
         let mut ports = HashMap::new();
         ports.insert(
             "80/tcp".to_owned(),
@@ -108,9 +114,28 @@ fn import_base(name: &str) {
         std::os::unix::fs::symlink("busybox", root.join("bin").join(applet)).unwrap();
     }
     let tar = dir.path().join("base.tar");
-    assert!(Command::new("tar").arg("-C").arg(&root).arg("-cf").arg(&tar).arg(".").status().unwrap().success());
-    let status = Command::new("docker").arg("import").arg(&tar).arg(name).output().unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    assert!(
+        Command::new("tar")
+            .arg("-C")
+            .arg(&root)
+            .arg("-cf")
+            .arg(&tar)
+            .arg(".")
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = Command::new("docker")
+        .arg("import")
+        .arg(&tar)
+        .arg(name)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
 }
 
 struct Timing {
@@ -124,14 +149,29 @@ struct Timing {
 /// Runs `rampart docker --timings` and reads its timings line.
 fn audit() -> Timing {
     let output = Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(["docker", "--format", "json", "--output", "/dev/null", "--timings"])
+        .args([
+            "docker",
+            "--format",
+            "json",
+            "--output",
+            "/dev/null",
+            "--timings",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = stderr.lines().find(|l| l.starts_with("rampart: engine API")).expect("timings");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("rampart: engine API"))
+        .expect("timings");
     let number_after = |marker: &str| -> f64 {
         let rest = &line[line.find(marker).expect(marker) + marker.len()..];
-        rest.split_whitespace().next().unwrap().trim_matches(['(', ')', ',', ';']).parse().unwrap()
+        rest.split_whitespace()
+            .next()
+            .unwrap()
+            .trim_matches(['(', ')', ',', ';'])
+            .parse()
+            .unwrap()
     };
     Timing {
         api: number_after("engine API "),
@@ -148,14 +188,20 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    if Command::new("docker").arg("version").output().map_or(true, |o| !o.status.success())
+    if Command::new("docker")
+        .arg("version")
+        .output()
+        .map_or(true, |o| !o.status.success())
         || !std::path::Path::new("/bin/busybox").exists()
     {
         eprintln!("docker_host: no Docker Engine (or no /bin/busybox): nothing measured");
         return;
     }
     let prefix = format!("rampart-bench-{}", std::process::id());
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let docker = Docker::connect_with_unix_defaults().unwrap();
     let docker = runtime.block_on(docker.negotiate_version()).unwrap();
     let mut made = Made {
@@ -197,7 +243,9 @@ fn main() {
     println!("| --- | --- | --- | --- | --- |");
     let mut created = 0;
     for step in STEPS {
-        let names: Vec<(String, usize)> = (created..step).map(|i| (format!("{prefix}-c{i}"), i)).collect();
+        let names: Vec<(String, usize)> = (created..step)
+            .map(|i| (format!("{prefix}-c{i}"), i))
+            .collect();
         let images = made.images.clone();
         let new: Vec<String> = made.runtime.block_on(async {
             stream::iter(names)
@@ -207,10 +255,18 @@ fn main() {
                     let prefix = prefix.clone();
                     async move {
                         let options = CreateContainerOptionsBuilder::new().name(&name).build();
-                        docker.create_container(Some(options), body(&image, i, &prefix)).await.unwrap();
+                        docker
+                            .create_container(Some(options), body(&image, i, &prefix))
+                            .await
+                            .unwrap();
                         // A quarter run, so that their processes are listed too.
                         if i % 4 == 1 {
-                            let _ = docker.start_container(&name, None::<bollard::query_parameters::StartContainerOptions>).await;
+                            let _ = docker
+                                .start_container(
+                                    &name,
+                                    None::<bollard::query_parameters::StartContainerOptions>,
+                                )
+                                .await;
                         }
                         name
                     }
