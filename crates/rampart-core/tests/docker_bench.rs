@@ -32,7 +32,9 @@ fn table() -> BTreeMap<String, Vec<String>> {
     let mut rows = BTreeMap::new();
     for line in text.lines() {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        let Some(id) = cells.get(1).filter(|c| c.starts_with(|ch: char| ch.is_ascii_digit()))
+        let Some(id) = cells
+            .get(1)
+            .filter(|c| c.starts_with(|ch: char| ch.is_ascii_digit()))
         else {
             continue;
         };
@@ -42,10 +44,7 @@ fn table() -> BTreeMap<String, Vec<String>> {
             .filter(|r| !r.is_empty() && *r != "—")
             .map(str::to_owned)
             .collect();
-        assert!(
-            rows.insert((*id).to_owned(), rules).is_none(),
-            "{id} twice"
-        );
+        assert!(rows.insert((*id).to_owned(), rules).is_none(), "{id} twice");
         assert!(!cells[4].is_empty(), "{id}: say how, or why not");
     }
     rows
@@ -72,7 +71,9 @@ fn the_table_and_the_rules_references_agree() {
     let metas: BTreeMap<&str, _> = catalogue().map(|m| (m.id, m)).collect();
     for (check, rules) in &rows {
         for rule in rules {
-            let meta = metas.get(rule.as_str()).unwrap_or_else(|| panic!("{check}: no rule {rule}"));
+            let meta = metas
+                .get(rule.as_str())
+                .unwrap_or_else(|| panic!("{check}: no rule {rule}"));
             let claims = meta
                 .references
                 .iter()
@@ -82,9 +83,19 @@ fn the_table_and_the_rules_references_agree() {
         }
     }
     for meta in catalogue() {
-        for id in meta.references.iter().filter_map(|r| docker_bench_reference(r)) {
-            let listed = rows.get(id).is_some_and(|rules| rules.iter().any(|r| r == meta.id));
-            assert!(listed, "{} lists Docker Bench {id}, which the table does not give it", meta.id);
+        for id in meta
+            .references
+            .iter()
+            .filter_map(|r| docker_bench_reference(r))
+        {
+            let listed = rows
+                .get(id)
+                .is_some_and(|rules| rules.iter().any(|r| r == meta.id));
+            assert!(
+                listed,
+                "{} lists Docker Bench {id}, which the table does not give it",
+                meta.id
+            );
         }
     }
 }
@@ -133,9 +144,16 @@ fn every_covered_check_has_a_failing_fixture_of_its_artefact() {
                 })
                 .collect();
             if !fixtures.iter().any(|f| fired(id, f)) {
-                missing.push(format!("{check}: {rule} ({})", artefacts(&check).join(" or ")));
+                missing.push(format!(
+                    "{check}: {rule} ({})",
+                    artefacts(&check).join(" or ")
+                ));
             }
         }
     }
-    assert!(missing.is_empty(), "no failing fixture that fires:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "no failing fixture that fires:\n{}",
+        missing.join("\n")
+    );
 }

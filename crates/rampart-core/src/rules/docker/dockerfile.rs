@@ -161,16 +161,24 @@ pub(super) const SUDO_IN_RUN: Rule = Rule {
         }
     })
     .and_image(|image, out| {
-        for step in image.steps("RUN") {
-            if uses_sudo(&step.text) {
-                out.report(
-                    step.path.clone(),
-                    format!("{} was built with a RUN that uses sudo", image.describe()),
-                );
-            }
-        }
+        report_runs(image, out, |script| {
+            uses_sudo(script).then(|| "a RUN that uses sudo".to_owned())
+        });
     }),
 };
+
+/// Reports each `RUN` step of an image's history for which `problem` says what is wrong
+/// (`was built with <problem>`).
+fn report_runs(image: &ImageSpec, out: &mut Findings, problem: impl Fn(&str) -> Option<String>) {
+    for step in image.steps("RUN") {
+        if let Some(problem) = problem(&step.text) {
+            out.report(
+                step.path.clone(),
+                format!("{} was built with {problem}", image.describe()),
+            );
+        }
+    }
+}
 
 fn uses_sudo(script: &str) -> bool {
     pipelines(script)
@@ -364,17 +372,10 @@ pub(super) const CURL_PIPE_SHELL: Rule = Rule {
         }
     })
     .and_image(|image, out| {
-        for step in image.steps("RUN") {
-            if pipes_download_to_shell(&step.text) {
-                out.report(
-                    step.path.clone(),
-                    format!(
-                        "{} was built with a RUN that pipes a download into a shell",
-                        image.describe()
-                    ),
-                );
-            }
-        }
+        report_runs(image, out, |script| {
+            pipes_download_to_shell(script)
+                .then(|| "a RUN that pipes a download into a shell".to_owned())
+        });
     }),
 };
 
@@ -443,21 +444,13 @@ pub(super) const PACKAGE_UPGRADE_UNPINNED: Rule = Rule {
         }
     })
     .and_image(|image, out| {
-        for step in image.steps("RUN") {
-            let upgrade = pipelines(&step.text)
+        report_runs(image, out, |script| {
+            let upgrade = pipelines(script)
                 .iter()
                 .flatten()
-                .find_map(|command| unpinned_upgrade(command));
-            if let Some(upgrade) = upgrade {
-                out.report(
-                    step.path.clone(),
-                    format!(
-                        "{} was built with a RUN that upgrades every package ({upgrade})",
-                        image.describe()
-                    ),
-                );
-            }
-        }
+                .find_map(|command| unpinned_upgrade(command))?;
+            Some(format!("a RUN that upgrades every package ({upgrade})"))
+        });
     }),
 };
 
