@@ -9,6 +9,7 @@ pub mod config;
 pub mod docker;
 pub mod field_path;
 pub mod finding;
+pub mod inventory;
 pub mod netpol;
 pub mod object;
 pub mod psp;
@@ -17,6 +18,7 @@ pub mod rbac;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod vuln;
 
 pub use field_path::FieldPath;
 pub use finding::{Finding, Severity};
