@@ -12,7 +12,9 @@ fn krate(name: &str, version: &str, path: &str) -> Package {
     package
 }
 
-/// `Cargo.lock`: every `[[package]]` (workspace members included, as cargo-audit does).
+/// `Cargo.lock`: every `[[package]]` from a registry or git; workspace members and path
+/// dependencies (no `source`) are the project's own code, not published crates (a local
+/// crate named like a published one must not take its advisories).
 pub(crate) fn cargo_lock(path: &str, text: &str) -> FileResult {
     let table: toml::Table = match toml::from_str(text) {
         Ok(table) => table,
@@ -32,7 +34,9 @@ pub(crate) fn cargo_lock(path: &str, text: &str) -> FileResult {
     for (i, entry) in packages.iter().enumerate() {
         let name = entry.get("name").and_then(toml::Value::as_str);
         let version = entry.get("version").and_then(toml::Value::as_str);
+        let local = entry.get("source").is_none();
         match (name, version) {
+            (Some(_), Some(_)) if local => {}
             (Some(name), Some(version)) => result.packages.push(krate(name, version, path)),
             _ => result.errors.push(InventoryError {
                 path: path.to_owned(),
