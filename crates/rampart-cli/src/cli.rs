@@ -37,6 +37,29 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create a CA and a serving certificate for the webhook's Service.
     Certs(CertsArgs),
+    /// Vulnerability data: what an OSV database directory holds, and how old it is.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Records per ecosystem, withdrawn and skipped counts, the newest `modified` date
+    /// and the data's age (a warning past 7 days). Builds the index if it is missing or
+    /// out of date.
+    Info(DbInfoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbInfoArgs {
+    /// The database directory: OSV JSON or YAML files in any layout and/or OSV's
+    /// per-ecosystem all.zip archives [default: $RAMPART_DB, else rampart/db in the user
+    /// cache directory].
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Subcommand)]

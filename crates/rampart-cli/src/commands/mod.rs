@@ -1,6 +1,7 @@
 //! One module per command.
 
 mod certs;
+mod db;
 mod netpol;
 mod psp;
 mod pss;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Rules(args) => rules::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Certs(args) => certs::run(&args),
+        Command::Db(command) => db::run(&command),
     }
 }
 
