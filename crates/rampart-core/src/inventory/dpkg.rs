@@ -126,6 +126,6 @@ mod tests {
             ]
         );
         assert_eq!(result.errors.len(), 1);
-        assert_eq!(result.errors[0].line, Some(12));
+        assert_eq!(result.errors[0].line, Some(13));
     }
 }

@@ -46,6 +46,7 @@ pub(crate) fn requirements(path: &str, text: &str) -> FileResult {
         };
         let version = version
             .trim_start_matches('=')
+            .trim_start()
             .split([' ', ','])
             .next()
             .unwrap_or("")
