@@ -94,16 +94,30 @@ const BUILDINFO_MAGIC: &[u8] = b"\xff Go buildinf:";
 /// 1.18+ (strings inline after the header) and older (pointers to Go strings).
 pub(crate) fn binary(path: &str, contents: &[u8]) -> FileResult {
     use object::{Object, ObjectSection};
-    let Ok(file) = object::File::parse(contents) else { return FileResult::default() };
-    let section = file.section_by_name(".go.buildinfo").and_then(|s| s.data().ok());
-    let data_sections = || file.sections().filter_map(|s| Some((s.address(), s.data().ok()?)));
+    let Ok(file) = object::File::parse(contents) else {
+        return FileResult::default();
+    };
+    let section = file
+        .section_by_name(".go.buildinfo")
+        .and_then(|s| s.data().ok());
+    let data_sections = || {
+        file.sections()
+            .filter_map(|s| Some((s.address(), s.data().ok()?)))
+    };
     // Without the section (stripped headers), the blob is in a data section, 16-aligned.
-    let blob = section.and_then(|d| d.starts_with(BUILDINFO_MAGIC).then_some(d)).or_else(|| {
-        data_sections().find_map(|(_, data)| {
-            (0..data.len()).step_by(16).map(|i| &data[i..]).find(|d| d.starts_with(BUILDINFO_MAGIC))
-        })
-    });
-    let Some(blob) = blob else { return FileResult::default() };
+    let blob = section
+        .and_then(|d| d.starts_with(BUILDINFO_MAGIC).then_some(d))
+        .or_else(|| {
+            data_sections().find_map(|(_, data)| {
+                (0..data.len())
+                    .step_by(16)
+                    .map(|i| &data[i..])
+                    .find(|d| d.starts_with(BUILDINFO_MAGIC))
+            })
+        });
+    let Some(blob) = blob else {
+        return FileResult::default();
+    };
     let read = |address: u64, size: u64| -> Option<&[u8]> {
         data_sections().find_map(|(start, data)| {
             let offset = usize::try_from(address.checked_sub(start)?).ok()?;
@@ -118,7 +132,10 @@ pub(crate) fn binary(path: &str, contents: &[u8]) -> FileResult {
 
 /// The Go version and module information of a build information blob; `read` maps a
 /// virtual address range to bytes (for the pre-1.18 pointer layout).
-pub(crate) fn buildinfo<'a>(blob: &'a [u8], read: impl Fn(u64, u64) -> Option<&'a [u8]>) -> Option<(String, String)> {
+pub(crate) fn buildinfo<'a>(
+    blob: &'a [u8],
+    read: impl Fn(u64, u64) -> Option<&'a [u8]>,
+) -> Option<(String, String)> {
     if blob.len() < 32 || !blob.starts_with(BUILDINFO_MAGIC) {
         return None;
     }
@@ -126,14 +143,21 @@ pub(crate) fn buildinfo<'a>(blob: &'a [u8], read: impl Fn(u64, u64) -> Option<&'
     if flags & 2 != 0 {
         let (version, rest) = varint_string(&blob[32..])?;
         let (modinfo, _) = varint_string(rest)?;
-        return Some((String::from_utf8_lossy(version).into_owned(), strip_sentinels(modinfo)));
+        return Some((
+            String::from_utf8_lossy(version).into_owned(),
+            strip_sentinels(modinfo),
+        ));
     }
     let big_endian = flags & 1 != 0;
     let word = |bytes: &[u8]| -> Option<u64> {
         let bytes = bytes.get(..pointer_size)?;
         let mut value = 0u64;
         for i in 0..pointer_size {
-            let byte = if big_endian { bytes[i] } else { bytes[pointer_size - 1 - i] };
+            let byte = if big_endian {
+                bytes[i]
+            } else {
+                bytes[pointer_size - 1 - i]
+            };
             value = value << 8 | u64::from(byte);
         }
         Some(value)
@@ -151,7 +175,10 @@ pub(crate) fn buildinfo<'a>(blob: &'a [u8], read: impl Fn(u64, u64) -> Option<&'
     };
     let version = go_string(word(&blob[16..])?)?;
     let modinfo = go_string(word(&blob[16 + pointer_size..])?)?;
-    Some((String::from_utf8_lossy(version).into_owned(), strip_sentinels(modinfo)))
+    Some((
+        String::from_utf8_lossy(version).into_owned(),
+        strip_sentinels(modinfo),
+    ))
 }
 
 /// An unsigned LEB128 length, then that many bytes.
@@ -170,7 +197,11 @@ fn varint_string(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// Module information is framed by 16-byte sentinels.
 fn strip_sentinels(modinfo: &[u8]) -> String {
-    let inner = if modinfo.len() >= 33 && modinfo[modinfo.len() - 17] == b'\n' { &modinfo[16..modinfo.len() - 16] } else { modinfo };
+    let inner = if modinfo.len() >= 33 && modinfo[modinfo.len() - 17] == b'\n' {
+        &modinfo[16..modinfo.len() - 16]
+    } else {
+        modinfo
+    };
     String::from_utf8_lossy(inner).into_owned()
 }
 
@@ -180,8 +211,12 @@ fn modules(path: &str, version: &str, modinfo: &str) -> FileResult {
     for line in modinfo.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields.as_slice() {
-            ["mod", name, module_version, ..] if *module_version != "(devel)" => result.packages.push(module(name, module_version, path)),
-            ["dep", name, module_version, ..] => result.packages.push(module(name, module_version, path)),
+            ["mod", name, module_version, ..] if *module_version != "(devel)" => {
+                result.packages.push(module(name, module_version, path))
+            }
+            ["dep", name, module_version, ..] => {
+                result.packages.push(module(name, module_version, path))
+            }
             ["=>", name, module_version, ..] => {
                 // Replaces the dependency before it; a local directory has no version.
                 result.packages.pop();
@@ -200,13 +235,21 @@ fn modules(path: &str, version: &str, modinfo: &str) -> FileResult {
 
 /// `go1.21.3` → `v1.21.3`; `go1.21` → `v1.21.0`; `go1.21rc2` → `v1.21.0-rc.2`.
 fn go_version(version: &str) -> Option<String> {
-    let version = version.trim().strip_prefix("go")?.split([' ', '+']).next()?;
+    let version = version
+        .trim()
+        .strip_prefix("go")?
+        .split([' ', '+'])
+        .next()?;
     let (release, pre) = match version.find(|c: char| c.is_ascii_alphabetic()) {
         Some(i) => (&version[..i], Some(&version[i..])),
         None => (version, None),
     };
     let mut parts: Vec<&str> = release.split('.').collect();
-    if parts.is_empty() || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.is_empty()
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     parts.resize(3, "0");
