@@ -1,5 +1,7 @@
 //! `rampart db info`: counts per ecosystem, the data's age and the stale warning.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
 use assert_cmd::Command;
 
 const OLD: &str = r#"{"id":"GHSA-xxxx-0001","modified":"2020-01-02T03:04:05Z","affected":[{"package":{"ecosystem":"npm","name":"left-pad"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.3.0"}]}]}]}"#;

@@ -1,6 +1,8 @@
 //! Every comparison vector of osv-scalibr's `semantic/testdata` (in
 //! `../shared/vulndata/version-vectors`), both ways round, against each ordering.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
 use std::cmp::Ordering;
 use std::path::Path;
 

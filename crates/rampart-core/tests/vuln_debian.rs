@@ -2,6 +2,8 @@
 //! against the shared Debian:12 OSV records gives exactly the expected findings, with
 //! the right fixed versions, and the inventory equals Trivy's SBOM.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

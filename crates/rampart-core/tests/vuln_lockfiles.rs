@@ -2,6 +2,8 @@
 //! crates.io, PyPI and Go records give exactly the expected findings; against the whole
 //! offline databases (`full-db`) too, with no new false positive.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
 use std::collections::{BTreeSet, HashSet};
 use std::io::Read;
 use std::path::Path;

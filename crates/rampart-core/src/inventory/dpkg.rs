@@ -55,10 +55,11 @@ pub(crate) fn parse(path: &str, text: &str) -> FileResult {
             message,
         };
         // A status file lists removed packages too; status.d files have no Status.
-        if let Some(status) = paragraph.get("Status") {
-            if status.split_whitespace().nth(2) != Some("installed") {
-                continue;
-            }
+        if paragraph
+            .get("Status")
+            .is_some_and(|status| status.split_whitespace().nth(2) != Some("installed"))
+        {
+            continue;
         }
         let (Some(name), Some(version)) = (paragraph.get("Package"), paragraph.get("Version"))
         else {

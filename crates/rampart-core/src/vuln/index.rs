@@ -177,14 +177,14 @@ impl IndexBuilder {
     pub fn add(&mut self, record: Record) {
         let stats = &mut self.index.stats;
         stats.records += 1;
-        if let Some(modified) = record
+        let modified = record
             .modified
             .as_deref()
-            .and_then(|m| jiff::Timestamp::from_str(m).ok())
+            .and_then(|m| jiff::Timestamp::from_str(m).ok());
+        if let Some(modified) = modified
+            && self.newest.is_none_or(|newest| modified > newest)
         {
-            if self.newest.is_none_or(|newest| modified > newest) {
-                self.newest = Some(modified);
-            }
+            self.newest = Some(modified);
         }
         let mut named: Vec<&str> = record
             .affected
