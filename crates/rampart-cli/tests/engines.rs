@@ -227,7 +227,10 @@ fn psp_update_is_validated_unless_only_gc_fields_changed() {
     let stored = write_list(
         dir.path(),
         "stored.json",
-        &[psp_pod("gc", serde_json::json!({})), psp_pod("relabel", serde_json::json!({}))],
+        &[
+            psp_pod("gc", serde_json::json!({})),
+            psp_pod("relabel", serde_json::json!({})),
+        ],
     );
     let updated = write_list(
         dir.path(),
@@ -285,11 +288,27 @@ fn psp_update_is_validated_unless_only_gc_fields_changed() {
         [("gc".into(), true, None), ("relabel".into(), false, None)]
     );
     // An object with no stored counterpart is an input error, and still validated.
-    let lonely = write_list(dir.path(), "lonely.json", &[psp_pod("other", serde_json::json!({}))]);
+    let lonely = write_list(
+        dir.path(),
+        "lonely.json",
+        &[psp_pod("other", serde_json::json!({}))],
+    );
     let report = json(
         rampart()
-            .args(["psp", lonely.as_str(), "--policies", "examples/psp/policies.yaml"])
-            .args(["--operation", "update", "--format", "json", "--old", &stored]),
+            .args([
+                "psp",
+                lonely.as_str(),
+                "--policies",
+                "examples/psp/policies.yaml",
+            ])
+            .args([
+                "--operation",
+                "update",
+                "--format",
+                "json",
+                "--old",
+                &stored,
+            ]),
         2,
     );
     assert_eq!(report["results"][0]["allowed"], false);
@@ -349,7 +368,10 @@ fn psp_pod_is_the_input_with_the_patch_applied() {
         let mut patched = input.clone();
         json_patch::patch(&mut patched, &patch).expect("the patch applies to the input");
         assert_eq!(patched, result["pod"], "{policies}");
-        assert_eq!(result["pod"]["spec"]["securityContext"]["seccompProfile"], Value::Null);
+        assert_eq!(
+            result["pod"]["spec"]["securityContext"]["seccompProfile"],
+            Value::Null
+        );
     }
 }
 

@@ -93,7 +93,10 @@ fn as_seen_by_the_plugin(input: &Pod, namespace: &str, default_sa: Option<&str>)
     let mut pod = input.clone();
     pod.metadata.namespace = Some(namespace.to_owned());
     if let Some(spec) = pod.spec.as_mut()
-        && spec.service_account_name.as_deref().is_none_or(str::is_empty)
+        && spec
+            .service_account_name
+            .as_deref()
+            .is_none_or(str::is_empty)
     {
         spec.service_account_name = Some(default_sa.unwrap_or("default").to_owned());
     }
@@ -107,7 +110,8 @@ fn report_against_input(outcome: &mut AdmissionOutcome, input: &Pod) {
     let pod = &mut outcome.mutated_pod;
     pod.metadata.namespace.clone_from(&input.metadata.namespace);
     if let (Some(spec), Some(input)) = (pod.spec.as_mut(), input.spec.as_ref()) {
-        spec.service_account_name.clone_from(&input.service_account_name);
+        spec.service_account_name
+            .clone_from(&input.service_account_name);
     }
 }
 
@@ -185,7 +189,9 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
         cli::Operation::Update => Operation::Update,
     };
     if args.old.is_some() && operation != Operation::Update {
-        anyhow::bail!("--old gives the stored objects of an update: use it with --operation update");
+        anyhow::bail!(
+            "--old gives the stored objects of an update: use it with --operation update"
+        );
     }
     let mut world = read_world(args);
     let policies: Vec<PodSecurityPolicy> = world.typed(PSP_GROUPS, "PodSecurityPolicy");
