@@ -20,6 +20,7 @@ pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
+pub(crate) use run::RunCache;
 pub use run::{
     Collected, DOCKERFILE_KIND, RunContext, RunFindings, RunRule, collects, dockerfile_collected,
     kept_part, located_part,

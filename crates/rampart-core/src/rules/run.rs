@@ -4,6 +4,8 @@
 //! The object pass keeps a [`Collected`] copy of the objects such rules need (see
 //! [`collects`]), so memory grows with those objects only, not with file sizes.
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -204,6 +206,15 @@ pub struct RunContext<'a> {
     pub objects: &'a [Collected],
     /// Kinds that hold pods.
     pub workloads: &'a WorkloadKinds,
+    /// Work several run rules share, done on first use.
+    pub(crate) cache: &'a RunCache,
+}
+
+/// Work several run rules share, done once per run on first use: what the run's RBAC
+/// bindings hand out.
+#[derive(Debug, Default)]
+pub(crate) struct RunCache {
+    pub(super) rbac: OnceLock<super::rbac::RunRbac>,
 }
 
 /// Collects a run rule's findings, each about one collected object.
