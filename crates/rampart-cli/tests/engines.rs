@@ -376,6 +376,48 @@ fn psp_pod_is_the_input_with_the_patch_applied() {
 }
 
 #[test]
+fn scan_reports_the_pods_netpol_isolation_leaves_open() {
+    let ids = |value: &Value| -> std::collections::BTreeSet<String> {
+        value
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|id| id.as_str().expect("id").to_owned())
+            .collect()
+    };
+    let netpol = |command: &str, extra: &[&str]| {
+        json(
+            rampart()
+                .args(["netpol", command, "examples/netpol", "--format", "json"])
+                .args(extra),
+            0,
+        )
+    };
+    let all = ids(&netpol("matrix", &["--port", "80"])["pods"]);
+    let isolated = ids(&netpol("isolation", &[])["ingress"]);
+    let open: std::collections::BTreeSet<String> = all.difference(&isolated).cloned().collect();
+    assert!(!open.is_empty() && !isolated.is_empty());
+    let output = rampart()
+        .args(["scan", "examples/netpol", "--format", "json"])
+        .args(["--rule", "namespace-ingress-not-isolated"])
+        .output()
+        .expect("scan runs");
+    let scan: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    // Every namespace of the example is defined there, so every one is judged.
+    let reported: std::collections::BTreeSet<String> = scan["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .flat_map(|f| {
+            let message = f["message"].as_str().expect("message");
+            let (_, pods) = message.rsplit_once(": ").expect("pods listed");
+            pods.split(", ").map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(reported, open);
+}
+
+#[test]
 fn netpol_matrix_query_explain_and_isolation() {
     let matrix = json(
         rampart().args([

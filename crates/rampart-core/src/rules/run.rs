@@ -172,7 +172,8 @@ pub fn kept_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
 }
 
 /// The fields of `id`'s object that run findings point at, whose positions a scan keeps:
-/// a pod-holding kind's pod fields above, a binding's subjects, nothing of other kinds
+/// a pod-holding kind's pod fields above, a binding's subjects, a Namespace's name, nothing
+/// of other kinds
 /// (no run rule reports about them). A path outside is located at its nearest kept
 /// ancestor, so a run rule that reports elsewhere must add the field here.
 pub fn located_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
@@ -183,6 +184,7 @@ pub fn located_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
         ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
             Keep::fields(&["subjects"])
         }
+        ("", "Namespace") => Keep::at(&FieldPath::fields(&["metadata"]), Keep::fields(&["name"])),
         _ => Keep::Fields(Vec::new()),
     }
 }
