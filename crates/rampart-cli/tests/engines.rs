@@ -354,7 +354,7 @@ fn psp_pod_is_the_input_with_the_patch_applied() {
     let pods = write_list(dir.path(), "pods.json", std::slice::from_ref(&input));
     for policies in [
         "examples/psp/policies.yaml".to_owned(),
-        write_list(dir.path(), "seccomp.json", &[seccomp.clone()]),
+        write_list(dir.path(), "seccomp.json", std::slice::from_ref(&seccomp)),
     ] {
         let report = json(
             rampart().args(["psp", &pods, "--policies", &policies, "--format", "json"]),

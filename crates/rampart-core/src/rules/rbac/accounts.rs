@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::field_path::FieldPath;
 use crate::finding::Severity;
 use crate::object::PodView;
 use crate::rules::{RuleMeta, RunContext, RunFindings, RunRule};
@@ -46,7 +47,7 @@ impl<'a> ServiceAccounts<'a> {
 
 /// The service account a pod runs as (`serviceAccountName`, the deprecated
 /// `serviceAccount`, else `default`).
-pub(super) fn service_account_name(pod: &PodView) -> &str {
+fn service_account_name(pod: &PodView) -> &str {
     pod.spec
         .service_account_name
         .as_deref()
@@ -57,7 +58,7 @@ pub(super) fn service_account_name(pod: &PodView) -> &str {
 
 /// What decides whether a pod gets its service account's token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Automount {
+pub(super) enum Automount {
     /// The pod's own `automountServiceAccountToken`.
     Pod(bool),
     /// Its ServiceAccount's (the pod says nothing).
@@ -78,7 +79,8 @@ impl Automount {
         }
     }
 
-    fn mounted(self) -> bool {
+    /// Whether the token is mounted.
+    pub(super) fn mounted(self) -> bool {
         match self {
             Self::Pod(mounted) | Self::Account(mounted) => mounted,
             Self::Unset => true,
@@ -86,15 +88,45 @@ impl Automount {
     }
 }
 
-/// The pod's `automountServiceAccountToken`, else its service account's (when the run
-/// has it), else true.
-pub(super) fn token_mounted(
+/// A workload (or Pod) of the run, with the service account its pods run as and what
+/// decides whether they carry its token.
+pub(super) struct WorkloadAccount<'a> {
+    /// Index of the object among the collected ones.
+    pub index: usize,
+    /// Where its pod spec is.
+    pub spec: FieldPath,
+    /// Its namespace.
+    pub namespace: &'a str,
+    /// The service account its pods run as.
+    pub account: String,
+    /// What decides whether the token is mounted.
+    pub automount: Automount,
+}
+
+/// Every workload of the run with its service account, in run order.
+pub(super) fn workload_accounts<'a>(
+    ctx: &RunContext<'a>,
     accounts: &ServiceAccounts<'_>,
-    pod: &PodView,
-    namespace: &str,
-    account: &str,
-) -> bool {
-    Automount::of(accounts, pod, namespace, account).mounted()
+) -> Vec<WorkloadAccount<'a>> {
+    let mut found = Vec::new();
+    for (index, object) in ctx.objects.iter().enumerate() {
+        let Some(location) = ctx.workloads.template_of(&object.id) else {
+            continue;
+        };
+        let Ok(Some(pod)) = PodView::read(&object.value(), location.clone()) else {
+            continue;
+        };
+        let namespace = object.id.namespace.as_deref().unwrap_or("default");
+        let account = service_account_name(&pod);
+        found.push(WorkloadAccount {
+            index,
+            spec: location.spec,
+            namespace,
+            automount: Automount::of(accounts, &pod, namespace, account),
+            account: account.to_owned(),
+        });
+    }
+    found
 }
 
 pub(super) const SERVICE_ACCOUNT_TOKEN_AUTOMOUNT: RunRule = RunRule {
@@ -118,16 +150,11 @@ pub(super) const SERVICE_ACCOUNT_TOKEN_AUTOMOUNT: RunRule = RunRule {
 
 fn check_automount(ctx: &RunContext<'_>, out: &mut RunFindings) {
     let accounts = ServiceAccounts::of(ctx);
-    for (index, object) in ctx.objects.iter().enumerate() {
-        let Some(location) = ctx.workloads.template_of(&object.id) else {
-            continue;
-        };
-        let Ok(Some(pod)) = PodView::read(&object.value(), location.clone()) else {
-            continue;
-        };
-        let namespace = object.id.namespace.as_deref().unwrap_or("default");
-        let account = service_account_name(&pod);
-        let why = match Automount::of(&accounts, &pod, namespace, account) {
+    for workload in workload_accounts(ctx, &accounts) {
+        let WorkloadAccount {
+            namespace, account, ..
+        } = &workload;
+        let why = match workload.automount {
             Automount::Pod(false) | Automount::Account(false) => continue,
             Automount::Pod(true) => "the pod sets automountServiceAccountToken: true".to_owned(),
             Automount::Account(true) => format!(
@@ -143,8 +170,8 @@ fn check_automount(ctx: &RunContext<'_>, out: &mut RunFindings) {
             ),
         };
         out.report(
-            index,
-            location.spec.child("automountServiceAccountToken"),
+            workload.index,
+            workload.spec.child("automountServiceAccountToken"),
             format!("the service-account token is mounted into every container: {why}"),
         );
     }

@@ -8,7 +8,6 @@ use k8s_openapi::api::rbac::v1::Subject;
 
 use crate::field_path::FieldPath;
 use crate::finding::Severity::{Critical, High};
-use crate::object::PodView;
 use crate::rbac::risk::Reach;
 use crate::rbac::{
     BindingView, UserInfo, describe_subject, service_account_of, service_account_user, subject_is,
@@ -16,7 +15,7 @@ use crate::rbac::{
 use crate::rules::cis::report_run_cis_as;
 use crate::rules::{RuleMeta, RunContext, RunFindings, RunRule};
 
-use super::accounts::{ServiceAccounts, service_account_name, token_mounted};
+use super::accounts::{ServiceAccounts, workload_accounts};
 use super::grants::{RiskHit, run_rbac};
 
 /// `subject -> binding -> role`, the way findings name a grant.
@@ -307,18 +306,11 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
     // Workloads share service accounts: each token's grants are worked out once.
     let mut grants_of_token: HashMap<(String, String), String> = HashMap::new();
     let severity = out.rule().severity;
-    for (object_index, object) in ctx.objects.iter().enumerate() {
-        let Some(location) = ctx.workloads.template_of(&object.id) else {
-            continue;
-        };
-        let Ok(Some(pod)) = PodView::read(&object.value(), location.clone()) else {
-            continue;
-        };
-        let namespace = object.id.namespace.as_deref().unwrap_or("default");
-        let account = service_account_name(&pod);
-        if !token_mounted(&accounts, &pod, namespace, account) {
+    for workload in workload_accounts(ctx, &accounts) {
+        if !workload.automount.mounted() {
             continue;
         }
+        let (namespace, account) = (workload.namespace, workload.account.as_str());
         let grants = grants_of_token
             .entry((namespace.to_owned(), account.to_owned()))
             .or_insert_with(|| {
@@ -331,8 +323,8 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
         report_run_cis_as(
             out,
             severity,
-            object_index,
-            location.spec.child("serviceAccountName"),
+            workload.index,
+            workload.spec.child("serviceAccountName"),
             format!("mounts the token of service account {namespace}/{account}; {grants}"),
         );
     }
