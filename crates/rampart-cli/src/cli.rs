@@ -140,6 +140,12 @@ pub struct PspArgs {
     /// The admission operation.
     #[arg(long, value_enum, default_value_t = Operation::Create)]
     pub operation: Operation,
+    /// UPDATE: the stored objects being updated, matched by kind, namespace and name.
+    /// Without it an UPDATE is always validated; with it an update that changes only
+    /// garbage-collection fields (owner references, finalizers) is not evaluated, as
+    /// upstream.
+    #[arg(long, value_name = "FILE")]
+    pub old: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,

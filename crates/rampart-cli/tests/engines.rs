@@ -202,6 +202,221 @@ fn psp_without_a_usable_policy_has_no_providers() {
     assert_eq!(report["results"].as_array().map(Vec::len), Some(2));
 }
 
+/// Writes `objects` as one JSON List file in `dir`.
+fn write_list(dir: &std::path::Path, name: &str, objects: &[Value]) -> String {
+    let path = dir.join(name);
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": objects});
+    std::fs::write(&path, list.to_string()).expect("write");
+    path.to_string_lossy().into_owned()
+}
+
+fn psp_pod(name: &str, extra: Value) -> Value {
+    let mut pod = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "legacy"},
+        "spec": {"hostPID": true, "containers": [{"name": "c", "image": "busybox:1.36"}]},
+    });
+    json_patch::merge(&mut pod, &extra);
+    pod
+}
+
+#[test]
+fn psp_update_is_validated_unless_only_gc_fields_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stored = write_list(
+        dir.path(),
+        "stored.json",
+        &[
+            psp_pod("gc", serde_json::json!({})),
+            psp_pod("relabel", serde_json::json!({})),
+        ],
+    );
+    let updated = write_list(
+        dir.path(),
+        "updated.json",
+        &[
+            psp_pod(
+                "gc",
+                serde_json::json!({"metadata": {"finalizers": ["foregroundDeletion"]}}),
+            ),
+            psp_pod(
+                "relabel",
+                serde_json::json!({"metadata": {"labels": {"tier": "debug"}}}),
+            ),
+        ],
+    );
+    let base = [
+        "psp",
+        updated.as_str(),
+        "--policies",
+        "examples/psp/policies.yaml",
+        "--operation",
+        "update",
+        "--format",
+        "json",
+    ];
+    let verdicts = |report: &Value| -> Vec<(String, bool, Option<String>)> {
+        report["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].as_str().expect("name").to_owned(),
+                    r["allowed"].as_bool().expect("allowed"),
+                    r["policy"].as_str().map(str::to_owned),
+                )
+            })
+            .collect()
+    };
+    // No stored pod: every update is validated (hostPID is not allowed).
+    let report = json(rampart().args(base), 1);
+    assert_eq!(
+        verdicts(&report),
+        [("gc".into(), false, None), ("relabel".into(), false, None)]
+    );
+    assert!(
+        report["results"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("unable to validate pod: [spec.securityContext.hostPID"))
+    );
+    // With the stored pods: the finalizer-only update is not evaluated, the label change is.
+    let report = json(rampart().args(base).args(["--old", &stored]), 1);
+    assert_eq!(
+        verdicts(&report),
+        [("gc".into(), true, None), ("relabel".into(), false, None)]
+    );
+    // An object with no stored counterpart is an input error, and still validated.
+    let lonely = write_list(
+        dir.path(),
+        "lonely.json",
+        &[psp_pod("other", serde_json::json!({}))],
+    );
+    let report = json(
+        rampart()
+            .args([
+                "psp",
+                lonely.as_str(),
+                "--policies",
+                "examples/psp/policies.yaml",
+            ])
+            .args([
+                "--operation",
+                "update",
+                "--format",
+                "json",
+                "--old",
+                &stored,
+            ]),
+        2,
+    );
+    assert_eq!(report["results"][0]["allowed"], false);
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no stored object")),
+        "{report}"
+    );
+    // --old belongs to updates.
+    rampart()
+        .args(["psp", updated.as_str(), "--old", &stored])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--operation update"));
+}
+
+#[test]
+fn psp_pod_is_the_input_with_the_patch_applied() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // No namespace and no service account: the plugin sees `default` for both, but
+    // neither is a change of the plugin.
+    let input = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web"},
+        "spec": {"containers": [{"name": "web", "image": "nginxinc/nginx-unprivileged:1.27.3"}]},
+    });
+    let seccomp = serde_json::json!({
+        "apiVersion": "policy/v1beta1",
+        "kind": "PodSecurityPolicy",
+        "metadata": {"name": "seccomp", "annotations": {
+            "seccomp.security.alpha.kubernetes.io/defaultProfileName": "runtime/default",
+            "seccomp.security.alpha.kubernetes.io/allowedProfileNames": "runtime/default",
+        }},
+        "spec": {
+            "runAsUser": {"rule": "MustRunAsNonRoot"},
+            "seLinux": {"rule": "RunAsAny"},
+            "fsGroup": {"rule": "RunAsAny"},
+            "supplementalGroups": {"rule": "RunAsAny"},
+        },
+    });
+    let pods = write_list(dir.path(), "pods.json", std::slice::from_ref(&input));
+    for policies in [
+        "examples/psp/policies.yaml".to_owned(),
+        write_list(dir.path(), "seccomp.json", std::slice::from_ref(&seccomp)),
+    ] {
+        let report = json(
+            rampart().args(["psp", &pods, "--policies", &policies, "--format", "json"]),
+            0,
+        );
+        let result = &report["results"][0];
+        assert_eq!(result["allowed"], true, "{result}");
+        let patch: json_patch::Patch =
+            serde_json::from_value(result["patch"].clone()).expect("patch");
+        assert!(!patch.0.is_empty());
+        let mut patched = input.clone();
+        json_patch::patch(&mut patched, &patch).expect("the patch applies to the input");
+        assert_eq!(patched, result["pod"], "{policies}");
+        assert_eq!(
+            result["pod"]["spec"]["securityContext"]["seccompProfile"],
+            Value::Null
+        );
+    }
+}
+
+#[test]
+fn scan_reports_the_pods_netpol_isolation_leaves_open() {
+    let ids = |value: &Value| -> std::collections::BTreeSet<String> {
+        value
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|id| id.as_str().expect("id").to_owned())
+            .collect()
+    };
+    let netpol = |command: &str, extra: &[&str]| {
+        json(
+            rampart()
+                .args(["netpol", command, "examples/netpol", "--format", "json"])
+                .args(extra),
+            0,
+        )
+    };
+    let all = ids(&netpol("matrix", &["--port", "80"])["pods"]);
+    let isolated = ids(&netpol("isolation", &[])["ingress"]);
+    let open: std::collections::BTreeSet<String> = all.difference(&isolated).cloned().collect();
+    assert!(!open.is_empty() && !isolated.is_empty());
+    let output = rampart()
+        .args(["scan", "examples/netpol", "--format", "json"])
+        .args(["--rule", "namespace-ingress-not-isolated"])
+        .output()
+        .expect("scan runs");
+    let scan: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    // Every namespace of the example is defined there, so every one is judged.
+    let reported: std::collections::BTreeSet<String> = scan["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .flat_map(|f| {
+            let message = f["message"].as_str().expect("message");
+            let (_, pods) = message.rsplit_once(": ").expect("pods listed");
+            pods.split(", ").map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(reported, open);
+}
+
 #[test]
 fn netpol_matrix_query_explain_and_isolation() {
     let matrix = json(

@@ -18,7 +18,7 @@ use crate::finding::{Finding, Severity};
 use crate::object::{NotAnObject, Object, ObjectRef, PodView, WorkloadKinds, objects};
 use crate::pss::LevelVersion;
 use crate::rules::{
-    CheckContext, Checks, Collected, Findings, RunContext, RunFindings, collects,
+    CheckContext, Checks, Collected, Findings, RunCache, RunContext, RunFindings, collects,
     dockerfile_collected, registry, run_registry,
 };
 use crate::source::{Document, InputError, Limits, Pos, PosNode, decode, read_documents};
@@ -388,9 +388,11 @@ pub fn check_object(
 /// Returns each finding with the index of its object in `collected`, suppression and
 /// severity overrides applied.
 pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize, Finding)> {
+    let cache = RunCache::default();
     let ctx = RunContext {
         objects: collected,
         workloads: &options.workloads,
+        cache: &cache,
     };
     let mut all = Vec::new();
     let mut ignores: HashMap<usize, Ignores> = HashMap::new();

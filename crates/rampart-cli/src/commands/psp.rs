@@ -1,6 +1,7 @@
 //! `rampart psp`: PodSecurityPolicy admission of pods and workload pod templates, as the
 //! Kubernetes 1.24 plugin did it.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use anyhow::Result;
@@ -72,32 +73,101 @@ fn read_world(args: &PspArgs) -> World {
     World { files, errors }
 }
 
-/// The pod a Pod object or a workload's template stands for, with the namespace the
-/// API server would give it and the service account admission's default.
-fn pod_of(object: &LoadedObject, view: &PodView, default_sa: Option<&str>) -> Pod {
-    let mut spec = view.spec.clone();
-    if spec
-        .service_account_name
-        .as_deref()
-        .is_none_or(str::is_empty)
-    {
-        spec.service_account_name = Some(default_sa.unwrap_or("default").to_owned());
-    }
+/// The pod a Pod object or a workload's template stands for, as written (a workload's
+/// pod is named after the workload): what the result's `pod` is the patched copy of.
+fn pod_of(object: &LoadedObject, view: PodView) -> Pod {
     Pod {
         metadata: ObjectMeta {
             name: object.id.name.clone(),
-            namespace: Some(
-                object
-                    .id
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| "default".to_owned()),
-            ),
-            ..view.meta.clone()
+            ..view.meta
         },
-        spec: Some(spec),
+        spec: Some(view.spec),
         status: None,
     }
+}
+
+/// The pod as the plugin sees it: the API server has placed it in the request's
+/// namespace, and ServiceAccount admission (which runs before PodSecurityPolicy) has named
+/// its service account when it named none.
+fn as_seen_by_the_plugin(input: &Pod, namespace: &str, default_sa: Option<&str>) -> Pod {
+    let mut pod = input.clone();
+    pod.metadata.namespace = Some(namespace.to_owned());
+    if let Some(spec) = pod.spec.as_mut()
+        && spec
+            .service_account_name
+            .as_deref()
+            .is_none_or(str::is_empty)
+    {
+        spec.service_account_name = Some(default_sa.unwrap_or("default").to_owned());
+    }
+    pod
+}
+
+/// Reports the admitted pod against the input: what the API server set before the plugin
+/// ran (namespace, service account; never touched by the plugin, so never in the patch)
+/// is taken back, so that `pod` is exactly the input with `patch` applied.
+fn report_against_input(outcome: &mut AdmissionOutcome, input: &Pod) {
+    let pod = &mut outcome.mutated_pod;
+    pod.metadata.namespace.clone_from(&input.metadata.namespace);
+    if let (Some(spec), Some(input)) = (pod.spec.as_mut(), input.spec.as_ref()) {
+        spec.service_account_name
+            .clone_from(&input.service_account_name);
+    }
+}
+
+/// Identity of an object across the inputs and `--old`: group, kind, namespace, name.
+type Identity = (String, String, Option<String>, Option<String>);
+
+fn identity(object: &LoadedObject) -> Identity {
+    (
+        object.id.group().to_owned(),
+        object.id.kind.clone(),
+        object.id.namespace.clone(),
+        object.id.name.clone(),
+    )
+}
+
+/// Every pod and pod template of `files`, with where it is; type errors go to `errors`.
+fn pods<'a>(
+    files: &'a [(String, Loaded)],
+    kinds: &WorkloadKinds,
+    errors: &mut Problems,
+) -> Vec<(&'a str, &'a Loaded, &'a LoadedObject, Pod)> {
+    let mut found = Vec::new();
+    for (file, loaded) in files {
+        for object in &loaded.objects {
+            let Some(location) = kinds.template_of(&object.id) else {
+                continue;
+            };
+            match PodView::read(&object.value, location) {
+                Ok(Some(view)) => found.push((file.as_str(), loaded, object, pod_of(object, view))),
+                Ok(None) => {}
+                Err(e) => errors.push(
+                    file,
+                    InputError::new(
+                        loaded.locate(object, &e.path),
+                        format!("{}: {}", e.path, e.message),
+                    ),
+                ),
+            }
+        }
+    }
+    found
+}
+
+/// The stored pods of `--old`, by identity.
+fn stored_pods(
+    path: &std::path::Path,
+    max_file_size: u64,
+    kinds: &WorkloadKinds,
+    errors: &mut Problems,
+) -> HashMap<Identity, Pod> {
+    let (files, problems) = load_inputs(&[path.to_path_buf()], max_file_size);
+    errors.0.extend(problems.0);
+    pods(&files, kinds, errors)
+        .into_iter()
+        .map(|(_, _, object, pod)| (identity(object), pod))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -114,6 +184,15 @@ struct PspResult<'a> {
 }
 
 pub fn run(args: &PspArgs) -> Result<Exit> {
+    let operation = match args.operation {
+        cli::Operation::Create => Operation::Create,
+        cli::Operation::Update => Operation::Update,
+    };
+    if args.old.is_some() && operation != Operation::Update {
+        anyhow::bail!(
+            "--old gives the stored objects of an update: use it with --operation update"
+        );
+    }
     let mut world = read_world(args);
     let policies: Vec<PodSecurityPolicy> = world.typed(PSP_GROUPS, "PodSecurityPolicy");
     let rbac = Rbac {
@@ -137,46 +216,53 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
         None => (None, None),
     };
     let kinds = WorkloadKinds::default();
-    let mut results = Vec::new();
     let mut errors = std::mem::take(&mut world.errors);
-    for (file, loaded, object) in world.objects() {
-        let Some(location) = kinds.template_of(&object.id) else {
-            continue;
-        };
-        let view = match PodView::read(&object.value, location) {
-            Ok(Some(view)) => view,
-            Ok(None) => continue,
-            Err(e) => {
-                errors.push(
-                    file,
-                    InputError::new(
-                        loaded.locate(object, &e.path),
-                        format!("{}: {}", e.path, e.message),
-                    ),
-                );
-                continue;
-            }
-        };
-        let mut pod = pod_of(object, &view, sa_name);
-        let namespace = pod
+    let stored = args
+        .old
+        .as_deref()
+        .map(|path| stored_pods(path, args.input.max_file_size, &kinds, &mut errors));
+    let mut results = Vec::new();
+    for (file, loaded, object, input) in pods(&world.files, &kinds, &mut errors) {
+        let namespace = input
             .metadata
             .namespace
-            .clone()
-            .or(sa_namespace.map(str::to_owned))
-            .unwrap_or_default();
-        pod.metadata.namespace = Some(namespace.clone());
+            .as_deref()
+            .or(sa_namespace)
+            .unwrap_or("default");
+        let old_pod = match &stored {
+            None => None,
+            Some(stored) => {
+                let old = stored.get(&identity(object));
+                if old.is_none() {
+                    errors.push(
+                        file,
+                        InputError::new(
+                            loaded.locate(object, &rampart_core::FieldPath::root()),
+                            format!(
+                                "{}: no stored object with this kind, namespace and name in --old; validated as an update without one",
+                                rampart_core::object::label(
+                                    &object.id.kind,
+                                    object.id.namespace.as_deref(),
+                                    object.id.name.as_deref()
+                                )
+                            ),
+                        ),
+                    );
+                }
+                old.map(|old| as_seen_by_the_plugin(old, namespace, sa_name))
+            }
+        };
         let is_pod = object.id.kind == "Pod" && object.id.group().is_empty();
         let request = AdmissionAttributes {
-            operation: match args.operation {
-                cli::Operation::Create => Operation::Create,
-                cli::Operation::Update => Operation::Update,
-            },
-            old_pod: matches!(args.operation, cli::Operation::Update).then(|| pod.clone()),
-            pod,
+            operation,
+            pod: as_seen_by_the_plugin(&input, namespace, sa_name),
+            old_pod,
             user: if is_pod { user.clone() } else { None },
-            namespace,
+            namespace: namespace.to_owned(),
             subresource: None,
         };
+        let mut outcome = admit(&request, &policies, authz);
+        report_against_input(&mut outcome, &input);
         results.push(PspResult {
             file,
             document: object.document,
@@ -184,7 +270,7 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
             kind: &object.id.kind,
             namespace: object.id.namespace.as_deref(),
             name: object.id.name.as_deref(),
-            outcome: admit(&request, &policies, authz),
+            outcome,
         });
     }
     report_invalid_policies(&world, &results, &mut errors);
@@ -264,8 +350,12 @@ fn write_text(
         let object = rampart_core::object::label(r.kind, r.namespace, r.name);
         match (&r.outcome.message, &r.outcome.policy) {
             (Some(message), _) => writeln!(out, "{}: {object}: {message}", r.file)?,
-            (None, policy) => {
-                let policy = policy.as_deref().unwrap_or("(none: not a pod request)");
+            (None, None) => writeln!(
+                out,
+                "{}: {object}: admitted without evaluation: the update changes only garbage-collection fields",
+                r.file
+            )?,
+            (None, Some(policy)) => {
                 let changes = r.outcome.patch.0.len();
                 writeln!(
                     out,

@@ -15,11 +15,13 @@ mod network;
 mod pod;
 mod rbac;
 mod run;
+mod secrets;
 
 pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
+pub(crate) use run::RunCache;
 pub use run::{
     Collected, DOCKERFILE_KIND, RunContext, RunFindings, RunRule, collects, dockerfile_collected,
     kept_part, located_part,
@@ -175,10 +177,13 @@ impl std::fmt::Debug for Rule {
     }
 }
 
-/// Object rules: pods, then Docker-only rules, cluster configuration and RBAC roles.
+/// Object rules: pods, secrets and network exposure, then Docker-only rules, cluster
+/// configuration and RBAC roles.
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     pod::RULES
         .iter()
+        .chain(secrets::RULES)
+        .chain(network::OBJECT_RULES)
         .chain(docker::RULES)
         .copied()
         .chain(cluster::rules())

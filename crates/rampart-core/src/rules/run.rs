@@ -4,6 +4,8 @@
 //! The object pass keeps a [`Collected`] copy of the objects such rules need (see
 //! [`collects`]), so memory grows with those objects only, not with file sizes.
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -170,7 +172,8 @@ pub fn kept_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
 }
 
 /// The fields of `id`'s object that run findings point at, whose positions a scan keeps:
-/// a pod-holding kind's pod fields above, a binding's subjects, nothing of other kinds
+/// a pod-holding kind's pod fields above, a binding's subjects, a Namespace's name, nothing
+/// of other kinds
 /// (no run rule reports about them). A path outside is located at its nearest kept
 /// ancestor, so a run rule that reports elsewhere must add the field here.
 pub fn located_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
@@ -181,6 +184,7 @@ pub fn located_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
         ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
             Keep::fields(&["subjects"])
         }
+        ("", "Namespace") => Keep::at(&FieldPath::fields(&["metadata"]), Keep::fields(&["name"])),
         _ => Keep::Fields(Vec::new()),
     }
 }
@@ -204,6 +208,15 @@ pub struct RunContext<'a> {
     pub objects: &'a [Collected],
     /// Kinds that hold pods.
     pub workloads: &'a WorkloadKinds,
+    /// Work several run rules share, done on first use.
+    pub(crate) cache: &'a RunCache,
+}
+
+/// Work several run rules share, done once per run on first use: what the run's RBAC
+/// bindings hand out.
+#[derive(Debug, Default)]
+pub(crate) struct RunCache {
+    pub(super) rbac: OnceLock<super::rbac::RunRbac>,
 }
 
 /// Collects a run rule's findings, each about one collected object.

@@ -5,7 +5,7 @@ use parse_dockerfile::{HealthcheckArguments, Instruction, Source};
 
 use crate::docker::DockerfileView;
 use crate::finding::Severity;
-use crate::rules::{Checks, Findings, Rule, RuleMeta};
+use crate::rules::{Checks, Findings, Rule, RuleMeta, secrets};
 
 /// The simple commands of a shell script, each split into pipelines of words:
 /// `a && b | c` gives `[[a], [b, c]]` (continuations joined, quotes kept).
@@ -113,43 +113,12 @@ pub(super) const SUDO_IN_RUN: Rule = Rule {
     }),
 };
 
-/// Parts of variable names that suggest a secret.
-const SECRET_NAMES: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIAL",
-];
-
-/// Prefixes of well-known credential formats.
-const SECRET_VALUES: &[&str] = &[
-    "AKIA",
-    "ASIA",
-    "ghp_",
-    "gho_",
-    "github_pat_",
-    "glpat-",
-    "xoxb-",
-    "sk_live_",
-];
-
 /// Why `name=value` looks like a secret, if it does.
 fn secret(name: &str, value: &str) -> Option<&'static str> {
-    let upper = name.to_ascii_uppercase();
-    let reference = upper.ends_with("_FILE") || upper.ends_with("_PATH") || upper.ends_with("_URL");
-    if SECRET_VALUES
-        .iter()
-        .any(|prefix| value.starts_with(prefix) && value.len() >= 16)
-    {
+    if secrets::credential_in(value).is_some() {
         return Some("holds what looks like a credential");
     }
-    (!reference && SECRET_NAMES.iter().any(|part| upper.contains(part)))
-        .then_some("is named like a secret")
+    secrets::named_like_secret(name).then_some("is named like a secret")
 }
 
 /// `NAME=value` pairs of an `ENV` (both syntaxes) or `ARG`.

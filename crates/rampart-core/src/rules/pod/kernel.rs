@@ -55,18 +55,28 @@ const SAFE_SYSCTLS: &[&str] = &[
     "net.ipv4.tcp_notsent_lowat",
 ];
 
+/// The only `procMount` Pod Security baseline accepts.
+const DEFAULT_PROC_MOUNT: &str = "Default";
+
 pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
     meta: RuleMeta {
         id: "unmasked-proc-mount",
         severity: Severity::High,
-        title: "Container mounts /proc unmasked",
-        why: "`procMount: Unmasked` removes the masking of sensitive /proc paths (kcore, sysrq-trigger, \
-              timer_list...) that the runtime applies by default.",
-        fix: "Remove `procMount` or set it to `Default`.",
-        references: &["PSS baseline: procMount"],
+        title: "Container does not keep the default /proc masking",
+        why: "Any `procMount` but `Default` (`Unmasked` is the one the API knows) removes the \
+              masking of sensitive /proc paths (kcore, sysrq-trigger, timer_list...) that the \
+              runtime applies by default. As Pod Security baseline (latest), a pod in its own \
+              user namespace (`hostUsers: false`) is exempt: there /proc belongs to the \
+              pod's namespace.",
+        fix: "Remove `procMount` or set it to `Default` (or run the pod with `hostUsers: \
+              false`).",
+        references: &["PSS baseline: procMount", "kube-linter unsafe-proc-mount"],
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
+        if pod.spec.host_users == Some(false) {
+            return;
+        }
         for c in pod.containers() {
             let c = &c;
             let proc_mount = c
@@ -74,11 +84,11 @@ pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
                 .security_context
                 .as_ref()
                 .and_then(|s| s.proc_mount.as_deref());
-            if proc_mount == Some("Unmasked") {
+            if let Some(proc_mount) = proc_mount.filter(|p| *p != DEFAULT_PROC_MOUNT) {
                 out.report_container(
                     c,
                     c.security_path("procMount"),
-                    format!("{} sets procMount: Unmasked", quoted(c)),
+                    format!("{} sets procMount: {proc_mount}", quoted(c)),
                 );
             }
         }

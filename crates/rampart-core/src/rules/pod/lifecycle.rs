@@ -1,4 +1,4 @@
-//! Restart policy, service-account tokens and placement.
+//! Restart policy and placement.
 
 use crate::field_path::FieldPath;
 use crate::finding::Severity;
@@ -39,31 +39,6 @@ fn check_restart_policy(ctx: &CheckContext<'_>, out: &mut Findings) {
         );
     }
 }
-
-pub(super) const SERVICE_ACCOUNT_TOKEN_AUTOMOUNT: Rule = Rule {
-    meta: RuleMeta {
-        id: "service-account-token-automount",
-        severity: Severity::Low,
-        title: "Service-account token is mounted automatically",
-        why: "Every container gets an API token it rarely needs; whoever compromises the container \
-              can talk to the API server with the service account's rights.",
-        fix: "Set `automountServiceAccountToken: false` in the pod spec (or on the ServiceAccount) and \
-              mount a projected token only where the API is used.",
-        references: &[
-            "CIS 5.1.6",
-            "NSA/CISA Kubernetes Hardening: service account tokens",
-        ],
-    },
-    checks: Checks::kubernetes(|ctx, out| {
-        let Some(pod) = ctx.pod else { return };
-        if pod.spec.automount_service_account_token != Some(false) {
-            out.report(
-                pod.spec_path("automountServiceAccountToken"),
-                "the service-account token is mounted into every container (automountServiceAccountToken is not false)",
-            );
-        }
-    }),
-};
 
 pub(super) const DEFAULT_NAMESPACE: Rule = Rule {
     meta: RuleMeta {
