@@ -234,6 +234,60 @@ fn directories_are_walked_recursively_honouring_gitignore() {
 }
 
 #[test]
+fn node_files_are_walked_by_content_kops_manifests_and_systemd_units_included() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = [
+        (
+            "etc/kubernetes/manifests/kube-apiserver.manifest",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: kube-system}\nspec:\n  containers:\n  - name: kube-apiserver\n    command: [/go-runner]\n    args: [--also-stdout, /usr/local/bin/kube-apiserver, --profiling=true]\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n",
+        ),
+        (
+            "usr/lib/systemd/system/kubelet.service",
+            "[Unit]\nDescription=kubelet\n[Service]\nExecStart=/usr/bin/kubelet \\\n  --kubeconfig=/etc/kubernetes/kubelet.conf\n",
+        ),
+        // Not cluster configuration: skipped.
+        ("usr/lib/systemd/system/containerd.service", "[Service]\nExecStart=/usr/bin/containerd\n"),
+        ("app.manifest", "<?xml version=\"1.0\"?><assembly/>\n"),
+    ];
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let output = stdout_of(
+        rampart().arg("scan").arg(dir.path()).args([
+            "--format",
+            "json",
+            "--rule",
+            "apiserver-profiling",
+            "--rule",
+            "kubelet-anonymous-auth",
+        ]),
+        1,
+    );
+    let json = json_of(&output);
+    let mut found: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap_or_default();
+            let name = file.rsplit('/').next().unwrap_or_default().to_owned();
+            (name, f["rule"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("kube-apiserver.manifest".to_owned(), "apiserver-profiling".to_owned()),
+            ("kubelet.service".to_owned(), "kubelet-anonymous-auth".to_owned()),
+        ]
+    );
+    assert!(json["errors"].as_array().is_none_or(Vec::is_empty), "{json}");
+}
+
+#[test]
 fn missing_paths_and_unknown_rules_exit_2() {
     rampart()
         .args(["scan", "no/such/dir"])
