@@ -543,6 +543,22 @@ mod tests {
     }
 
     #[test]
+    fn a_long_line_is_located_word_by_word() {
+        // 20,000 words on one line, with multi-byte characters along the way: each
+        // column is counted once from the previous word (the cost stays linear).
+        let words: Vec<String> = (0..20_000).map(|i| format!("--flag-{i}=é{i}")).collect();
+        let text = format!("KUBELET_KUBEADM_ARGS=\"{}\"\n", words.join(" "));
+        let doc = kubelet_flags_document(&text).expect("recognised");
+        let mut column = 1 + "KUBELET_KUBEADM_ARGS=\"".chars().count();
+        for (i, word) in words.iter().enumerate() {
+            if i % 997 == 0 || i == words.len() - 1 {
+                assert_eq!(arg_pos(&doc, i), Pos::new(1, to_u32(column)), "word {i}");
+            }
+            column += word.chars().count() + 1;
+        }
+    }
+
+    #[test]
     fn other_text_is_not_flags() {
         assert!(kubelet_flags_document("apiVersion: v1\nkind: Pod\n").is_none());
         assert!(kubelet_flags_document("FOO=bar\n").is_none());

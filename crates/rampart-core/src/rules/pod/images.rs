@@ -112,19 +112,27 @@ fn container_digest(spec: &ContainerSpec, out: &mut Findings) {
     }
 }
 
-/// `FROM` of an external image (not an earlier stage, not `scratch`, not built from an
-/// `ARG` whose value is unknown here) without a tag or with `latest`.
+/// `FROM` of an external image (not an earlier stage, not `scratch`) without a tag or
+/// with `latest`, after substituting the global `ARG` defaults (`FROM ${BASE}` with
+/// `ARG BASE=alpine:latest`); a base that depends on an `ARG` without a default is not
+/// known here and is skipped.
 fn dockerfile_base_tag(view: &DockerfileView<'_, '_>, out: &mut Findings) {
     for stage in &view.stages {
-        let image = stage.image.as_str();
-        if image.eq_ignore_ascii_case("scratch") || image.contains('$') || view.is_stage_name(image)
-        {
+        let Some(base) = stage.base.as_deref() else {
+            continue;
+        };
+        if base.eq_ignore_ascii_case("scratch") || stage.parent.is_some() {
             continue;
         }
-        if let Some(problem) = mutable_tag(image) {
+        if let Some(problem) = mutable_tag(base) {
+            let image = if base == stage.image {
+                format!("{base:?}")
+            } else {
+                format!("{:?} ({base})", stage.image)
+            };
             out.report(
                 DockerfileView::path(stage.from),
-                format!("base image {image:?} {problem}"),
+                format!("base image {image} {problem}"),
             );
         }
     }

@@ -62,7 +62,8 @@ pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
         title: "Container mounts /proc unmasked",
         why: "`procMount: Unmasked` removes the masking of sensitive /proc paths (kcore, sysrq-trigger, \
               timer_list...) that the runtime applies by default.",
-        fix: "Remove `procMount` or set it to `Default`.",
+        fix: "Remove `procMount` or set it to `Default`. Compose and `docker run`: remove \
+              `security_opt: [systempaths=unconfined]`.",
         references: &["PSS baseline: procMount"],
     },
     checks: Checks::kubernetes(|ctx, out| {
@@ -82,7 +83,8 @@ pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
                 );
             }
         }
-    }),
+    })
+    .and_container(crate::rules::docker::runtime::container_unmasked_paths),
 };
 
 fn container_sysctls(spec: &ContainerSpec, out: &mut Findings) {

@@ -163,8 +163,10 @@ fn container_ssh(spec: &ContainerSpec, out: &mut Findings) {
 /// Packages that install an SSH server.
 const SSH_PACKAGES: &[&str] = &["openssh-server", "dropbear", "openssh"];
 
+/// What the image that runs has: the final stage and the stages it builds on (an SSH
+/// server installed in a build stage only is not in the image).
 fn dockerfile_ssh(view: &DockerfileView<'_, '_>, out: &mut Findings) {
-    for (i, instruction) in view.instructions() {
+    for (i, instruction) in view.final_image_instructions() {
         let problem = match instruction {
             Instruction::Expose(expose) => expose
                 .arguments
