@@ -48,7 +48,7 @@ fn scanning_the_cluster_example_reports_cis_ids_in_every_kind_of_file() {
         "examples/cluster/etc/kubernetes/manifests/kube-apiserver.yaml:15:5: high apiserver-anonymous-auth: CIS 1.2.1: kube-apiserver --anonymous-auth is not set and defaults to true; expected false",
         "examples/cluster/etc/kubernetes/manifests/kube-apiserver.yaml:47:7: low apiserver-audit-log-maxage: CIS 1.2.17: kube-apiserver --audit-log-maxage=7; expected at least 30",
         "examples/cluster/etc/kubernetes/enc/encryption.yaml:9:5: medium encryption-provider-weak: CIS 1.2.28",
-        "examples/cluster/etc/kubernetes/ci.conf:7:31: high kubeconfig-insecure-tls: CIS 1.2.24",
+        "examples/cluster/etc/kubernetes/ci.conf:18:12: medium kubeconfig-static-credentials: CIS 3.1.2",
         "examples/cluster/var/lib/kubelet/kubeadm-flags.env:1:150: medium kubelet-read-only-port: CIS 4.2.4: kubelet --read-only-port=10255; expected 0",
         "examples/cluster/rbac/bindings.yaml:10:3: critical rbac-cluster-admin-binding: CIS 5.1.1: ServiceAccount ci/ci-deployer -> ClusterRoleBinding ci-cluster-admin -> ClusterRole cluster-admin",
     ];
@@ -246,7 +246,10 @@ fn node_files_are_walked_by_content_kops_manifests_and_systemd_units_included() 
             "[Unit]\nDescription=kubelet\n[Service]\nExecStart=/usr/bin/kubelet \\\n  --kubeconfig=/etc/kubernetes/kubelet.conf\n",
         ),
         // Not cluster configuration: skipped.
-        ("usr/lib/systemd/system/containerd.service", "[Service]\nExecStart=/usr/bin/containerd\n"),
+        (
+            "usr/lib/systemd/system/containerd.service",
+            "[Service]\nExecStart=/usr/bin/containerd\n",
+        ),
         ("app.manifest", "<?xml version=\"1.0\"?><assembly/>\n"),
     ];
     for (name, text) in files {
@@ -280,11 +283,20 @@ fn node_files_are_walked_by_content_kops_manifests_and_systemd_units_included() 
     assert_eq!(
         found,
         [
-            ("kube-apiserver.manifest".to_owned(), "apiserver-profiling".to_owned()),
-            ("kubelet.service".to_owned(), "kubelet-anonymous-auth".to_owned()),
+            (
+                "kube-apiserver.manifest".to_owned(),
+                "apiserver-profiling".to_owned()
+            ),
+            (
+                "kubelet.service".to_owned(),
+                "kubelet-anonymous-auth".to_owned()
+            ),
         ]
     );
-    assert!(json["errors"].as_array().is_none_or(Vec::is_empty), "{json}");
+    assert!(
+        json["errors"].as_array().is_none_or(Vec::is_empty),
+        "{json}"
+    );
 }
 
 #[test]

@@ -56,7 +56,11 @@ fn scan(bencher: divan::Bencher, name: &str, text: &str) {
     let options = ScanOptions::default();
     bencher
         .counter(divan::counter::BytesCount::new(text.len()))
-        .bench(|| scan_file(name, divan::black_box(text.as_bytes()), &options).findings.len());
+        .bench(|| {
+            scan_file(name, divan::black_box(text.as_bytes()), &options)
+                .findings
+                .len()
+        });
 }
 
 #[divan::bench(args = [50_000, 400_000], sample_count = 3, sample_size = 1)]

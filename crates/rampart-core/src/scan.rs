@@ -112,7 +112,11 @@ fn scan_file_contents(name: &str, bytes: &[u8], options: &ScanOptions) -> FileSc
         return scan_dockerfile(name, bytes, options);
     }
     let flags = may_be_flags_file(bytes)
-        .then(|| std::str::from_utf8(bytes).ok().and_then(kubelet_flags_document))
+        .then(|| {
+            std::str::from_utf8(bytes)
+                .ok()
+                .and_then(kubelet_flags_document)
+        })
         .flatten();
     if let Some(flags) = flags {
         let mut scan = FileScan {
@@ -339,7 +343,13 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
             scan.collected.push(if kubelet {
                 Collected::whole(document.index, id, object.value, positions)
             } else {
-                Collected::new(document.index, id, object.value, positions, &options.workloads)
+                Collected::new(
+                    document.index,
+                    id,
+                    object.value,
+                    positions,
+                    &options.workloads,
+                )
             });
         }
         match check_object(object, options) {

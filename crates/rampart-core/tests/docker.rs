@@ -186,9 +186,21 @@ fn compose_extends_merges_lists_as_compose_does() {
     assert_eq!(
         found,
         [
-            ("dangerous-capabilities", 4, "services.base.cap_add[0]".into()),
-            ("dangerous-capabilities", 8, "services.app.cap_add[0]".into()),
-            ("dangerous-capabilities", 8, "services.app.cap_add[1]".into()),
+            (
+                "dangerous-capabilities",
+                4,
+                "services.base.cap_add[0]".into()
+            ),
+            (
+                "dangerous-capabilities",
+                8,
+                "services.app.cap_add[0]".into()
+            ),
+            (
+                "dangerous-capabilities",
+                8,
+                "services.app.cap_add[1]".into()
+            ),
             ("sensitive-host-path", 5, "services.base.volumes[0]".into()),
         ]
     );
@@ -196,7 +208,8 @@ fn compose_extends_merges_lists_as_compose_does() {
 
 #[test]
 fn a_long_extends_chain_gives_each_service_its_findings_once() {
-    let mut text = String::from("services:\n  s0:\n    image: example/app:1.0\n    cap_add: [SYS_ADMIN]\n");
+    let mut text =
+        String::from("services:\n  s0:\n    image: example/app:1.0\n    cap_add: [SYS_ADMIN]\n");
     for i in 1..3000 {
         text.push_str(&format!(
             "  s{i}:\n    extends: {{service: s{}}}\n    cap_add: [SYS_ADMIN]\n",
@@ -223,5 +236,8 @@ fn a_dockerfile_with_many_stages_follows_its_final_lineage() {
     let scan = scan_text("Dockerfile", &text, &["run-as-root", "image-tag-mutable"]);
     assert!(scan.errors.is_empty(), "{:?}", scan.errors);
     // Only the first stage has an image base; the final stage inherits its USER root.
-    assert_eq!(located(&scan), [("run-as-root", 2, "instructions[1]".into())]);
+    assert_eq!(
+        located(&scan),
+        [("run-as-root", 2, "instructions[1]".into())]
+    );
 }

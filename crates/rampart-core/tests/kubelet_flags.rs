@@ -25,10 +25,14 @@ fn findings(files: &[(&str, &str)]) -> Vec<(String, String, u32, u32, String)> {
                 f.finding.path.to_string(),
             ));
         }
-        collected.extend(std::mem::take(&mut scan.collected).into_iter().map(|mut c| {
-            c.file = index;
-            c
-        }));
+        collected.extend(
+            std::mem::take(&mut scan.collected)
+                .into_iter()
+                .map(|mut c| {
+                    c.file = index;
+                    c
+                }),
+        );
     }
     for (index, finding) in run_checks(&collected, &options) {
         let object = &collected[index];
@@ -79,9 +83,27 @@ fn kubeadm_flags_env_alone_points_at_each_flag_and_leaves_the_rest_to_the_config
     let found = findings(&[("var/lib/kubelet/kubeadm-flags.env", text)]);
     let file = "var/lib/kubelet/kubeadm-flags.env".to_owned();
     let expected = [
-        (file.clone(), "alpha-features-enabled".to_owned(), 2, 136, "args[4]".to_owned()),
-        (file.clone(), "kubelet-anonymous-auth".to_owned(), 2, 91, "args[1]".to_owned()),
-        (file, "kubelet-read-only-port".to_owned(), 2, 113, "args[2]".to_owned()),
+        (
+            file.clone(),
+            "alpha-features-enabled".to_owned(),
+            2,
+            136,
+            "args[4]".to_owned(),
+        ),
+        (
+            file.clone(),
+            "kubelet-anonymous-auth".to_owned(),
+            2,
+            91,
+            "args[1]".to_owned(),
+        ),
+        (
+            file,
+            "kubelet-read-only-port".to_owned(),
+            2,
+            113,
+            "args[2]".to_owned(),
+        ),
     ];
     assert_eq!(found, expected);
 }
@@ -91,7 +113,10 @@ fn a_flag_on_the_command_line_overrides_the_config_file() {
     let config = CONFIG.replace("enabled: false\n  webhook", "enabled: true\n  webhook");
     let node = |extra: &str| {
         findings(&[
-            ("node-1/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", DROP_IN),
+            (
+                "node-1/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                DROP_IN,
+            ),
             ("node-1/etc/default/kubelet", extra),
             ("node-1/var/lib/kubelet/config.yaml", &config),
         ])
@@ -113,7 +138,10 @@ fn a_flag_on_the_command_line_overrides_the_config_file() {
     // Switching it on there is reported there, whatever the file says.
     let on = node("KUBELET_EXTRA_ARGS=\"--node-ip=10.0.0.1 --anonymous-auth\"\n");
     assert_eq!(on.len(), 1, "{on:?}");
-    assert_eq!((on[0].0.as_str(), on[0].2, on[0].3), ("node-1/etc/default/kubelet", 1, 40));
+    assert_eq!(
+        (on[0].0.as_str(), on[0].2, on[0].3),
+        ("node-1/etc/default/kubelet", 1, 40)
+    );
 }
 
 #[test]
@@ -132,14 +160,24 @@ fn a_kubelet_started_with_flags_only_takes_the_flag_defaults() {
         assert!(rules.contains(&rule), "{rule} missing from {found:?}");
     }
     // Absent flags are reported at the ExecStart line; a flag set wrong at its own line.
-    let anonymous = found.iter().find(|f| f.1 == "kubelet-anonymous-auth").unwrap();
+    let anonymous = found
+        .iter()
+        .find(|f| f.1 == "kubelet-anonymous-auth")
+        .unwrap();
     assert_eq!((anonymous.2, anonymous.4.as_str()), (5, "execStart"));
     let key = found.iter().find(|f| f.1 == "kubelet-tls-cert").unwrap();
-    assert_eq!((key.2, key.4.as_str()), (5, "execStart"), "the key file is missing");
+    assert_eq!(
+        (key.2, key.4.as_str()),
+        (5, "execStart"),
+        "the key file is missing"
+    );
     // The cluster's default kubeadm unit, overridden by its drop-in, takes the config's.
     let kubeadm = findings(&[
         ("/lib/systemd/system/kubelet.service", unit),
-        ("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", DROP_IN),
+        (
+            "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+            DROP_IN,
+        ),
         ("/var/lib/kubelet/config.yaml", CONFIG),
     ]);
     assert_eq!(kubeadm, []);
@@ -148,7 +186,10 @@ fn a_kubelet_started_with_flags_only_takes_the_flag_defaults() {
 #[test]
 fn without_the_config_file_what_the_flags_leave_out_is_not_judged() {
     assert_eq!(
-        findings(&[("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", DROP_IN)]),
+        findings(&[(
+            "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+            DROP_IN
+        )]),
         []
     );
 }
@@ -157,10 +198,19 @@ fn without_the_config_file_what_the_flags_leave_out_is_not_judged() {
 fn copies_of_two_nodes_are_two_kubelets() {
     let weak = CONFIG.replace("mode: Webhook", "mode: AlwaysAllow");
     let found = findings(&[
-        ("nodes/a/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", DROP_IN),
+        (
+            "nodes/a/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+            DROP_IN,
+        ),
         ("nodes/a/var/lib/kubelet/config.yaml", CONFIG),
-        ("nodes/a/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--authorization-mode=Webhook\n"),
-        ("nodes/b/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", DROP_IN),
+        (
+            "nodes/a/etc/default/kubelet",
+            "KUBELET_EXTRA_ARGS=--authorization-mode=Webhook\n",
+        ),
+        (
+            "nodes/b/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+            DROP_IN,
+        ),
         ("nodes/b/var/lib/kubelet/config.yaml", &weak),
     ]);
     // Node a's flag does not fix node b's file.
@@ -178,16 +228,25 @@ fn copies_of_two_nodes_are_two_kubelets() {
 
 #[test]
 fn feature_gates_merge_key_by_key_with_the_flag_winning() {
-    let config = format!("{CONFIG}featureGates:\n  RotateKubeletServerCertificate: false\n  AllBeta: false\n");
+    let config = format!(
+        "{CONFIG}featureGates:\n  RotateKubeletServerCertificate: false\n  AllBeta: false\n"
+    );
     let with_flags = |flags: &str| {
         findings(&[
-            ("etc/systemd/system/kubelet.service.d/10-kubeadm.conf", DROP_IN),
+            (
+                "etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                DROP_IN,
+            ),
             ("var/lib/kubelet/kubeadm-flags.env", flags),
             ("var/lib/kubelet/config.yaml", &config),
         ])
     };
     let off = with_flags("KUBELET_KUBEADM_ARGS=--feature-gates=AllBeta=false\n");
-    assert_eq!(rules_of(&off), ["kubelet-rotate-server-certificates"], "{off:?}");
+    assert_eq!(
+        rules_of(&off),
+        ["kubelet-rotate-server-certificates"],
+        "{off:?}"
+    );
     assert_eq!(off[0].4, "featureGates[RotateKubeletServerCertificate]");
     let on = with_flags(
         "KUBELET_KUBEADM_ARGS=\"--feature-gates=RotateKubeletServerCertificate=false --feature-gates=RotateKubeletServerCertificate=true\"\n",

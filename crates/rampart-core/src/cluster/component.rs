@@ -270,7 +270,11 @@ mod tests {
 
     #[test]
     fn shell_scripts() {
-        let apiserver = ["/bin/sh", "-c", "exec /usr/local/bin/kube-apiserver --a=1 --b 2 && echo x"];
+        let apiserver = [
+            "/bin/sh",
+            "-c",
+            "exec /usr/local/bin/kube-apiserver --a=1 --b 2 && echo x",
+        ];
         assert!(matches!(
             detect(&apiserver, true, None),
             Some((Component::ApiServer, Start::Script(2)))
@@ -285,12 +289,25 @@ mod tests {
             Some((Component::Scheduler, vec!["--profiling=true".into()]))
         );
         assert!(detect(&["sh", "-c", "echo kube-apiserver"], true, None).is_none());
-        let go_runner = ["/go-runner", "--log-file=/var/log/kube-apiserver.log", "--also-stdout", "/usr/local/bin/kube-apiserver", "--anonymous-auth=false"];
+        let go_runner = [
+            "/go-runner",
+            "--log-file=/var/log/kube-apiserver.log",
+            "--also-stdout",
+            "/usr/local/bin/kube-apiserver",
+            "--anonymous-auth=false",
+        ];
         assert!(matches!(
             detect(&go_runner, true, None),
             Some((Component::ApiServer, Start::Words(4)))
         ));
-        assert!(detect(&["/go-runner", "/usr/local/bin/app", "--etcd=etcd"], true, None).is_none());
+        assert!(
+            detect(
+                &["/go-runner", "/usr/local/bin/app", "--etcd=etcd"],
+                true,
+                None
+            )
+            .is_none()
+        );
         assert!(matches!(
             detect(&[], false, Some("registry.k8s.io/etcd:3.5.15-0")),
             Some((Component::Etcd, Start::Words(0)))

@@ -104,7 +104,10 @@ struct Locator<'l> {
 impl Locator<'_> {
     fn pos(&mut self, offset: usize) -> Pos {
         let pieces = &self.line.pieces;
-        let piece = pieces.partition_point(|(start, ..)| *start <= offset).max(1) - 1;
+        let piece = pieces
+            .partition_point(|(start, ..)| *start <= offset)
+            .max(1)
+            - 1;
         if piece != self.piece || offset < pieces[piece].0 + self.byte {
             self.piece = piece;
             self.byte = 0;
@@ -276,8 +279,7 @@ impl FlagsFile {
             .into_iter()
             .map(|(word, offset)| Value::from(self.push_arg(word, at.pos(offset))))
             .collect();
-        self.variables
-            .push(json!({"name": name, "args": indices}));
+        self.variables.push(json!({"name": name, "args": indices}));
         self.variable_positions.push(leaf(pos));
     }
 
@@ -370,7 +372,9 @@ impl FlagsFile {
         );
         if let Some(exec) = self.exec_start {
             let (v, pos) = match exec {
-                ExecStart::Kubelet { words, pos } => (json!({"kubelet": true, "words": words}), pos),
+                ExecStart::Kubelet { words, pos } => {
+                    (json!({"kubelet": true, "words": words}), pos)
+                }
                 ExecStart::Reset { pos } => (json!({"reset": true}), pos),
                 ExecStart::Other { pos } => (json!({"kubelet": false}), pos),
             };

@@ -267,8 +267,10 @@ fn command_line(
     let anchor;
     match exec {
         Some(unit) => {
-            let lookup: HashMap<&str, &Words> =
-                env.iter().map(|(name, words)| (name.as_str(), words)).collect();
+            let lookup: HashMap<&str, &Words> = env
+                .iter()
+                .map(|(name, words)| (name.as_str(), words))
+                .collect();
             for word in files[unit].value["execStart"]["words"]
                 .as_array()
                 .into_iter()
@@ -294,7 +296,9 @@ fn command_line(
             anchor = Location::new(files[unit].object, FieldPath::fields(&["execStart"]));
         }
         None => {
-            let extra = env.iter().position(|(name, _)| name == "KUBELET_EXTRA_ARGS");
+            let extra = env
+                .iter()
+                .position(|(name, _)| name == "KUBELET_EXTRA_ARGS");
             if let Some(extra) = extra {
                 let last = env.remove(extra);
                 env.push(last);
@@ -319,7 +323,11 @@ fn command_line(
 /// Adds the variables of `file` to `env` (a later assignment replaces an earlier one
 /// but keeps its place).
 fn read_variables(files: &[NodeFile<'_>], file: usize, env: &mut Vec<(String, Words)>) {
-    for variable in files[file].value["variables"].as_array().into_iter().flatten() {
+    for variable in files[file].value["variables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         let Some(name) = variable["name"].as_str() else {
             continue;
         };
@@ -390,9 +398,18 @@ mod tests {
     #[test]
     fn a_kubeadm_node_in_a_copy() {
         let files = Files::new(&[
-            ("node-1/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", DROP_IN),
-            ("node-1/var/lib/kubelet/kubeadm-flags.env", "KUBELET_KUBEADM_ARGS=\"--read-only-port=10255 --anonymous-auth=true\"\n"),
-            ("node-1/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--anonymous-auth=false\n"),
+            (
+                "node-1/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                DROP_IN,
+            ),
+            (
+                "node-1/var/lib/kubelet/kubeadm-flags.env",
+                "KUBELET_KUBEADM_ARGS=\"--read-only-port=10255 --anonymous-auth=true\"\n",
+            ),
+            (
+                "node-1/etc/default/kubelet",
+                "KUBELET_EXTRA_ARGS=--anonymous-auth=false\n",
+            ),
             ("node-1/var/lib/kubelet/config.yaml", "apiVersion: x"),
             ("node-2/var/lib/kubelet/config.yaml", "apiVersion: x"),
         ]);
@@ -414,7 +431,10 @@ mod tests {
 
     #[test]
     fn a_config_file_named_but_not_scanned_is_unknown() {
-        let files = Files::new(&[("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", DROP_IN)]);
+        let files = Files::new(&[(
+            "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
+            DROP_IN,
+        )]);
         let kubelets = files.kubelets();
         assert_eq!(kubelets.len(), 1);
         assert!(kubelets[0].complete && kubelets[0].config_unknown);
@@ -423,8 +443,14 @@ mod tests {
     #[test]
     fn a_flags_only_kubelet_and_env_files_the_unit_does_not_name() {
         let files = Files::new(&[
-            ("/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet --kubeconfig=/etc/kubernetes/kubelet.conf\n"),
-            ("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--anonymous-auth=false\n"),
+            (
+                "/lib/systemd/system/kubelet.service",
+                "[Service]\nExecStart=/usr/bin/kubelet --kubeconfig=/etc/kubernetes/kubelet.conf\n",
+            ),
+            (
+                "/etc/default/kubelet",
+                "KUBELET_EXTRA_ARGS=--anonymous-auth=false\n",
+            ),
             ("/var/lib/kubelet/config.yaml", "apiVersion: x"),
         ]);
         let kubelets = files.kubelets();
@@ -437,7 +463,10 @@ mod tests {
     #[test]
     fn config_dir_drop_ins_follow_the_main_file_in_name_order() {
         let files = Files::new(&[
-            ("/usr/lib/systemd/system/kubelet.service", "[Service]\nExecStart=/usr/bin/kubelet --config=/etc/kubernetes/kubelet.yaml --config-dir=/etc/kubernetes/kubelet.conf.d\n"),
+            (
+                "/usr/lib/systemd/system/kubelet.service",
+                "[Service]\nExecStart=/usr/bin/kubelet --config=/etc/kubernetes/kubelet.yaml --config-dir=/etc/kubernetes/kubelet.conf.d\n",
+            ),
             ("/etc/kubernetes/kubelet.conf.d/20-b.conf", "x: 1"),
             ("/etc/kubernetes/kubelet.conf.d/10-a.conf", "x: 1"),
             ("/etc/kubernetes/kubelet.yaml", "x: 1"),
@@ -451,9 +480,18 @@ mod tests {
     fn node_roots() {
         let root = |p: &str| FsPath::of(p).node_root();
         assert_eq!(root("/var/lib/kubelet/config.yaml"), FsPath::of("/"));
-        assert_eq!(root("/usr/local/lib/systemd/system/kubelet.service"), FsPath::of("/"));
-        assert_eq!(root("backup/var/node-1/etc/default/kubelet"), FsPath::of("backup/var/node-1"));
+        assert_eq!(
+            root("/usr/local/lib/systemd/system/kubelet.service"),
+            FsPath::of("/")
+        );
+        assert_eq!(
+            root("backup/var/node-1/etc/default/kubelet"),
+            FsPath::of("backup/var/node-1")
+        );
         assert_eq!(root("./a/./b/../c/kubelet.env"), FsPath::of("a/c"));
-        assert_eq!(root("C:\\nodes\\n1\\etc\\default\\kubelet"), FsPath::of("C:/nodes/n1"));
+        assert_eq!(
+            root("C:\\nodes\\n1\\etc\\default\\kubelet"),
+            FsPath::of("C:/nodes/n1")
+        );
     }
 }

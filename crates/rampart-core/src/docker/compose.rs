@@ -182,7 +182,9 @@ fn read_service(fields: &Fields<'_, '_>) -> ContainerSpec {
         .flat_map(|(value, path)| list_items(value, &path))
         .collect();
     spec.healthcheck = fields.get(&["healthcheck"]).map(|(_, path)| {
-        let disable = fields.get(&["healthcheck", "disable"]).and_then(|(v, _)| as_bool(v));
+        let disable = fields
+            .get(&["healthcheck", "disable"])
+            .and_then(|(v, _)| as_bool(v));
         let test = fields.get(&["healthcheck", "test"]).map(|(v, _)| v);
         Setting::new(!(disable == Some(true) || is_none_test(test)), path)
     });
@@ -220,7 +222,11 @@ fn restart(fields: &Fields<'_, '_>) -> Option<Setting<RestartPolicy>> {
         return Some(Setting::new(policy, text.path));
     }
     let (_, path) = fields.get(&["deploy", "restart_policy"])?;
-    let field = |key: &'static str| fields.get(&["deploy", "restart_policy", key]).map(|(v, _)| v);
+    let field = |key: &'static str| {
+        fields
+            .get(&["deploy", "restart_policy", key])
+            .map(|(v, _)| v)
+    };
     let condition = field("condition").and_then(scalar_text);
     let name = match condition.as_deref() {
         Some("none") => "no",
@@ -242,7 +248,8 @@ fn devices(fields: &Fields<'_, '_>) -> Vec<Setting<String>> {
         .list("devices")
         .iter()
         .filter_map(|e| {
-            let text = scalar_text(e.value).or_else(|| e.value.get("source").and_then(scalar_text))?;
+            let text =
+                scalar_text(e.value).or_else(|| e.value.get("source").and_then(scalar_text))?;
             Some(Setting::new(text, e.path.clone()))
         })
         .collect();

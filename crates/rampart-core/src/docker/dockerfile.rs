@@ -188,7 +188,11 @@ impl<'a, 'b> DockerfileView<'a, 'b> {
         for (i, instruction) in dockerfile.instructions.iter().enumerate() {
             match instruction {
                 Instruction::Arg(arg) if stages.is_empty() => {
-                    declare_args(&arg.arguments.value, &mut global_args, &Variables::default());
+                    declare_args(
+                        &arg.arguments.value,
+                        &mut global_args,
+                        &Variables::default(),
+                    );
                 }
                 Instruction::From(from) => {
                     if let Some(last) = stages.last_mut() {
@@ -201,7 +205,9 @@ impl<'a, 'b> DockerfileView<'a, 'b> {
                         .and_then(|b| names.get(&b.to_ascii_lowercase()).copied());
                     let name = from.as_.as_ref().map(|(_, name)| name.value.to_string());
                     if let Some(name) = &name {
-                        names.entry(name.to_ascii_lowercase()).or_insert(stages.len());
+                        names
+                            .entry(name.to_ascii_lowercase())
+                            .or_insert(stages.len());
                     }
                     stages.push(Stage {
                         from: i,
@@ -251,10 +257,11 @@ impl<'a, 'b> DockerfileView<'a, 'b> {
     /// Every instruction that runs in a build, with its index: an `ONBUILD`'s trigger
     /// in place of the `ONBUILD` (it runs in every image built `FROM` this one).
     pub fn build_steps(&self) -> impl Iterator<Item = (usize, &'b Instruction<'a>)> + use<'a, 'b> {
-        self.instructions().map(|(i, instruction)| match instruction {
-            Instruction::Onbuild(onbuild) => (i, &*onbuild.instruction),
-            other => (i, other),
-        })
+        self.instructions()
+            .map(|(i, instruction)| match instruction {
+                Instruction::Onbuild(onbuild) => (i, &*onbuild.instruction),
+                other => (i, other),
+            })
     }
 
     /// Whether `image` names an earlier stage rather than an image.

@@ -157,11 +157,18 @@ mod tests {
 
     #[test]
     fn forms() {
-        let v = vars(&[("BASE", Some("alpine:latest")), ("EMPTY", Some("")), ("UID", None)]);
+        let v = vars(&[
+            ("BASE", Some("alpine:latest")),
+            ("EMPTY", Some("")),
+            ("UID", None),
+        ]);
         let e = |t: &str| expand(t, &v);
         assert_eq!(e("$BASE").as_deref(), Some("alpine:latest"));
         assert_eq!(e("${BASE}").as_deref(), Some("alpine:latest"));
-        assert_eq!(e("registry/${BASE}-x").as_deref(), Some("registry/alpine:latest-x"));
+        assert_eq!(
+            e("registry/${BASE}-x").as_deref(),
+            Some("registry/alpine:latest-x")
+        );
         assert_eq!(e("${UID:-root}").as_deref(), Some("root"));
         assert_eq!(e("${NEVER:-root}").as_deref(), Some("root"));
         assert_eq!(e("${EMPTY:-root}").as_deref(), Some("root"));

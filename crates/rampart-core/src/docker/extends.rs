@@ -116,8 +116,7 @@ impl<'a> Services<'a> {
             .iter()
             .filter_map(|(name, service)| Some((name.as_str(), service.as_object()?)))
             .unzip();
-        let index: HashMap<&str, usize> =
-            names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
         let mut parents: Vec<Option<usize>> = maps
             .iter()
             .map(|m| same_file_parent(m).and_then(|p| index.get(p).copied()))
@@ -156,7 +155,10 @@ impl<'a> Services<'a> {
             names,
             maps,
             paths,
-            resolved: resolved.into_iter().map(Option::unwrap_or_default).collect(),
+            resolved: resolved
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect(),
         }
     }
 
@@ -170,9 +172,9 @@ impl<'a> Services<'a> {
         let field = FIELDS.iter().position(|f| *f == keys)?;
         let owner = self.resolved[index].owners[field]?;
         let value = nested(self.maps[owner], keys)?;
-        let path = keys
-            .iter()
-            .fold(self.paths[owner].clone(), |p, k| p.child_owned((*k).to_owned()));
+        let path = keys.iter().fold(self.paths[owner].clone(), |p, k| {
+            p.child_owned((*k).to_owned())
+        });
         Some((value, path))
     }
 
@@ -230,7 +232,11 @@ fn resolve<'a>(
         .iter()
         .zip(base.lists)
         .map(|((key, unique), inherited)| match service.get(*key) {
-            Some(own) => merge(&inherited, entries(own, &path.child_owned((*key).to_owned())), *unique),
+            Some(own) => merge(
+                &inherited,
+                entries(own, &path.child_owned((*key).to_owned())),
+                *unique,
+            ),
             None => inherited,
         })
         .collect();
@@ -269,14 +275,19 @@ fn key_of(entry: &Entry<'_>, unique: Unique) -> String {
         (Unique::Value, None) => text(entry.value),
         (Unique::Name, None) => {
             let item = text(entry.value);
-            item.split_once('=').map_or(item.clone(), |(k, _)| k.to_owned())
+            item.split_once('=')
+                .map_or(item.clone(), |(k, _)| k.to_owned())
         }
         (Unique::Target, None) => match entry.value {
             Value::Object(long) => long.get("target").map(text).unwrap_or_default(),
             short => {
                 let item = text(short);
                 let parts = super::compose::split_colons(&item);
-                parts.get(1).or(parts.first()).map(|p| (*p).to_owned()).unwrap_or_default()
+                parts
+                    .get(1)
+                    .or(parts.first())
+                    .map(|p| (*p).to_owned())
+                    .unwrap_or_default()
             }
         },
         (Unique::Port, None) => match entry.value {
@@ -345,14 +356,28 @@ mod tests {
             .collect();
         assert_eq!(
             caps,
-            ["\"SYS_ADMIN\" services.mid.cap_add[0]", "\"NET_ADMIN\" services.base.cap_add[1]"]
+            [
+                "\"SYS_ADMIN\" services.mid.cap_add[0]",
+                "\"NET_ADMIN\" services.base.cap_add[1]"
+            ]
         );
-        let volumes: Vec<String> = s.list(top, "volumes").iter().map(|e| e.value.to_string()).collect();
+        let volumes: Vec<String> = s
+            .list(top, "volumes")
+            .iter()
+            .map(|e| e.value.to_string())
+            .collect();
         assert_eq!(volumes, ["\"/srv:/data\"", "\"logs:/var/log\""]);
-        let labels: Vec<String> = s.list(top, "labels").iter().map(|e| e.path.to_string()).collect();
+        let labels: Vec<String> = s
+            .list(top, "labels")
+            .iter()
+            .map(|e| e.path.to_string())
+            .collect();
         assert_eq!(labels, ["services.top.labels[0]", "services.top.labels[1]"]);
         let (image, at) = s.get(top, &["image"]).expect("inherited");
-        assert_eq!((image.as_str(), at.to_string().as_str()), (Some("a:1"), "services.base.image"));
+        assert_eq!(
+            (image.as_str(), at.to_string().as_str()),
+            (Some("a:1"), "services.base.image")
+        );
     }
 
     #[test]
@@ -364,16 +389,25 @@ mod tests {
         let s = services(&doc);
         assert!(s.get(0, &["privileged"]).is_some());
         let mut chain = serde_json::Map::new();
-        chain.insert("s0".into(), json!({"image": "x:1", "cap_add": ["SYS_ADMIN"]}));
+        chain.insert(
+            "s0".into(),
+            json!({"image": "x:1", "cap_add": ["SYS_ADMIN"]}),
+        );
         for i in 1..2000 {
-            chain.insert(format!("s{i}"), json!({"extends": format!("s{}", i - 1), "cap_add": ["SYS_ADMIN"]}));
+            chain.insert(
+                format!("s{i}"),
+                json!({"extends": format!("s{}", i - 1), "cap_add": ["SYS_ADMIN"]}),
+            );
         }
         let doc = json!({"services": chain});
         let s = services(&doc);
         for i in [1, 999, 1999] {
             let caps = s.list(i, "cap_add");
             assert_eq!(caps.len(), 1, "service {i}");
-            assert_eq!(caps[0].path.to_string(), format!("services.s{i}.cap_add[0]"));
+            assert_eq!(
+                caps[0].path.to_string(),
+                format!("services.s{i}.cap_add[0]")
+            );
         }
     }
 }

@@ -62,7 +62,12 @@ impl Collected {
     }
 
     /// Keeps all of the object `value` and all of its positions.
-    pub fn whole(document: usize, id: ObjectRef, value: &Value, positions: Option<&PosNode>) -> Self {
+    pub fn whole(
+        document: usize,
+        id: ObjectRef,
+        value: &Value,
+        positions: Option<&PosNode>,
+    ) -> Self {
         Self {
             file: 0,
             file_name: Arc::from(""),

@@ -57,7 +57,10 @@ fn judge_command_line(component: Component, line: &CommandLine, out: &mut Findin
     for (word, item) in standing_entries(line, "feature-gates") {
         let (gate, on) = item.split_once('=').unwrap_or((item, "true"));
         if BLANKET_GATES.contains(&gate.trim()) && on.trim().eq_ignore_ascii_case("true") {
-            out.report(word.at.path.clone(), format!("{who} --feature-gates {item}"));
+            out.report(
+                word.at.path.clone(),
+                format!("{who} --feature-gates {item}"),
+            );
         }
     }
     for (runtime, item) in standing_entries(line, "runtime-config") {

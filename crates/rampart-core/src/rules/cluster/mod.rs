@@ -56,10 +56,13 @@ pub(super) fn run_rules() -> impl Iterator<Item = RunRule> {
 
 /// What the kubelet rules read, for their documentation (`None` for other rules).
 pub(super) fn run_artefacts(id: &str) -> Option<&'static str> {
-    kubelet::CHECKS.iter().any(|check| check.meta.id == id).then_some(
-        "KubeletConfiguration files, kubelet flags files and systemd units, pods running the \
+    kubelet::CHECKS
+        .iter()
+        .any(|check| check.meta.id == id)
+        .then_some(
+            "KubeletConfiguration files, kubelet flags files and systemd units, pods running the \
          kubelet (each kubelet on its effective settings, across the files of its node)",
-    )
+        )
 }
 
 /// What a setting rule reads and the defaults it assumes (`None` for other rules).

@@ -167,9 +167,8 @@ impl Expect {
     /// holding the offending item where there is one, else the last.
     pub(crate) fn culprit(self, parts: &[&str]) -> usize {
         let last = parts.len().saturating_sub(1);
-        let offending = |bad: &dyn Fn(&str) -> bool| {
-            parts.iter().rposition(|part| bad(part)).unwrap_or(last)
-        };
+        let offending =
+            |bad: &dyn Fn(&str) -> bool| parts.iter().rposition(|part| bad(part)).unwrap_or(last);
         match self {
             Self::Excludes(item) => offending(&|p| list_items(p).any(|i| i == item)),
             Self::GateNotOff(gate) => offending(&|p| map_item(p, gate).is_some()),
@@ -344,16 +343,14 @@ impl Source<'_> {
             return Some(flag);
         }
         match self {
-            Self::CommandLine { line, component } => {
-                (!setting.flag.is_empty()).then(|| Observed {
-                    value: setting.flag_default.map(str::to_owned),
-                    at: line.anchor.clone(),
-                    who: component.binary(),
-                    shown: format!("--{}", setting.flag),
-                    explicit: false,
-                    occurrences: 0,
-                })
-            }
+            Self::CommandLine { line, component } => (!setting.flag.is_empty()).then(|| Observed {
+                value: setting.flag_default.map(str::to_owned),
+                at: line.anchor.clone(),
+                who: component.binary(),
+                shown: format!("--{}", setting.flag),
+                explicit: false,
+                occurrences: 0,
+            }),
             Self::Kubelet { kubelet, configs } => {
                 if let Some(found) = from_configs(configs, setting) {
                     return Some(found);
@@ -437,7 +434,12 @@ impl Source<'_> {
 
 /// The setting's flag on the command line: its last occurrence, or for a list flag
 /// every occurrence together, located at the occurrence that decides the verdict.
-fn from_flag(line: &CommandLine, component: Component, flag: &str, expect: Expect) -> Option<Observed> {
+fn from_flag(
+    line: &CommandLine,
+    component: Component,
+    flag: &str,
+    expect: Expect,
+) -> Option<Observed> {
     if flag.is_empty() {
         return None;
     }
@@ -520,8 +522,7 @@ fn check_settings(ctx: &CheckContext<'_>, out: &mut Findings) {
         return;
     };
     for container in pod.containers() {
-        let Some(launch) = Launch::of(&container).filter(|l| l.component == check.component)
-        else {
+        let Some(launch) = Launch::of(&container).filter(|l| l.component == check.component) else {
             continue;
         };
         let line = CommandLine::of_launch(&launch, &container);

@@ -29,7 +29,7 @@ pub(super) const ADD_REMOTE_URL: Rule = Rule {
               integrity check: a compromised or spoofed server puts its file in the image.",
         fix: "Use `ADD --checksum=sha256:... <url>`, or download with `curl` and verify the \
               checksum in the same `RUN`; use `COPY` for local files.",
-        references: &["CIS Docker 4.9", "hadolint DL3020", "checkov CKV_DOCKER_4"],
+        references: &["CIS Docker 4.9", "checkov CKV_DOCKER_4"],
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, instruction) in view.build_steps() {
@@ -65,7 +65,11 @@ pub(super) const SUDO_IN_RUN: Rule = Rule {
               TTY and signal handling is unpredictable in builds.",
         fix: "Run the privileged steps before `USER`; use `gosu` or `su-exec` in an entrypoint if \
               a step must change user at run time.",
-        references: &["hadolint DL3004", "checkov CKV2_DOCKER_1"],
+        references: &[
+            "hadolint DL3004",
+            "checkov CKV2_DOCKER_1",
+            "Trivy AVD-DS-0010",
+        ],
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, script) in runs(view) {
@@ -147,8 +151,8 @@ pub(super) const SECRET_IN_ENV_OR_ARG: Rule = Rule {
               secrets at run time (Compose `secrets`, Kubernetes Secrets).",
         references: &[
             "CIS Docker 4.10",
-            "hadolint DL3064",
-            "checkov CKV_DOCKER_1005",
+            "Trivy AVD-DS-0031",
+            "Docker build check SecretsUsedInArgOrEnv",
         ],
     },
     checks: Checks::dockerfile_only(|view, out| {
@@ -212,7 +216,10 @@ pub(super) const CURL_PIPE_SHELL: Rule = Rule {
               without `pipefail` a failed download even passes the build.",
         fix: "Download to a file, verify its checksum or signature, then run it; set \
               `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` when piping.",
-        references: &["hadolint DL4006", "CIS Docker 4.x (trusted content)"],
+        references: &[
+            "CIS Docker 4.11",
+            "hadolint DL4006 (a pipe without pipefail)",
+        ],
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, script) in runs(view) {
@@ -269,9 +276,8 @@ pub(super) const PACKAGE_UPGRADE_UNPINNED: Rule = Rule {
         fix: "Use a patched, pinned base image and install the packages you need with pinned \
               versions (`apt-get install pkg=1.2.3`); rebuild when the base image is updated.",
         references: &[
-            "CIS Docker 4.7",
-            "hadolint DL3005 (earlier versions)",
-            "checkov CKV_DOCKER_5",
+            "hadolint DL3035 (zypper dist-upgrade)",
+            "Trivy AVD-DS-0024 (apt-get dist-upgrade)",
         ],
     },
     checks: Checks::dockerfile_only(|view, out| {
@@ -304,6 +310,7 @@ pub(super) const HEALTHCHECK_MISSING: Rule = Rule {
             "Docker Bench 5.27",
             "checkov CKV_DOCKER_2",
             "hadolint DL3057",
+            "Trivy AVD-DS-0026",
         ],
     },
     checks: Checks::container_only(container_healthcheck).and_dockerfile(|view, out| {
@@ -400,7 +407,9 @@ fn literal_password(script: &str) -> Option<&'static str> {
                 if fed_literal || here_string.is_some_and(|h| h.contains(':') && !h.contains('$')) {
                     return Some("chpasswd");
                 }
-                let heredoc = command.iter().any(|w| w.starts_with("<<") && !w.starts_with("<<<"));
+                let heredoc = command
+                    .iter()
+                    .any(|w| w.starts_with("<<") && !w.starts_with("<<<"));
                 let literal_line = lines
                     .iter()
                     .any(|l| l.contains(':') && !l.contains('$') && !l.contains("chpasswd"));
@@ -412,12 +421,16 @@ fn literal_password(script: &str) -> Option<&'static str> {
                 return Some("passwd --stdin");
             }
             Some(manager @ ("usermod" | "useradd")) => {
-                let hash = command.windows(2).find_map(|w| {
-                    matches!(w[0], "-p" | "--password").then_some(w[1])
-                });
+                let hash = command
+                    .windows(2)
+                    .find_map(|w| matches!(w[0], "-p" | "--password").then_some(w[1]));
                 let locked = |h: &str| matches!(h.trim_matches(['"', '\'']), "*" | "!" | "!!" | "");
                 if hash.is_some_and(|h| is_literal(h) && !locked(h)) {
-                    return Some(if manager == "usermod" { "usermod -p" } else { "useradd -p" });
+                    return Some(if manager == "usermod" {
+                        "usermod -p"
+                    } else {
+                        "useradd -p"
+                    });
                 }
             }
             _ => {}
@@ -443,7 +456,9 @@ mod tests {
         ));
         assert!(pipes_download_to_shell("curl -fsSL https://x | sudo sh"));
         assert!(pipes_download_to_shell("curl -fsSL https://x | env bash"));
-        assert!(pipes_download_to_shell("/usr/bin/curl -sL https://x | tee /tmp/i.sh | sh"));
+        assert!(pipes_download_to_shell(
+            "/usr/bin/curl -sL https://x | tee /tmp/i.sh | sh"
+        ));
         assert!(pipes_download_to_shell("bash <(wget -qO- https://x)"));
         assert!(pipes_download_to_shell("sh -c \"$(curl -fsSL https://x)\""));
         assert!(!pipes_download_to_shell(

@@ -35,9 +35,26 @@ const WRAPPERS: &[(&str, &[&str])] = &[
     (
         "sudo",
         &[
-            "-u", "-g", "-p", "-C", "-D", "-R", "-T", "-r", "-t", "-U", "-h", "--user",
-            "--group", "--prompt", "--chdir", "--close-from", "--role", "--type",
-            "--other-user", "--host",
+            "-u",
+            "-g",
+            "-p",
+            "-C",
+            "-D",
+            "-R",
+            "-T",
+            "-r",
+            "-t",
+            "-U",
+            "-h",
+            "--user",
+            "--group",
+            "--prompt",
+            "--chdir",
+            "--close-from",
+            "--role",
+            "--type",
+            "--other-user",
+            "--host",
         ],
     ),
     ("doas", &["-u", "-C"]),
@@ -100,9 +117,15 @@ mod tests {
         assert_eq!(run("sudo -E bash -s --"), ["bash", "-s", "--"]);
         assert_eq!(run("sudo -u app -H sh"), ["sh"]);
         assert_eq!(run("env -u HOME X=1 Y=2 /bin/bash"), ["/bin/bash"]);
-        assert_eq!(run("DEBIAN_FRONTEND=noninteractive apt-get install -y x"), ["apt-get", "install", "-y", "x"]);
+        assert_eq!(
+            run("DEBIAN_FRONTEND=noninteractive apt-get install -y x"),
+            ["apt-get", "install", "-y", "x"]
+        );
         assert_eq!(run("nohup nice -n 5 sudo -- sh"), ["sh"]);
         assert_eq!(run("curl -k https://x"), ["curl", "-k", "https://x"]);
-        assert_eq!(program(&["sudo", "-E", "/usr/bin/python3", "-"]), Some("python3"));
+        assert_eq!(
+            program(&["sudo", "-E", "/usr/bin/python3", "-"]),
+            Some("python3")
+        );
     }
 }

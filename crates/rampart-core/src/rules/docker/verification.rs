@@ -27,10 +27,7 @@ pub(super) const VERIFICATION_DISABLED: Rule = Rule {
               store (`update-ca-certificates`) or pass it explicitly (`--cacert`, `--cert`, \
               `NODE_EXTRA_CA_CERTS`) instead; import a repository's signing key rather than \
               skipping the check.",
-        references: &[
-            "CIS Docker 4.11",
-            "checkov CKV2_DOCKER_2 to CKV2_DOCKER_16",
-        ],
+        references: &["CIS Docker 4.11", "checkov CKV2_DOCKER_2 to CKV2_DOCKER_16"],
     },
     checks: Checks::dockerfile_only(dockerfile_verification).and_container(container_verification),
 };
@@ -38,21 +35,64 @@ pub(super) const VERIFICATION_DISABLED: Rule = Rule {
 /// Environment variables that switch verification off, with the values that do it and
 /// what they switch off.
 const VARIABLES: &[(&str, fn(&str) -> bool, &str)] = &[
-    ("NODE_TLS_REJECT_UNAUTHORIZED", |v| v.trim() == "0", "TLS certificate verification in Node.js"),
+    (
+        "NODE_TLS_REJECT_UNAUTHORIZED",
+        |v| v.trim() == "0",
+        "TLS certificate verification in Node.js",
+    ),
     // git checks only that the variable exists.
-    ("GIT_SSL_NO_VERIFY", |_| true, "TLS certificate verification in git"),
-    ("PYTHONHTTPSVERIFY", |v| v.trim() == "0", "TLS certificate verification in Python"),
-    ("PIP_TRUSTED_HOST", |v| !v.trim().is_empty(), "TLS certificate verification in pip"),
-    ("NPM_CONFIG_STRICT_SSL", is_false, "TLS certificate verification in npm"),
-    ("npm_config_strict_ssl", is_false, "TLS certificate verification in npm"),
-    ("YARN_ENABLE_STRICT_SSL", is_false, "TLS certificate verification in Yarn"),
-    ("GOINSECURE", |v| !v.trim().is_empty(), "TLS certificate verification for Go modules"),
-    ("GOSUMDB", |v| v.trim() == "off", "checksum verification of Go modules"),
-    ("GONOSUMCHECK", |v| v.trim() == "1", "checksum verification of Go modules"),
+    (
+        "GIT_SSL_NO_VERIFY",
+        |_| true,
+        "TLS certificate verification in git",
+    ),
+    (
+        "PYTHONHTTPSVERIFY",
+        |v| v.trim() == "0",
+        "TLS certificate verification in Python",
+    ),
+    (
+        "PIP_TRUSTED_HOST",
+        |v| !v.trim().is_empty(),
+        "TLS certificate verification in pip",
+    ),
+    (
+        "NPM_CONFIG_STRICT_SSL",
+        is_false,
+        "TLS certificate verification in npm",
+    ),
+    (
+        "npm_config_strict_ssl",
+        is_false,
+        "TLS certificate verification in npm",
+    ),
+    (
+        "YARN_ENABLE_STRICT_SSL",
+        is_false,
+        "TLS certificate verification in Yarn",
+    ),
+    (
+        "GOINSECURE",
+        |v| !v.trim().is_empty(),
+        "TLS certificate verification for Go modules",
+    ),
+    (
+        "GOSUMDB",
+        |v| v.trim() == "off",
+        "checksum verification of Go modules",
+    ),
+    (
+        "GONOSUMCHECK",
+        |v| v.trim() == "1",
+        "checksum verification of Go modules",
+    ),
 ];
 
 fn is_false(value: &str) -> bool {
-    matches!(value.trim().to_ascii_lowercase().as_str(), "false" | "0" | "no")
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "false" | "0" | "no"
+    )
 }
 
 /// What `name=value` switches off, if anything.
@@ -127,7 +167,11 @@ fn command_problem(words: &[&str]) -> Option<String> {
     let flag = |names: &[&str]| {
         args.iter()
             .map(|w| unquoted(w))
-            .find(|a| names.iter().any(|n| a == n || a.starts_with(&format!("{n}="))))
+            .find(|a| {
+                names
+                    .iter()
+                    .any(|n| a == n || a.starts_with(&format!("{n}=")))
+            })
             .map(|a| format!("{program} {a}"))
     };
     match program {
@@ -163,21 +207,29 @@ fn command_problem(words: &[&str]) -> Option<String> {
             })
         }
         "zypper" => flag(&["--no-gpg-checks"]),
-        "rpm" => flag(&["--nosignature", "--nodigest", "--nofiledigest", "--noverify"]),
+        "rpm" => flag(&[
+            "--nosignature",
+            "--nodigest",
+            "--nofiledigest",
+            "--noverify",
+        ]),
         "pip" | "pip3" => pip_problem(program, args),
         python if python.starts_with("python") => {
-            let pip = args.windows(2).position(|w| w[0] == "-m" && w[1].starts_with("pip"))?;
+            let pip = args
+                .windows(2)
+                .position(|w| w[0] == "-m" && w[1].starts_with("pip"))?;
             pip_problem("pip", &args[pip + 2..])
         }
         "npm" | "yarn" | "pnpm" => {
-            let strict_off = args.windows(2).any(|w| {
-                unquoted(w[0]) == "strict-ssl" && is_false(unquoted(w[1]))
-            }) || args.iter().any(|a| {
-                let a = unquoted(a);
-                a.strip_prefix("strict-ssl=")
-                    .or_else(|| a.strip_prefix("--strict-ssl="))
-                    .is_some_and(is_false)
-            });
+            let strict_off = args
+                .windows(2)
+                .any(|w| unquoted(w[0]) == "strict-ssl" && is_false(unquoted(w[1])))
+                || args.iter().any(|a| {
+                    let a = unquoted(a);
+                    a.strip_prefix("strict-ssl=")
+                        .or_else(|| a.strip_prefix("--strict-ssl="))
+                        .is_some_and(is_false)
+                });
             strict_off.then(|| format!("{program} strict-ssl false"))
         }
         "git" => {
@@ -199,7 +251,11 @@ fn command_problem(words: &[&str]) -> Option<String> {
 fn pip_problem(program: &str, args: &[&str]) -> Option<String> {
     args.iter()
         .map(|w| unquoted(w))
-        .find(|a| *a == "--trusted-host" || a.starts_with("--trusted-host=") || a.ends_with(".trusted-host"))
+        .find(|a| {
+            *a == "--trusted-host"
+                || a.starts_with("--trusted-host=")
+                || a.ends_with(".trusted-host")
+        })
         .map(|a| format!("{program} {a}"))
 }
 
@@ -313,7 +369,10 @@ fn dockerfile_verification(view: &DockerfileView<'_, '_>, out: &mut Findings) {
         if !problems.is_empty() {
             out.report(
                 DockerfileView::path(i),
-                format!("{keyword} switches off verification: {}", problems.join("; ")),
+                format!(
+                    "{keyword} switches off verification: {}",
+                    problems.join("; ")
+                ),
             );
         }
     }

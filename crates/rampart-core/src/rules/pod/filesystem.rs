@@ -17,7 +17,6 @@ pub(super) const WRITABLE_ROOT_FILESYSTEM: Rule = Rule {
               application must write. \
               Compose: `read_only: true` with a `tmpfs` where the application writes (`--read-only`).",
         references: &[
-            "CIS 5.2.x (immutable containers)",
             "NSA/CISA Kubernetes Hardening: immutable file systems",
             "Docker Bench 5.13",
         ],
@@ -54,7 +53,7 @@ pub(super) const HOST_PATH_VOLUME: Rule = Rule {
               Compose: prefer named volumes to bind mounts of absolute host paths (relative project paths are not reported).",
         references: &[
             "PSS baseline: hostPathVolumes",
-            "CIS 5.2.x",
+            "CIS 5.2.11",
             "Docker Bench 5.6",
         ],
     },
@@ -73,7 +72,7 @@ pub(super) const SENSITIVE_HOST_PATH: Rule = Rule {
         fix: "Remove the volume or bind mount. In Kubernetes, tools that need the runtime should use the API instead. \
               Compose: remove the bind mount or `use_api_socket: true`; never mount the runtime socket into a container.",
         references: &[
-            "CIS 5.2.x",
+            "CIS 5.2.11",
             "PSS baseline: hostPathVolumes",
             "Docker Bench 5.6",
             "Docker Bench 5.32",

@@ -33,9 +33,9 @@ pub(super) const IMAGE_TAG_MUTABLE: Rule = Rule {
         fix: "Pin a version tag, better a digest (`image: repo/app:1.4.2@sha256:...`). \
               Compose: `image: app:1.4.2`; Dockerfile: `FROM base:1.2@sha256:...`.",
         references: &[
-            "CIS 5.5.1 (image provenance)",
             "NSA/CISA Kubernetes Hardening: supply chain",
-            "Docker Bench 5.28",
+            "checkov CKV_DOCKER_7",
+            "Trivy AVD-DS-0001",
             "hadolint DL3006",
             "hadolint DL3007",
         ],
@@ -53,11 +53,7 @@ pub(super) const IMAGE_DIGEST_MISSING: Rule = Rule {
         why: "Tags can be moved; only a digest names exactly the image that was reviewed and scanned.",
         fix: "Reference the image by digest (`@sha256:...`), e.g. with your CD tool's image pinning. \
               Compose: `image: app:1.4.2@sha256:...`.",
-        references: &[
-            "SLSA",
-            "NSA/CISA Kubernetes Hardening: supply chain",
-            "Docker Bench 5.28",
-        ],
+        references: &["SLSA", "NSA/CISA Kubernetes Hardening: supply chain"],
     },
     checks: Checks::kubernetes(|ctx, out| {
         report_images(ctx, out, |image| {

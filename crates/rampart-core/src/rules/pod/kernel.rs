@@ -17,7 +17,6 @@ pub(super) const UNSAFE_SYSCTLS: Rule = Rule {
         references: &[
             "PSS baseline: sysctls",
             "Kubernetes docs: Using sysctls in a Kubernetes Cluster",
-            "Docker Bench 5.x (sysctls)",
         ],
     },
     checks: Checks::kubernetes(|ctx, out| {
