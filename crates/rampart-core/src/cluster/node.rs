@@ -114,10 +114,6 @@ impl FsPath {
         parent
     }
 
-    fn starts_with(&self, prefix: &Self) -> bool {
-        self.absolute == prefix.absolute && self.parts.starts_with(&prefix.parts)
-    }
-
     /// The node root of a file: the directory above its top-level system directory, or
     /// its own directory outside such a tree.
     fn node_root(&self) -> Self {
@@ -143,14 +139,22 @@ impl FsPath {
 pub fn kubelets(files: &[NodeFile<'_>]) -> Vec<Kubelet> {
     let paths: Vec<FsPath> = files.iter().map(|f| FsPath::of(f.file)).collect();
     let mut nodes: BTreeMap<FsPath, Vec<usize>> = BTreeMap::new();
+    // Configuration files by path, by directory and by node root.
+    let mut by_path: HashMap<&FsPath, usize> = HashMap::new();
+    let mut by_dir: HashMap<FsPath, Vec<usize>> = HashMap::new();
+    let mut by_root: HashMap<FsPath, Vec<usize>> = HashMap::new();
+    let mut configs = Vec::new();
     for (i, file) in files.iter().enumerate() {
-        if file.kind == NodeFileKind::Flags {
-            nodes.entry(paths[i].node_root()).or_default().push(i);
+        match file.kind {
+            NodeFileKind::Flags => nodes.entry(paths[i].node_root()).or_default().push(i),
+            NodeFileKind::Config => {
+                configs.push(i);
+                by_path.entry(&paths[i]).or_insert(i);
+                by_dir.entry(paths[i].parent()).or_default().push(i);
+                by_root.entry(paths[i].node_root()).or_default().push(i);
+            }
         }
     }
-    let configs: Vec<usize> = (0..files.len())
-        .filter(|i| files[*i].kind == NodeFileKind::Config)
-        .collect();
     let mut claimed = vec![false; files.len()];
     let mut found = Vec::new();
     for (root, members) in &nodes {
@@ -161,30 +165,23 @@ pub fn kubelets(files: &[NodeFile<'_>]) -> Vec<Kubelet> {
             ..Kubelet::default()
         };
         if let Some(dir) = kubelet.line.get("config-dir").map(|f| root.join(&f.value)) {
-            let mut drop_ins: Vec<usize> = configs
-                .iter()
+            let mut drop_ins: Vec<usize> = by_dir
+                .get(&dir)
+                .into_iter()
+                .flatten()
                 .copied()
-                .filter(|c| paths[*c].starts_with(&dir) && paths[*c].file_name().ends_with(".conf"))
+                .filter(|c| paths[*c].file_name().ends_with(".conf"))
                 .collect();
             drop_ins.sort_by(|a, b| paths[*a].file_name().cmp(paths[*b].file_name()));
             kubelet.configs = drop_ins;
         }
         let named = kubelet.line.get("config").map(|f| root.join(&f.value));
         let candidates: Vec<usize> = match &named {
-            Some(target) => configs
-                .iter()
-                .copied()
-                .filter(|c| paths[*c] == *target)
-                .take(1)
-                .collect(),
+            Some(target) => by_path.get(target).copied().into_iter().collect(),
             // With the whole command line known and no --config, the kubelet reads no
             // file; otherwise the node's configuration files may be its own.
             None if complete => Vec::new(),
-            None => configs
-                .iter()
-                .copied()
-                .filter(|c| paths[*c].node_root() == *root)
-                .collect(),
+            None => by_root.get(root).cloned().unwrap_or_default(),
         };
         kubelet.config_unknown = named.is_some() && candidates.is_empty();
         for c in kubelet.configs.iter().chain(&candidates) {
@@ -231,7 +228,7 @@ fn command_line(
         let drop_in = paths[*i].parent().file_name().ends_with(".d");
         (drop_in, paths[*i].file_name().to_owned(), paths[*i].clone())
     });
-    let mut env: Vec<(String, Words)> = Vec::new();
+    let mut env = Environment::default();
     let mut exec: Option<usize> = None;
     let mut env_files: Vec<FsPath> = Vec::new();
     for &unit in &units {
@@ -253,8 +250,10 @@ fn command_line(
     let plain: Vec<usize> = members.iter().copied().filter(|i| !is_unit(i)).collect();
     if exec.is_some() {
         // systemd reads the environment files the units name, in order.
+        let by_path: HashMap<&FsPath, usize> =
+            plain.iter().rev().map(|i| (&paths[*i], *i)).collect();
         for path in &env_files {
-            if let Some(file) = plain.iter().find(|i| paths[**i] == *path) {
+            if let Some(file) = by_path.get(path) {
                 read_variables(files, *file, &mut env);
             }
         }
@@ -264,13 +263,8 @@ fn command_line(
         }
     }
     let mut words: Vec<(usize, usize)> = Vec::new();
-    let anchor;
-    match exec {
+    let anchor = match exec {
         Some(unit) => {
-            let lookup: HashMap<&str, &Words> = env
-                .iter()
-                .map(|(name, words)| (name.as_str(), words))
-                .collect();
             for word in files[unit].value["execStart"]["words"]
                 .as_array()
                 .into_iter()
@@ -282,7 +276,7 @@ fn command_line(
                             .trim_start_matches('$')
                             .trim_start_matches('{')
                             .trim_end_matches('}');
-                        if let Some((file, indices)) = lookup.get(name) {
+                        if let Some((file, indices)) = env.get(name) {
                             words.extend(indices.iter().map(|i| (*file, *i)));
                         }
                     }
@@ -293,23 +287,16 @@ fn command_line(
                     }
                 }
             }
-            anchor = Location::new(files[unit].object, FieldPath::fields(&["execStart"]));
+            Location::new(files[unit].object, FieldPath::fields(&["execStart"]))
         }
         None => {
-            let extra = env
-                .iter()
-                .position(|(name, _)| name == "KUBELET_EXTRA_ARGS");
-            if let Some(extra) = extra {
-                let last = env.remove(extra);
-                env.push(last);
-            }
-            for (_, (file, indices)) in &env {
+            for (file, indices) in env.in_kubeadm_order() {
                 words.extend(indices.iter().map(|i| (*file, *i)));
             }
             let first = members.first().map_or(0, |i| files[*i].object);
-            anchor = Location::new(first, FieldPath::root());
+            Location::new(first, FieldPath::root())
         }
-    }
+    };
     let located = words.into_iter().filter_map(|(file, i)| {
         let word = files[file].value["args"][i].as_str()?;
         Some((
@@ -320,9 +307,40 @@ fn command_line(
     (CommandLine::parse(located, false, anchor), exec.is_some())
 }
 
-/// Adds the variables of `file` to `env` (a later assignment replaces an earlier one
-/// but keeps its place).
-fn read_variables(files: &[NodeFile<'_>], file: usize, env: &mut Vec<(String, Words)>) {
+/// The variables of a kubelet's environment, in the order they were first set.
+#[derive(Default)]
+struct Environment {
+    /// Name and words; a later assignment replaces an earlier one but keeps its place.
+    variables: Vec<(String, Words)>,
+    index: HashMap<String, usize>,
+}
+
+impl Environment {
+    fn set(&mut self, name: &str, words: Words) {
+        match self.index.get(name) {
+            Some(at) => self.variables[*at].1 = words,
+            None => {
+                self.index.insert(name.to_owned(), self.variables.len());
+                self.variables.push((name.to_owned(), words));
+            }
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&Words> {
+        self.index.get(name).map(|at| &self.variables[*at].1)
+    }
+
+    /// The values in order, `KUBELET_EXTRA_ARGS` last (kubeadm's `ExecStart=` order).
+    fn in_kubeadm_order(&self) -> impl Iterator<Item = &Words> {
+        let extra = |name: &str| name == "KUBELET_EXTRA_ARGS";
+        let others = self.variables.iter().filter(move |(n, _)| !extra(n));
+        let last = self.variables.iter().filter(move |(n, _)| extra(n));
+        others.chain(last).map(|(_, words)| words)
+    }
+}
+
+/// Adds the variables of `file` to `env`.
+fn read_variables(files: &[NodeFile<'_>], file: usize, env: &mut Environment) {
     for variable in files[file].value["variables"]
         .as_array()
         .into_iter()
@@ -337,10 +355,7 @@ fn read_variables(files: &[NodeFile<'_>], file: usize, env: &mut Vec<(String, Wo
             .flatten()
             .filter_map(|i| i.as_u64().and_then(|i| usize::try_from(i).ok()))
             .collect();
-        match env.iter_mut().find(|(n, _)| n == name) {
-            Some(slot) => slot.1 = (file, indices),
-            None => env.push((name.to_owned(), (file, indices))),
-        }
+        env.set(name, (file, indices));
     }
 }
 

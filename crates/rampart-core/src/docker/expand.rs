@@ -47,6 +47,17 @@ impl Lookup for Variables {
 /// a default (`${X:-root}`) stands in for such a variable, as it does at build time
 /// without build arguments.
 pub fn expand(text: &str, variables: &(impl Lookup + ?Sized)) -> Option<String> {
+    expand_nested(text, variables, 0)
+}
+
+/// How deep `${X:-${Y:-...}}` may nest before the value counts as unknown (it bounds
+/// the recursion whatever the input).
+const MAX_NESTING: usize = 16;
+
+fn expand_nested(text: &str, variables: &(impl Lookup + ?Sized), depth: usize) -> Option<String> {
+    if depth > MAX_NESTING {
+        return None;
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(['$', '\\']) {
@@ -65,7 +76,7 @@ pub fn expand(text: &str, variables: &(impl Lookup + ?Sized)) -> Option<String> 
         let after = &tail[1..];
         if let Some(braced) = after.strip_prefix('{') {
             let end = closing_brace(braced)?;
-            out.push_str(&substitute(&braced[..end], variables)?);
+            out.push_str(&substitute(&braced[..end], variables, depth)?);
             rest = &braced[end + 1..];
         } else {
             let len = name_length(after);
@@ -111,7 +122,11 @@ fn name_length(text: &str) -> usize {
 }
 
 /// The value of one `${...}` expression.
-fn substitute(expression: &str, variables: &(impl Lookup + ?Sized)) -> Option<String> {
+fn substitute(
+    expression: &str,
+    variables: &(impl Lookup + ?Sized),
+    depth: usize,
+) -> Option<String> {
     let len = name_length(expression);
     let (name, operator) = expression.split_at(len);
     if name.is_empty() {
@@ -130,10 +145,10 @@ fn substitute(expression: &str, variables: &(impl Lookup + ?Sized)) -> Option<St
     match operator.chars().next() {
         None if !colon => value.flatten().map(str::to_owned),
         Some('-') if is_set(value) => value.flatten().map(str::to_owned),
-        Some('-') => expand(&operator[1..], variables),
+        Some('-') => expand_nested(&operator[1..], variables, depth + 1),
         Some('+') => {
             if is_set(value) {
-                expand(&operator[1..], variables)
+                expand_nested(&operator[1..], variables, depth + 1)
             } else {
                 Some(String::new())
             }
@@ -183,5 +198,7 @@ mod tests {
         assert_eq!(e("${NEVER}"), None);
         assert_eq!(e("${BASE#alpine}"), None);
         assert_eq!(e("${BASE"), None);
+        let deep = format!("{}root{}", "${X:-".repeat(10_000), "}".repeat(10_000));
+        assert_eq!(e(&deep), None);
     }
 }

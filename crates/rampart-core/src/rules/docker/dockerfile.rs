@@ -192,9 +192,11 @@ fn runs_shell(command: &[&str]) -> bool {
 fn pipes_download_to_shell(script: &str) -> bool {
     let commands = pipelines(script);
     let piped = commands.iter().any(|pipeline| {
-        pipeline.iter().enumerate().any(|(i, command)| {
-            program(command).is_some_and(|p| DOWNLOADERS.contains(&p))
-                && pipeline[i + 1..].iter().any(|later| runs_shell(later))
+        let mut downloaded = false;
+        pipeline.iter().any(|command| {
+            let shell_after_download = downloaded && runs_shell(command);
+            downloaded |= program(command).is_some_and(|p| DOWNLOADERS.contains(&p));
+            shell_after_download
         })
     });
     let substituted = ["$(", "<(", "`"].iter().any(|opening| {
@@ -388,7 +390,10 @@ fn is_literal(word: &str) -> bool {
 /// `chpasswd <<< 'user:pw'`, a `chpasswd` heredoc, `echo pw | passwd --stdin user`,
 /// `usermod -p HASH user` / `useradd --password HASH user`.
 fn literal_password(script: &str) -> Option<&'static str> {
-    let lines: Vec<&str> = script.lines().collect();
+    // A heredoc body line such as `root:toor` (read once, whatever the number of commands).
+    let literal_line = script
+        .lines()
+        .any(|l| l.contains(':') && !l.contains('$') && !l.contains("chpasswd"));
     for pipeline in pipelines(script) {
         let Some((last, feeders)) = pipeline.split_last() else {
             continue;
@@ -410,9 +415,6 @@ fn literal_password(script: &str) -> Option<&'static str> {
                 let heredoc = command
                     .iter()
                     .any(|w| w.starts_with("<<") && !w.starts_with("<<<"));
-                let literal_line = lines
-                    .iter()
-                    .any(|l| l.contains(':') && !l.contains('$') && !l.contains("chpasswd"));
                 if heredoc && literal_line {
                     return Some("chpasswd");
                 }

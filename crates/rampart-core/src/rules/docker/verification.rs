@@ -32,9 +32,12 @@ pub(super) const VERIFICATION_DISABLED: Rule = Rule {
     checks: Checks::dockerfile_only(dockerfile_verification).and_container(container_verification),
 };
 
+/// A variable's name, whether a value switches verification off, and what it switches off.
+type Switch = (&'static str, fn(&str) -> bool, &'static str);
+
 /// Environment variables that switch verification off, with the values that do it and
 /// what they switch off.
-const VARIABLES: &[(&str, fn(&str) -> bool, &str)] = &[
+const VARIABLES: &[Switch] = &[
     (
         "NODE_TLS_REJECT_UNAUTHORIZED",
         |v| v.trim() == "0",
