@@ -49,8 +49,9 @@ fn is_dockerfile(path: &Path) -> bool {
 }
 
 /// Extensions of node and control-plane files that hold cluster configuration only
-/// sometimes (`admin.conf`, `kubeadm-flags.env`, `10-kubeadm.conf`, `x.kubeconfig`).
-const CLUSTER_EXTENSIONS: &[&str] = &["conf", "env", "kubeconfig"];
+/// sometimes (`admin.conf`, `kubeadm-flags.env`, `10-kubeadm.conf`, `x.kubeconfig`,
+/// `kubelet.service`, kops' static pods `kube-apiserver.manifest`).
+const CLUSTER_EXTENSIONS: &[&str] = &["conf", "env", "kubeconfig", "service", "manifest"];
 /// File names of kubelet flag files without an extension (`/etc/default/kubelet`).
 const CLUSTER_FILE_NAMES: &[&str] = &["kubelet", "kubeconfig"];
 /// The most a directory walk reads to decide whether such a file is cluster configuration.

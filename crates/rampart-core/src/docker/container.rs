@@ -98,6 +98,8 @@ pub struct ContainerSpec {
     pub userns_mode: Option<Setting<String>>,
     /// `cgroup_parent` / `HostConfig.CgroupParent`.
     pub cgroup_parent: Option<Setting<String>>,
+    /// `cgroup` / `HostConfig.CgroupnsMode`: the cgroup namespace (`host` or `private`).
+    pub cgroupns_mode: Option<Setting<String>>,
     /// `cap_add` / `HostConfig.CapAdd`.
     pub cap_add: Vec<Setting<String>>,
     /// `cap_drop` / `HostConfig.CapDrop`.
@@ -138,6 +140,8 @@ pub struct ContainerSpec {
     pub healthcheck: Option<Setting<bool>>,
     /// Labels (`rampart.dev/ignore` works here as the Kubernetes annotation does).
     pub labels: Vec<(String, String)>,
+    /// Environment variables as `NAME=value` (`environment` / `Config.Env`).
+    pub env: Vec<Setting<String>>,
 }
 
 impl ContainerSpec {
@@ -157,6 +161,7 @@ impl ContainerSpec {
             uts_mode: None,
             userns_mode: None,
             cgroup_parent: None,
+            cgroupns_mode: None,
             cap_add: Vec::new(),
             cap_drop: Vec::new(),
             security_opt: Vec::new(),
@@ -175,6 +180,7 @@ impl ContainerSpec {
             command: Vec::new(),
             healthcheck: None,
             labels: Vec::new(),
+            env: Vec::new(),
         }
     }
 

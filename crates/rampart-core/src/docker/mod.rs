@@ -8,6 +8,8 @@ mod compose;
 mod container;
 mod daemon;
 mod dockerfile;
+mod expand;
+mod extends;
 mod inspect;
 
 pub use compose::compose_services;
@@ -15,5 +17,6 @@ pub use container::{ContainerSpec, Mount, Origin, PortBinding, RestartPolicy, Se
 pub use daemon::DaemonConfig;
 pub(crate) use daemon::looks_like_daemon_config;
 pub use dockerfile::{DockerfileView, ImageRef, ParsedDockerfile, Stage, parse_dockerfile, words};
+pub use expand::{Lookup, Variables, expand};
 pub use inspect::inspect_containers;
 pub(crate) use inspect::is_inspect_container as inspect_is_container;

@@ -44,6 +44,9 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
 
 /// The artefacts the rule `id` checks, in words (`Kubernetes, Compose, docker inspect`).
 pub fn applies_to(id: &str) -> String {
+    if let Some(artefacts) = super::cluster::run_artefacts(id) {
+        return artefacts.to_owned();
+    }
     registry()
         .iter()
         .find(|rule| rule.meta.id == id)

@@ -191,13 +191,14 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Run rules: network, built images, then RBAC bindings.
+/// Run rules: network, built images, RBAC bindings, then kubelets.
 static RUN_RULES: LazyLock<Vec<RunRule>> = LazyLock::new(|| {
     network::RULES
         .iter()
         .chain(build::RULES)
         .chain(rbac::RUN_RULES)
         .copied()
+        .chain(cluster::run_rules())
         .collect()
 });
 

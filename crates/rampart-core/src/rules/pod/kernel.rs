@@ -17,7 +17,6 @@ pub(super) const UNSAFE_SYSCTLS: Rule = Rule {
         references: &[
             "PSS baseline: sysctls",
             "Kubernetes docs: Using sysctls in a Kubernetes Cluster",
-            "Docker Bench 5.x (sysctls)",
         ],
     },
     checks: Checks::kubernetes(|ctx, out| {
@@ -69,7 +68,8 @@ pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
               user namespace (`hostUsers: false`) is exempt: there /proc belongs to the \
               pod's namespace.",
         fix: "Remove `procMount` or set it to `Default` (or run the pod with `hostUsers: \
-              false`).",
+              false`). Compose and `docker run`: remove `security_opt: \
+              [systempaths=unconfined]`.",
         references: &["PSS baseline: procMount", "kube-linter unsafe-proc-mount"],
     },
     checks: Checks::kubernetes(|ctx, out| {
@@ -92,7 +92,8 @@ pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
                 );
             }
         }
-    }),
+    })
+    .and_container(crate::rules::docker::runtime::container_unmasked_paths),
 };
 
 fn container_sysctls(spec: &ContainerSpec, out: &mut Findings) {

@@ -12,10 +12,7 @@ pub(super) const RESTART_POLICY_NEVER: Rule = Rule {
         why: "A bare Pod that serves traffic (it declares ports or probes) with `restartPolicy: Never` \
               stays down after a crash or an OOM kill: an easy denial of service.",
         fix: "Run it from a Deployment or StatefulSet, or set `restartPolicy: Always` (or `OnFailure`).",
-        references: &[
-            "Docker Bench 5.15 (restart policy)",
-            "Kubernetes docs: Pod Lifecycle",
-        ],
+        references: &["Kubernetes docs: Pod Lifecycle"],
     },
     checks: Checks::kubernetes(check_restart_policy),
 };
@@ -48,7 +45,7 @@ pub(super) const DEFAULT_NAMESPACE: Rule = Rule {
         why: "The `default` namespace rarely has its own RBAC, quotas, NetworkPolicies or Pod Security \
               labels, so workloads there get none of the isolation namespaces provide.",
         fix: "Deploy into a dedicated namespace.",
-        references: &["CIS 5.7.4"],
+        references: &["CIS 5.6.4"],
     },
     checks: Checks::kubernetes(|ctx, out| {
         if ctx.pod.is_some() && ctx.object.id.namespace.as_deref() == Some("default") {

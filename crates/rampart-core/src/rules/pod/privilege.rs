@@ -93,7 +93,7 @@ pub(super) const PRIVILEGE_ESCALATION_ALLOWED: Rule = Rule {
         fix: "Set `securityContext.allowPrivilegeEscalation: false` on every container. \
               Compose: `security_opt: [\"no-new-privileges:true\"]`; daemon.json: `\"no-new-privileges\": true`.",
         references: &[
-            "CIS 5.2.5",
+            "CIS 5.2.6",
             "PSS restricted: allowPrivilegeEscalation",
             "Docker Bench 5.26",
             "Docker Bench 2.14",

@@ -161,7 +161,7 @@ pub(super) const RBAC_ANONYMOUS_ACCESS: RunRule = RunRule {
               who can reach the API server, without credentials. Only the built-in discovery \
               and public-info roles should be bound to them.",
         fix: "Remove the subject from the binding; use authenticated identities.",
-        references: &["CIS 5.1.2", "kubescape C-0262"],
+        references: &["kubescape C-0262"],
     },
     check: |ctx, out| {
         let run = run_rbac(ctx);
