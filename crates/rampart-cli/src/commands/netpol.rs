@@ -204,32 +204,6 @@ fn write_dot(matrix: &Matrix, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn direction_sentence(
-    side: &str,
-    subject: &Peer,
-    verdict: &rampart_core::netpol::DirectionVerdict,
-) -> String {
-    if !verdict.isolated {
-        return format!(
-            "{side} of {subject}: no NetworkPolicy selects it for {}, so it is not isolated: allowed.",
-            side.to_lowercase()
-        );
-    }
-    let selected = verdict.selected_by.join(", ");
-    if verdict.allowed_by.is_empty() && verdict.allowed {
-        format!("{side} of {subject}: isolated by {selected}, but allowed as node-local traffic.")
-    } else if verdict.allowed_by.is_empty() {
-        format!(
-            "{side} of {subject}: isolated by {selected}, and no rule of theirs allows this connection: denied."
-        )
-    } else {
-        format!(
-            "{side} of {subject}: isolated by {selected}; allowed by {}.",
-            verdict.allowed_by.join(", ")
-        )
-    }
-}
-
 fn write_explanation(
     from: &Peer,
     to: &Peer,
@@ -240,27 +214,8 @@ fn write_explanation(
 ) -> Result<()> {
     let outcome = if verdict.allowed { "ALLOWED" } else { "DENIED" };
     writeln!(out, "{from} -> {to} on {port}/{}: {outcome}", args.protocol)?;
-    writeln!(
-        out,
-        "  {}",
-        direction_sentence("Egress", from, &verdict.egress)
-    )?;
-    writeln!(
-        out,
-        "  {}",
-        direction_sentence("Ingress", to, &verdict.ingress)
-    )?;
-    if !verdict.allowed {
-        let blocking: Vec<&str> = [("egress", &verdict.egress), ("ingress", &verdict.ingress)]
-            .iter()
-            .filter(|(_, d)| !d.allowed)
-            .map(|(name, _)| *name)
-            .collect();
-        writeln!(
-            out,
-            "  A connection needs both the source's egress and the destination's ingress to allow it; {} does not.",
-            blocking.join(" and ")
-        )?;
+    for sentence in verdict.sentences(&from.to_string(), &to.to_string()) {
+        writeln!(out, "  {sentence}")?;
     }
     for note in &verdict.notes {
         writeln!(out, "  note: {}", serde_json::to_string(note)?)?;

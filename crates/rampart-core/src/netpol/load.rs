@@ -1,7 +1,7 @@
 //! Building a [`Cluster`](super::Cluster) from ordinary manifests: Namespaces, Nodes,
-//! NetworkPolicies, Pods, and workloads as endpoints named after the workload.
+//! NetworkPolicies, Services, Pods, and workloads as endpoints named after the workload.
 
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod, PodSpec};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod, PodSpec, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
@@ -22,6 +22,8 @@ pub enum NetworkObject {
     Policy(Box<NetworkPolicy>),
     /// A Pod, or a workload's pods as one endpoint.
     Endpoint(Box<Endpoint>),
+    /// A Service (cluster IPs, selector, ports).
+    Service(Box<Service>),
 }
 
 fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, TypeError> {
@@ -40,6 +42,7 @@ pub fn network_object(
     Ok(Some(match (id.group(), id.kind.as_str()) {
         ("", "Namespace") => NetworkObject::Namespace(Box::new(typed(value)?)),
         ("", "Node") => NetworkObject::Node(Box::new(typed(value)?)),
+        ("", "Service") => NetworkObject::Service(Box::new(typed(value)?)),
         ("networking.k8s.io", "NetworkPolicy") => NetworkObject::Policy(Box::new(typed(value)?)),
         ("", "Pod") => NetworkObject::Endpoint(Box::new(Endpoint::from_pod(&typed::<Pod>(value)?))),
         _ => {
@@ -73,6 +76,7 @@ impl ClusterBuilder {
             NetworkObject::Node(node) => self.node(&node),
             NetworkObject::Policy(policy) => self.policy(&policy),
             NetworkObject::Endpoint(endpoint) => self.endpoint(*endpoint),
+            NetworkObject::Service(service) => self.service(&service),
         }
     }
 }

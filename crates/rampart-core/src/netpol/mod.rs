@@ -36,13 +36,19 @@
 pub mod cidr;
 mod engine;
 pub mod explain;
+mod generate;
+mod judge;
 pub mod load;
 pub mod model;
 mod naive;
+pub mod observed;
 pub mod policy;
 pub mod ports;
+mod proof;
 pub mod selector;
 pub mod validate;
+mod workloads;
+mod yaml;
 
 #[cfg(test)]
 mod tests;
@@ -51,18 +57,26 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Serialize;
 
 pub use explain::{DirectionVerdict, Note, Verdict};
-pub use model::{Endpoint, NamespaceInfo, NodeInfo, Options};
+pub use generate::{Aggregate, GenerateOptions, GeneratedPolicy, MANAGED_BY};
+pub use judge::{
+    DeniedFlow, DeniedPair, EgressDestination, FlowsReport, FlowsSummary, JudgedFlow,
+    MetadataAccess, PeerKind, PeerRef, TargetVerdict, UnobservedPath, WorkloadEgress,
+};
+pub use model::{Endpoint, NamespaceInfo, NodeInfo, Options, ServiceInfo, ServicePort};
+pub use observed::{FlowCounts, Observed, Observer, ReadSummary, is_metadata};
 pub use policy::Direction;
 pub use ports::{NamedPort, PortSpec, Protocol};
+pub use proof::{NotCovered, PortRange, Proof, UnexpectedPath};
 pub use validate::{PolicyError, Severity, validate};
+pub use workloads::{UNSTABLE_LABELS, stable_labels, workload_name};
 
 use engine::Engine;
-use model::{Model, Party};
+use model::{Model, Parts, Party};
 
 /// One side of a queried connection.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -165,6 +179,23 @@ pub struct PerDirection {
     pub egress: Vec<String>,
 }
 
+/// Generated policies and their proof.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Generated {
+    /// One policy per selected workload.
+    pub policies: Vec<GeneratedPolicy>,
+    /// What the engine says of them.
+    pub proof: Proof,
+}
+
+impl Generated {
+    /// The policies as a YAML stream `kubectl apply -f` accepts, with a comment naming
+    /// the flows each rule allows.
+    pub fn yaml(&self) -> String {
+        yaml::policies(&self.policies)
+    }
+}
+
 /// Collects the objects of a [`Cluster`].
 #[derive(Debug, Clone, Default)]
 pub struct ClusterBuilder {
@@ -173,6 +204,8 @@ pub struct ClusterBuilder {
     endpoints: Vec<Endpoint>,
     nodes: Vec<NodeInfo>,
     policies: Vec<NetworkPolicy>,
+    services: Vec<ServiceInfo>,
+    assume_cluster_dns: bool,
 }
 
 impl ClusterBuilder {
@@ -213,6 +246,26 @@ impl ClusterBuilder {
         self
     }
 
+    /// Adds a Service (its cluster IPs stand for the pods it selects).
+    pub fn service(mut self, service: &Service) -> Self {
+        self.services.push(ServiceInfo::from_service(service));
+        self
+    }
+
+    /// Adds a Service given directly.
+    pub fn service_info(mut self, service: ServiceInfo) -> Self {
+        self.services.push(service);
+        self
+    }
+
+    /// When the input has no cluster DNS pods (`k8s-app: kube-dns` in `kube-system`),
+    /// adds an endpoint `kube-system/kube-dns` standing for them, so that observed DNS
+    /// traffic can be judged and allowed. Off by default.
+    pub fn assume_cluster_dns(mut self, assume: bool) -> Self {
+        self.assume_cluster_dns = assume;
+        self
+    }
+
     /// Adds a NetworkPolicy (validated at [`ClusterBuilder::build`]).
     pub fn policy(mut self, policy: &NetworkPolicy) -> Self {
         self.policies.push(policy.clone());
@@ -236,13 +289,26 @@ impl ClusterBuilder {
             problems.extend(errors);
             policies.extend(compiled);
         }
-        let model = Model::new(
-            self.options,
-            self.namespaces,
-            self.endpoints,
-            self.nodes,
+        let mut endpoints = self.endpoints;
+        let mut assumed_dns = None;
+        if self.assume_cluster_dns
+            && !endpoints
+                .iter()
+                .any(|e| model::is_cluster_dns(e) && !e.host_network)
+        {
+            let dns = model::assumed_cluster_dns();
+            assumed_dns = Some((dns.namespace.clone(), dns.name.clone()));
+            endpoints.push(dns);
+        }
+        let model = Model::new(Parts {
+            options: self.options,
+            namespaces: self.namespaces,
+            endpoints,
+            nodes: self.nodes,
             policies,
-        );
+            services: self.services,
+            assumed_dns,
+        });
         let engine = Engine::new(&model);
         (Cluster { model, engine }, problems)
     }
@@ -269,6 +335,59 @@ impl Cluster {
     /// The endpoints, sorted by namespace then name.
     pub fn endpoints(&self) -> &[Endpoint] {
         &self.model.endpoints
+    }
+
+    /// The Services, sorted by namespace then name.
+    pub fn services(&self) -> &[ServiceInfo] {
+        &self.model.services
+    }
+
+    /// The endpoint standing for the cluster DNS, when it was assumed (see
+    /// [`ClusterBuilder::assume_cluster_dns`]).
+    pub fn assumed_cluster_dns(&self) -> Option<&Endpoint> {
+        self.model
+            .assumed_dns
+            .and_then(|e| self.model.endpoints.get(e))
+    }
+
+    /// The same cluster with more policies (validated like the others). Endpoints keep
+    /// their order, so anything indexed by endpoint stays valid.
+    pub fn with_policies(&self, policies: &[NetworkPolicy]) -> (Cluster, Vec<PolicyError>) {
+        let mut parts = self.model.parts();
+        let mut problems = Vec::new();
+        for policy in policies {
+            let (compiled, errors) = validate::compile(policy);
+            problems.extend(errors);
+            parts.policies.extend(compiled);
+        }
+        let model = Model::new(parts);
+        let engine = Engine::new(&model);
+        (Cluster { model, engine }, problems)
+    }
+
+    /// An observer that maps flow records onto this cluster and counts them.
+    pub fn observer(&self) -> observed::Observer<'_> {
+        observed::Observer::new(&self.model)
+    }
+
+    /// Judges observed flows (read with [`Cluster::observer`]) by the policies: each
+    /// flow's verdict, the denied ones per workload pair with their explanation, egress
+    /// leaving the cluster, metadata access and allowed paths never observed.
+    pub fn judge_flows(&self, observed: &Observed) -> FlowsReport {
+        judge::judge(&self.model, &self.engine, observed)
+    }
+
+    /// Least-privilege policies for the workloads of the selected namespaces, allowing
+    /// exactly the observed flows, and the engine's proof that they do (evaluated with
+    /// this cluster's policies plus the generated ones).
+    pub fn generate(&self, observed: &Observed, options: &GenerateOptions) -> Generated {
+        let judge = judge::Judge::new(&self.model, &self.engine);
+        let selection = generate::selected(&self.model, &judge.workloads, options);
+        let policies = generate::generate(&judge, observed, &selection, options);
+        let objects: Vec<NetworkPolicy> = policies.iter().map(|p| p.policy.clone()).collect();
+        let (proven, errors) = self.with_policies(&objects);
+        let proof = proof::prove(&proven.model, &proven.engine, observed, &selection, errors);
+        Generated { policies, proof }
     }
 
     /// The number of equivalence classes the endpoints collapsed into.
