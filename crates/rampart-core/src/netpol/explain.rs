@@ -46,10 +46,12 @@ impl Verdict {
     /// The explanation in sentences, as `rampart netpol explain` prints them: the
     /// source's egress, the destination's ingress and, when denied, which side denies.
     pub fn sentences(&self, from: &str, to: &str) -> Vec<String> {
-        let mut sentences = vec![
-            self.egress.sentence("Egress", from),
-            self.ingress.sentence("Ingress", to),
-        ];
+        let ingress = if self.notes.contains(&Note::NonPodDestination) {
+            format!("{to} is not a pod: NetworkPolicy ingress rules do not apply to it.")
+        } else {
+            self.ingress.sentence("Ingress", to)
+        };
+        let mut sentences = vec![self.egress.sentence("Egress", from), ingress];
         if !self.allowed {
             let blocking: Vec<&str> = [("egress", &self.egress), ("ingress", &self.ingress)]
                 .iter()

@@ -13,6 +13,9 @@
 //! * traffic to a Service is allowed to the pods it selects, on the target port; DNS to
 //!   the cluster DNS to its pods (`k8s-app: kube-dns` in `kube-system`).
 //!
+//! Flows the logs say were all dropped (Hubble `DROPPED`, VPC `REJECT`, a blocking
+//! IPS) were attempts, not traffic that works: they are left out.
+//!
 //! Every rule carries a note naming the flows it allows. [`prove`](super::proof) then
 //! checks the result with the engine.
 
@@ -143,6 +146,9 @@ pub(crate) fn generate(
         }
     };
     for (key, counts) in &observed.flows {
+        if counts.all_dropped() {
+            continue;
+        }
         let Ok((source, targets)) = judge.expand(key, &observed.missing) else {
             continue;
         };

@@ -647,7 +647,11 @@ fn unobserved(judge: &Judge<'_>, used: &UsedPorts) -> Vec<UnobservedPath> {
     let workloads = &judge.workloads;
     let mut probes: BTreeMap<(u16, Protocol), BTreeSet<usize>> = BTreeMap::new();
     for (w, workload) in workloads.list.iter().enumerate() {
-        if !workload.on_pod_network {
+        let assumed = workload
+            .members
+            .iter()
+            .any(|&e| model.assumed_dns == Some(e));
+        if !workload.on_pod_network || assumed {
             continue;
         }
         let named = workload

@@ -91,6 +91,11 @@ pub struct FlowCounts {
 }
 
 impl FlowCounts {
+    /// True when the log says every record was dropped or rejected.
+    pub fn all_dropped(&self) -> bool {
+        self.records > 0 && self.dropped == self.records
+    }
+
     fn add(&mut self, other: &FlowCounts) {
         self.records += other.records;
         self.dropped += other.dropped;

@@ -80,6 +80,9 @@ pub struct Proof {
     pub observed_denied: Vec<DeniedFlow>,
     /// Of those, not covered.
     pub not_covered: Vec<NotCovered>,
+    /// Observed flows the logs say were all dropped: left out of the policies and of
+    /// this check.
+    pub dropped: usize,
     /// The selected workloads.
     pub workloads: usize,
     /// The port intervals evaluated (every port of TCP, UDP and SCTP belongs to one).
@@ -89,6 +92,51 @@ pub struct Proof {
     pub unexpected_count: usize,
     /// The first of them.
     pub unexpected: Vec<UnexpectedPath>,
+}
+
+impl Proof {
+    /// The result in a few lines: one per claim, `ok` or `FAILED`.
+    pub fn summary(&self) -> Vec<String> {
+        let mark = |ok: bool| if ok { "ok" } else { "FAILED" };
+        let errors = self
+            .policy_errors
+            .iter()
+            .filter(|e| e.severity == Severity::Error)
+            .count();
+        let denied = self.observed - self.observed_allowed;
+        vec![
+            format!(
+                "{}: the generated policies are valid NetworkPolicies ({errors} errors)",
+                mark(errors == 0)
+            ),
+            format!(
+                "{}: every observed flow touching the {} selected workloads is allowed ({} of {}{}{})",
+                mark(denied == 0 && self.not_covered.is_empty()),
+                self.workloads,
+                self.observed_allowed,
+                self.observed,
+                if self.not_covered.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {} not covered", self.not_covered.len())
+                },
+                if self.dropped == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} flows the logs say were dropped left out",
+                        self.dropped
+                    )
+                }
+            ),
+            format!(
+                "{}: every other connection between their pods is denied, on every port of TCP, UDP and SCTP ({} port intervals evaluated; {} paths allowed beyond the flows)",
+                mark(self.unexpected_count == 0),
+                self.port_classes,
+                self.unexpected_count
+            ),
+        ]
+    }
 }
 
 /// Checks the policies of `model` (the input's plus the generated ones).
@@ -111,7 +159,12 @@ pub(crate) fn prove(
     let mut observed_allowed = 0;
     let mut observed_denied = Vec::new();
     let mut not_covered = Vec::new();
+    let mut dropped = 0;
     for (key, counts) in &observed.flows {
+        if counts.all_dropped() {
+            dropped += 1;
+            continue;
+        }
         let source_selected =
             matches!(key.source, Side::Endpoint(e) if selected_endpoint(e as usize, &judge));
         let (source, targets) = match judge.expand(key, &observed.missing) {
@@ -175,6 +228,7 @@ pub(crate) fn prove(
         observed_allowed,
         observed_denied,
         not_covered,
+        dropped,
         workloads: selection.len(),
         port_classes,
         unexpected_count,

@@ -1,4 +1,7 @@
-//! `rampart netpol`: NetworkPolicy reachability, explanations and isolation.
+//! `rampart netpol`: NetworkPolicy reachability, explanations and isolation; observed
+//! flows judged and turned into policies (`flows.rs`).
+
+mod flows;
 
 use std::io::Write;
 
@@ -11,7 +14,7 @@ use rampart_core::object::WorkloadKinds;
 use rampart_core::source::{InputError, Pos};
 
 use super::{Problems, load_inputs};
-use crate::cli::{Exit, NetpolArgs, NetpolCommand, NetpolFormat};
+use crate::cli::{Exit, InputArgs, NetpolArgs, NetpolCommand, NetpolFormat};
 
 /// The cluster built from the inputs, and every problem met on the way.
 struct Model {
@@ -20,13 +23,17 @@ struct Model {
     warnings: Problems,
 }
 
-fn build(args: &NetpolArgs) -> Model {
+/// Reads the manifests into a cluster. `assume_cluster_dns` adds an endpoint for the
+/// cluster DNS when the input has none (for observed flows).
+fn build(input: &InputArgs, ipblock_pod_ips: bool, assume_cluster_dns: bool) -> Model {
     let kinds = WorkloadKinds::default();
-    let (files, mut errors) = load_inputs(&args.input.paths, args.input.max_file_size);
-    let mut builder = Cluster::builder().options(Options {
-        ipblock_matches_pod_ips: args.ipblock_pod_ips,
-        ..Options::default()
-    });
+    let (files, mut errors) = load_inputs(&input.paths, input.max_file_size);
+    let mut builder = Cluster::builder()
+        .options(Options {
+            ipblock_matches_pod_ips: ipblock_pod_ips,
+            ..Options::default()
+        })
+        .assume_cluster_dns(assume_cluster_dns);
     let mut policies = Vec::new();
     for (file, loaded) in &files {
         for object in &loaded.objects {
@@ -93,19 +100,35 @@ fn port_spec(text: &str) -> PortSpec {
         .map_or_else(|_| PortSpec::Name(text.to_owned()), PortSpec::Number)
 }
 
+/// The questions asked of the manifests alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Question {
+    Matrix,
+    Query,
+    Explain,
+    Isolation,
+}
+
 pub fn run(command: &NetpolCommand) -> Result<Exit> {
-    let (NetpolCommand::Matrix(args)
-    | NetpolCommand::Query(args)
-    | NetpolCommand::Explain(args)
-    | NetpolCommand::Isolation(args)) = command;
-    if args.format == NetpolFormat::Dot && !matches!(command, NetpolCommand::Matrix(_)) {
+    match command {
+        NetpolCommand::Matrix(args) => answer(Question::Matrix, args),
+        NetpolCommand::Query(args) => answer(Question::Query, args),
+        NetpolCommand::Explain(args) => answer(Question::Explain, args),
+        NetpolCommand::Isolation(args) => answer(Question::Isolation, args),
+        NetpolCommand::Flows(args) => flows::run_flows(args),
+        NetpolCommand::Generate(args) => flows::run_generate(args),
+    }
+}
+
+fn answer(question: Question, args: &NetpolArgs) -> Result<Exit> {
+    if args.format == NetpolFormat::Dot && question != Question::Matrix {
         bail!("--format dot is only for `netpol matrix`");
     }
-    let model = build(args);
+    let model = build(&args.input, args.ipblock_pod_ips, false);
     report_problems(&model)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let (denied, written) = match command {
-        NetpolCommand::Matrix(_) => {
+    let (denied, written) = match question {
+        Question::Matrix => {
             let port: u16 = args
                 .port
                 .parse()
@@ -118,14 +141,14 @@ pub fn run(command: &NetpolCommand) -> Result<Exit> {
             };
             (false, written)
         }
-        NetpolCommand::Query(_) | NetpolCommand::Explain(_) => {
+        Question::Query | Question::Explain => {
             let (from, to) = (
                 peer(args.from.as_deref(), "--from")?,
                 peer(args.to.as_deref(), "--to")?,
             );
             let port = port_spec(&args.port);
             let verdict = model.cluster.query(&from, &to, &port, args.protocol)?;
-            let explain = matches!(command, NetpolCommand::Explain(_));
+            let explain = question == Question::Explain;
             let written = match args.format {
                 NetpolFormat::Json => json(&verdict, &mut out),
                 _ if explain => write_explanation(&from, &to, &args.port, args, &verdict, &mut out),
@@ -140,7 +163,7 @@ pub fn run(command: &NetpolCommand) -> Result<Exit> {
             };
             (!verdict.allowed, written)
         }
-        NetpolCommand::Isolation(_) => {
+        Question::Isolation => {
             let isolation = model.cluster.isolation();
             let written = match args.format {
                 NetpolFormat::Json => json(&isolation, &mut out),
@@ -150,13 +173,18 @@ pub fn run(command: &NetpolCommand) -> Result<Exit> {
         }
     };
     super::report_written(written.and_then(|()| Ok(out.flush()?)))?;
-    Ok(if !model.errors.is_empty() {
+    Ok(exit(&model.errors, denied))
+}
+
+/// 2 for input errors, else 1 for a `no` answer, else 0.
+fn exit(errors: &Problems, no: bool) -> Exit {
+    if !errors.is_empty() {
         Exit::Usage
-    } else if denied {
+    } else if no {
         Exit::Findings
     } else {
         Exit::Clean
-    })
+    }
 }
 
 fn json<T: serde::Serialize>(value: &T, out: &mut dyn Write) -> Result<()> {

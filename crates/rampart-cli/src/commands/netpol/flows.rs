@@ -1,0 +1,522 @@
+//! `rampart netpol flows` and `rampart netpol generate`: flow logs read line by line
+//! (files in parallel), judged by the policies or turned into policies.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+
+use anyhow::{Result, bail};
+use rampart_core::flows::{FlowParser, Format, Line};
+use rampart_core::netpol::{
+    Cluster, FlowsReport, GenerateOptions, Generated, Observed, Observer, PeerKind, Proof,
+};
+use rampart_core::source::{InputError, Pos};
+use serde::Serialize;
+
+use super::{Model, build, exit, json, report_problems};
+use crate::cli::{Exit, FlowInputArgs, FlowsArgs, FlowsFormat, GenerateArgs, GenerateFormat};
+use crate::commands::Problems;
+use crate::input::{self, Input, Walk};
+
+/// The longest line read; a longer one is an error and skipped.
+const MAX_LINE: usize = 1 << 20;
+/// Bad lines reported per file; the rest are counted.
+const MAX_ERRORS_PER_FILE: usize = 100;
+/// Read buffer per file.
+const BUFFER: usize = 256 << 10;
+
+/// What was read from one flow log.
+#[derive(Debug, Clone, Serialize)]
+struct FileRead {
+    file: String,
+    /// The format recognised (none when no line was recognised).
+    format: Option<Format>,
+    /// Lines read.
+    lines: u64,
+}
+
+/// Every flow log read into observations of the cluster.
+struct Reading {
+    observed: Observed,
+    files: Vec<FileRead>,
+}
+
+/// Reads `reader` line by line, at most [`MAX_LINE`] bytes each, without the line
+/// ending; `f` gets the line number and the line (or why it cannot be read).
+fn for_each_line(
+    mut reader: impl BufRead,
+    mut f: impl FnMut(u32, Result<&str, String>),
+) -> io::Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(8 << 10);
+    let mut number: u32 = 0;
+    loop {
+        buf.clear();
+        let mut read = 0usize;
+        let mut truncated = false;
+        loop {
+            let available = match reader.fill_buf() {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                break;
+            }
+            let (chunk, done) = match memchr::memchr(b'\n', available) {
+                Some(at) => (&available[..at], true),
+                None => (available, false),
+            };
+            if buf.len() + chunk.len() <= MAX_LINE {
+                buf.extend_from_slice(chunk);
+            } else {
+                truncated = true;
+            }
+            let consumed = chunk.len() + usize::from(done);
+            read += consumed;
+            reader.consume(consumed);
+            if done {
+                break;
+            }
+        }
+        if read == 0 {
+            return Ok(());
+        }
+        number = number.saturating_add(1);
+        if truncated {
+            f(
+                number,
+                Err(format!("line longer than {MAX_LINE} bytes: skipped")),
+            );
+            continue;
+        }
+        match std::str::from_utf8(&buf) {
+            Ok(line) => f(number, Ok(line)),
+            Err(e) => f(
+                number,
+                Err(format!("not UTF-8 (at byte {})", e.valid_up_to() + 1)),
+            ),
+        }
+    }
+}
+
+/// Reads one flow log into an observer of `cluster`.
+fn read_one<'c>(cluster: &'c Cluster, input: &Input) -> (Observer<'c>, FileRead, Vec<InputError>) {
+    let mut observer = cluster.observer();
+    let mut parser = FlowParser::new();
+    let mut errors = Vec::new();
+    let mut more_errors = 0u64;
+    let mut lines = 0u64;
+    let mut on_line = |number: u32, line: Result<&str, String>| {
+        lines += 1;
+        let outcome = line.and_then(|line| parser.line(line));
+        match outcome {
+            Ok(Line::Flow(record)) => observer.record(&record),
+            Ok(Line::Skipped(reason)) => observer.skipped(reason),
+            Err(message) if errors.len() < MAX_ERRORS_PER_FILE => {
+                errors.push(InputError::new(Pos::new(number, 1), message));
+            }
+            Err(_) => more_errors += 1,
+        }
+    };
+    let read = match input {
+        Input::Stdin => for_each_line(io::stdin().lock(), &mut on_line),
+        Input::File(path) => File::open(path)
+            .and_then(|file| for_each_line(BufReader::with_capacity(BUFFER, file), &mut on_line)),
+    };
+    if let Err(e) = read {
+        errors.push(InputError::new(Pos::new(1, 1), format!("cannot read: {e}")));
+    }
+    if more_errors > 0 {
+        errors.push(InputError::new(
+            Pos::new(1, 1),
+            format!(
+                "{more_errors} more bad lines (only the first {MAX_ERRORS_PER_FILE} are listed)"
+            ),
+        ));
+    }
+    let file = FileRead {
+        file: input.display_name(),
+        format: parser.format(),
+        lines,
+    };
+    (observer, file, errors)
+}
+
+/// Reads every flow log (in parallel, merged in input order).
+fn read_flows(args: &FlowInputArgs, cluster: &Cluster, errors: &mut Problems) -> Result<Reading> {
+    use rayon::prelude::*;
+    let (inputs, missing) = input::collect(&args.flows, Walk::Everything, &|_| false);
+    let stdin_twice = inputs.iter().filter(|i| **i == Input::Stdin).count()
+        + args
+            .input
+            .paths
+            .iter()
+            .filter(|p| p.as_os_str() == "-")
+            .count();
+    if stdin_twice > 1 {
+        bail!("standard input (-) can be read once: give the manifests or the flows as files");
+    }
+    for m in missing {
+        errors.push(&m.name, InputError::new(Pos::new(1, 1), m.message));
+    }
+    let results: Vec<_> = inputs.par_iter().map(|i| read_one(cluster, i)).collect();
+    let mut observer = cluster.observer();
+    let mut files = Vec::with_capacity(results.len());
+    for (read, file, file_errors) in results {
+        observer.merge(read);
+        for error in file_errors {
+            errors.push(&file.file, error);
+        }
+        files.push(file);
+    }
+    Ok(Reading {
+        observed: observer.finish(),
+        files,
+    })
+}
+
+/// Builds the cluster and reads the flows.
+fn load(args: &FlowInputArgs) -> Result<(Model, Reading)> {
+    let mut model = build(&args.input, args.ipblock_pod_ips, true);
+    let reading = read_flows(args, &model.cluster, &mut model.errors)?;
+    Ok((model, reading))
+}
+
+pub fn run_flows(args: &FlowsArgs) -> Result<Exit> {
+    let (model, reading) = load(&args.common)?;
+    let report = model.cluster.judge_flows(&reading.observed);
+    report_problems(&model)?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let written = match args.format {
+        FlowsFormat::Json => json(
+            &FlowsJson {
+                report: &report,
+                files: &reading.files,
+                errors: model.errors.to_json(),
+            },
+            &mut out,
+        ),
+        FlowsFormat::Text => write_report(&report, &reading.files, &mut out),
+    };
+    crate::commands::report_written(written.and_then(|()| Ok(out.flush()?)))?;
+    Ok(exit(&model.errors, report.has_denied()))
+}
+
+#[derive(Serialize)]
+struct FlowsJson<'a> {
+    #[serde(flatten)]
+    report: &'a FlowsReport,
+    files: &'a [FileRead],
+    errors: serde_json::Value,
+}
+
+fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn write_report(report: &FlowsReport, files: &[FileRead], out: &mut dyn Write) -> Result<()> {
+    let summary = &report.summary;
+    let read = &summary.read;
+    let formats: Vec<String> = files
+        .iter()
+        .map(|f| {
+            format!(
+                "{} ({})",
+                f.file,
+                f.format.map_or("not recognised", Format::name)
+            )
+        })
+        .collect();
+    writeln!(
+        out,
+        "read {}: {}",
+        plural(files.len() as u64, "flow log", "flow logs"),
+        formats.join(", ")
+    )?;
+    let mut notes = vec![plural(read.records, "flow record", "flow records")];
+    for (reason, count) in &read.skipped {
+        let what = match reason {
+            rampart_core::flows::Skipped::Header => continue,
+            rampart_core::flows::Skipped::Reply => "replies skipped",
+            rampart_core::flows::Skipped::NoData => "records without data",
+            rampart_core::flows::Skipped::OtherEvent => "other events",
+            rampart_core::flows::Skipped::Incomplete => "incomplete events",
+        };
+        notes.push(format!("{count} {what}"));
+    }
+    for (protocol, count) in &read.other_protocols {
+        notes.push(format!(
+            "{count} {protocol} records not judged (NetworkPolicy covers TCP, UDP and SCTP)"
+        ));
+    }
+    if read.without_port > 0 {
+        notes.push(format!("{} records without a port", read.without_port));
+    }
+    if read.not_pod_traffic > 0 {
+        notes.push(format!(
+            "{} records with no pod on either side",
+            read.not_pod_traffic
+        ));
+    }
+    writeln!(out, "  {}", notes.join("; "))?;
+    writeln!(
+        out,
+        "{}: {} allowed, {} denied, {} not judged",
+        plural(summary.flows as u64, "distinct flow", "distinct flows"),
+        summary.allowed,
+        summary.denied,
+        summary.not_judged
+    )?;
+    if !report.denied.is_empty() {
+        writeln!(
+            out,
+            "\nDENIED: observed, but the policies deny them (a violation if they are enforced, a breakage if they are about to be)"
+        )?;
+        for pair in &report.denied {
+            writeln!(out, "  {} -> {}", pair.source, pair.destination)?;
+            for flow in &pair.flows {
+                let dropped = if flow.counts.dropped > 0 {
+                    format!(", {} dropped by the network", flow.counts.dropped)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "    {} -> {} on {}/{} ({}{dropped})",
+                    flow.from,
+                    flow.to,
+                    flow.port,
+                    flow.protocol,
+                    plural(flow.counts.records, "record", "records")
+                )?;
+                for sentence in &flow.explanation {
+                    writeln!(out, "      {sentence}")?;
+                }
+            }
+        }
+    }
+    if !report.egress.is_empty() {
+        writeln!(out, "\nEGRESS leaving the cluster")?;
+        for workload in &report.egress {
+            writeln!(out, "  {}", workload.workload)?;
+            for d in &workload.destinations {
+                let mut tags = vec![if d.allowed { "allowed" } else { "DENIED" }];
+                if d.metadata {
+                    tags.push("cloud metadata");
+                } else if d.private {
+                    tags.push("private address: a pod, Service or node missing from the input?");
+                }
+                writeln!(
+                    out,
+                    "    {}:{}/{}  {}  {}",
+                    d.address,
+                    d.port,
+                    d.protocol,
+                    plural(d.counts.records, "record", "records"),
+                    tags.join(", ")
+                )?;
+            }
+        }
+    }
+    if !report.metadata.is_empty() {
+        writeln!(out, "\nCLOUD METADATA access")?;
+        for access in &report.metadata {
+            writeln!(
+                out,
+                "  {} -> {}:{}/{} ({}): {}",
+                access.source,
+                access.address,
+                access.port,
+                access.protocol,
+                plural(access.counts.records, "record", "records"),
+                if access.allowed { "allowed" } else { "denied" }
+            )?;
+            for sentence in &access.explanation {
+                writeln!(out, "    {sentence}")?;
+            }
+        }
+    }
+    if !report.unobserved.is_empty() {
+        writeln!(
+            out,
+            "\nALLOWED, NEVER OBSERVED (sources the policies let connect, never seen doing so)"
+        )?;
+        for path in &report.unobserved {
+            let open = if path.open {
+                " (ingress not isolated: anyone may connect)"
+            } else {
+                ""
+            };
+            let more = path.count.saturating_sub(path.sources.len());
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  {} {}/{}{open}: {}: {}{more}",
+                path.destination,
+                path.port,
+                path.protocol,
+                plural(path.count as u64, "source", "sources"),
+                path.sources.join(", ")
+            )?;
+        }
+    }
+    let not_judged: Vec<_> = report
+        .flows
+        .iter()
+        .filter(|f| f.not_judged.is_some())
+        .collect();
+    if !not_judged.is_empty() {
+        writeln!(out, "\nNOT JUDGED")?;
+        for flow in not_judged {
+            writeln!(
+                out,
+                "  {} -> {} on {}/{} ({}): {}",
+                flow.source.name,
+                flow.destination.name,
+                flow.port,
+                flow.protocol,
+                plural(flow.counts.records, "record", "records"),
+                flow.not_judged.as_deref().unwrap_or_default()
+            )?;
+        }
+    }
+    if !summary.missing_pods.is_empty() {
+        writeln!(
+            out,
+            "\npods named by the logs but missing from the input (add them: kubectl get pods -A -o yaml): {}",
+            summary.missing_pods.join(", ")
+        )?;
+    }
+    if let Some(dns) = &summary.assumed_cluster_dns {
+        let used = report
+            .flows
+            .iter()
+            .any(|f| f.destination.kind == PeerKind::ClusterDns);
+        if used {
+            writeln!(
+                out,
+                "\nDNS went to the cluster DNS, which the input lacks: judged as {dns} (pods labelled k8s-app: kube-dns in kube-system)"
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub fn run_generate(args: &GenerateArgs) -> Result<Exit> {
+    let (model, reading) = load(&args.common)?;
+    let options = GenerateOptions {
+        namespaces: args.namespaces.clone(),
+        aggregate: args.aggregate,
+    };
+    for namespace in &args.namespaces {
+        if !model
+            .cluster
+            .endpoints()
+            .iter()
+            .any(|e| &e.namespace == namespace)
+        {
+            bail!("-n {namespace}: no pod or workload of the input is in namespace {namespace}");
+        }
+    }
+    let generated = model.cluster.generate(&reading.observed, &options);
+    report_problems(&model)?;
+    write_proof(&generated, &mut io::stderr().lock())?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let written = match args.format {
+        GenerateFormat::Json => json(
+            &GenerateJson {
+                generated: &generated,
+                files: &reading.files,
+                errors: model.errors.to_json(),
+            },
+            &mut out,
+        ),
+        GenerateFormat::Yaml => out
+            .write_all(generated.yaml().as_bytes())
+            .map_err(Into::into),
+    };
+    crate::commands::report_written(written.and_then(|()| Ok(out.flush()?)))?;
+    Ok(exit(&model.errors, !generated.proof.holds))
+}
+
+#[derive(Serialize)]
+struct GenerateJson<'a> {
+    #[serde(flatten)]
+    generated: &'a Generated,
+    files: &'a [FileRead],
+    errors: serde_json::Value,
+}
+
+/// The proof on standard error: the summary, and what fails.
+fn write_proof(generated: &Generated, out: &mut dyn Write) -> Result<()> {
+    let proof: &Proof = &generated.proof;
+    writeln!(
+        out,
+        "{} generated for {}; proof with the input's policies:",
+        plural(
+            generated.policies.len() as u64,
+            "NetworkPolicy",
+            "NetworkPolicies"
+        ),
+        plural(proof.workloads as u64, "workload", "workloads")
+    )?;
+    for line in proof.summary() {
+        writeln!(out, "  {line}")?;
+    }
+    for error in &proof.policy_errors {
+        writeln!(out, "  generated policy {error}")?;
+    }
+    for flow in &proof.observed_denied {
+        writeln!(
+            out,
+            "  denied: {} -> {} on {}/{}",
+            flow.from, flow.to, flow.port, flow.protocol
+        )?;
+        for sentence in &flow.explanation {
+            writeln!(out, "    {sentence}")?;
+        }
+    }
+    for flow in &proof.not_covered {
+        writeln!(
+            out,
+            "  not covered: {} -> {} on {}/{}: {}",
+            flow.source, flow.destination, flow.port, flow.protocol, flow.reason
+        )?;
+    }
+    for path in &proof.unexpected {
+        let ports: Vec<String> = path
+            .ports
+            .iter()
+            .map(|r| {
+                if r.first == r.last {
+                    r.first.to_string()
+                } else {
+                    format!("{}-{}", r.first, r.last)
+                }
+            })
+            .collect();
+        writeln!(
+            out,
+            "  also allowed: {} -> {} on {}/{}",
+            path.source,
+            path.destination,
+            ports.join(","),
+            path.protocol
+        )?;
+        for sentence in &path.explanation {
+            writeln!(out, "    {sentence}")?;
+        }
+    }
+    if proof.unexpected_count > proof.unexpected.len() {
+        writeln!(
+            out,
+            "  ... and {} more paths",
+            proof.unexpected_count - proof.unexpected.len()
+        )?;
+    }
+    Ok(())
+}
