@@ -276,3 +276,52 @@ fn every_shared_flow_log_is_read() {
     // hubble 97, suricata 11, zeek 136, vpc 10 (see the parser tests in rampart-core)
     assert_eq!(report["summary"]["read"]["records"], 254);
 }
+
+/// A log larger than the blocks it is read in (in parallel): every line is counted once
+/// and a bad line far in keeps its number.
+#[test]
+fn a_large_log_is_read_in_blocks_with_exact_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    let mut text = String::from("src,dst,dst_port,protocol\n");
+    let lines = 200_000;
+    for i in 2..=lines {
+        if i == 187_654 {
+            text.push_str("retail/web,retail/db,not-a-port,TCP\n");
+        } else if i % 2 == 0 {
+            text.push_str("retail/web,retail/db,5432,TCP\n");
+        } else {
+            text.push_str("tools/debug,retail/web,8080,TCP\n");
+        }
+    }
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+    let output = rampart()
+        .args([
+            "netpol",
+            "flows",
+            "examples/netpol",
+            "--format",
+            "json",
+            "--flows",
+            file,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("{file}:187654:1: error: dst_port: \"not-a-port\"")),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["files"][0]["lines"], lines);
+    assert_eq!(report["summary"]["read"]["records"], lines - 2);
+    let records: u64 = report["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["records"].as_u64().unwrap())
+        .sum();
+    assert_eq!(records, lines - 2);
+}

@@ -44,28 +44,31 @@ fn unquote(field: &str) -> &str {
         .unwrap_or(field)
 }
 
+/// The most fields a line has.
+const FIELDS: usize = 6;
+
 /// Parses one CSV line.
 pub(super) fn line(line: &str) -> Result<Line<'_>, String> {
     if is_comment(line.trim_start()) {
         return Ok(Line::Skipped(Skipped::Header));
     }
-    let fields: Vec<&str> = line.split(',').map(unquote).collect();
-    if fields.first() == Some(&"src") {
+    let mut fields = [""; FIELDS];
+    let mut count = 0;
+    for field in line.split(',') {
+        if let Some(slot) = fields.get_mut(count) {
+            *slot = unquote(field);
+        }
+        count += 1;
+    }
+    if fields[0] == "src" {
         return Ok(Line::Skipped(Skipped::Header));
     }
-    let [src, dst, port, protocol, rest @ ..] = fields.as_slice() else {
+    if !(4..=FIELDS).contains(&count) {
         return Err(format!(
-            "{} fields: expected src,dst,dst_port,protocol[,time][,count]",
-            fields.len()
-        ));
-    };
-    if rest.len() > 2 {
-        return Err(format!(
-            "{} fields: expected at most 6 (src,dst,dst_port,protocol,time,count)",
-            fields.len()
+            "{count} fields: expected src,dst,dst_port,protocol[,time][,count]"
         ));
     }
-    let (src, dst, port, protocol) = (*src, *dst, *port, *protocol);
+    let [src, dst, port, protocol, time, records] = fields;
     let transport = Transport::parse(protocol).ok_or_else(|| {
         format!("protocol: {protocol:?} is not TCP, UDP, SCTP, ICMP or a protocol number")
     })?;
@@ -74,16 +77,16 @@ pub(super) fn line(line: &str) -> Result<Line<'_>, String> {
         ("", _) => return Err("dst_port is empty".to_owned()),
         (port, _) => Some(parse_port(port, "dst_port")?),
     };
-    if let Some(time) = rest.first().filter(|t| !t.is_empty()) {
+    if !time.is_empty() {
         check_time(time)?;
     }
-    let count = match rest.get(1) {
-        None | Some(&"") => 1,
-        Some(count) => count
+    let count = match records {
+        "" => 1,
+        text => text
             .parse::<u64>()
             .ok()
             .filter(|c| *c > 0)
-            .ok_or_else(|| format!("count: {count:?} is not a positive integer"))?,
+            .ok_or_else(|| format!("count: {text:?} is not a positive integer"))?,
     };
     let mut destination = end(dst, "dst")?;
     destination.port = destination_port;

@@ -184,9 +184,62 @@ pub(crate) fn generate(
             }
         }
     }
+    let writer = Writer {
+        judge,
+        selectors: selectors(workloads),
+    };
     drafts
         .into_iter()
-        .filter_map(|(w, draft)| Writer { judge }.policy(w, &draft))
+        .filter_map(|(w, draft)| writer.policy(w, &draft))
+        .collect()
+}
+
+/// The pod selector of every workload: its stable labels, and `DoesNotExist` for a
+/// label of each other workload of the namespace those labels would also select.
+fn selectors(workloads: &Workloads) -> Vec<LabelSelector> {
+    let list = &workloads.list;
+    let mut by_namespace: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, w) in list.iter().enumerate() {
+        if w.on_pod_network {
+            by_namespace
+                .entry(w.namespace.as_str())
+                .or_default()
+                .push(i);
+        }
+    }
+    list.iter()
+        .enumerate()
+        .map(|(w, me)| {
+            let mut excluded: BTreeSet<&str> = BTreeSet::new();
+            let neighbours = by_namespace
+                .get(me.namespace.as_str())
+                .into_iter()
+                .flatten();
+            for other in neighbours.filter(|&&i| i != w).filter_map(|&i| list.get(i)) {
+                let selected = me
+                    .labels
+                    .iter()
+                    .all(|(k, v)| other.labels.get(k) == Some(v));
+                if selected
+                    && let Some(key) = other.labels.keys().find(|k| !me.labels.contains_key(*k))
+                {
+                    excluded.insert(key);
+                }
+            }
+            LabelSelector {
+                match_labels: (!me.labels.is_empty()).then(|| me.labels.clone()),
+                match_expressions: (!excluded.is_empty()).then(|| {
+                    excluded
+                        .into_iter()
+                        .map(|key| LabelSelectorRequirement {
+                            key: key.to_owned(),
+                            operator: "DoesNotExist".to_owned(),
+                            values: None,
+                        })
+                        .collect()
+                }),
+            }
+        })
         .collect()
 }
 
@@ -205,6 +258,8 @@ fn widen(ip: IpAddr, aggregate: Option<Aggregate>) -> IpNet {
 /// Turns drafts into NetworkPolicy objects.
 struct Writer<'a, 'c> {
     judge: &'a Judge<'c>,
+    /// The pod selector of each workload.
+    selectors: Vec<LabelSelector>,
 }
 
 impl Writer<'_, '_> {
@@ -267,40 +322,8 @@ impl Writer<'_, '_> {
         })
     }
 
-    /// The pod selector of workload `w`: its stable labels, and `DoesNotExist` for a
-    /// label of each other workload of the namespace those labels would also select.
     fn selector(&self, w: usize) -> LabelSelector {
-        let list = &self.judge.workloads.list;
-        let Some(me) = list.get(w) else {
-            return LabelSelector::default();
-        };
-        let mut excluded: BTreeSet<&str> = BTreeSet::new();
-        for (i, other) in list.iter().enumerate() {
-            if i == w || other.namespace != me.namespace || !other.on_pod_network {
-                continue;
-            }
-            let selected = me
-                .labels
-                .iter()
-                .all(|(k, v)| other.labels.get(k) == Some(v));
-            if selected && let Some(key) = other.labels.keys().find(|k| !me.labels.contains_key(*k))
-            {
-                excluded.insert(key);
-            }
-        }
-        LabelSelector {
-            match_labels: (!me.labels.is_empty()).then(|| me.labels.clone()),
-            match_expressions: (!excluded.is_empty()).then(|| {
-                excluded
-                    .into_iter()
-                    .map(|key| LabelSelectorRequirement {
-                        key: key.to_owned(),
-                        operator: "DoesNotExist".to_owned(),
-                        values: None,
-                    })
-                    .collect()
-            }),
-        }
+        self.selectors.get(w).cloned().unwrap_or_default()
     }
 
     fn peer(&self, peer: PeerKey, policy_namespace: &str) -> NetworkPolicyPeer {

@@ -2,10 +2,11 @@
 //! rules, what is denied and why, what leaves the cluster, who reaches the cloud
 //! metadata address, and which allowed paths nobody used.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use fixedbitset::FixedBitSet;
 use serde::Serialize;
 
 use super::engine::Engine;
@@ -45,7 +46,7 @@ pub(crate) struct Judge<'c> {
     pub model: &'c Model,
     pub engine: &'c Engine,
     pub workloads: Workloads,
-    cache: HashMap<(VerdictKey, VerdictKey, u16, Protocol), Arc<Verdict>>,
+    cache: foldhash::HashMap<(VerdictKey, VerdictKey, u16, Protocol), Arc<Verdict>>,
 }
 
 impl<'c> Judge<'c> {
@@ -54,7 +55,7 @@ impl<'c> Judge<'c> {
             model,
             engine,
             workloads: Workloads::new(model),
-            cache: HashMap::new(),
+            cache: foldhash::HashMap::default(),
         }
     }
 
@@ -125,8 +126,8 @@ impl<'c> Judge<'c> {
             Side::Missing(i) => return Err(missing_pod(i)),
             Side::ClusterDns => model
                 .cluster_dns()
-                .into_iter()
-                .map(|e| Target {
+                .iter()
+                .map(|&e| Target {
                     party: Party::Endpoint(e),
                     port: key.port,
                 })
@@ -165,8 +166,8 @@ impl<'c> Judge<'c> {
             return Err(format!("Service {} selects no pod of the input", info.id()));
         }
         Ok(backends
-            .into_iter()
-            .filter_map(|e| {
+            .iter()
+            .filter_map(|&e| {
                 let port = match &service_port.target {
                     PortSpec::Number(n) => *n,
                     PortSpec::Name(name) => {
@@ -686,39 +687,39 @@ fn unobserved(judge: &Judge<'_>, used: &UsedPorts) -> Vec<UnobservedPath> {
             let Some(workload) = workloads.list.get(d) else {
                 continue;
             };
-            let classes: BTreeSet<usize> = workload
+            let mut classes: Vec<usize> = workload
                 .members
                 .iter()
                 .filter_map(|&e| engine.class_of(e))
                 .collect();
-            let mut sources: BTreeSet<usize> = BTreeSet::new();
-            for &dc in &classes {
-                for (sc, row) in matrix.rows.iter().enumerate() {
-                    if row.contains(dc)
-                        && let Some(Some(s)) = class_workload.get(sc)
-                    {
-                        sources.insert(*s);
-                    }
+            classes.sort_unstable();
+            classes.dedup();
+            let mut sources = FixedBitSet::with_capacity(workloads.list.len());
+            for (sc, row) in matrix.rows.iter().enumerate() {
+                if let Some(Some(s)) = class_workload.get(sc)
+                    && classes.iter().any(|&dc| row.contains(dc))
+                {
+                    sources.insert(*s);
                 }
             }
-            sources.remove(&d);
-            if let Some(seen) = used
+            sources.set(d, false);
+            let seen = used
                 .by_destination
                 .get(&d)
-                .and_then(|ports| ports.get(&(port, protocol)))
-            {
-                sources.retain(|s| !seen.contains(s));
+                .and_then(|ports| ports.get(&(port, protocol)));
+            for &s in seen.into_iter().flatten() {
+                sources.set(s, false);
             }
-            if sources.is_empty() {
+            let count = sources.count_ones(..);
+            if count == 0 {
                 continue;
             }
-            let mut names: Vec<String> = sources
-                .iter()
-                .filter_map(|&s| workloads.list.get(s).map(|w| w.id()))
+            // The list is sorted by namespace and name: the first ones are the smallest.
+            let names = sources
+                .ones()
+                .take(LISTED_SOURCES)
+                .filter_map(|s| workloads.list.get(s).map(|w| w.id()))
                 .collect();
-            names.sort();
-            let count = names.len();
-            names.truncate(LISTED_SOURCES);
             paths.push(UnobservedPath {
                 destination: workload.id(),
                 port,

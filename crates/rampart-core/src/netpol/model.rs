@@ -318,8 +318,12 @@ pub(crate) struct Model {
     node_by_name: HashMap<String, usize>,
     node_by_ip: HashMap<IpAddr, usize>,
     /// Pod-network endpoints by pod IP.
-    endpoint_by_ip: HashMap<IpAddr, usize>,
-    service_by_ip: HashMap<IpAddr, usize>,
+    endpoint_by_ip: foldhash::HashMap<IpAddr, usize>,
+    service_by_ip: foldhash::HashMap<IpAddr, usize>,
+    /// The pod-network endpoints each Service selects.
+    service_backends: Vec<Vec<usize>>,
+    /// The pod-network endpoints serving the cluster DNS.
+    cluster_dns: Vec<usize>,
 }
 
 /// Everything a [`Model`] is built from.
@@ -408,17 +412,59 @@ impl Model {
             endpoint_index,
             node_by_name,
             node_by_ip,
-            endpoint_by_ip: HashMap::new(),
+            endpoint_by_ip: foldhash::HashMap::default(),
             service_by_ip,
+            service_backends: Vec::new(),
+            cluster_dns: Vec::new(),
         };
-        model.endpoint_by_ip = (0..model.endpoints.len())
+        let pod_network: Vec<usize> = (0..model.endpoints.len())
             .filter(|&e| model.on_pod_network(e))
-            .flat_map(|e| {
+            .collect();
+        model.endpoint_by_ip = pod_network
+            .iter()
+            .flat_map(|&e| {
                 let ips = model.endpoints.get(e).map(|e| e.ips.clone());
                 ips.into_iter().flatten().map(move |ip| (ip, e))
             })
             .collect();
+        model.cluster_dns = pod_network
+            .iter()
+            .copied()
+            .filter(|&e| model.endpoints.get(e).is_some_and(is_cluster_dns))
+            .collect();
+        model.service_backends = model.backends(&pod_network);
         model
+    }
+
+    /// The pod-network endpoints each Service selects (none without a selector).
+    fn backends(&self, pod_network: &[usize]) -> Vec<Vec<usize>> {
+        let mut by_namespace: HashMap<&str, Vec<usize>> = HashMap::new();
+        for &e in pod_network {
+            if let Some(endpoint) = self.endpoints.get(e) {
+                by_namespace.entry(&endpoint.namespace).or_default().push(e);
+            }
+        }
+        self.services
+            .iter()
+            .map(|service| {
+                let Some(selector) = &service.selector else {
+                    return Vec::new();
+                };
+                by_namespace
+                    .get(service.namespace.as_str())
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|&e| {
+                        self.endpoints.get(e).is_some_and(|endpoint| {
+                            selector
+                                .iter()
+                                .all(|(k, v)| endpoint.labels.get(k) == Some(v))
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// The parts the model was built from (policies already compiled), to build a model
@@ -454,33 +500,16 @@ impl Model {
     }
 
     /// The pod-network endpoints a Service selects (none without a selector).
-    pub fn service_backends(&self, service: usize) -> Vec<usize> {
-        let Some(service) = self.services.get(service) else {
-            return Vec::new();
-        };
-        let Some(selector) = &service.selector else {
-            return Vec::new();
-        };
-        (0..self.endpoints.len())
-            .filter(|&e| {
-                self.on_pod_network(e)
-                    && self.endpoints.get(e).is_some_and(|endpoint| {
-                        endpoint.namespace == service.namespace
-                            && selector
-                                .iter()
-                                .all(|(k, v)| endpoint.labels.get(k) == Some(v))
-                    })
-            })
-            .collect()
+    pub fn service_backends(&self, service: usize) -> &[usize] {
+        self.service_backends
+            .get(service)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// The pod-network endpoints serving the cluster DNS (possibly the assumed one).
-    pub fn cluster_dns(&self) -> Vec<usize> {
-        (0..self.endpoints.len())
-            .filter(|&e| {
-                self.on_pod_network(e) && self.endpoints.get(e).is_some_and(is_cluster_dns)
-            })
-            .collect()
+    pub fn cluster_dns(&self) -> &[usize] {
+        &self.cluster_dns
     }
 
     /// The endpoint `namespace/name`.

@@ -145,7 +145,7 @@ impl ReadSummary {
 #[derive(Debug)]
 pub struct Observer<'c> {
     model: &'c Model,
-    flows: HashMap<FlowKey, FlowCounts>,
+    flows: foldhash::HashMap<FlowKey, FlowCounts>,
     missing: Vec<String>,
     missing_index: HashMap<String, u32>,
     /// Pod names already resolved, by namespace then name.
@@ -181,7 +181,7 @@ impl<'c> Observer<'c> {
     pub(crate) fn new(model: &'c Model) -> Self {
         Self {
             model,
-            flows: HashMap::new(),
+            flows: foldhash::HashMap::default(),
             missing: Vec::new(),
             missing_index: HashMap::new(),
             names: HashMap::new(),

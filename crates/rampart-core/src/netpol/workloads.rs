@@ -91,7 +91,7 @@ impl Workload {
 /// Every endpoint's workload.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Workloads {
-    /// Sorted by namespace then name.
+    /// Sorted by namespace then name (so index order is name order).
     pub list: Vec<Workload>,
     /// The workload of each endpoint.
     pub of_endpoint: Vec<usize>,
@@ -136,6 +136,7 @@ impl Workloads {
                 workload.name = format!("{}-{n}", workload.name);
             }
         }
+        list.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         let mut of_endpoint = vec![0; model.endpoints.len()];
         for (w, workload) in list.iter().enumerate() {
             for &e in &workload.members {

@@ -1,144 +1,26 @@
 //! `rampart netpol flows` and `rampart netpol generate`: flow logs read line by line
 //! (files in parallel), judged by the policies or turned into policies.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Write};
 
 use anyhow::{Result, bail};
-use rampart_core::flows::{FlowParser, Format, Line};
+use rampart_core::flows::Format;
 use rampart_core::netpol::{
-    Cluster, FlowsReport, GenerateOptions, Generated, Observed, Observer, PeerKind, Proof,
+    Cluster, FlowsReport, GenerateOptions, Generated, Observed, PeerKind, Proof,
 };
 use rampart_core::source::{InputError, Pos};
 use serde::Serialize;
 
+use super::flowlog::{self, FileRead};
 use super::{Model, build, exit, json, report_problems};
 use crate::cli::{Exit, FlowInputArgs, FlowsArgs, FlowsFormat, GenerateArgs, GenerateFormat};
 use crate::commands::Problems;
 use crate::input::{self, Input, Walk};
 
-/// The longest line read; a longer one is an error and skipped.
-const MAX_LINE: usize = 1 << 20;
-/// Bad lines reported per file; the rest are counted.
-const MAX_ERRORS_PER_FILE: usize = 100;
-/// Read buffer per file.
-const BUFFER: usize = 256 << 10;
-
-/// What was read from one flow log.
-#[derive(Debug, Clone, Serialize)]
-struct FileRead {
-    file: String,
-    /// The format recognised (none when no line was recognised).
-    format: Option<Format>,
-    /// Lines read.
-    lines: u64,
-}
-
 /// Every flow log read into observations of the cluster.
 struct Reading {
     observed: Observed,
     files: Vec<FileRead>,
-}
-
-/// Reads `reader` line by line, at most [`MAX_LINE`] bytes each, without the line
-/// ending; `f` gets the line number and the line (or why it cannot be read).
-fn for_each_line(
-    mut reader: impl BufRead,
-    mut f: impl FnMut(u32, Result<&str, String>),
-) -> io::Result<()> {
-    let mut buf: Vec<u8> = Vec::with_capacity(8 << 10);
-    let mut number: u32 = 0;
-    loop {
-        buf.clear();
-        let mut read = 0usize;
-        let mut truncated = false;
-        loop {
-            let available = match reader.fill_buf() {
-                Ok(bytes) => bytes,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if available.is_empty() {
-                break;
-            }
-            let (chunk, done) = match memchr::memchr(b'\n', available) {
-                Some(at) => (&available[..at], true),
-                None => (available, false),
-            };
-            if buf.len() + chunk.len() <= MAX_LINE {
-                buf.extend_from_slice(chunk);
-            } else {
-                truncated = true;
-            }
-            let consumed = chunk.len() + usize::from(done);
-            read += consumed;
-            reader.consume(consumed);
-            if done {
-                break;
-            }
-        }
-        if read == 0 {
-            return Ok(());
-        }
-        number = number.saturating_add(1);
-        if truncated {
-            f(
-                number,
-                Err(format!("line longer than {MAX_LINE} bytes: skipped")),
-            );
-            continue;
-        }
-        match std::str::from_utf8(&buf) {
-            Ok(line) => f(number, Ok(line)),
-            Err(e) => f(
-                number,
-                Err(format!("not UTF-8 (at byte {})", e.valid_up_to() + 1)),
-            ),
-        }
-    }
-}
-
-/// Reads one flow log into an observer of `cluster`.
-fn read_one<'c>(cluster: &'c Cluster, input: &Input) -> (Observer<'c>, FileRead, Vec<InputError>) {
-    let mut observer = cluster.observer();
-    let mut parser = FlowParser::new();
-    let mut errors = Vec::new();
-    let mut more_errors = 0u64;
-    let mut lines = 0u64;
-    let mut on_line = |number: u32, line: Result<&str, String>| {
-        lines += 1;
-        let outcome = line.and_then(|line| parser.line(line));
-        match outcome {
-            Ok(Line::Flow(record)) => observer.record(&record),
-            Ok(Line::Skipped(reason)) => observer.skipped(reason),
-            Err(message) if errors.len() < MAX_ERRORS_PER_FILE => {
-                errors.push(InputError::new(Pos::new(number, 1), message));
-            }
-            Err(_) => more_errors += 1,
-        }
-    };
-    let read = match input {
-        Input::Stdin => for_each_line(io::stdin().lock(), &mut on_line),
-        Input::File(path) => File::open(path)
-            .and_then(|file| for_each_line(BufReader::with_capacity(BUFFER, file), &mut on_line)),
-    };
-    if let Err(e) = read {
-        errors.push(InputError::new(Pos::new(1, 1), format!("cannot read: {e}")));
-    }
-    if more_errors > 0 {
-        errors.push(InputError::new(
-            Pos::new(1, 1),
-            format!(
-                "{more_errors} more bad lines (only the first {MAX_ERRORS_PER_FILE} are listed)"
-            ),
-        ));
-    }
-    let file = FileRead {
-        file: input.display_name(),
-        format: parser.format(),
-        lines,
-    };
-    (observer, file, errors)
 }
 
 /// Reads every flow log (in parallel, merged in input order).
@@ -158,15 +40,18 @@ fn read_flows(args: &FlowInputArgs, cluster: &Cluster, errors: &mut Problems) ->
     for m in missing {
         errors.push(&m.name, InputError::new(Pos::new(1, 1), m.message));
     }
-    let results: Vec<_> = inputs.par_iter().map(|i| read_one(cluster, i)).collect();
+    let results: Vec<_> = inputs
+        .par_iter()
+        .map(|i| flowlog::read(cluster, i))
+        .collect();
     let mut observer = cluster.observer();
     let mut files = Vec::with_capacity(results.len());
-    for (read, file, file_errors) in results {
-        observer.merge(read);
-        for error in file_errors {
-            errors.push(&file.file, error);
+    for file in results {
+        observer.merge(file.observer);
+        for error in file.errors {
+            errors.push(&file.read.file, error);
         }
-        files.push(file);
+        files.push(file.read);
     }
     Ok(Reading {
         observed: observer.finish(),

@@ -1,6 +1,7 @@
 //! `rampart netpol`: NetworkPolicy reachability, explanations and isolation; observed
 //! flows judged and turned into policies (`flows.rs`).
 
+mod flowlog;
 mod flows;
 
 use std::io::Write;
