@@ -14,7 +14,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$target/release/examples/flows_bench" "$work" "$pods" "$flows" "$workloads"
 for format in csv hubble; do
-  /usr/bin/time -f "rampart netpol flows (CLI, $format): %e s, peak RSS %M KB" \
+  /usr/bin/time -f "rampart netpol flows (CLI, $format, JSON report): %e s wall, %U s user, peak RSS %M KB" \
     "$target/release/rampart" netpol flows "$work/cluster.json" --flows "$work/flows.$format" \
     --format json > "$work/report.json" || test $? -eq 1
 done
+/usr/bin/time -f "rampart netpol isolation (CLI, the manifests alone): %e s wall, %U s user, peak RSS %M KB" \
+  "$target/release/rampart" netpol isolation "$work/cluster.json" > /dev/null

@@ -121,17 +121,23 @@ fn take_line(
     }
 }
 
+/// The reader's buffered bytes (empty at the end), retrying when interrupted.
+fn fill(reader: &mut impl BufRead) -> io::Result<&[u8]> {
+    while let Err(e) = reader.fill_buf() {
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    reader.fill_buf()
+}
+
 /// Reads the next line into `buf` (without its newline), keeping at most
 /// [`MAX_LINE`] + 1 bytes of it. `None` at the end.
 fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Option<()>> {
     buf.clear();
     let mut read = 0usize;
     loop {
-        let available = match reader.fill_buf() {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
+        let available = fill(reader)?;
         if available.is_empty() {
             return Ok((read > 0).then_some(()));
         }
@@ -165,11 +171,7 @@ fn next_block(
 ) -> io::Result<Option<Block>> {
     let mut bytes: Vec<u8> = Vec::with_capacity(BLOCK + (64 << 10));
     loop {
-        let available = match reader.fill_buf() {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
+        let available = fill(reader)?;
         if available.is_empty() {
             break;
         }
