@@ -28,7 +28,7 @@ pub enum Command {
     /// defaulting (with a JSONPatch) and validation.
     Psp(PspArgs),
     /// Evaluate NetworkPolicies: reachability matrix, one connection, explanations,
-    /// isolation.
+    /// isolation; judge observed flows and generate policies from them.
     #[command(subcommand)]
     Netpol(NetpolCommand),
     /// List the rule catalogue, or explain one rule.
