@@ -161,6 +161,9 @@ impl<'c> Judge<'c> {
                 info.id()
             ));
         };
+        if info.selector.is_none() {
+            return self.address_targets(service, service_port.name.as_deref(), protocol);
+        }
         let backends = model.service_backends(service);
         if backends.is_empty() {
             return Err(format!("Service {} selects no pod of the input", info.id()));
@@ -180,6 +183,50 @@ impl<'c> Judge<'c> {
                 })
             })
             .collect())
+    }
+
+    /// The addresses behind a Service without a selector, each on the port its
+    /// Endpoints or EndpointSlice give for the Service port's name.
+    fn address_targets(
+        &self,
+        service: usize,
+        port_name: Option<&str>,
+        protocol: Protocol,
+    ) -> Result<Vec<Target>, String> {
+        let model = self.model;
+        let mut targets: Vec<Target> = Vec::new();
+        for group in model.service_addresses(service) {
+            let Some(port) = group
+                .ports
+                .iter()
+                .find(|p| p.protocol == protocol && p.name.as_deref() == port_name)
+            else {
+                continue;
+            };
+            for &ip in &group.addresses {
+                let party = model
+                    .endpoint_by_ip(ip)
+                    .map_or_else(|| model.party_for_ip(ip), Party::Endpoint);
+                let target = Target {
+                    party,
+                    port: port.port,
+                };
+                if !targets.contains(&target) {
+                    targets.push(target);
+                }
+            }
+        }
+        if targets.is_empty() {
+            let id = model
+                .services
+                .get(service)
+                .map(|s| s.id())
+                .unwrap_or_default();
+            return Err(format!(
+                "Service {id} has no selector, and no Endpoints or EndpointSlice of the input gives its addresses"
+            ));
+        }
+        Ok(targets)
     }
 
     /// How reports name a party.

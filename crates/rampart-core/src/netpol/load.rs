@@ -1,12 +1,14 @@
 //! Building a [`Cluster`](super::Cluster) from ordinary manifests: Namespaces, Nodes,
-//! NetworkPolicies, Services, Pods, and workloads as endpoints named after the workload.
+//! NetworkPolicies, Services (with the Endpoints and EndpointSlices of those without a
+//! selector), Pods, and workloads as endpoints named after the workload.
 
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod, PodSpec, Service};
+use k8s_openapi::api::core::v1::{Endpoints, Namespace, Node, Pod, PodSpec, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
-use super::{ClusterBuilder, Endpoint};
+use super::{ClusterBuilder, Endpoint, ServiceAddresses};
 use crate::field_path::FieldPath;
 use crate::object::typed::typed_at;
 use crate::object::{ObjectRef, TypeError, WorkloadKinds};
@@ -24,6 +26,8 @@ pub enum NetworkObject {
     Endpoint(Box<Endpoint>),
     /// A Service (cluster IPs, selector, ports).
     Service(Box<Service>),
+    /// The addresses behind a Service (Endpoints, EndpointSlice).
+    ServiceAddresses(Box<ServiceAddresses>),
 }
 
 fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, TypeError> {
@@ -43,6 +47,19 @@ pub fn network_object(
         ("", "Namespace") => NetworkObject::Namespace(Box::new(typed(value)?)),
         ("", "Node") => NetworkObject::Node(Box::new(typed(value)?)),
         ("", "Service") => NetworkObject::Service(Box::new(typed(value)?)),
+        ("", "Endpoints") => {
+            NetworkObject::ServiceAddresses(Box::new(ServiceAddresses::from_endpoints(&typed::<
+                Endpoints,
+            >(
+                value
+            )?)))
+        }
+        ("discovery.k8s.io", "EndpointSlice") => {
+            match ServiceAddresses::from_slice(&typed::<EndpointSlice>(value)?) {
+                Some(addresses) => NetworkObject::ServiceAddresses(Box::new(addresses)),
+                None => return Ok(None),
+            }
+        }
         ("networking.k8s.io", "NetworkPolicy") => NetworkObject::Policy(Box::new(typed(value)?)),
         ("", "Pod") => NetworkObject::Endpoint(Box::new(Endpoint::from_pod(&typed::<Pod>(value)?))),
         _ => {
@@ -77,6 +94,7 @@ impl ClusterBuilder {
             NetworkObject::Policy(policy) => self.policy(&policy),
             NetworkObject::Endpoint(endpoint) => self.endpoint(*endpoint),
             NetworkObject::Service(service) => self.service(&service),
+            NetworkObject::ServiceAddresses(addresses) => self.service_addresses(*addresses),
         }
     }
 }

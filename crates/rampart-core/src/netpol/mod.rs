@@ -67,7 +67,10 @@ pub use judge::{
     DeniedFlow, DeniedPair, EgressDestination, FlowsReport, FlowsSummary, JudgedFlow,
     MetadataAccess, PeerKind, PeerRef, TargetVerdict, UnobservedPath, WorkloadEgress,
 };
-pub use model::{Endpoint, NamespaceInfo, NodeInfo, Options, ServiceInfo, ServicePort};
+pub use model::{
+    AddressGroup, AddressPort, Endpoint, NamespaceInfo, NodeInfo, Options, ServiceAddresses,
+    ServiceInfo, ServicePort,
+};
 pub use observed::{FlowCounts, Observed, Observer, ReadSummary, is_metadata};
 pub use policy::Direction;
 pub use ports::{NamedPort, PortSpec, Protocol};
@@ -213,6 +216,7 @@ pub struct ClusterBuilder {
     nodes: Vec<NodeInfo>,
     policies: Vec<NetworkPolicy>,
     services: Vec<ServiceInfo>,
+    service_addresses: Vec<ServiceAddresses>,
     assume_cluster_dns: bool,
 }
 
@@ -266,6 +270,13 @@ impl ClusterBuilder {
         self
     }
 
+    /// Adds the addresses behind a Service without a selector (from its Endpoints or
+    /// EndpointSlices).
+    pub fn service_addresses(mut self, addresses: ServiceAddresses) -> Self {
+        self.service_addresses.push(addresses);
+        self
+    }
+
     /// When the input has no cluster DNS pods (`k8s-app: kube-dns` in `kube-system`),
     /// adds an endpoint `kube-system/kube-dns` standing for them, so that observed DNS
     /// traffic can be judged and allowed. Off by default.
@@ -315,6 +326,7 @@ impl ClusterBuilder {
             nodes: self.nodes,
             policies,
             services: self.services,
+            service_addresses: self.service_addresses,
             assumed_dns,
         });
         let engine = Engine::new(&model);

@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
-use k8s_openapi::api::core::v1::{Container, Namespace, Node, Pod, Service};
+use k8s_openapi::api::core::v1::{Container, Endpoints, Namespace, Node, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
@@ -200,6 +201,9 @@ pub struct ServiceInfo {
 /// One port of a Service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServicePort {
+    /// `name` (what an Endpoints or EndpointSlice port of a Service without a selector
+    /// is matched by).
+    pub name: Option<String>,
     /// `port`: what clients connect to.
     pub port: u16,
     /// `protocol`.
@@ -238,6 +242,7 @@ impl ServiceInfo {
                     },
                 };
                 Some(ServicePort {
+                    name: p.name.clone().filter(|n| !n.is_empty()),
                     port,
                     protocol: Protocol::parse(p.protocol.as_deref().unwrap_or("TCP"))?,
                     target,
@@ -258,6 +263,114 @@ impl ServiceInfo {
     /// `namespace/name`.
     pub fn id(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
+    }
+}
+
+/// The addresses behind a Service without a selector (the API server's `kubernetes`
+/// Service, a database outside the cluster...), from its Endpoints or EndpointSlices.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceAddresses {
+    /// The Service's namespace.
+    pub namespace: String,
+    /// The Service's name.
+    pub service: String,
+    /// Addresses with the ports they serve (an Endpoints subset, or a slice).
+    pub groups: Vec<AddressGroup>,
+}
+
+/// Ready addresses and their ports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressGroup {
+    /// The addresses.
+    pub addresses: Vec<IpAddr>,
+    /// The ports, matched to the Service's by name.
+    pub ports: Vec<AddressPort>,
+}
+
+/// A port of an Endpoints subset or an EndpointSlice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressPort {
+    /// `name` (empty for a Service's only, unnamed port).
+    pub name: Option<String>,
+    /// `port`.
+    pub port: u16,
+    /// `protocol`.
+    pub protocol: Protocol,
+}
+
+/// The label an EndpointSlice names its Service with.
+pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+
+fn address_port(
+    name: Option<&String>,
+    port: Option<i32>,
+    protocol: Option<&str>,
+) -> Option<AddressPort> {
+    Some(AddressPort {
+        name: name.filter(|n| !n.is_empty()).cloned(),
+        port: u16::try_from(port?).ok()?,
+        protocol: Protocol::parse(protocol.unwrap_or("TCP"))?,
+    })
+}
+
+impl ServiceAddresses {
+    /// The ready addresses of an Endpoints object (named after its Service).
+    pub fn from_endpoints(endpoints: &Endpoints) -> Self {
+        let groups = endpoints
+            .subsets
+            .iter()
+            .flatten()
+            .map(|subset| AddressGroup {
+                addresses: subset
+                    .addresses
+                    .iter()
+                    .flatten()
+                    .filter_map(|a| a.ip.parse().ok())
+                    .collect(),
+                ports: subset
+                    .ports
+                    .iter()
+                    .flatten()
+                    .filter_map(|p| {
+                        address_port(p.name.as_ref(), Some(p.port), p.protocol.as_deref())
+                    })
+                    .collect(),
+            })
+            .collect();
+        Self {
+            namespace: namespace_or_default(endpoints.metadata.namespace.as_deref()),
+            service: endpoints.metadata.name.clone().unwrap_or_default(),
+            groups,
+        }
+    }
+
+    /// The ready addresses of an EndpointSlice; `None` without its Service's name label.
+    pub fn from_slice(slice: &EndpointSlice) -> Option<Self> {
+        let service = slice
+            .metadata
+            .labels
+            .as_ref()?
+            .get(SERVICE_NAME_LABEL)?
+            .clone();
+        let addresses = slice
+            .endpoints
+            .iter()
+            .flatten()
+            .filter(|e| e.conditions.as_ref().and_then(|c| c.ready) != Some(false))
+            .flat_map(|e| e.addresses.iter())
+            .filter_map(|a| a.parse().ok())
+            .collect();
+        let ports = slice
+            .ports
+            .iter()
+            .flatten()
+            .filter_map(|p| address_port(p.name.as_ref(), p.port, p.protocol.as_deref()))
+            .collect();
+        Some(Self {
+            namespace: namespace_or_default(slice.metadata.namespace.as_deref()),
+            service,
+            groups: vec![AddressGroup { addresses, ports }],
+        })
     }
 }
 
@@ -322,6 +435,8 @@ pub(crate) struct Model {
     service_by_ip: foldhash::HashMap<IpAddr, usize>,
     /// The pod-network endpoints each Service selects.
     service_backends: Vec<Vec<usize>>,
+    /// The addresses behind each Service without a selector.
+    service_addresses: Vec<Vec<AddressGroup>>,
     /// The pod-network endpoints serving the cluster DNS.
     cluster_dns: Vec<usize>,
 }
@@ -335,6 +450,7 @@ pub(crate) struct Parts {
     pub nodes: Vec<NodeInfo>,
     pub policies: Vec<Policy>,
     pub services: Vec<ServiceInfo>,
+    pub service_addresses: Vec<ServiceAddresses>,
     /// `namespace/name` of an endpoint that stands for the cluster DNS.
     pub assumed_dns: Option<(String, String)>,
 }
@@ -350,6 +466,7 @@ impl Model {
             nodes,
             policies,
             services,
+            service_addresses,
             assumed_dns,
         } = parts;
         let mut namespace_map: BTreeMap<String, NamespaceInfo> = namespaces
@@ -415,8 +532,20 @@ impl Model {
             endpoint_by_ip: foldhash::HashMap::default(),
             service_by_ip,
             service_backends: Vec::new(),
+            service_addresses: Vec::new(),
             cluster_dns: Vec::new(),
         };
+        model.service_addresses = model
+            .services
+            .iter()
+            .map(|s| {
+                service_addresses
+                    .iter()
+                    .filter(|a| a.namespace == s.namespace && a.service == s.name)
+                    .flat_map(|a| a.groups.iter().cloned())
+                    .collect()
+            })
+            .collect();
         let pod_network: Vec<usize> = (0..model.endpoints.len())
             .filter(|&e| model.on_pod_network(e))
             .collect();
@@ -477,6 +606,16 @@ impl Model {
             nodes: self.nodes.clone(),
             policies: self.policies.clone(),
             services: self.services.clone(),
+            service_addresses: self
+                .services
+                .iter()
+                .zip(&self.service_addresses)
+                .map(|(s, groups)| ServiceAddresses {
+                    namespace: s.namespace.clone(),
+                    service: s.name.clone(),
+                    groups: groups.clone(),
+                })
+                .collect(),
             assumed_dns: self
                 .assumed_dns
                 .and_then(|e| self.endpoints.get(e))
@@ -502,6 +641,14 @@ impl Model {
     /// The pod-network endpoints a Service selects (none without a selector).
     pub fn service_backends(&self, service: usize) -> &[usize] {
         self.service_backends
+            .get(service)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The addresses behind a Service without a selector.
+    pub fn service_addresses(&self, service: usize) -> &[AddressGroup] {
+        self.service_addresses
             .get(service)
             .map(Vec::as_slice)
             .unwrap_or_default()

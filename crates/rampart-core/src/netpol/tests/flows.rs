@@ -188,6 +188,59 @@ fn service_cluster_ips_stand_for_their_pods_on_the_target_port() {
 }
 
 #[test]
+fn a_service_without_selector_goes_to_its_endpoint_slice_addresses() {
+    let slice: k8s_openapi::api::discovery::v1::EndpointSlice =
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"namespace": "default", "name": "kubernetes",
+                         "labels": {"kubernetes.io/service-name": "kubernetes"}},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": ["172.18.0.2"], "conditions": {"ready": true}},
+                          {"addresses": ["172.18.0.9"], "conditions": {"ready": false}}],
+            "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addresses = crate::netpol::ServiceAddresses::from_slice(&slice)
+        .unwrap_or_else(|| panic!("a slice of a Service"));
+    let (cluster, _) = ClusterDef::e2e()
+        .builder()
+        .service(&service(
+            "default",
+            "kubernetes",
+            serde_json::json!({"clusterIP": "10.96.0.1",
+                               "ports": [{"name": "https", "port": 443, "targetPort": 6443}]}),
+        ))
+        .service_addresses(addresses)
+        .build();
+    let observed = observe(&cluster, &csv(&["x/a,10.96.0.1,443,TCP,,9"]));
+    let report = cluster.judge_flows(&observed);
+    let flow = &report.flows[0];
+    assert_eq!(flow.destination.kind, PeerKind::Service);
+    let targets: Vec<(&str, u16)> = flow
+        .verdicts
+        .iter()
+        .map(|v| (v.to.as_str(), v.port))
+        .collect();
+    assert_eq!(
+        targets,
+        [("node node-1 (172.18.0.2)", 6443)],
+        "the ready address only"
+    );
+    let generated = cluster.generate(
+        &observed,
+        &GenerateOptions {
+            namespaces: vec!["x".to_owned()],
+            aggregate: None,
+        },
+    );
+    assert!(generated.proof.holds, "{:#?}", generated.proof);
+    assert_eq!(
+        generated.policies[0].egress_notes,
+        ["to 172.18.0.2 (node node-1): 6443/TCP (9 records)"]
+    );
+}
+
+#[test]
 fn dns_to_an_unknown_private_address_goes_to_the_cluster_dns() {
     let cluster = e2e_with(&[]);
     assert_eq!(
