@@ -86,6 +86,9 @@ pub fn run_flows(args: &FlowsArgs) -> Result<Exit> {
     Ok(exit(&model.errors, report.has_denied()))
 }
 
+/// How many open destinations the text report names.
+const OPEN_LISTED: usize = 10;
+
 #[derive(Serialize)]
 struct FlowsJson<'a> {
     #[serde(flatten)]
@@ -226,12 +229,8 @@ fn write_report(report: &FlowsReport, files: &[FileRead], out: &mut dyn Write) -
             out,
             "\nALLOWED, NEVER OBSERVED (sources the policies let connect, never seen doing so)"
         )?;
-        for path in &report.unobserved {
-            let open = if path.open {
-                " (ingress not isolated: anyone may connect)"
-            } else {
-                ""
-            };
+        let (open, isolated): (Vec<_>, Vec<_>) = report.unobserved.iter().partition(|p| p.open);
+        for path in isolated {
             let more = path.count.saturating_sub(path.sources.len());
             let more = if more > 0 {
                 format!(" and {more} more")
@@ -240,12 +239,30 @@ fn write_report(report: &FlowsReport, files: &[FileRead], out: &mut dyn Write) -
             };
             writeln!(
                 out,
-                "  {} {}/{}{open}: {}: {}{more}",
+                "  {} {}/{}: {}: {}{more}",
                 path.destination,
                 path.port,
                 path.protocol,
                 plural(path.count as u64, "source", "sources"),
                 path.sources.join(", ")
+            )?;
+        }
+        if !open.is_empty() {
+            let listed: Vec<String> = open
+                .iter()
+                .take(OPEN_LISTED)
+                .map(|p| format!("{} {}/{}", p.destination, p.port, p.protocol))
+                .collect();
+            let more = open.len().saturating_sub(OPEN_LISTED);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  not isolated for ingress, so any workload may connect: {}{more}",
+                listed.join(", ")
             )?;
         }
     }
