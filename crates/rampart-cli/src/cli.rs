@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rampart_core::Severity;
-use rampart_core::netpol::Protocol;
+use rampart_core::netpol::{Aggregate, Protocol};
 use rampart_core::pss::{Level, LevelVersion, Version};
 
 /// Keeps Kubernetes clusters and containers safe: hardening rules, Pod Security
@@ -28,7 +28,7 @@ pub enum Command {
     /// defaulting (with a JSONPatch) and validation.
     Psp(PspArgs),
     /// Evaluate NetworkPolicies: reachability matrix, one connection, explanations,
-    /// isolation.
+    /// isolation; judge observed flows and generate policies from them.
     #[command(subcommand)]
     Netpol(NetpolCommand),
     /// List the rule catalogue, or explain one rule.
@@ -72,6 +72,83 @@ pub enum NetpolCommand {
     Explain(NetpolArgs),
     /// Pods isolated in each direction, pods left open, namespaces without a default deny.
     Isolation(NetpolArgs),
+    /// Judge observed flows (Hubble, Suricata EVE, Zeek conn.log, AWS VPC flow logs, CSV)
+    /// by the policies: denied flows, egress leaving the cluster, metadata access,
+    /// allowed paths never used. Exit 1 when an observed flow is denied.
+    Flows(FlowsArgs),
+    /// Least-privilege NetworkPolicies allowing exactly the observed flows, one per
+    /// workload, with the engine's proof. Exit 1 when the proof fails.
+    Generate(GenerateArgs),
+}
+
+/// What `netpol flows` and `netpol generate` read.
+#[derive(Debug, Args)]
+pub struct FlowInputArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Flow logs: files, directories (every file in them) or `-` for standard input. The
+    /// format of each is recognised by its content.
+    #[arg(long = "flows", value_name = "FILE", num_args = 1.., required = true)]
+    pub flows: Vec<PathBuf>,
+    /// Whether ipBlock peers match pod IPs (see `netpol matrix`).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub ipblock_pod_ips: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlowsFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsArgs {
+    #[command(flatten)]
+    pub common: FlowInputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FlowsFormat::Text)]
+    pub format: FlowsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateFormat {
+    /// The policies as YAML for `kubectl apply -f` (the proof on standard error and in a
+    /// comment at the top).
+    Yaml,
+    /// The policies and the proof as JSON.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub common: FlowInputArgs,
+    /// Namespaces whose workloads get a policy (repeatable) [default: every namespace
+    /// with a workload in the input].
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+    /// Widen addresses outside the cluster to their /V4 (IPv4) and /V6 (IPv6, default 64)
+    /// networks instead of one ipBlock per address.
+    #[arg(long, value_name = "V4[,V6]", value_parser = parse_aggregate)]
+    pub aggregate: Option<Aggregate>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Yaml)]
+    pub format: GenerateFormat,
+}
+
+fn parse_aggregate(text: &str) -> Result<Aggregate, String> {
+    let (v4, v6) = text.split_once(',').unwrap_or((text, "64"));
+    let length = |t: &str, max: u8| {
+        t.trim()
+            .parse::<u8>()
+            .ok()
+            .filter(|l| *l <= max)
+            .ok_or_else(|| format!("{t:?} is not a prefix length of 0 to {max}"))
+    };
+    Ok(Aggregate {
+        v4: length(v4, 32)?,
+        v6: length(v6, 128)?,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -83,6 +83,8 @@ pub enum Walk {
     /// Everything `rampart scan` reads: manifests, node configuration files and
     /// Dockerfiles.
     Scannable,
+    /// Every file (flow logs).
+    Everything,
 }
 
 impl Walk {
@@ -92,6 +94,7 @@ impl Walk {
             Walk::Scannable => {
                 is_manifest(path) || is_dockerfile(path) || is_cluster_config_file(path)
             }
+            Walk::Everything => true,
         }
     }
 }

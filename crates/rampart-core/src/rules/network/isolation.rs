@@ -74,7 +74,9 @@ fn check_isolation(ctx: &RunContext<'_>, out: &mut RunFindings) {
                     namespace.endpoints.push((index, endpoint.id()));
                 }
             }
-            NetworkObject::Node(_) => {}
+            NetworkObject::Node(_)
+            | NetworkObject::Service(_)
+            | NetworkObject::ServiceAddresses(_) => {}
         }
         builder = builder.object(network);
     }

@@ -1,4 +1,8 @@
-//! `rampart netpol`: NetworkPolicy reachability, explanations and isolation.
+//! `rampart netpol`: NetworkPolicy reachability, explanations and isolation; observed
+//! flows judged and turned into policies (`flows.rs`).
+
+mod flowlog;
+mod flows;
 
 use std::io::Write;
 
@@ -11,7 +15,7 @@ use rampart_core::object::WorkloadKinds;
 use rampart_core::source::{InputError, Pos};
 
 use super::{Problems, load_inputs};
-use crate::cli::{Exit, NetpolArgs, NetpolCommand, NetpolFormat};
+use crate::cli::{Exit, InputArgs, NetpolArgs, NetpolCommand, NetpolFormat};
 
 /// The cluster built from the inputs, and every problem met on the way.
 struct Model {
@@ -20,13 +24,17 @@ struct Model {
     warnings: Problems,
 }
 
-fn build(args: &NetpolArgs) -> Model {
+/// Reads the manifests into a cluster. `assume_cluster_dns` adds an endpoint for the
+/// cluster DNS when the input has none (for observed flows).
+fn build(input: &InputArgs, ipblock_pod_ips: bool, assume_cluster_dns: bool) -> Model {
     let kinds = WorkloadKinds::default();
-    let (files, mut errors) = load_inputs(&args.input.paths, args.input.max_file_size);
-    let mut builder = Cluster::builder().options(Options {
-        ipblock_matches_pod_ips: args.ipblock_pod_ips,
-        ..Options::default()
-    });
+    let (files, mut errors) = load_inputs(&input.paths, input.max_file_size);
+    let mut builder = Cluster::builder()
+        .options(Options {
+            ipblock_matches_pod_ips: ipblock_pod_ips,
+            ..Options::default()
+        })
+        .assume_cluster_dns(assume_cluster_dns);
     let mut policies = Vec::new();
     for (file, loaded) in &files {
         for object in &loaded.objects {
@@ -93,19 +101,35 @@ fn port_spec(text: &str) -> PortSpec {
         .map_or_else(|_| PortSpec::Name(text.to_owned()), PortSpec::Number)
 }
 
+/// The questions asked of the manifests alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Question {
+    Matrix,
+    Query,
+    Explain,
+    Isolation,
+}
+
 pub fn run(command: &NetpolCommand) -> Result<Exit> {
-    let (NetpolCommand::Matrix(args)
-    | NetpolCommand::Query(args)
-    | NetpolCommand::Explain(args)
-    | NetpolCommand::Isolation(args)) = command;
-    if args.format == NetpolFormat::Dot && !matches!(command, NetpolCommand::Matrix(_)) {
+    match command {
+        NetpolCommand::Matrix(args) => answer(Question::Matrix, args),
+        NetpolCommand::Query(args) => answer(Question::Query, args),
+        NetpolCommand::Explain(args) => answer(Question::Explain, args),
+        NetpolCommand::Isolation(args) => answer(Question::Isolation, args),
+        NetpolCommand::Flows(args) => flows::run_flows(args),
+        NetpolCommand::Generate(args) => flows::run_generate(args),
+    }
+}
+
+fn answer(question: Question, args: &NetpolArgs) -> Result<Exit> {
+    if args.format == NetpolFormat::Dot && question != Question::Matrix {
         bail!("--format dot is only for `netpol matrix`");
     }
-    let model = build(args);
+    let model = build(&args.input, args.ipblock_pod_ips, false);
     report_problems(&model)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let (denied, written) = match command {
-        NetpolCommand::Matrix(_) => {
+    let (denied, written) = match question {
+        Question::Matrix => {
             let port: u16 = args
                 .port
                 .parse()
@@ -118,14 +142,14 @@ pub fn run(command: &NetpolCommand) -> Result<Exit> {
             };
             (false, written)
         }
-        NetpolCommand::Query(_) | NetpolCommand::Explain(_) => {
+        Question::Query | Question::Explain => {
             let (from, to) = (
                 peer(args.from.as_deref(), "--from")?,
                 peer(args.to.as_deref(), "--to")?,
             );
             let port = port_spec(&args.port);
             let verdict = model.cluster.query(&from, &to, &port, args.protocol)?;
-            let explain = matches!(command, NetpolCommand::Explain(_));
+            let explain = question == Question::Explain;
             let written = match args.format {
                 NetpolFormat::Json => json(&verdict, &mut out),
                 _ if explain => write_explanation(&from, &to, &args.port, args, &verdict, &mut out),
@@ -140,7 +164,7 @@ pub fn run(command: &NetpolCommand) -> Result<Exit> {
             };
             (!verdict.allowed, written)
         }
-        NetpolCommand::Isolation(_) => {
+        Question::Isolation => {
             let isolation = model.cluster.isolation();
             let written = match args.format {
                 NetpolFormat::Json => json(&isolation, &mut out),
@@ -150,13 +174,18 @@ pub fn run(command: &NetpolCommand) -> Result<Exit> {
         }
     };
     super::report_written(written.and_then(|()| Ok(out.flush()?)))?;
-    Ok(if !model.errors.is_empty() {
+    Ok(exit(&model.errors, denied))
+}
+
+/// 2 for input errors, else 1 for a `no` answer, else 0.
+fn exit(errors: &Problems, no: bool) -> Exit {
+    if !errors.is_empty() {
         Exit::Usage
-    } else if denied {
+    } else if no {
         Exit::Findings
     } else {
         Exit::Clean
-    })
+    }
 }
 
 fn json<T: serde::Serialize>(value: &T, out: &mut dyn Write) -> Result<()> {
@@ -204,32 +233,6 @@ fn write_dot(matrix: &Matrix, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn direction_sentence(
-    side: &str,
-    subject: &Peer,
-    verdict: &rampart_core::netpol::DirectionVerdict,
-) -> String {
-    if !verdict.isolated {
-        return format!(
-            "{side} of {subject}: no NetworkPolicy selects it for {}, so it is not isolated: allowed.",
-            side.to_lowercase()
-        );
-    }
-    let selected = verdict.selected_by.join(", ");
-    if verdict.allowed_by.is_empty() && verdict.allowed {
-        format!("{side} of {subject}: isolated by {selected}, but allowed as node-local traffic.")
-    } else if verdict.allowed_by.is_empty() {
-        format!(
-            "{side} of {subject}: isolated by {selected}, and no rule of theirs allows this connection: denied."
-        )
-    } else {
-        format!(
-            "{side} of {subject}: isolated by {selected}; allowed by {}.",
-            verdict.allowed_by.join(", ")
-        )
-    }
-}
-
 fn write_explanation(
     from: &Peer,
     to: &Peer,
@@ -240,27 +243,8 @@ fn write_explanation(
 ) -> Result<()> {
     let outcome = if verdict.allowed { "ALLOWED" } else { "DENIED" };
     writeln!(out, "{from} -> {to} on {port}/{}: {outcome}", args.protocol)?;
-    writeln!(
-        out,
-        "  {}",
-        direction_sentence("Egress", from, &verdict.egress)
-    )?;
-    writeln!(
-        out,
-        "  {}",
-        direction_sentence("Ingress", to, &verdict.ingress)
-    )?;
-    if !verdict.allowed {
-        let blocking: Vec<&str> = [("egress", &verdict.egress), ("ingress", &verdict.ingress)]
-            .iter()
-            .filter(|(_, d)| !d.allowed)
-            .map(|(name, _)| *name)
-            .collect();
-        writeln!(
-            out,
-            "  A connection needs both the source's egress and the destination's ingress to allow it; {} does not.",
-            blocking.join(" and ")
-        )?;
+    for sentence in verdict.sentences(&from.to_string(), &to.to_string()) {
+        writeln!(out, "  {sentence}")?;
     }
     for note in &verdict.notes {
         writeln!(out, "  note: {}", serde_json::to_string(note)?)?;
