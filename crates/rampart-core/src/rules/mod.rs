@@ -10,6 +10,7 @@ mod cluster;
 mod context;
 mod docker;
 mod docs;
+mod examples;
 mod keep;
 mod network;
 mod pod;
@@ -18,6 +19,7 @@ mod run;
 
 pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
+pub use examples::{Example, ExampleFile, Examples, ExcerptLine, examples, rules_without_examples};
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
 pub use run::{
