@@ -35,7 +35,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Run the HTTPS admission webhook (Pod Security, PodSecurityPolicy, catalogue rules).
     Serve(ServeArgs),
-    /// Create a CA and a serving certificate for the webhook's Service.
+    /// Create a CA and a serving certificate for the webhook's Service, or a new serving
+    /// certificate from an existing CA.
     Certs(CertsArgs),
 }
 
@@ -269,9 +270,19 @@ pub struct CertsArgs {
     /// Directory for ca.crt, ca.key, tls.crt and tls.key.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out_dir: PathBuf,
-    /// Validity of the serving certificate, in days (the CA gets ten times as long).
+    /// Validity of the serving certificate, in days (a new CA gets ten times as long).
     #[arg(long, value_name = "DAYS", default_value_t = 365)]
     pub days: u32,
+    /// Sign the serving certificate with this existing CA certificate (PEM) instead of
+    /// creating a CA: the webhooks' caBundle stays valid (rotation).
+    #[arg(long, value_name = "FILE", requires = "ca_key")]
+    pub ca_cert: Option<PathBuf>,
+    /// The existing CA's private key (PEM), with --ca-cert.
+    #[arg(long, value_name = "FILE", requires = "ca_cert")]
+    pub ca_key: Option<PathBuf>,
+    /// Replace a CA already in --out-dir (the webhooks then need the new caBundle).
+    #[arg(long, conflicts_with = "ca_cert")]
+    pub force: bool,
 }
 
 /// Exit codes: 0 clean, 1 findings (or a denial), 2 usage or unreadable input.
