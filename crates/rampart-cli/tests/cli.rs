@@ -446,7 +446,9 @@ fn rules_lists_and_explains() {
 fn a_rule_is_explained_with_its_failing_and_fixed_fixtures() {
     let output = stdout_of(rampart().args(["rules", "privileged-container"]), 0);
     let text = String::from_utf8(output).unwrap();
-    let fails = text.find("Fails (> marks what the rule reports):").expect(&text);
+    let fails = text
+        .find("Fails (> marks what the rule reports):")
+        .expect(&text);
     let passes = text.find("Passes:").expect(&text);
     assert!(fails < passes, "{text}");
     let failing = &text[fails..passes];
@@ -462,7 +464,10 @@ fn a_rule_is_explained_with_its_failing_and_fixed_fixtures() {
     let line = fixture.lines().nth(13).unwrap();
     assert!(failing.contains(&format!("14 > {line}")), "{failing}");
     assert!(!failing.contains("# expect"), "{failing}");
-    assert!(text[passes..].contains("privileged-container/pass.yaml"), "{text}");
+    assert!(
+        text[passes..].contains("privileged-container/pass.yaml"),
+        "{text}"
+    );
 }
 
 /// Rule ids whose findings `examples/docker/insecure` must show: every rule with a

@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use anyhow::{Result, bail};
 use rampart_core::rules::{
-    RuleMeta, applies_to, catalogue, examples, find, rule_markdown, rules_markdown, settings_doc, squash,
+    RuleMeta, applies_to, catalogue, examples, find, rule_markdown, rules_markdown, settings_doc,
+    squash,
 };
 
 use crate::cli::{Exit, RulesArgs};
