@@ -17,6 +17,14 @@ pub enum Input {
 }
 
 impl Input {
+    /// What makes two inputs the same: the file itself, however it was named.
+    fn identity(&self) -> Option<PathBuf> {
+        match self {
+            Self::Stdin => None,
+            Self::File(path) => Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())),
+        }
+    }
+
     /// The name reports use.
     pub fn display_name(&self) -> String {
         match self {
@@ -97,7 +105,9 @@ impl Walk {
 
 /// Expands command-line paths into inputs: files as given, directories walked
 /// recursively (hidden files and .gitignore'd paths skipped) for the files `kind`
-/// accepts, sorted per directory. `excluded` filters what a directory walk finds.
+/// accepts, sorted per directory. `excluded` filters what a directory walk finds. A file
+/// named twice, or found again under a directory also given, is read once, where it
+/// first appears; so is standard input.
 pub fn collect(
     paths: &[PathBuf],
     kind: Walk,
@@ -106,6 +116,11 @@ pub fn collect(
     let mut inputs = Vec::new();
     let mut missing = Vec::new();
     for path in paths {
+        let path = if path.as_os_str() == STDIN_OR_CWD {
+            Path::new(if stdin_has_data() { "-" } else { "." })
+        } else {
+            path
+        };
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
@@ -113,7 +128,7 @@ pub fn collect(
             found.sort();
             inputs.extend(found.into_iter().map(Input::File));
         } else if path.exists() {
-            inputs.push(Input::File(path.clone()));
+            inputs.push(Input::File(path.to_path_buf()));
         } else {
             missing.push(MissingInput {
                 name: path.display().to_string(),
@@ -121,7 +136,37 @@ pub fn collect(
             });
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|input| seen.insert(input.identity()));
+    let mut seen = std::collections::HashSet::new();
+    missing.retain(|m| seen.insert(m.name.clone()));
     (inputs, missing)
+}
+
+/// The PATH commands get when none is given (no real path holds a NUL): standard input
+/// when it holds data, else the current directory.
+pub const STDIN_OR_CWD: &str = "\0stdin-or-cwd";
+
+/// Whether standard input holds data to read: a pipe or a redirected file (not a
+/// terminal, not `/dev/null` as CI runners and `docker run` without `-i` give) that is not
+/// empty (test harnesses and some runners give a pipe they close at once). Commands
+/// read it when no PATH is given, as `kubectl apply -f -` users expect. Waits for the
+/// first bytes, which stay buffered for [`read`].
+fn stdin_has_data() -> bool {
+    use io::BufRead;
+    #[cfg(unix)]
+    let readable = {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::FileTypeExt;
+        io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .and_then(|fd| File::from(fd).metadata())
+            .is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_file())
+    };
+    #[cfg(not(unix))]
+    let readable = false;
+    readable && io::stdin().lock().fill_buf().is_ok_and(|b| !b.is_empty())
 }
 
 fn walk(

@@ -98,7 +98,7 @@ pub fn scan_bytes(bytes: &[u8], options: &ScanOptions) -> FileScan {
 /// is used): a Dockerfile by its name, any other file by the content of each document
 /// (see [`crate::artefact`]).
 pub fn scan_file(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan {
-    let kind = FileKind::of_name(name);
+    let kind = FileKind::of(name, bytes);
     if kind == FileKind::Dockerfile {
         return scan_dockerfile(name, bytes, options);
     }

@@ -113,6 +113,7 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     files.extend(missing.into_iter().map(|m| FileReport {
         file: m.name,
         errors: vec![InputError::new(Pos::new(1, 1), m.message)],
+        missing: true,
         ..FileReport::default()
     }));
     let report = ScanReport { files };
