@@ -42,7 +42,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum NetpolCommand {
-    /// Pod x pod reachability for one port and protocol (rows are sources).
+    /// Pod x pod reachability per port and protocol (rows are sources): --port, or every
+    /// port the pods declare.
     Matrix(NetpolArgs),
     /// Can --from reach --to on --port? Exit 1 when denied.
     Query(NetpolArgs),
@@ -70,12 +71,14 @@ pub struct NetpolArgs {
     /// Destination: namespace/pod or an IP address (a Node's InternalIP is that node).
     #[arg(long, value_name = "NS/POD|IP")]
     pub to: Option<String>,
-    /// Destination port: a number, or a container port name of the destination.
-    #[arg(long, value_name = "N|NAME", default_value = "80")]
-    pub port: String,
-    /// Protocol.
-    #[arg(long, value_name = "TCP|UDP|SCTP", default_value = "TCP", value_parser = parse_protocol)]
-    pub protocol: Protocol,
+    /// Destination port: a number, or a container port name of the destination (each
+    /// destination's own number for that name) [default: matrix, every port the pods
+    /// declare, one matrix each; query and explain, 80].
+    #[arg(long, value_name = "N|NAME")]
+    pub port: Option<String>,
+    /// Protocol [default: TCP; matrix without --port, the protocols the ports declare].
+    #[arg(long, value_name = "TCP|UDP|SCTP", value_parser = parse_protocol)]
+    pub protocol: Option<Protocol>,
     /// Whether ipBlock peers match pod IPs (implementation-defined; true as in the
     /// upstream e2e suite and Calico, false as in Cilium).
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
@@ -83,6 +86,18 @@ pub struct NetpolArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = NetpolFormat::Text)]
     pub format: NetpolFormat,
+}
+
+impl NetpolArgs {
+    /// The port of a query: `--port`, 80 by default.
+    pub fn query_port(&self) -> &str {
+        self.port.as_deref().unwrap_or("80")
+    }
+
+    /// The protocol: `--protocol`, TCP by default.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol.unwrap_or(Protocol::Tcp)
+    }
 }
 
 fn parse_protocol(text: &str) -> Result<Protocol, String> {

@@ -111,6 +111,9 @@ struct PspResult<'a> {
     name: Option<&'a str>,
     #[serde(flatten)]
     outcome: AdmissionOutcome,
+    /// Why nothing could admit the pod, when that is not the policies' fault (text only).
+    #[serde(skip)]
+    hint: Option<String>,
 }
 
 pub fn run(args: &PspArgs) -> Result<Exit> {
@@ -166,6 +169,16 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
             .unwrap_or_default();
         pod.metadata.namespace = Some(namespace.clone());
         let is_pod = object.id.kind == "Pod" && object.id.group().is_empty();
+        let service_account = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.service_account_name.clone())
+            .unwrap_or_default();
+        let requester = Requester {
+            service_account: format!("{namespace}/{service_account}"),
+            user: if is_pod { args.user.as_deref() } else { None },
+            is_pod,
+        };
         let request = AdmissionAttributes {
             operation: match args.operation {
                 cli::Operation::Create => Operation::Create,
@@ -177,6 +190,8 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
             namespace,
             subresource: None,
         };
+        let outcome = admit(&request, &policies, authz);
+        let hint = hint(&outcome, &policies, has_rbac, &requester);
         results.push(PspResult {
             file,
             document: object.document,
@@ -184,7 +199,8 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
             kind: &object.id.kind,
             namespace: object.id.namespace.as_deref(),
             name: object.id.name.as_deref(),
-            outcome: admit(&request, &policies, authz),
+            outcome,
+            hint,
         });
     }
     report_invalid_policies(&world, &results, &mut errors);
@@ -202,6 +218,54 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+/// Who asks for a pod: its service account (`ns/name`), and for a Pod the user.
+struct Requester<'a> {
+    service_account: String,
+    user: Option<&'a str>,
+    is_pod: bool,
+}
+
+/// Why a pod was rejected without any policy's error: no PodSecurityPolicy at all, or
+/// none that the RBAC objects of the input let the requester `use`; and what to do.
+fn hint(
+    outcome: &AdmissionOutcome,
+    policies: &[PodSecurityPolicy],
+    has_rbac: bool,
+    requester: &Requester<'_>,
+) -> Option<String> {
+    if outcome.allowed || !outcome.errors.is_empty() {
+        return None;
+    }
+    let usable = policies.len() > outcome.skipped_policies.len();
+    if !usable {
+        return Some(
+            "no usable PodSecurityPolicy is in the input: add them to the PATHs or give them \
+             with --policies FILE"
+                .to_owned(),
+        );
+    }
+    if !has_rbac {
+        return None;
+    }
+    let account = format!("the service account {}", requester.service_account);
+    let who = match requester.user {
+        Some(user) => format!("neither {account} nor the user {user:?}"),
+        None => account,
+    };
+    let ask = if requester.user.is_some() {
+        "; give the user's groups with --group G, or add a RoleBinding that grants `use`"
+    } else if requester.is_pod {
+        "; name the user who creates the pod with --user U --group G (a pod is authorized \
+         through its creator too), or add a RoleBinding that grants `use`"
+    } else {
+        "; a workload's pods are authorized through their service account only: add a \
+         RoleBinding that grants it `use`"
+    };
+    Some(format!(
+        "no policy could be tried: the RBAC objects of the input grant `use` of none to {who}{ask}"
+    ))
 }
 
 /// Invalid PodSecurityPolicy objects, located at the offending field; they were not used.
@@ -263,7 +327,12 @@ fn write_text(
     for r in results {
         let object = rampart_core::object::label(r.kind, r.namespace, r.name);
         match (&r.outcome.message, &r.outcome.policy) {
-            (Some(message), _) => writeln!(out, "{}: {object}: {message}", r.file)?,
+            (Some(message), _) => {
+                writeln!(out, "{}: {object}: {message}", r.file)?;
+                if let Some(hint) = &r.hint {
+                    writeln!(out, "    {hint}")?;
+                }
+            }
             (None, policy) => {
                 let policy = policy.as_deref().unwrap_or("(none: not a pod request)");
                 let changes = r.outcome.patch.0.len();
