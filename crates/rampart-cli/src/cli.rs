@@ -150,6 +150,25 @@ pub struct InputArgs {
     /// Largest accepted input file, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_file_size: u64,
+    /// Values file for the Helm charts among the PATHs (repeatable; `helm template
+    /// --values FILE`).
+    #[arg(long = "values", value_name = "FILE")]
+    pub helm_values: Vec<PathBuf>,
+    /// A Helm value for the charts among the PATHs (repeatable; `helm template --set
+    /// K=V`).
+    #[arg(long = "set", value_name = "K=V")]
+    pub helm_set: Vec<String>,
+}
+
+impl InputArgs {
+    /// What Helm and Kustomize renderings get.
+    pub fn render_options(&self) -> crate::render::RenderOptions {
+        crate::render::RenderOptions {
+            values: self.helm_values.clone(),
+            set: self.helm_set.clone(),
+            limit: self.max_file_size,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,16 +4,23 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use anyhow::Result;
 use rampart_core::artefact::FileKind;
 
-/// One input to read: a file on disk or standard input.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+use crate::render::{RenderOptions, Rendered, Renderer};
+
+/// One input to read: a file on disk, standard input, or what a Helm chart or a
+/// Kustomize directory rendered to.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     /// Standard input (`-`).
     Stdin,
     /// A file, named as the user gave it or as found under a directory.
     File(PathBuf),
+    /// Rendered manifests, named after the template or kustomization that produced them.
+    Rendered(Arc<Rendered>),
 }
 
 impl Input {
@@ -21,7 +28,8 @@ impl Input {
     fn identity(&self) -> Option<PathBuf> {
         match self {
             Self::Stdin => None,
-            Self::File(path) => Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())),
+            Self::File(path) => Some(canonical(path)),
+            Self::Rendered(rendered) => Some(PathBuf::from(&rendered.name)),
         }
     }
 
@@ -30,11 +38,17 @@ impl Input {
         match self {
             Self::Stdin => "-".to_owned(),
             Self::File(path) => path.display().to_string(),
+            Self::Rendered(rendered) => rendered.name.clone(),
         }
     }
 }
 
-/// A path given on the command line that could not be used.
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// A path given on the command line that could not be used (it does not exist, it is a
+/// chart's template, a chart that does not render...): an error, not a file read.
 #[derive(Debug)]
 pub struct MissingInput {
     pub name: String,
@@ -105,35 +119,66 @@ impl Walk {
 
 /// Expands command-line paths into inputs: files as given, directories walked
 /// recursively (hidden files and .gitignore'd paths skipped) for the files `kind`
-/// accepts, sorted per directory. `excluded` filters what a directory walk finds. A file
-/// named twice, or found again under a directory also given, is read once, where it
-/// first appears; so is standard input.
+/// accepts, sorted per directory. `excluded` filters what a directory walk finds. A Helm
+/// chart or a Kustomize directory (given, or met on a walk) is rendered with `render`
+/// instead of walked; a chart's template given on its own is refused. A file named twice,
+/// or found again under a directory also given, is read once, where it first appears; so
+/// is standard input.
 pub fn collect(
     paths: &[PathBuf],
     kind: Walk,
     excluded: &dyn Fn(&str) -> bool,
+    render: &RenderOptions,
 ) -> (Vec<Input>, Vec<MissingInput>) {
     let mut inputs = Vec::new();
     let mut missing = Vec::new();
+    let mut rendered = std::collections::HashSet::new();
     for path in paths {
         let path = if path.as_os_str() == STDIN_OR_CWD {
             Path::new(if stdin_has_data() { "-" } else { "." })
         } else {
             path
         };
-        if path.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
+        let found = if path.as_os_str() == "-" {
+            vec![Found::Stdin]
         } else if path.is_dir() {
-            let mut found = walk(path, kind, excluded, &mut missing);
-            found.sort();
-            inputs.extend(found.into_iter().map(Input::File));
+            walk(path, kind, excluded, &mut missing)
         } else if path.exists() {
-            inputs.push(Input::File(path.to_path_buf()));
+            match rendering_root(path) {
+                Ok(Some(root)) => vec![root],
+                Ok(None) => vec![Found::File(path.to_path_buf())],
+                Err(message) => {
+                    missing.push(MissingInput {
+                        name: path.display().to_string(),
+                        message,
+                    });
+                    continue;
+                }
+            }
         } else {
             missing.push(MissingInput {
                 name: path.display().to_string(),
                 message: "no such file or directory".to_owned(),
             });
+            continue;
+        };
+        for found in found {
+            match found {
+                Found::Stdin => inputs.push(Input::Stdin),
+                Found::File(path) => inputs.push(Input::File(path)),
+                Found::Render(dir, renderer) if rendered.insert(canonical(&dir)) => {
+                    match crate::render::render(&dir, renderer, render) {
+                        Ok(texts) => {
+                            inputs.extend(texts.into_iter().map(|r| Input::Rendered(Arc::new(r))))
+                        }
+                        Err(message) => missing.push(MissingInput {
+                            name: dir.display().to_string(),
+                            message,
+                        }),
+                    }
+                }
+                Found::Render(..) => {}
+            }
         }
     }
     let mut seen = std::collections::HashSet::new();
@@ -141,6 +186,63 @@ pub fn collect(
     let mut seen = std::collections::HashSet::new();
     missing.retain(|m| seen.insert(m.name.clone()));
     (inputs, missing)
+}
+
+/// What a path stands for.
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    Stdin,
+    File(PathBuf),
+    /// A directory to render.
+    Render(PathBuf, Renderer),
+}
+
+impl Found {
+    fn path(&self) -> &Path {
+        match self {
+            Self::Stdin => Path::new("-"),
+            Self::File(path) | Self::Render(path, _) => path,
+        }
+    }
+}
+
+/// For a file given on the command line: the chart or Kustomize directory it stands for
+/// (its `Chart.yaml` or `kustomization.yaml`), or an error for a chart's template, which
+/// is not YAML until Helm renders it.
+fn rendering_root(file: &Path) -> Result<Option<Found>, String> {
+    let dir = match file.parent() {
+        Some(parent) if parent.as_os_str().is_empty() => Path::new("."),
+        Some(parent) => parent,
+        None => return Ok(None),
+    };
+    if let Some(renderer) = Renderer::of_dir(dir)
+        && crate::render::is_root_file(file, renderer)
+    {
+        return Ok(Some(Found::Render(dir.to_path_buf(), renderer)));
+    }
+    let chart = file
+        .ancestors()
+        .skip(1)
+        .find(|a| Renderer::of_dir(a) == Some(Renderer::Helm));
+    match chart {
+        Some(chart)
+            if file
+                .strip_prefix(chart)
+                .is_ok_and(|p| p.starts_with("templates")) =>
+        {
+            let chart = if chart.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                chart
+            };
+            Err(format!(
+                "a Helm template, which is YAML only once rendered: scan the chart \
+                 ({}) to have it rendered with helm template",
+                chart.display()
+            ))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// The PATH commands get when none is given (no real path holds a NUL): standard input
@@ -169,21 +271,33 @@ fn stdin_has_data() -> bool {
     readable && io::stdin().lock().fill_buf().is_ok_and(|b| !b.is_empty())
 }
 
+/// The files under `root` that `kind` accepts, and the charts and Kustomize directories
+/// (the outermost ones: a chart's subcharts are rendered with it), in path order.
 fn walk(
     root: &Path,
     kind: Walk,
     excluded: &dyn Fn(&str) -> bool,
     problems: &mut Vec<MissingInput>,
-) -> Vec<PathBuf> {
-    let mut found = Vec::new();
+) -> Vec<Found> {
+    let mut files = Vec::new();
+    let mut roots: Vec<(PathBuf, Renderer)> = Vec::new();
     let walker = ignore::WalkBuilder::new(root).require_git(false).build();
     for entry in walker {
         match entry {
             Ok(entry) => {
                 let path = entry.path();
-                let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && !excluded(&path.to_string_lossy()) && kind.accepts(path) {
-                    found.push(path.to_path_buf());
+                let Some(file_type) = entry.file_type() else {
+                    continue;
+                };
+                if excluded(&path.to_string_lossy()) {
+                    continue;
+                }
+                if file_type.is_dir() {
+                    if let Some(renderer) = Renderer::of_dir(path) {
+                        roots.push((path.to_path_buf(), renderer));
+                    }
+                } else if file_type.is_file() && kind.accepts(path) {
+                    files.push(path.to_path_buf());
                 }
             }
             Err(error) => problems.push(MissingInput {
@@ -192,6 +306,20 @@ fn walk(
             }),
         }
     }
+    roots.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut outermost: Vec<(PathBuf, Renderer)> = Vec::new();
+    for (dir, renderer) in roots {
+        if !outermost.iter().any(|(o, _)| dir.starts_with(o)) {
+            outermost.push((dir, renderer));
+        }
+    }
+    files.retain(|file| !outermost.iter().any(|(dir, _)| file.starts_with(dir)));
+    let mut found: Vec<Found> = files
+        .into_iter()
+        .map(Found::File)
+        .chain(outermost.into_iter().map(|(dir, r)| Found::Render(dir, r)))
+        .collect();
+    found.sort_by(|a, b| a.path().cmp(b.path()));
     found
 }
 
@@ -207,6 +335,7 @@ pub fn read(input: &Input, limit: u64) -> io::Result<Vec<u8>> {
     };
     let mut bytes = Vec::new();
     match input {
+        Input::Rendered(rendered) => return Ok(rendered.text.clone()),
         Input::Stdin => {
             io::stdin().lock().take(limit + 1).read_to_end(&mut bytes)?;
         }

@@ -114,12 +114,18 @@ impl Problems {
 /// documents become problems with their position.
 pub(crate) fn load_inputs(
     paths: &[std::path::PathBuf],
-    max_file_size: u64,
+    args: &crate::cli::InputArgs,
 ) -> (Vec<(String, rampart_core::object::Loaded)>, Problems) {
     use rampart_core::object::{Loaded, load};
     use rampart_core::source::{InputError, Limits, Pos};
+    let max_file_size = args.max_file_size;
     let limits = Limits::for_file_size(max_file_size);
-    let (inputs, missing) = crate::input::collect(paths, crate::input::Walk::Manifests, &|_| false);
+    let (inputs, missing) = crate::input::collect(
+        paths,
+        crate::input::Walk::Manifests,
+        &|_| false,
+        &args.render_options(),
+    );
     let files: Vec<(String, Loaded)> =
         crate::input::map_inputs(&inputs, max_file_size, |name, bytes| match bytes {
             Ok(bytes) => (name, load(&bytes, &limits)),

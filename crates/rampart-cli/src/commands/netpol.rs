@@ -27,7 +27,7 @@ struct Model {
 
 fn build(args: &NetpolArgs) -> Model {
     let kinds = WorkloadKinds::default();
-    let (files, mut errors) = load_inputs(&args.input.paths, args.input.max_file_size);
+    let (files, mut errors) = load_inputs(&args.input.paths, &args.input);
     let mut builder = Cluster::builder().options(Options {
         ipblock_matches_pod_ips: args.ipblock_pod_ips,
         ..Options::default()

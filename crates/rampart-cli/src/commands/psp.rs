@@ -68,7 +68,7 @@ const PSP_GROUPS: &[&str] = &["policy", "extensions"];
 fn read_world(args: &PspArgs) -> World {
     let mut paths = args.input.paths.clone();
     paths.extend(args.policies.iter().cloned());
-    let (files, errors) = load_inputs(&paths, args.input.max_file_size);
+    let (files, errors) = load_inputs(&paths, &args.input);
     World { files, errors }
 }
 

@@ -233,7 +233,7 @@ fn write_text(
 
 pub fn run(args: &PssArgs) -> Result<Exit> {
     let kinds = WorkloadKinds::default();
-    let (files, mut errors) = load_inputs(&args.input.paths, args.input.max_file_size);
+    let (files, mut errors) = load_inputs(&args.input.paths, &args.input);
     let namespaces = namespaces(&files);
     let mut results = Vec::new();
     for (file, loaded) in &files {
