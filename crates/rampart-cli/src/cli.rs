@@ -38,6 +38,25 @@ pub enum Command {
     /// Create a CA and a serving certificate for the webhook's Service, or a new serving
     /// certificate from an existing CA.
     Certs(CertsArgs),
+    /// Print the shell completion script for SHELL.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write rampart.1 and a page per command (rampart-scan.1, rampart-netpol-matrix.1...)
+    /// into DIR instead of printing rampart.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! One module per command.
 
 mod certs;
+mod generate;
 mod netpol;
 mod psp;
 mod pss;
@@ -25,6 +26,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Rules(args) => rules::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Certs(args) => certs::run(&args),
+        Command::Completions(args) => generate::completions(&args),
+        Command::Man(args) => generate::man(&args),
     }
 }
 
