@@ -47,8 +47,8 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// A path given on the command line that could not be used (it does not exist, it is a
-/// chart's template, a chart that does not render...): an error, not a file read.
+/// A path given on the command line that could not be used (it does not exist, a chart
+/// that does not render...): an error, not a file read.
 #[derive(Debug)]
 pub struct MissingInput {
     pub name: String,
@@ -120,8 +120,8 @@ impl Walk {
 /// Expands command-line paths into inputs: files as given, directories walked
 /// recursively (hidden files and .gitignore'd paths skipped) for the files `kind`
 /// accepts, sorted per directory. `excluded` filters what a directory walk finds. A Helm
-/// chart or a Kustomize directory (given, or met on a walk) is rendered with `render`
-/// instead of walked; a chart's template given on its own is refused. A file named twice,
+/// chart or a Kustomize directory (given, met on a walk, or named by one of its files:
+/// see [`rendering_root`]) is rendered with `render` instead of read. A file named twice,
 /// or found again under a directory also given, is read once, where it first appears; so
 /// is standard input.
 pub fn collect(
@@ -144,17 +144,7 @@ pub fn collect(
         } else if path.is_dir() {
             walk(path, kind, excluded, &mut missing)
         } else if path.exists() {
-            match rendering_root(path) {
-                Ok(Some(root)) => vec![root],
-                Ok(None) => vec![Found::File(path.to_path_buf())],
-                Err(message) => {
-                    missing.push(MissingInput {
-                        name: path.display().to_string(),
-                        message,
-                    });
-                    continue;
-                }
-            }
+            vec![rendering_root(path).unwrap_or_else(|| Found::File(path.to_path_buf()))]
         } else {
             missing.push(MissingInput {
                 name: path.display().to_string(),
@@ -206,43 +196,36 @@ impl Found {
     }
 }
 
-/// For a file given on the command line: the chart or Kustomize directory it stands for
-/// (its `Chart.yaml` or `kustomization.yaml`), or an error for a chart's template, which
-/// is not YAML until Helm renders it.
-fn rendering_root(file: &Path) -> Result<Option<Found>, String> {
-    let dir = match file.parent() {
-        Some(parent) if parent.as_os_str().is_empty() => Path::new("."),
-        Some(parent) => parent,
-        None => return Ok(None),
-    };
-    if let Some(renderer) = Renderer::of_dir(dir)
-        && crate::render::is_root_file(file, renderer)
-    {
-        return Ok(Some(Found::Render(dir.to_path_buf(), renderer)));
-    }
-    let chart = file
-        .ancestors()
-        .skip(1)
-        .find(|a| Renderer::of_dir(a) == Some(Renderer::Helm));
-    match chart {
-        Some(chart)
-            if file
-                .strip_prefix(chart)
-                .is_ok_and(|p| p.starts_with("templates")) =>
-        {
-            let chart = if chart.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                chart
-            };
-            Err(format!(
-                "a Helm template, which is YAML only once rendered: scan the chart \
-                 ({}) to have it rendered with helm template",
-                chart.display()
-            ))
+/// For a file given on the command line: the directory rendered in its place. A file
+/// of a Helm chart (a template, `values.yaml`, `Chart.yaml`) is no manifest until Helm
+/// renders it: its chart is rendered (the outermost one, whose values reach its
+/// subcharts; `pre-commit` passes the files that changed). A `kustomization.yaml` stands
+/// for its directory; the other files of a Kustomize directory are manifests of their own
+/// and read as given.
+fn rendering_root(file: &Path) -> Option<Found> {
+    let dirs = file.ancestors().skip(1).map(|dir| {
+        if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
         }
-        _ => Ok(None),
+    });
+    if let Some(chart) = dirs
+        .filter(|dir| Renderer::of_dir(dir) == Some(Renderer::Helm))
+        .last()
+    {
+        return Some(Found::Render(chart.to_path_buf(), Renderer::Helm));
     }
+    let dir = file.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    })?;
+    (Renderer::of_dir(dir) == Some(Renderer::Kustomize)
+        && crate::render::is_root_file(file, Renderer::Kustomize))
+    .then(|| Found::Render(dir.to_path_buf(), Renderer::Kustomize))
 }
 
 /// The PATH commands get when none is given (no real path holds a NUL): standard input

@@ -37,7 +37,7 @@ impl Renderer {
 }
 
 /// Whether `file` is the file that makes its directory what `renderer` renders
-/// (`Chart.yaml`, `kustomization.yaml`): giving it means the directory.
+/// (`Chart.yaml`, `kustomization.yaml`).
 pub fn is_root_file(file: &Path, renderer: Renderer) -> bool {
     let name = file
         .file_name()

@@ -240,8 +240,8 @@ fn without_helm_a_chart_is_one_clear_message_not_a_wall_of_yaml_errors() {
             .all(|f| f["file"] == "./pod.yaml")
     );
 
-    // A template given on its own is refused with the way to scan it; Chart.yaml and
-    // values.yaml given on their own stand for the chart, or are not manifests.
+    // The files of a chart given on their own (as pre-commit passes what changed) stand
+    // for the chart, rendered once: here, one error for it.
     let report = json(
         &mut rampart(
             work.path(),
@@ -257,20 +257,42 @@ fn without_helm_a_chart_is_one_clear_message_not_a_wall_of_yaml_errors() {
         ),
         2,
     );
-    let messages: Vec<(&str, &str)> = report["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["file"].as_str().unwrap(), e["message"].as_str().unwrap()))
-        .collect();
-    assert_eq!(messages.len(), 2, "{messages:?}");
-    assert_eq!(messages[0].0, "chart/templates/statefulset.yaml");
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report:#}");
+    assert_eq!(errors[0]["file"], "chart");
     assert!(
-        messages[0].1.contains("scan the chart (chart)"),
-        "{messages:?}"
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs Helm 3")
     );
-    assert_eq!(messages[1].0, "chart");
-    assert!(messages[1].1.contains("needs Helm 3"), "{messages:?}");
+}
+
+#[test]
+fn a_template_given_on_its_own_renders_its_chart() {
+    let Some(upstream) = rampart_test_support::shared(RENDERED_CHART, "helm rendering") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    chart(work.path());
+    stand_in(bin.path(), "helm", "template chart", &upstream);
+    let report = json(
+        &mut rampart(
+            work.path(),
+            bin.path(),
+            &[
+                "scan",
+                "chart/templates/statefulset.yaml",
+                "chart/values.yaml",
+                "--format",
+                "json",
+            ],
+        ),
+        1,
+    );
+    assert_eq!(report["errors"], serde_json::json!([]));
+    assert!(report["findings"].as_array().unwrap().len() > 10);
 }
 
 /// A base with a privileged pod and an overlay that prefixes its name.
