@@ -156,6 +156,7 @@ pub fn collect(
             match found {
                 Found::Stdin => inputs.push(Input::Stdin),
                 Found::File(path) => inputs.push(Input::File(path)),
+                // Each directory is rendered once, however often it is named.
                 Found::Render(dir, renderer) if rendered.insert(canonical(&dir)) => {
                     match crate::render::render(&dir, renderer, render) {
                         Ok(texts) => {
@@ -203,29 +204,28 @@ impl Found {
 /// for its directory; the other files of a Kustomize directory are manifests of their own
 /// and read as given.
 fn rendering_root(file: &Path) -> Option<Found> {
-    let dirs = file.ancestors().skip(1).map(|dir| {
-        if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        }
-    });
-    if let Some(chart) = dirs
+    if let Some(chart) = file
+        .ancestors()
+        .skip(1)
+        .map(or_current)
         .filter(|dir| Renderer::of_dir(dir) == Some(Renderer::Helm))
         .last()
     {
         return Some(Found::Render(chart.to_path_buf(), Renderer::Helm));
     }
-    let dir = file.parent().map(|d| {
-        if d.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            d
-        }
-    })?;
+    let dir = or_current(file.parent()?);
     (Renderer::of_dir(dir) == Some(Renderer::Kustomize)
         && crate::render::is_root_file(file, Renderer::Kustomize))
     .then(|| Found::Render(dir.to_path_buf(), Renderer::Kustomize))
+}
+
+/// A directory as a relative path's parent names it: `""` is the current directory.
+fn or_current(dir: &Path) -> &Path {
+    if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }
 }
 
 /// The PATH commands get when none is given (no real path holds a NUL): standard input

@@ -74,7 +74,10 @@ fn the_action_is_a_composite_whose_steps_use_its_inputs() {
     strings(&action["runs"], &mut texts);
     strings(&action["outputs"], &mut texts);
     // `if:` conditions are expressions without the `${{ }}`.
-    let conditions = steps.iter().filter_map(|s| s["if"].as_str()).map(str::to_owned);
+    let conditions = steps
+        .iter()
+        .filter_map(|s| s["if"].as_str())
+        .map(str::to_owned);
     let mut used = BTreeSet::new();
     for expression in texts.iter().flat_map(|t| expressions(t)).chain(conditions) {
         for word in expression.split(|c: char| !(c.is_alphanumeric() || "-_.".contains(c))) {
