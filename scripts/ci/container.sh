@@ -36,9 +36,11 @@ echo "-- the binary is static"
 file "$bin"
 file "$bin" | grep -Eq 'static(-pie)? linked' || fail "not statically linked"
 ldd "$bin" 2>&1 | grep -Eq 'statically linked|not a dynamic executable' || fail "ldd: $(ldd "$bin" 2>&1)"
-if readelf -d "$bin" | grep -q NEEDED; then fail "needs shared libraries: $(readelf -d "$bin" | grep NEEDED)"; fi
-nm "$bin" | grep -q ' mi_malloc$' || fail "mimalloc is not linked in"
-nm "$bin" | grep -q 'ring_core_[0-9_]*_' || fail "ring is not linked in"
+if readelf -d "$bin" | grep NEEDED; then fail "needs shared libraries"; fi
+# (nm's output is read whole: `grep -q` stopping early would fail the pipe under pipefail)
+nm "$bin" > "$work/symbols"
+grep -q ' mi_malloc_aligned$' "$work/symbols" || fail "mimalloc (the global allocator) is not linked in"
+grep -q 'ring_core_[0-9_]*_' "$work/symbols" || fail "ring is not linked in"
 
 echo "-- docker build"
 docker build --quiet --tag "$tag" . >/dev/null
