@@ -162,9 +162,14 @@ pub struct PspArgs {
 pub struct InputArgs {
     /// Files or directories to read; `-` is standard input. Without PATH: standard input
     /// when it is a pipe or a redirected file with data (`helm template . | rampart
-    /// scan`), else the current directory. Directories are walked recursively for .yaml, .yml and .json
-    /// files, honouring .gitignore.
-    #[arg(value_name = "PATH", default_value = crate::input::STDIN_OR_CWD, hide_default_value = true)]
+    /// scan`), else the current directory. Directories are walked recursively for .yaml,
+    /// .yml and .json files, honouring .gitignore; Helm charts and Kustomize directories
+    /// are rendered with helm, kustomize or kubectl.
+    #[arg(
+        value_name = "PATH",
+        default_value = crate::input::STDIN_OR_CWD,
+        hide_default_value = true
+    )]
     pub paths: Vec<PathBuf>,
     /// Largest accepted input file, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]

@@ -58,7 +58,10 @@ fn a_pipe_is_read_when_no_path_is_given() {
 #[test]
 fn the_help_says_what_no_path_means() {
     let help = rampart(&repo()).args(["scan", "--help"]).assert().success();
-    let text = String::from_utf8_lossy(&help.get_output().stdout).into_owned();
+    let text = String::from_utf8_lossy(&help.get_output().stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(text.contains("standard input when it is a pipe"), "{text}");
     assert!(text.contains("else the current directory"), "{text}");
 }
