@@ -15,6 +15,18 @@ use serde_json::Value;
 const RENDERED_CHART: &str =
     "corpus/kubernetes/argoproj__argo-cd/manifests/ha/base/redis-ha/chart/upstream.yaml";
 
+/// A scan of the chart with values passed on to Helm.
+const HELM_SCAN: &[&str] = &[
+    "scan",
+    "chart",
+    "--values",
+    "prod.yaml",
+    "--set",
+    "haproxy.enabled=true",
+    "--set",
+    "a.b=c",
+];
+
 /// Writes an executable shell script `name` into `dir`.
 fn script(dir: &Path, name: &str, body: &str) {
     use std::os::unix::fs::PermissionsExt;
@@ -96,18 +108,7 @@ fn a_chart_is_rendered_by_helm_with_values_passed_through() {
         &mut rampart(
             work.path(),
             bin.path(),
-            &[
-                "scan",
-                "chart",
-                "--values",
-                "prod.yaml",
-                "--set",
-                "haproxy.enabled=true",
-                "--set",
-                "a.b=c",
-                "--format",
-                "json",
-            ],
+            &[HELM_SCAN, &["--format", "json"]].concat(),
         ),
         1,
     );
@@ -153,18 +154,7 @@ fn a_chart_is_rendered_by_helm_with_values_passed_through() {
     let text = rampart(
         work.path(),
         bin.path(),
-        &[
-            "scan",
-            "chart",
-            "--values",
-            "prod.yaml",
-            "--set",
-            "haproxy.enabled=true",
-            "--set",
-            "a.b=c",
-            "--rule",
-            "service-account-token-automount",
-        ],
+        &[HELM_SCAN, &["--rule", "service-account-token-automount"]].concat(),
     )
     .assert()
     .code(1);
