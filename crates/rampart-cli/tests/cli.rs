@@ -508,6 +508,34 @@ fn rules_lists_and_explains() {
         .stdout(predicate::str::contains("docker.sock"));
 }
 
+#[test]
+fn a_rule_is_explained_with_its_failing_and_fixed_fixtures() {
+    let output = stdout_of(rampart().args(["rules", "privileged-container"]), 0);
+    let text = String::from_utf8(output).unwrap();
+    let fails = text
+        .find("Fails (> marks what the rule reports):")
+        .expect(&text);
+    let passes = text.find("Passes:").expect(&text);
+    assert!(fails < passes, "{text}");
+    let failing = &text[fails..passes];
+    assert!(
+        failing.contains("crates/rampart-core/tests/rules/privileged-container/fail.yaml"),
+        "{failing}"
+    );
+    // The lines the fixture's `# expect:` comments name, marked; the comments left out.
+    let fixture = std::fs::read_to_string(
+        repo().join("crates/rampart-core/tests/rules/privileged-container/fail.yaml"),
+    )
+    .unwrap();
+    let line = fixture.lines().nth(13).unwrap();
+    assert!(failing.contains(&format!("14 > {line}")), "{failing}");
+    assert!(!failing.contains("# expect"), "{failing}");
+    assert!(
+        text[passes..].contains("privileged-container/pass.yaml"),
+        "{text}"
+    );
+}
+
 /// Rule ids whose findings `examples/docker/insecure` must show: every rule with a
 /// Docker check, and the rule that joins a Dockerfile with the Deployment running it.
 fn docker_rule_ids() -> Vec<String> {

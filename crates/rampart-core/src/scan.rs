@@ -107,7 +107,7 @@ pub fn scan_file(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan {
 }
 
 fn scan_file_contents(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan {
-    let kind = FileKind::of_name(name);
+    let kind = FileKind::of(name, bytes);
     if kind == FileKind::Dockerfile {
         return scan_dockerfile(name, bytes, options);
     }

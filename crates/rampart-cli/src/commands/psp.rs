@@ -69,7 +69,7 @@ const PSP_GROUPS: &[&str] = &["policy", "extensions"];
 fn read_world(args: &PspArgs) -> World {
     let mut paths = args.input.paths.clone();
     paths.extend(args.policies.iter().cloned());
-    let (files, errors) = load_inputs(&paths, args.input.max_file_size);
+    let (files, errors) = load_inputs(&paths, &args.input);
     World { files, errors }
 }
 
@@ -158,11 +158,11 @@ fn pods<'a>(
 /// The stored pods of `--old`, by identity.
 fn stored_pods(
     path: &std::path::Path,
-    max_file_size: u64,
+    input: &crate::cli::InputArgs,
     kinds: &WorkloadKinds,
     errors: &mut Problems,
 ) -> HashMap<Identity, Pod> {
-    let (files, problems) = load_inputs(&[path.to_path_buf()], max_file_size);
+    let (files, problems) = load_inputs(&[path.to_path_buf()], input);
     errors.0.extend(problems.0);
     pods(&files, kinds, errors)
         .into_iter()
@@ -181,6 +181,9 @@ struct PspResult<'a> {
     name: Option<&'a str>,
     #[serde(flatten)]
     outcome: AdmissionOutcome,
+    /// Why nothing could admit the pod, when that is not the policies' fault (text only).
+    #[serde(skip)]
+    hint: Option<String>,
 }
 
 pub fn run(args: &PspArgs) -> Result<Exit> {
@@ -220,7 +223,7 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
     let stored = args
         .old
         .as_deref()
-        .map(|path| stored_pods(path, args.input.max_file_size, &kinds, &mut errors));
+        .map(|path| stored_pods(path, &args.input, &kinds, &mut errors));
     let mut results = Vec::new();
     for (file, loaded, object, input) in pods(&world.files, &kinds, &mut errors) {
         let namespace = input
@@ -261,8 +264,20 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
             namespace: namespace.to_owned(),
             subresource: None,
         };
+        let service_account = request
+            .pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.service_account_name.clone())
+            .unwrap_or_default();
+        let requester = Requester {
+            service_account: format!("{namespace}/{service_account}"),
+            user: if is_pod { args.user.as_deref() } else { None },
+            is_pod,
+        };
         let mut outcome = admit(&request, &policies, authz);
         report_against_input(&mut outcome, &input);
+        let hint = hint(&outcome, &policies, has_rbac, &requester);
         results.push(PspResult {
             file,
             document: object.document,
@@ -271,6 +286,7 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
             namespace: object.id.namespace.as_deref(),
             name: object.id.name.as_deref(),
             outcome,
+            hint,
         });
     }
     report_invalid_policies(&world, &results, &mut errors);
@@ -288,6 +304,54 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+/// Who asks for a pod: its service account (`ns/name`), and for a Pod the user.
+struct Requester<'a> {
+    service_account: String,
+    user: Option<&'a str>,
+    is_pod: bool,
+}
+
+/// Why a pod was rejected without any policy's error: no PodSecurityPolicy at all, or
+/// none that the RBAC objects of the input let the requester `use`; and what to do.
+fn hint(
+    outcome: &AdmissionOutcome,
+    policies: &[PodSecurityPolicy],
+    has_rbac: bool,
+    requester: &Requester<'_>,
+) -> Option<String> {
+    if outcome.allowed || !outcome.errors.is_empty() {
+        return None;
+    }
+    let usable = policies.len() > outcome.skipped_policies.len();
+    if !usable {
+        return Some(
+            "no usable PodSecurityPolicy is in the input: add them to the PATHs or give them \
+             with --policies FILE"
+                .to_owned(),
+        );
+    }
+    if !has_rbac {
+        return None;
+    }
+    let account = format!("the service account {}", requester.service_account);
+    let who = match requester.user {
+        Some(user) => format!("neither {account} nor the user {user:?}"),
+        None => account,
+    };
+    let ask = if requester.user.is_some() {
+        "; give the user's groups with --group G, or add a RoleBinding that grants `use`"
+    } else if requester.is_pod {
+        "; name the user who creates the pod with --user U --group G (a pod is authorized \
+         through its creator too), or add a RoleBinding that grants `use`"
+    } else {
+        "; a workload's pods are authorized through their service account only: add a \
+         RoleBinding that grants it `use`"
+    };
+    Some(format!(
+        "no policy could be tried: the RBAC objects of the input grant `use` of none to {who}{ask}"
+    ))
 }
 
 /// Invalid PodSecurityPolicy objects, located at the offending field; they were not used.
@@ -349,7 +413,12 @@ fn write_text(
     for r in results {
         let object = rampart_core::object::label(r.kind, r.namespace, r.name);
         match (&r.outcome.message, &r.outcome.policy) {
-            (Some(message), _) => writeln!(out, "{}: {object}: {message}", r.file)?,
+            (Some(message), _) => {
+                writeln!(out, "{}: {object}: {message}", r.file)?;
+                if let Some(hint) = &r.hint {
+                    writeln!(out, "    {hint}")?;
+                }
+            }
             (None, None) => writeln!(
                 out,
                 "{}: {object}: admitted without evaluation: the update changes only garbage-collection fields",

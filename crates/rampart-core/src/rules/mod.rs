@@ -10,6 +10,7 @@ mod cluster;
 mod context;
 mod docker;
 mod docs;
+mod examples;
 mod keep;
 mod network;
 mod pod;
@@ -19,6 +20,7 @@ mod secrets;
 
 pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
+pub use examples::{Example, ExampleFile, Examples, ExcerptLine, examples, rules_without_examples};
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
 pub(crate) use run::RunCache;

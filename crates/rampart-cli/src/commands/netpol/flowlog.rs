@@ -239,6 +239,7 @@ pub fn read<'c>(cluster: &'c Cluster, input: &Input) -> FileFlows<'c> {
             Ok(file) => read_stream(cluster, BufReader::with_capacity(BUFFER, file)),
             Err(e) => Streamed::failed(cluster, e),
         },
+        Input::Rendered(rendered) => read_stream(cluster, rendered.text.as_slice()),
     };
     if let Some(e) = streamed.failure.take() {
         streamed

@@ -16,6 +16,7 @@ use super::{Model, build, exit, json, report_problems};
 use crate::cli::{Exit, FlowInputArgs, FlowsArgs, FlowsFormat, GenerateArgs, GenerateFormat};
 use crate::commands::Problems;
 use crate::input::{self, Input, Walk};
+use crate::render::RenderOptions;
 
 /// Every flow log read into observations of the cluster.
 struct Reading {
@@ -26,7 +27,12 @@ struct Reading {
 /// Reads every flow log (in parallel, merged in input order).
 fn read_flows(args: &FlowInputArgs, cluster: &Cluster, errors: &mut Problems) -> Result<Reading> {
     use rayon::prelude::*;
-    let (inputs, missing) = input::collect(&args.flows, Walk::Everything, &|_| false);
+    let (inputs, missing) = input::collect(
+        &args.flows,
+        Walk::Everything,
+        &|_| false,
+        &RenderOptions::default(),
+    );
     let stdin_twice = inputs.iter().filter(|i| **i == Input::Stdin).count()
         + args
             .input
