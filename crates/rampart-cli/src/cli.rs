@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rampart_core::Severity;
-use rampart_core::netpol::Protocol;
+use rampart_core::netpol::{Aggregate, Protocol};
 use rampart_core::pss::{Level, LevelVersion, Version};
 
 /// Keeps Kubernetes clusters and containers safe: hardening rules, Pod Security
@@ -31,20 +31,64 @@ pub enum Command {
     /// defaulting (with a JSONPatch) and validation.
     Psp(PspArgs),
     /// Evaluate NetworkPolicies: reachability matrix, one connection, explanations,
-    /// isolation.
+    /// isolation; judge observed flows and generate policies from them.
     #[command(subcommand)]
     Netpol(NetpolCommand),
     /// List the rule catalogue, or explain one rule.
     Rules(RulesArgs),
     /// Run the HTTPS admission webhook (Pod Security, PodSecurityPolicy, catalogue rules).
     Serve(ServeArgs),
-    /// Create a CA and a serving certificate for the webhook's Service.
+    /// Create a CA and a serving certificate for the webhook's Service, or a new serving
+    /// certificate from an existing CA.
     Certs(CertsArgs),
+    /// Vulnerability data: what an OSV database directory holds, and how old it is.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Print the shell completion script for SHELL.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Records per ecosystem, withdrawn and skipped counts, the newest `modified` date
+    /// and the data's age (a warning past 7 days). Builds the index if it is missing or
+    /// out of date.
+    Info(DbInfoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbInfoArgs {
+    /// The database directory: OSV JSON or YAML files in any layout and/or OSV's
+    /// per-ecosystem all.zip archives [default: $RAMPART_DB, else rampart/db in the user
+    /// cache directory].
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write rampart.1 and a page per command (rampart-scan.1, rampart-netpol-matrix.1...)
+    /// into DIR instead of printing rampart.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum NetpolCommand {
-    /// Pod x pod reachability for one port and protocol (rows are sources).
+    /// Pod x pod reachability per port and protocol (rows are sources): --port, or every
+    /// port the pods declare.
     Matrix(NetpolArgs),
     /// Can --from reach --to on --port? Exit 1 when denied.
     Query(NetpolArgs),
@@ -52,6 +96,83 @@ pub enum NetpolCommand {
     Explain(NetpolArgs),
     /// Pods isolated in each direction, pods left open, namespaces without a default deny.
     Isolation(NetpolArgs),
+    /// Judge observed flows (Hubble, Suricata EVE, Zeek conn.log, AWS VPC flow logs, CSV)
+    /// by the policies: denied flows, egress leaving the cluster, metadata access,
+    /// allowed paths never used. Exit 1 when an observed flow is denied.
+    Flows(FlowsArgs),
+    /// Least-privilege NetworkPolicies allowing exactly the observed flows, one per
+    /// workload, with the engine's proof. Exit 1 when the proof fails.
+    Generate(GenerateArgs),
+}
+
+/// What `netpol flows` and `netpol generate` read.
+#[derive(Debug, Args)]
+pub struct FlowInputArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Flow logs: files, directories (every file in them) or `-` for standard input. The
+    /// format of each is recognised by its content.
+    #[arg(long = "flows", value_name = "FILE", num_args = 1.., required = true)]
+    pub flows: Vec<PathBuf>,
+    /// Whether ipBlock peers match pod IPs (see `netpol matrix`).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub ipblock_pod_ips: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlowsFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowsArgs {
+    #[command(flatten)]
+    pub common: FlowInputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FlowsFormat::Text)]
+    pub format: FlowsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateFormat {
+    /// The policies as YAML for `kubectl apply -f` (the proof on standard error and in a
+    /// comment at the top).
+    Yaml,
+    /// The policies and the proof as JSON.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub common: FlowInputArgs,
+    /// Namespaces whose workloads get a policy (repeatable) [default: every namespace
+    /// with a workload in the input].
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+    /// Widen addresses outside the cluster to their /V4 (IPv4) and /V6 (IPv6, default 64)
+    /// networks instead of one ipBlock per address.
+    #[arg(long, value_name = "V4[,V6]", value_parser = parse_aggregate)]
+    pub aggregate: Option<Aggregate>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Yaml)]
+    pub format: GenerateFormat,
+}
+
+fn parse_aggregate(text: &str) -> Result<Aggregate, String> {
+    let (v4, v6) = text.split_once(',').unwrap_or((text, "64"));
+    let length = |t: &str, max: u8| {
+        t.trim()
+            .parse::<u8>()
+            .ok()
+            .filter(|l| *l <= max)
+            .ok_or_else(|| format!("{t:?} is not a prefix length of 0 to {max}"))
+    };
+    Ok(Aggregate {
+        v4: length(v4, 32)?,
+        v6: length(v6, 128)?,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,12 +193,14 @@ pub struct NetpolArgs {
     /// Destination: namespace/pod or an IP address (a Node's InternalIP is that node).
     #[arg(long, value_name = "NS/POD|IP")]
     pub to: Option<String>,
-    /// Destination port: a number, or a container port name of the destination.
-    #[arg(long, value_name = "N|NAME", default_value = "80")]
-    pub port: String,
-    /// Protocol.
-    #[arg(long, value_name = "TCP|UDP|SCTP", default_value = "TCP", value_parser = parse_protocol)]
-    pub protocol: Protocol,
+    /// Destination port: a number, or a container port name of the destination (each
+    /// destination's own number for that name) [default: matrix, every port the pods
+    /// declare, one matrix each; query and explain, 80].
+    #[arg(long, value_name = "N|NAME")]
+    pub port: Option<String>,
+    /// Protocol [default: TCP; matrix without --port, the protocols the ports declare].
+    #[arg(long, value_name = "TCP|UDP|SCTP", value_parser = parse_protocol)]
+    pub protocol: Option<Protocol>,
     /// Whether ipBlock peers match pod IPs (implementation-defined; true as in the
     /// upstream e2e suite and Calico, false as in Cilium).
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
@@ -85,6 +208,18 @@ pub struct NetpolArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = NetpolFormat::Text)]
     pub format: NetpolFormat,
+}
+
+impl NetpolArgs {
+    /// The port of a query: `--port`, 80 by default.
+    pub fn query_port(&self) -> &str {
+        self.port.as_deref().unwrap_or("80")
+    }
+
+    /// The protocol: `--protocol`, TCP by default.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol.unwrap_or(Protocol::Tcp)
+    }
 }
 
 fn parse_protocol(text: &str) -> Result<Protocol, String> {
@@ -120,6 +255,12 @@ pub struct PspArgs {
     /// The admission operation.
     #[arg(long, value_enum, default_value_t = Operation::Create)]
     pub operation: Operation,
+    /// UPDATE: the stored objects being updated, matched by kind, namespace and name.
+    /// Without it an UPDATE is always validated; with it an update that changes only
+    /// garbage-collection fields (owner references, finalizers) is not evaluated, as
+    /// upstream.
+    #[arg(long, value_name = "FILE")]
+    pub old: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -128,13 +269,39 @@ pub struct PspArgs {
 /// Inputs shared by every command that reads manifests.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Files or directories to read (`-` for standard input). Directories are walked
-    /// recursively for .yaml, .yml and .json files, honouring .gitignore.
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files or directories to read; `-` is standard input. Without PATH: standard input
+    /// when it is a pipe or a redirected file with data (`helm template . | rampart
+    /// scan`), else the current directory. Directories are walked recursively for .yaml,
+    /// .yml and .json files, honouring .gitignore; Helm charts and Kustomize directories
+    /// are rendered with helm, kustomize or kubectl.
+    #[arg(
+        value_name = "PATH",
+        default_value = crate::input::STDIN_OR_CWD,
+        hide_default_value = true
+    )]
     pub paths: Vec<PathBuf>,
     /// Largest accepted input file, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_file_size: u64,
+    /// Values file for the Helm charts among the PATHs (repeatable; `helm template
+    /// --values FILE`).
+    #[arg(long = "values", value_name = "FILE")]
+    pub helm_values: Vec<PathBuf>,
+    /// A Helm value for the charts among the PATHs (repeatable; `helm template --set
+    /// K=V`).
+    #[arg(long = "set", value_name = "K=V")]
+    pub helm_set: Vec<String>,
+}
+
+impl InputArgs {
+    /// What Helm and Kustomize renderings get.
+    pub fn render_options(&self) -> crate::render::RenderOptions {
+        crate::render::RenderOptions {
+            values: self.helm_values.clone(),
+            set: self.helm_set.clone(),
+            limit: self.max_file_size,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -312,9 +479,19 @@ pub struct CertsArgs {
     /// Directory for ca.crt, ca.key, tls.crt and tls.key.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out_dir: PathBuf,
-    /// Validity of the serving certificate, in days (the CA gets ten times as long).
+    /// Validity of the serving certificate, in days (a new CA gets ten times as long).
     #[arg(long, value_name = "DAYS", default_value_t = 365)]
     pub days: u32,
+    /// Sign the serving certificate with this existing CA certificate (PEM) instead of
+    /// creating a CA: the webhooks' caBundle stays valid (rotation).
+    #[arg(long, value_name = "FILE", requires = "ca_key")]
+    pub ca_cert: Option<PathBuf>,
+    /// The existing CA's private key (PEM), with --ca-cert.
+    #[arg(long, value_name = "FILE", requires = "ca_cert")]
+    pub ca_key: Option<PathBuf>,
+    /// Replace a CA already in --out-dir (the webhooks then need the new caBundle).
+    #[arg(long, conflicts_with = "ca_cert")]
+    pub force: bool,
 }
 
 /// Exit codes: 0 clean, 1 findings (or a denial), 2 usage or unreadable input.

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use support::{json_of, rampart, sarif_problems, stdout_of};
+use support::{json_of, rampart, repo, sarif_problems, stdout_of};
 
 const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\nspec:\n  containers:\n  - name: c\n    image: busybox:1.36\n    securityContext:\n      privileged: true\n";
 
@@ -31,7 +31,7 @@ fn scanning_the_cluster_example_reports_cis_ids_in_every_kind_of_file() {
         "examples/cluster/etc/kubernetes/manifests/kube-apiserver.yaml:15:5: high apiserver-anonymous-auth: CIS 1.2.1: kube-apiserver --anonymous-auth is not set and defaults to true; expected false",
         "examples/cluster/etc/kubernetes/manifests/kube-apiserver.yaml:47:7: low apiserver-audit-log-maxage: CIS 1.2.17: kube-apiserver --audit-log-maxage=7; expected at least 30",
         "examples/cluster/etc/kubernetes/enc/encryption.yaml:9:5: medium encryption-provider-weak: CIS 1.2.28",
-        "examples/cluster/etc/kubernetes/ci.conf:7:31: high kubeconfig-insecure-tls: CIS 1.2.24",
+        "examples/cluster/etc/kubernetes/ci.conf:18:12: medium kubeconfig-static-credentials: CIS 3.1.2",
         "examples/cluster/var/lib/kubelet/kubeadm-flags.env:1:150: medium kubelet-read-only-port: CIS 4.2.4: kubelet --read-only-port=10255; expected 0",
         "examples/cluster/rbac/bindings.yaml:10:3: critical rbac-cluster-admin-binding: CIS 5.1.1: ServiceAccount ci/ci-deployer -> ClusterRoleBinding ci-cluster-admin -> ClusterRole cluster-admin",
     ];
@@ -214,6 +214,72 @@ fn directories_are_walked_recursively_honouring_gitignore() {
         .collect();
     files.sort();
     assert_eq!(files, vec!["pod.json", "pod.yml"]);
+}
+
+#[test]
+fn node_files_are_walked_by_content_kops_manifests_and_systemd_units_included() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = [
+        (
+            "etc/kubernetes/manifests/kube-apiserver.manifest",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: kube-system}\nspec:\n  containers:\n  - name: kube-apiserver\n    command: [/go-runner]\n    args: [--also-stdout, /usr/local/bin/kube-apiserver, --profiling=true]\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n",
+        ),
+        (
+            "usr/lib/systemd/system/kubelet.service",
+            "[Unit]\nDescription=kubelet\n[Service]\nExecStart=/usr/bin/kubelet \\\n  --kubeconfig=/etc/kubernetes/kubelet.conf\n",
+        ),
+        // Not cluster configuration: skipped.
+        (
+            "usr/lib/systemd/system/containerd.service",
+            "[Service]\nExecStart=/usr/bin/containerd\n",
+        ),
+        ("app.manifest", "<?xml version=\"1.0\"?><assembly/>\n"),
+    ];
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let output = stdout_of(
+        rampart().arg("scan").arg(dir.path()).args([
+            "--format",
+            "json",
+            "--rule",
+            "apiserver-profiling",
+            "--rule",
+            "kubelet-anonymous-auth",
+        ]),
+        1,
+    );
+    let json = json_of(&output);
+    let mut found: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap_or_default();
+            let name = file.rsplit('/').next().unwrap_or_default().to_owned();
+            (name, f["rule"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "kube-apiserver.manifest".to_owned(),
+                "apiserver-profiling".to_owned()
+            ),
+            (
+                "kubelet.service".to_owned(),
+                "kubelet-anonymous-auth".to_owned()
+            ),
+        ]
+    );
+    assert!(
+        json["errors"].as_array().is_none_or(Vec::is_empty),
+        "{json}"
+    );
 }
 
 #[test]
@@ -408,6 +474,34 @@ fn rules_lists_and_explains() {
         .assert()
         .success()
         .stdout(predicate::str::contains("docker.sock"));
+}
+
+#[test]
+fn a_rule_is_explained_with_its_failing_and_fixed_fixtures() {
+    let output = stdout_of(rampart().args(["rules", "privileged-container"]), 0);
+    let text = String::from_utf8(output).unwrap();
+    let fails = text
+        .find("Fails (> marks what the rule reports):")
+        .expect(&text);
+    let passes = text.find("Passes:").expect(&text);
+    assert!(fails < passes, "{text}");
+    let failing = &text[fails..passes];
+    assert!(
+        failing.contains("crates/rampart-core/tests/rules/privileged-container/fail.yaml"),
+        "{failing}"
+    );
+    // The lines the fixture's `# expect:` comments name, marked; the comments left out.
+    let fixture = std::fs::read_to_string(
+        repo().join("crates/rampart-core/tests/rules/privileged-container/fail.yaml"),
+    )
+    .unwrap();
+    let line = fixture.lines().nth(13).unwrap();
+    assert!(failing.contains(&format!("14 > {line}")), "{failing}");
+    assert!(!failing.contains("# expect"), "{failing}");
+    assert!(
+        text[passes..].contains("privileged-container/pass.yaml"),
+        "{text}"
+    );
 }
 
 /// Rule ids whose findings `examples/docker/insecure` must show: every rule with a

@@ -44,6 +44,50 @@ impl FileKind {
     }
 }
 
+impl FileKind {
+    /// Classifies a file by its name and, when the name says nothing (standard input `-`,
+    /// a name without a YAML or JSON extension), by its content: text whose first
+    /// instruction is `FROM`, or `ARG`s then `FROM`, is a Dockerfile.
+    pub fn of(name: &str, bytes: &[u8]) -> Self {
+        let by_name = Self::of_name(name);
+        let lower = name.to_ascii_lowercase();
+        let documents = [".yaml", ".yml", ".json"]
+            .iter()
+            .any(|extension| lower.ends_with(extension));
+        if by_name == Self::Documents && !documents && looks_like_dockerfile(bytes) {
+            Self::Dockerfile
+        } else {
+            by_name
+        }
+    }
+}
+
+/// Whether `bytes` read as a Dockerfile: after blank lines, comments and parser
+/// directives, only `ARG` instructions may come before the first `FROM` (as the
+/// Dockerfile reference requires), and a `FROM` does come.
+fn looks_like_dockerfile(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let mut continued = false;
+    for line in text.lines() {
+        let line = line.trim();
+        let was_continued = std::mem::replace(&mut continued, line.ends_with('\\'));
+        if was_continued || line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let instruction = words.next().unwrap_or_default();
+        if instruction.eq_ignore_ascii_case("FROM") {
+            return words.next().is_some();
+        }
+        if !instruction.eq_ignore_ascii_case("ARG") {
+            return false;
+        }
+    }
+    false
+}
+
 /// What one YAML or JSON document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentKind {
@@ -118,6 +162,37 @@ mod tests {
         );
         assert_eq!(FileKind::of_name("deploy.yaml"), FileKind::Documents);
         assert_eq!(FileKind::of_name("dockerfiles.yaml"), FileKind::Documents);
+    }
+
+    #[test]
+    fn dockerfiles_without_a_name_are_told_by_content() {
+        let dockerfile = b"# syntax=docker/dockerfile:1\n\nARG BASE=alpine:3.20\nARG \\\n  X=1\nfrom $BASE\nRUN true\n";
+        assert_eq!(FileKind::of("-", dockerfile), FileKind::Dockerfile);
+        assert_eq!(
+            FileKind::of("build/recipe", dockerfile),
+            FileKind::Dockerfile
+        );
+        // A name that says YAML or JSON wins; so does a name that says Dockerfile.
+        assert_eq!(FileKind::of("x.yaml", dockerfile), FileKind::Documents);
+        assert_eq!(
+            FileKind::of("Dockerfile", b"kind: Pod\n"),
+            FileKind::Dockerfile
+        );
+        for not_one in [
+            &b"apiVersion: v1\nkind: Pod\n"[..],
+            b"RUN true\nFROM alpine\n",
+            b"ARG X=1\n",
+            b"FROM\n",
+            b"# FROM alpine\n",
+            b"\xff\xfeF\0R\0O\0M\0",
+            b"",
+        ] {
+            assert_eq!(
+                FileKind::of("-", not_one),
+                FileKind::Documents,
+                "{not_one:?}"
+            );
+        }
     }
 
     #[test]

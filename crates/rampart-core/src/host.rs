@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::cluster::CommandLine;
+use crate::cluster::{CommandLine, Location};
 use crate::field_path::{FieldPath, Segment};
 use crate::source::{Limits, parse};
 
@@ -205,8 +205,8 @@ fn etcd_data_dir(pod: &Value) -> Option<String> {
             .iter()
             .filter_map(|key| container.get(*key).and_then(Value::as_array))
             .flatten()
-            .filter_map(|w| Some((w.as_str()?, FieldPath::root())));
-        let line = CommandLine::parse(words, true, FieldPath::root());
+            .filter_map(|w| Some((w.as_str()?, Location::new(0, FieldPath::root()))));
+        let line = CommandLine::parse(words, true, Location::new(0, FieldPath::root()));
         line.get("data-dir").map(|flag| flag.value.clone())
     })
 }

@@ -9,7 +9,9 @@ pub mod config;
 pub mod docker;
 pub mod field_path;
 pub mod finding;
+pub mod flows;
 pub mod host;
+pub mod inventory;
 pub mod live;
 pub mod netpol;
 pub mod object;
@@ -19,6 +21,7 @@ pub mod rbac;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod vuln;
 
 pub use field_path::FieldPath;
 pub use finding::{Finding, Severity};

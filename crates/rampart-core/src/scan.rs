@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::artefact::{DocumentKind, FileKind};
-use crate::cluster::kubelet_flags_document;
+use crate::cluster::{Component, kubelet_flags_document, may_be_flags_file, started_components};
 use crate::config::Config;
 use crate::docker::{
     ContainerSpec, DaemonConfig, DockerfileView, EngineDaemon, ImageSpec, compose_services,
@@ -18,7 +18,7 @@ use crate::finding::{Finding, Severity};
 use crate::object::{NotAnObject, Object, ObjectRef, PodView, WorkloadKinds, objects};
 use crate::pss::LevelVersion;
 use crate::rules::{
-    CheckContext, Checks, Collected, Findings, RunContext, RunFindings, collects,
+    CheckContext, Checks, Collected, Findings, RunCache, RunContext, RunFindings, collects,
     dockerfile_collected, registry, run_registry,
 };
 use crate::source::{Document, InputError, Limits, Pos, PosNode, decode, read_documents};
@@ -101,14 +101,27 @@ pub fn scan_bytes(bytes: &[u8], options: &ScanOptions) -> FileScan {
 /// is used): a Dockerfile by its name, any other file by the content of each document
 /// (see [`crate::artefact`]).
 pub fn scan_file(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan {
-    let kind = FileKind::of_name(name);
+    let mut scan = scan_file_contents(name, bytes, options);
+    let file_name: Arc<str> = Arc::from(name);
+    for collected in &mut scan.collected {
+        collected.file_name = Arc::clone(&file_name);
+    }
+    scan
+}
+
+fn scan_file_contents(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan {
+    let kind = FileKind::of(name, bytes);
     if kind == FileKind::Dockerfile {
         return scan_dockerfile(name, bytes, options);
     }
-    if let Some(flags) = std::str::from_utf8(bytes)
-        .ok()
-        .and_then(kubelet_flags_document)
-    {
+    let flags = may_be_flags_file(bytes)
+        .then(|| {
+            std::str::from_utf8(bytes)
+                .ok()
+                .and_then(kubelet_flags_document)
+        })
+        .flatten();
+    if let Some(flags) = flags {
         let mut scan = FileScan {
             documents: 1,
             ..FileScan::default()
@@ -401,13 +414,22 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
     for object in &found {
         scan.objects += 1;
         if collecting && collects(&object.id, &options.workloads) {
-            scan.collected.push(Collected::new(
-                document.index,
-                object.id.clone(),
-                object.value,
-                document.positions.subtree(&object.base),
-                &options.workloads,
-            ));
+            let positions = document.positions.subtree(&object.base);
+            let id = object.id.clone();
+            // The kubelet rules read the command line of a pod that runs the kubelet.
+            let kubelet = started_components(object.value, &object.id, &options.workloads)
+                .contains(&Component::Kubelet);
+            scan.collected.push(if kubelet {
+                Collected::whole(document.index, id, object.value, positions)
+            } else {
+                Collected::new(
+                    document.index,
+                    id,
+                    object.value,
+                    positions,
+                    &options.workloads,
+                )
+            });
         }
         match check_object(object, options) {
             Ok(findings) => {
@@ -468,9 +490,11 @@ pub fn check_object(
 /// Returns each finding with the index of its object in `collected`, suppression and
 /// severity overrides applied.
 pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize, Finding)> {
+    let cache = RunCache::default();
     let ctx = RunContext {
         objects: collected,
         workloads: &options.workloads,
+        cache: &cache,
     };
     let mut all = Vec::new();
     let mut ignores: HashMap<usize, Ignores> = HashMap::new();

@@ -164,3 +164,83 @@ fn daemon_configuration_by_name_and_by_content() {
     assert_eq!(wrong.errors.len(), 1, "{:?}", wrong.errors);
     assert!(wrong.findings.is_empty());
 }
+
+#[test]
+fn compose_extends_merges_lists_as_compose_does() {
+    let text = "services:\n\
+                \x20 base:\n\
+                \x20   image: example/base:1.0\n\
+                \x20   cap_add: [SYS_ADMIN]\n\
+                \x20   volumes: [\"/var/run/docker.sock:/var/run/docker.sock\"]\n\
+                \x20 app:\n\
+                \x20   extends: base\n\
+                \x20   cap_add: [SYS_ADMIN, NET_ADMIN]\n\
+                \x20   volumes: [\"sock:/var/run/docker.sock\"]\n";
+    let scan = scan_text(
+        "compose.yaml",
+        text,
+        &["dangerous-capabilities", "sensitive-host-path"],
+    );
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    let mut found = located(&scan);
+    found.sort();
+    // `app` has SYS_ADMIN once (its own entry replaces the base's) and its own volume
+    // on the same target replaces the socket mount.
+    assert_eq!(
+        found,
+        [
+            (
+                "dangerous-capabilities",
+                4,
+                "services.base.cap_add[0]".into()
+            ),
+            (
+                "dangerous-capabilities",
+                8,
+                "services.app.cap_add[0]".into()
+            ),
+            (
+                "dangerous-capabilities",
+                8,
+                "services.app.cap_add[1]".into()
+            ),
+            ("sensitive-host-path", 5, "services.base.volumes[0]".into()),
+        ]
+    );
+}
+
+#[test]
+fn a_long_extends_chain_gives_each_service_its_findings_once() {
+    let mut text =
+        String::from("services:\n  s0:\n    image: example/app:1.0\n    cap_add: [SYS_ADMIN]\n");
+    for i in 1..3000 {
+        text.push_str(&format!(
+            "  s{i}:\n    extends: {{service: s{}}}\n    cap_add: [SYS_ADMIN]\n",
+            i - 1
+        ));
+    }
+    let scan = scan_text("compose.yaml", &text, &["dangerous-capabilities"]);
+    assert_eq!(scan.objects, 3000);
+    assert_eq!(scan.findings.len(), 3000);
+    for (i, finding) in scan.findings.iter().enumerate() {
+        assert_eq!(
+            finding.finding.path.to_string(),
+            format!("services.s{i}.cap_add[0]")
+        );
+    }
+}
+
+#[test]
+fn a_dockerfile_with_many_stages_follows_its_final_lineage() {
+    let mut text = String::from("FROM alpine:3.20 AS s0\nUSER root\n");
+    for i in 1..5000 {
+        text.push_str(&format!("FROM s{} AS s{i}\nRUN echo {i}\n", i - 1));
+    }
+    let scan = scan_text("Dockerfile", &text, &["run-as-root", "image-tag-mutable"]);
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    // Only the first stage has an image base; the final stage inherits its USER root.
+    assert_eq!(
+        located(&scan),
+        [("run-as-root", 2, "instructions[1]".into())]
+    );
+}

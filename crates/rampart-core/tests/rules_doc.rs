@@ -12,3 +12,17 @@ fn docs_rules_md_is_up_to_date() {
         "docs/rules.md is stale: regenerate it with `cargo run -q -p rampart-cli -- rules --markdown > docs/rules.md`"
     );
 }
+
+#[test]
+fn every_rule_is_documented_with_a_failing_and_a_fixed_example() {
+    let missing = rampart_core::rules::rules_without_examples();
+    assert!(
+        missing.is_empty(),
+        "rules without a fail* and a pass* fixture under crates/rampart-core/tests/rules/<id>/ \
+         (their documentation has no example): {missing:?}"
+    );
+    let markdown = rampart_core::rules::rules_markdown();
+    let sections = markdown.split("\n## ").skip(1).count();
+    let with_examples = markdown.matches("**Fails** (").count();
+    assert_eq!(with_examples, sections, "one example per rule section");
+}

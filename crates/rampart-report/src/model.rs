@@ -39,6 +39,8 @@ pub struct FileReport {
     pub objects: usize,
     /// Findings silenced by annotations.
     pub suppressed: usize,
+    /// The path does not exist: its error is reported, and it is not counted as a file.
+    pub missing: bool,
 }
 
 impl FileReport {
@@ -73,6 +75,7 @@ impl FileReport {
             objects: scan.objects,
             suppressed: scan.suppressed,
             source_lines: BTreeMap::new(),
+            missing: false,
         };
         report.findings.sort_by(order);
         report
@@ -125,9 +128,35 @@ fn order(a: &LocatedFinding, b: &LocatedFinding) -> std::cmp::Ordering {
     ))
 }
 
-/// The lines of `text` numbered in `wanted` (1-based, any order, repeats allowed), with
-/// their line ends. One pass over the text, up to the last line wanted.
+/// Whether `bytes` may be echoed as text: UTF-8 without NUL bytes. A binary file given
+/// by mistake (or UTF-16) gets its errors without snippets.
+fn is_text(bytes: &[u8]) -> bool {
+    !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok()
+}
+
+/// A source line as it may be echoed: control characters (but tabs) replaced, so that
+/// no escape sequence from the input reaches a terminal; one character for one, so
+/// columns still line up.
+fn printable(line: &[u8]) -> String {
+    String::from_utf8_lossy(line)
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The lines of `text` numbered in `wanted` (1-based, any order, repeats allowed), without
+/// their line ends; none when `text` is not text. One pass over the text, up to the last
+/// line wanted.
 fn pick_lines(text: &[u8], wanted: &[u32]) -> BTreeMap<u32, String> {
+    if !is_text(text) {
+        return BTreeMap::new();
+    }
     let mut wanted = wanted.to_vec();
     wanted.sort_unstable();
     wanted.dedup();
@@ -141,7 +170,7 @@ fn pick_lines(text: &[u8], wanted: &[u32]) -> BTreeMap<u32, String> {
         };
         if number == next {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            lines.insert(number, String::from_utf8_lossy(line).into_owned());
+            lines.insert(number, printable(line));
             wanted.next();
         }
     }
@@ -179,7 +208,11 @@ impl ScanReport {
     /// Totals over every file.
     pub fn summary(&self) -> Summary {
         let mut summary = Summary {
-            files: self.files.iter().filter(|f| f.has_positions()).count(),
+            files: self
+                .files
+                .iter()
+                .filter(|f| f.has_positions() && !f.missing)
+                .count(),
             ..Summary::default()
         };
         for file in &self.files {
@@ -224,9 +257,53 @@ mod tests {
                 .enumerate()
                 .map(|(i, line)| (u32::try_from(i + 1).unwrap_or(u32::MAX), line))
                 .filter(|(number, _)| wanted.contains(number))
-                .map(|(number, line)| (number, line.strip_suffix('\r').unwrap_or(line).to_owned()))
+                .map(|(number, line)| {
+                    // A carriage return inside a line is a control character: not echoed.
+                    let line = line.strip_suffix('\r').unwrap_or(line);
+                    (number, line.replace('\r', "\u{FFFD}"))
+                })
                 .collect();
             proptest::prop_assert_eq!(pick_lines(text.as_bytes(), &wanted), expected);
         }
+    }
+
+    #[test]
+    fn binary_input_is_never_echoed() {
+        assert!(pick_lines(b"kind: Pod\n\0\x01\x02\n", &[1, 2]).is_empty());
+        assert!(pick_lines(b"kind: \xff\xfePod\n", &[1]).is_empty());
+        assert!(
+            pick_lines(b"\xff\xfek\0i\0n\0d\0", &[1]).is_empty(),
+            "UTF-16"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_not_echoed_and_columns_stay() {
+        let lines = pick_lines(b"a: \x1b[31mred\tx\r\n", &[1]);
+        assert_eq!(lines[&1], "a: \u{FFFD}[31mred\tx");
+    }
+
+    #[test]
+    fn a_missing_path_is_an_error_but_not_a_file() {
+        let report = ScanReport {
+            files: vec![
+                FileReport {
+                    file: "a.yaml".into(),
+                    documents: 1,
+                    ..FileReport::default()
+                },
+                FileReport {
+                    file: "nope.yaml".into(),
+                    errors: vec![InputError::new(
+                        rampart_core::source::Pos::new(1, 1),
+                        "no such file or directory",
+                    )],
+                    missing: true,
+                    ..FileReport::default()
+                },
+            ],
+        };
+        let summary = report.summary();
+        assert_eq!((summary.files, summary.errors), (1, 1));
     }
 }

@@ -1,7 +1,9 @@
 //! One module per command.
 
 mod certs;
+mod db;
 mod docker;
+mod generate;
 mod netpol;
 mod psp;
 mod pss;
@@ -27,6 +29,9 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Rules(args) => rules::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Certs(args) => certs::run(&args),
+        Command::Db(command) => db::run(&command),
+        Command::Completions(args) => generate::completions(&args),
+        Command::Man(args) => generate::man(&args),
     }
 }
 
@@ -116,12 +121,18 @@ impl Problems {
 /// documents become problems with their position.
 pub(crate) fn load_inputs(
     paths: &[std::path::PathBuf],
-    max_file_size: u64,
+    args: &crate::cli::InputArgs,
 ) -> (Vec<(String, rampart_core::object::Loaded)>, Problems) {
     use rampart_core::object::{Loaded, load};
     use rampart_core::source::{InputError, Limits, Pos};
+    let max_file_size = args.max_file_size;
     let limits = Limits::for_file_size(max_file_size);
-    let (inputs, missing) = crate::input::collect(paths, crate::input::Walk::Manifests, &|_| false);
+    let (inputs, missing) = crate::input::collect(
+        paths,
+        crate::input::Walk::Manifests,
+        &|_| false,
+        &args.render_options(),
+    );
     let files: Vec<(String, Loaded)> =
         crate::input::map_inputs(&inputs, max_file_size, |name, bytes| match bytes {
             Ok(bytes) => (name, load(&bytes, &limits)),

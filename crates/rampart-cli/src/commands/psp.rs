@@ -1,6 +1,7 @@
 //! `rampart psp`: PodSecurityPolicy admission of pods and workload pod templates, as the
 //! Kubernetes 1.24 plugin did it.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use anyhow::Result;
@@ -68,36 +69,105 @@ const PSP_GROUPS: &[&str] = &["policy", "extensions"];
 fn read_world(args: &PspArgs) -> World {
     let mut paths = args.input.paths.clone();
     paths.extend(args.policies.iter().cloned());
-    let (files, errors) = load_inputs(&paths, args.input.max_file_size);
+    let (files, errors) = load_inputs(&paths, &args.input);
     World { files, errors }
 }
 
-/// The pod a Pod object or a workload's template stands for, with the namespace the
-/// API server would give it and the service account admission's default.
-fn pod_of(object: &LoadedObject, view: &PodView, default_sa: Option<&str>) -> Pod {
-    let mut spec = view.spec.clone();
-    if spec
-        .service_account_name
-        .as_deref()
-        .is_none_or(str::is_empty)
-    {
-        spec.service_account_name = Some(default_sa.unwrap_or("default").to_owned());
-    }
+/// The pod a Pod object or a workload's template stands for, as written (a workload's
+/// pod is named after the workload): what the result's `pod` is the patched copy of.
+fn pod_of(object: &LoadedObject, view: PodView) -> Pod {
     Pod {
         metadata: ObjectMeta {
             name: object.id.name.clone(),
-            namespace: Some(
-                object
-                    .id
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| "default".to_owned()),
-            ),
-            ..view.meta.clone()
+            ..view.meta
         },
-        spec: Some(spec),
+        spec: Some(view.spec),
         status: None,
     }
+}
+
+/// The pod as the plugin sees it: the API server has placed it in the request's
+/// namespace, and ServiceAccount admission (which runs before PodSecurityPolicy) has named
+/// its service account when it named none.
+fn as_seen_by_the_plugin(input: &Pod, namespace: &str, default_sa: Option<&str>) -> Pod {
+    let mut pod = input.clone();
+    pod.metadata.namespace = Some(namespace.to_owned());
+    if let Some(spec) = pod.spec.as_mut()
+        && spec
+            .service_account_name
+            .as_deref()
+            .is_none_or(str::is_empty)
+    {
+        spec.service_account_name = Some(default_sa.unwrap_or("default").to_owned());
+    }
+    pod
+}
+
+/// Reports the admitted pod against the input: what the API server set before the plugin
+/// ran (namespace, service account; never touched by the plugin, so never in the patch)
+/// is taken back, so that `pod` is exactly the input with `patch` applied.
+fn report_against_input(outcome: &mut AdmissionOutcome, input: &Pod) {
+    let pod = &mut outcome.mutated_pod;
+    pod.metadata.namespace.clone_from(&input.metadata.namespace);
+    if let (Some(spec), Some(input)) = (pod.spec.as_mut(), input.spec.as_ref()) {
+        spec.service_account_name
+            .clone_from(&input.service_account_name);
+    }
+}
+
+/// Identity of an object across the inputs and `--old`: group, kind, namespace, name.
+type Identity = (String, String, Option<String>, Option<String>);
+
+fn identity(object: &LoadedObject) -> Identity {
+    (
+        object.id.group().to_owned(),
+        object.id.kind.clone(),
+        object.id.namespace.clone(),
+        object.id.name.clone(),
+    )
+}
+
+/// Every pod and pod template of `files`, with where it is; type errors go to `errors`.
+fn pods<'a>(
+    files: &'a [(String, Loaded)],
+    kinds: &WorkloadKinds,
+    errors: &mut Problems,
+) -> Vec<(&'a str, &'a Loaded, &'a LoadedObject, Pod)> {
+    let mut found = Vec::new();
+    for (file, loaded) in files {
+        for object in &loaded.objects {
+            let Some(location) = kinds.template_of(&object.id) else {
+                continue;
+            };
+            match PodView::read(&object.value, location) {
+                Ok(Some(view)) => found.push((file.as_str(), loaded, object, pod_of(object, view))),
+                Ok(None) => {}
+                Err(e) => errors.push(
+                    file,
+                    InputError::new(
+                        loaded.locate(object, &e.path),
+                        format!("{}: {}", e.path, e.message),
+                    ),
+                ),
+            }
+        }
+    }
+    found
+}
+
+/// The stored pods of `--old`, by identity.
+fn stored_pods(
+    path: &std::path::Path,
+    input: &crate::cli::InputArgs,
+    kinds: &WorkloadKinds,
+    errors: &mut Problems,
+) -> HashMap<Identity, Pod> {
+    let (files, problems) = load_inputs(&[path.to_path_buf()], input);
+    errors.0.extend(problems.0);
+    pods(&files, kinds, errors)
+        .into_iter()
+        .map(|(_, _, object, pod)| (identity(object), pod))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -111,9 +181,21 @@ struct PspResult<'a> {
     name: Option<&'a str>,
     #[serde(flatten)]
     outcome: AdmissionOutcome,
+    /// Why nothing could admit the pod, when that is not the policies' fault (text only).
+    #[serde(skip)]
+    hint: Option<String>,
 }
 
 pub fn run(args: &PspArgs) -> Result<Exit> {
+    let operation = match args.operation {
+        cli::Operation::Create => Operation::Create,
+        cli::Operation::Update => Operation::Update,
+    };
+    if args.old.is_some() && operation != Operation::Update {
+        anyhow::bail!(
+            "--old gives the stored objects of an update: use it with --operation update"
+        );
+    }
     let mut world = read_world(args);
     let policies: Vec<PodSecurityPolicy> = world.typed(PSP_GROUPS, "PodSecurityPolicy");
     let rbac = Rbac {
@@ -137,46 +219,65 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
         None => (None, None),
     };
     let kinds = WorkloadKinds::default();
-    let mut results = Vec::new();
     let mut errors = std::mem::take(&mut world.errors);
-    for (file, loaded, object) in world.objects() {
-        let Some(location) = kinds.template_of(&object.id) else {
-            continue;
-        };
-        let view = match PodView::read(&object.value, location) {
-            Ok(Some(view)) => view,
-            Ok(None) => continue,
-            Err(e) => {
-                errors.push(
-                    file,
-                    InputError::new(
-                        loaded.locate(object, &e.path),
-                        format!("{}: {}", e.path, e.message),
-                    ),
-                );
-                continue;
-            }
-        };
-        let mut pod = pod_of(object, &view, sa_name);
-        let namespace = pod
+    let stored = args
+        .old
+        .as_deref()
+        .map(|path| stored_pods(path, &args.input, &kinds, &mut errors));
+    let mut results = Vec::new();
+    for (file, loaded, object, input) in pods(&world.files, &kinds, &mut errors) {
+        let namespace = input
             .metadata
             .namespace
-            .clone()
-            .or(sa_namespace.map(str::to_owned))
-            .unwrap_or_default();
-        pod.metadata.namespace = Some(namespace.clone());
+            .as_deref()
+            .or(sa_namespace)
+            .unwrap_or("default");
+        let old_pod = match &stored {
+            None => None,
+            Some(stored) => {
+                let old = stored.get(&identity(object));
+                if old.is_none() {
+                    errors.push(
+                        file,
+                        InputError::new(
+                            loaded.locate(object, &rampart_core::FieldPath::root()),
+                            format!(
+                                "{}: no stored object with this kind, namespace and name in --old; validated as an update without one",
+                                rampart_core::object::label(
+                                    &object.id.kind,
+                                    object.id.namespace.as_deref(),
+                                    object.id.name.as_deref()
+                                )
+                            ),
+                        ),
+                    );
+                }
+                old.map(|old| as_seen_by_the_plugin(old, namespace, sa_name))
+            }
+        };
         let is_pod = object.id.kind == "Pod" && object.id.group().is_empty();
         let request = AdmissionAttributes {
-            operation: match args.operation {
-                cli::Operation::Create => Operation::Create,
-                cli::Operation::Update => Operation::Update,
-            },
-            old_pod: matches!(args.operation, cli::Operation::Update).then(|| pod.clone()),
-            pod,
+            operation,
+            pod: as_seen_by_the_plugin(&input, namespace, sa_name),
+            old_pod,
             user: if is_pod { user.clone() } else { None },
-            namespace,
+            namespace: namespace.to_owned(),
             subresource: None,
         };
+        let service_account = request
+            .pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.service_account_name.clone())
+            .unwrap_or_default();
+        let requester = Requester {
+            service_account: format!("{namespace}/{service_account}"),
+            user: if is_pod { args.user.as_deref() } else { None },
+            is_pod,
+        };
+        let mut outcome = admit(&request, &policies, authz);
+        report_against_input(&mut outcome, &input);
+        let hint = hint(&outcome, &policies, has_rbac, &requester);
         results.push(PspResult {
             file,
             document: object.document,
@@ -184,7 +285,8 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
             kind: &object.id.kind,
             namespace: object.id.namespace.as_deref(),
             name: object.id.name.as_deref(),
-            outcome: admit(&request, &policies, authz),
+            outcome,
+            hint,
         });
     }
     report_invalid_policies(&world, &results, &mut errors);
@@ -202,6 +304,54 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+/// Who asks for a pod: its service account (`ns/name`), and for a Pod the user.
+struct Requester<'a> {
+    service_account: String,
+    user: Option<&'a str>,
+    is_pod: bool,
+}
+
+/// Why a pod was rejected without any policy's error: no PodSecurityPolicy at all, or
+/// none that the RBAC objects of the input let the requester `use`; and what to do.
+fn hint(
+    outcome: &AdmissionOutcome,
+    policies: &[PodSecurityPolicy],
+    has_rbac: bool,
+    requester: &Requester<'_>,
+) -> Option<String> {
+    if outcome.allowed || !outcome.errors.is_empty() {
+        return None;
+    }
+    let usable = policies.len() > outcome.skipped_policies.len();
+    if !usable {
+        return Some(
+            "no usable PodSecurityPolicy is in the input: add them to the PATHs or give them \
+             with --policies FILE"
+                .to_owned(),
+        );
+    }
+    if !has_rbac {
+        return None;
+    }
+    let account = format!("the service account {}", requester.service_account);
+    let who = match requester.user {
+        Some(user) => format!("neither {account} nor the user {user:?}"),
+        None => account,
+    };
+    let ask = if requester.user.is_some() {
+        "; give the user's groups with --group G, or add a RoleBinding that grants `use`"
+    } else if requester.is_pod {
+        "; name the user who creates the pod with --user U --group G (a pod is authorized \
+         through its creator too), or add a RoleBinding that grants `use`"
+    } else {
+        "; a workload's pods are authorized through their service account only: add a \
+         RoleBinding that grants it `use`"
+    };
+    Some(format!(
+        "no policy could be tried: the RBAC objects of the input grant `use` of none to {who}{ask}"
+    ))
 }
 
 /// Invalid PodSecurityPolicy objects, located at the offending field; they were not used.
@@ -263,9 +413,18 @@ fn write_text(
     for r in results {
         let object = rampart_core::object::label(r.kind, r.namespace, r.name);
         match (&r.outcome.message, &r.outcome.policy) {
-            (Some(message), _) => writeln!(out, "{}: {object}: {message}", r.file)?,
-            (None, policy) => {
-                let policy = policy.as_deref().unwrap_or("(none: not a pod request)");
+            (Some(message), _) => {
+                writeln!(out, "{}: {object}: {message}", r.file)?;
+                if let Some(hint) = &r.hint {
+                    writeln!(out, "    {hint}")?;
+                }
+            }
+            (None, None) => writeln!(
+                out,
+                "{}: {object}: admitted without evaluation: the update changes only garbage-collection fields",
+                r.file
+            )?,
+            (None, Some(policy)) => {
                 let changes = r.outcome.patch.0.len();
                 writeln!(
                     out,

@@ -41,6 +41,9 @@ struct Policies {
     audit: Option<LevelVersion>,
     warn: Option<LevelVersion>,
     source: &'static str,
+    /// Whether anything chose the enforced level (`--level` or an enforce label), rather
+    /// than the `privileged` default.
+    chosen: bool,
 }
 
 fn policies_for(
@@ -55,6 +58,7 @@ fn policies_for(
             audit: None,
             warn: None,
             source: "flag",
+            chosen: true,
         };
     }
     match namespace.and_then(|ns| namespaces.get(ns)) {
@@ -65,6 +69,7 @@ fn policies_for(
                 audit: Some(p.audit),
                 warn: Some(p.warn),
                 source: "namespace",
+                chosen: labels.contains_key(ENFORCE_LABEL),
             }
         }
         None => Policies {
@@ -72,6 +77,7 @@ fn policies_for(
             audit: None,
             warn: None,
             source: "default",
+            chosen: false,
         },
     }
 }
@@ -125,6 +131,8 @@ struct PssResult {
     audit: Option<ModeResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     warn: Option<ModeResult>,
+    #[serde(skip)]
+    level_chosen: bool,
 }
 
 fn judge(file: &str, object: &LoadedObject, pod: &PodView, policies: &Policies) -> PssResult {
@@ -156,7 +164,26 @@ fn judge(file: &str, object: &LoadedObject, pod: &PodView, policies: &Policies) 
         defaults_applied: result.defaults_applied.clone(),
         audit: policies.audit.map(|p| ModeResult::of(pod, p)),
         warn: policies.warn.map(|p| ModeResult::of(pod, p)),
+        level_chosen: policies.chosen,
     }
+}
+
+/// The label of a Namespace that sets the level Pod Security Admission enforces.
+const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
+
+/// What a run without any level means, and how to choose one.
+fn privileged_note(unchosen: usize, total: usize) -> String {
+    let which = if unchosen == total {
+        "every pod and pod template".to_owned()
+    } else {
+        format!("{unchosen} of {total} pods and pod templates")
+    };
+    format!(
+        "rampart: note: nothing set a Pod Security level for {which} (no --level, and their \
+         Namespace is not in the input or has no {ENFORCE_LABEL} label), so they were checked against \
+         \"privileged\", which allows everything. Choose a level with --level baseline (or \
+         restricted), or add the Namespace objects with their {ENFORCE_LABEL} labels to the input."
+    )
 }
 
 fn write_text(
@@ -206,7 +233,7 @@ fn write_text(
 
 pub fn run(args: &PssArgs) -> Result<Exit> {
     let kinds = WorkloadKinds::default();
-    let (files, mut errors) = load_inputs(&args.input.paths, args.input.max_file_size);
+    let (files, mut errors) = load_inputs(&args.input.paths, &args.input);
     let namespaces = namespaces(&files);
     let mut results = Vec::new();
     for (file, loaded) in &files {
@@ -242,6 +269,10 @@ pub fn run(args: &PssArgs) -> Result<Exit> {
     }
     .and_then(|()| out.flush());
     super::report_written(written.map_err(Into::into))?;
+    let unchosen = results.iter().filter(|r| !r.level_chosen).count();
+    if unchosen > 0 {
+        eprintln!("{}", privileged_note(unchosen, results.len()));
+    }
     Ok(if !errors.is_empty() {
         Exit::Usage
     } else if results.iter().any(|r| !r.allowed) {

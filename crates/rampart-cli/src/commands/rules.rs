@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use anyhow::{Result, bail};
 use rampart_core::rules::{
-    RuleMeta, applies_to, catalogue, find, rule_markdown, rules_markdown, settings_doc, squash,
+    RuleMeta, applies_to, catalogue, examples, find, rule_markdown, rules_markdown, settings_doc,
+    squash,
 };
 
 use crate::cli::{Exit, RulesArgs};
@@ -34,6 +35,12 @@ fn write_rules(rule: Option<&RuleMeta>, markdown: bool, out: &mut dyn Write) -> 
             writeln!(out, "How to fix:\n  {}\n", squash(m.fix))?;
             if let Some(settings) = settings_doc(m.id) {
                 writeln!(out, "Settings:\n  {settings}\n")?;
+            }
+            if let Some(examples) = examples(m.id) {
+                writeln!(out, "Fails (> marks what the rule reports):")?;
+                writeln!(out, "{}", examples.failing.to_text("  "))?;
+                writeln!(out, "Passes:")?;
+                writeln!(out, "{}", examples.passing.to_text("  "))?;
             }
             writeln!(out, "References:\n  {}", m.references.join("\n  "))
         }

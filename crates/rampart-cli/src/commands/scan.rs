@@ -139,13 +139,17 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     let (mut options, fail_on) = scan_options(&args.report)?;
     options.pss = args.pss;
     options.limits = Limits::for_file_size(args.input.max_file_size);
-    let (inputs, missing) = input::collect(&args.input.paths, input::Walk::Scannable, &|path| {
-        options.config.is_excluded(path)
-    });
+    let (inputs, missing) = input::collect(
+        &args.input.paths,
+        input::Walk::Scannable,
+        &|path| options.config.is_excluded(path),
+        &args.input.render_options(),
+    );
     let mut files = scan_inputs(&inputs, &options, args.input.max_file_size);
     files.extend(missing.into_iter().map(|m| FileReport {
         file: m.name,
         errors: vec![InputError::new(Pos::new(1, 1), m.message)],
+        missing: true,
         ..FileReport::default()
     }));
     finish(&ScanReport { files }, &args.report, fail_on)

@@ -1,14 +1,15 @@
 //! Compose services into [`ContainerSpec`]s.
 //!
 //! YAML anchors and `<<` merge keys are resolved by the parser. `extends` of a service
-//! in the same file is followed (the service's own fields win, lists are merged, as
-//! Compose does); `extends` with `file:` and top-level `include` name other files,
-//! which are checked when they are part of the scan. Every service is checked whatever
-//! its `profiles`. `${VAR:-default}` interpolation is kept as written.
+//! in the same file is followed as Compose merges it (see [`super::extends`]); `extends`
+//! with `file:` and top-level `include` name other files, which are checked when they
+//! are part of the scan. Every service is checked whatever its `profiles`.
+//! `${VAR:-default}` interpolation is kept as written.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::container::{ContainerSpec, Mount, Origin, PortBinding, RestartPolicy, Setting};
+use super::extends::{Entry, Services};
 use crate::field_path::FieldPath;
 
 /// The services of a Compose document, in file order.
@@ -16,96 +17,63 @@ pub fn compose_services(document: &Value) -> Vec<ContainerSpec> {
     let Some(services) = document.get("services").and_then(Value::as_object) else {
         return Vec::new();
     };
-    let root = FieldPath::root().child("services");
-    services
-        .iter()
-        .filter_map(|(name, service)| {
-            service.as_object()?;
-            let chain = extends_chain(services, name, &root);
-            Some(read_service(name, &chain, root.child_owned(name.clone())))
+    let resolved = Services::new(services, &FieldPath::root().child("services"));
+    (0..resolved.names.len())
+        .map(|index| {
+            read_service(&Fields {
+                services: &resolved,
+                index,
+            })
         })
         .collect()
 }
 
-/// A service followed by the services it extends in the same file, nearest first.
-type Chain<'a> = Vec<(&'a Map<String, Value>, FieldPath)>;
-
-fn extends_chain<'a>(services: &'a Map<String, Value>, name: &str, root: &FieldPath) -> Chain<'a> {
-    let mut chain: Chain<'a> = Vec::new();
-    let mut next = Some(name.to_owned());
-    while let Some(current) = next.take() {
-        let Some(service) = services.get(&current).and_then(Value::as_object) else {
-            break;
-        };
-        if chain.iter().any(|(s, _)| std::ptr::eq(*s, service)) {
-            break; // a cycle: Compose rejects it, we stop following
-        }
-        next = same_file_parent(service);
-        chain.push((service, root.child_owned(current)));
-    }
-    chain
+/// One service's fields, its `extends` chain resolved (see [`super::extends`]).
+struct Fields<'s, 'a> {
+    services: &'s Services<'a>,
+    index: usize,
 }
 
-fn same_file_parent(service: &Map<String, Value>) -> Option<String> {
-    match service.get("extends")? {
-        Value::String(parent) => Some(parent.clone()),
-        Value::Object(extends) if extends.get("file").is_none() => {
-            extends.get("service")?.as_str().map(str::to_owned)
-        }
-        _ => None,
-    }
-}
-
-/// Field lookup through a service's `extends` chain.
-struct Fields<'a> {
-    chain: &'a Chain<'a>,
-}
-
-impl<'a> Fields<'a> {
-    /// The nearest definition of `key`.
-    fn get(&self, key: &'static str) -> Option<(&'a Value, FieldPath)> {
-        self.chain
-            .iter()
-            .find_map(|(service, path)| service.get(key).map(|v| (v, path.child(key))))
-    }
-
-    /// Every definition of a list field along the chain (Compose merges them).
-    fn all(&self, key: &'static str) -> Vec<(&'a Value, FieldPath)> {
-        self.chain
-            .iter()
-            .filter_map(|(service, path)| service.get(key).map(|v| (v, path.child(key))))
-            .collect()
-    }
-
-    /// `a.b.c` below the service, nearest definition.
-    fn nested(&self, keys: &[&'static str]) -> Option<(&'a Value, FieldPath)> {
-        self.chain.iter().find_map(|(service, path)| {
-            let (first, rest) = keys.split_first()?;
-            let mut value = service.get(*first)?;
-            let mut at = path.child(first);
-            for key in rest {
-                value = value.get(*key)?;
-                at = at.child(key);
-            }
-            Some((value, at))
-        })
+impl<'a> Fields<'_, 'a> {
+    /// The nearest definition of `keys` along the chain.
+    fn get(&self, keys: &[&'static str]) -> Option<(&'a Value, FieldPath)> {
+        self.services.get(self.index, keys)
     }
 
     fn text(&self, key: &'static str) -> Option<Setting<String>> {
-        self.get(key)
+        self.get(&[key])
             .and_then(|(v, path)| scalar_text(v).map(|t| Setting::new(t, path)))
     }
 
     fn flag(&self, key: &'static str) -> Option<Setting<bool>> {
-        self.get(key)
+        self.get(&[key])
             .and_then(|(v, path)| as_bool(v).map(|b| Setting::new(b, path)))
     }
 
-    /// Every item of a list field (strings or numbers) along the chain.
+    /// The merged entries of a list field.
+    fn list(&self, key: &'static str) -> &[Entry<'a>] {
+        self.services.list(self.index, key)
+    }
+
+    /// The merged items of a list field (strings or numbers).
     fn items(&self, key: &'static str) -> Vec<Setting<String>> {
-        self.all(key)
-            .into_iter()
-            .flat_map(|(value, path)| list_items(value, &path))
+        self.list(key)
+            .iter()
+            .filter_map(|e| scalar_text(e.value).map(|t| Setting::new(t, e.path.clone())))
+            .collect()
+    }
+
+    /// The merged `name=value` entries of a mapping or list of `name=value` strings.
+    fn pairs(&self, key: &'static str) -> Vec<Setting<String>> {
+        self.list(key)
+            .iter()
+            .filter_map(|e| {
+                let text = match e.name {
+                    Some(name) => format!("{name}={}", scalar_text(e.value).unwrap_or_default()),
+                    None => scalar_text(e.value)?,
+                };
+                Some(Setting::new(text, e.path.clone()))
+            })
             .collect()
     }
 }
@@ -129,6 +97,7 @@ fn as_bool(value: &Value) -> Option<bool> {
     }
 }
 
+/// A list of strings or numbers (or one), each with its path.
 fn list_items(value: &Value, path: &FieldPath) -> Vec<Setting<String>> {
     match value {
         Value::Array(items) => items
@@ -142,33 +111,10 @@ fn list_items(value: &Value, path: &FieldPath) -> Vec<Setting<String>> {
     }
 }
 
-/// `key=value` pairs from a mapping or a list of `key=value` strings.
-fn pairs(value: &Value, path: &FieldPath) -> Vec<(String, String, FieldPath)> {
-    match value {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| {
-                let text = scalar_text(v).unwrap_or_default();
-                (k.clone(), text, path.key(k.clone()))
-            })
-            .collect(),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| {
-                let text = scalar_text(item)?;
-                let (k, v) = text.split_once('=').unwrap_or((text.as_str(), ""));
-                Some((k.to_owned(), v.to_owned(), path.index(i)))
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// A limit that is set and not zero.
-fn limit(fields: &Fields<'_>, keys: &[&[&'static str]]) -> Option<Setting<String>> {
+fn limit(fields: &Fields<'_, '_>, keys: &[&[&'static str]]) -> Option<Setting<String>> {
     keys.iter().find_map(|keys| {
-        let (value, path) = fields.nested(keys)?;
+        let (value, path) = fields.get(keys)?;
         let text = scalar_text(value)?;
         let zero = text.trim().trim_start_matches('0').is_empty()
             || text.trim().parse::<f64>().is_ok_and(|n| n == 0.0);
@@ -176,8 +122,9 @@ fn limit(fields: &Fields<'_>, keys: &[&[&'static str]]) -> Option<Setting<String
     })
 }
 
-fn read_service(name: &str, chain: &Chain<'_>, path: FieldPath) -> ContainerSpec {
-    let fields = Fields { chain };
+fn read_service(fields: &Fields<'_, '_>) -> ContainerSpec {
+    let name = fields.services.names[fields.index];
+    let path = fields.services.path(fields.index).clone();
     let mut spec = ContainerSpec::new(Origin::Compose, name, path);
     spec.image = fields.text("image");
     spec.user = fields.text("user");
@@ -189,15 +136,16 @@ fn read_service(name: &str, chain: &Chain<'_>, path: FieldPath) -> ContainerSpec
     spec.uts_mode = fields.text("uts");
     spec.userns_mode = fields.text("userns_mode");
     spec.cgroup_parent = fields.text("cgroup_parent");
+    spec.cgroupns_mode = fields.text("cgroup");
     spec.cap_add = fields.items("cap_add");
     spec.cap_drop = fields.items("cap_drop");
     spec.security_opt = fields.items("security_opt");
     spec.memory_limit = limit(
-        &fields,
+        fields,
         &[&["mem_limit"], &["deploy", "resources", "limits", "memory"]],
     );
     spec.cpu_limit = limit(
-        &fields,
+        fields,
         &[
             &["cpus"],
             &["cpu_quota"],
@@ -210,45 +158,45 @@ fn read_service(name: &str, chain: &Chain<'_>, path: FieldPath) -> ContainerSpec
     ]
     .iter()
     .find_map(|keys| {
-        let (value, path) = fields.nested(keys)?;
+        let (value, path) = fields.get(keys)?;
         scalar_text(value).map(|t| Setting::new(t, path))
     });
     spec.ports = fields
-        .all("ports")
-        .into_iter()
-        .flat_map(|(value, path)| ports(value, &path))
+        .list("ports")
+        .iter()
+        .filter_map(|e| port(e.value, e.path.clone()))
         .collect();
     spec.exposed = fields.items("expose");
     spec.mounts = fields
-        .all("volumes")
-        .into_iter()
-        .flat_map(|(value, path)| volumes(value, &path))
+        .list("volumes")
+        .iter()
+        .filter_map(|e| volume(e.value, e.path.clone()))
         .collect();
     spec.use_api_socket = fields.flag("use_api_socket");
-    spec.restart = restart(&fields);
-    spec.devices = devices(&fields);
-    spec.sysctls = fields
-        .all("sysctls")
-        .into_iter()
-        .flat_map(|(value, path)| pairs(value, &path))
-        .map(|(k, v, path)| Setting::new(format!("{k}={v}"), path))
-        .collect();
+    spec.restart = restart(fields);
+    spec.devices = devices(fields);
+    spec.sysctls = fields.pairs("sysctls");
     spec.command = ["entrypoint", "command"]
         .into_iter()
-        .filter_map(|key| fields.get(key))
+        .filter_map(|key| fields.get(&[key]))
         .flat_map(|(value, path)| list_items(value, &path))
         .collect();
-    spec.healthcheck = fields.get("healthcheck").map(|(check, path)| {
-        let disabled =
-            check.get("disable").and_then(as_bool) == Some(true) || is_none_test(check.get("test"));
-        Setting::new(!disabled, path)
+    spec.healthcheck = fields.get(&["healthcheck"]).map(|(_, path)| {
+        let disable = fields
+            .get(&["healthcheck", "disable"])
+            .and_then(|(v, _)| as_bool(v));
+        let test = fields.get(&["healthcheck", "test"]).map(|(v, _)| v);
+        Setting::new(!(disable == Some(true) || is_none_test(test)), path)
     });
     spec.labels = fields
-        .all("labels")
+        .pairs("labels")
         .into_iter()
-        .flat_map(|(value, path)| pairs(value, &path))
-        .map(|(k, v, _)| (k, v))
+        .map(|label| {
+            let (k, v) = label.value.split_once('=').unwrap_or((&label.value, ""));
+            (k.to_owned(), v.to_owned())
+        })
         .collect();
+    spec.env = fields.pairs("environment");
     spec
 }
 
@@ -261,7 +209,7 @@ pub(super) fn is_none_test(test: Option<&Value>) -> bool {
     }
 }
 
-fn restart(fields: &Fields<'_>) -> Option<Setting<RestartPolicy>> {
+fn restart(fields: &Fields<'_, '_>) -> Option<Setting<RestartPolicy>> {
     if let Some(text) = fields.text("restart") {
         let (name, count) = match text.value.split_once(':') {
             Some((name, count)) => (name, count.trim().parse().ok()),
@@ -273,14 +221,19 @@ fn restart(fields: &Fields<'_>) -> Option<Setting<RestartPolicy>> {
         };
         return Some(Setting::new(policy, text.path));
     }
-    let (policy, path) = fields.nested(&["deploy", "restart_policy"])?;
-    let condition = policy.get("condition").and_then(scalar_text);
+    let (_, path) = fields.get(&["deploy", "restart_policy"])?;
+    let field = |key: &'static str| {
+        fields
+            .get(&["deploy", "restart_policy", key])
+            .map(|(v, _)| v)
+    };
+    let condition = field("condition").and_then(scalar_text);
     let name = match condition.as_deref() {
         Some("none") => "no",
         Some("on-failure") => "on-failure",
         _ => "always", // `any`, Compose's default
     };
-    let max_retries = policy.get("max_attempts").and_then(Value::as_i64);
+    let max_retries = field("max_attempts").and_then(Value::as_i64);
     Some(Setting::new(
         RestartPolicy {
             name: name.to_owned(),
@@ -290,21 +243,14 @@ fn restart(fields: &Fields<'_>) -> Option<Setting<RestartPolicy>> {
     ))
 }
 
-fn devices(fields: &Fields<'_>) -> Vec<Setting<String>> {
+fn devices(fields: &Fields<'_, '_>) -> Vec<Setting<String>> {
     let mut found: Vec<Setting<String>> = fields
-        .all("devices")
-        .into_iter()
-        .flat_map(|(value, path)| match value {
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, item)| {
-                    let text =
-                        scalar_text(item).or_else(|| item.get("source").and_then(scalar_text))?;
-                    Some(Setting::new(text, path.index(i)))
-                })
-                .collect(),
-            _ => Vec::new(),
+        .list("devices")
+        .iter()
+        .filter_map(|e| {
+            let text =
+                scalar_text(e.value).or_else(|| e.value.get("source").and_then(scalar_text))?;
+            Some(Setting::new(text, e.path.clone()))
         })
         .collect();
     found.extend(
@@ -313,14 +259,14 @@ fn devices(fields: &Fields<'_>) -> Vec<Setting<String>> {
             .into_iter()
             .map(|rule| Setting::new(format!("cgroup rule {}", rule.value), rule.path)),
     );
-    if let Some((_, path)) = fields.get("gpus") {
+    if let Some((_, path)) = fields.get(&["gpus"]) {
         found.push(Setting::new("GPUs".to_owned(), path));
     }
     found
 }
 
 /// Splits at `:` outside `${...}` and `[...]` (IPv6 literals).
-fn split_colons(text: &str) -> Vec<&str> {
+pub(super) fn split_colons(text: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let (mut depth, mut start) = (0usize, 0usize);
     let bytes = text.as_bytes();
@@ -339,22 +285,9 @@ fn split_colons(text: &str) -> Vec<&str> {
     parts
 }
 
-/// Reads every item of a Compose list, each with its path; unreadable items are skipped.
-fn each_item<T>(
-    value: &Value,
-    path: &FieldPath,
-    read: impl Fn(&Value, FieldPath) -> Option<T>,
-) -> Vec<T> {
-    let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
-    items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| read(item, path.index(i)))
-        .collect()
-}
-
-fn ports(value: &Value, path: &FieldPath) -> Vec<PortBinding> {
-    each_item(value, path, |item, path| match item {
+/// One `ports` entry (long or short syntax).
+fn port(item: &Value, path: FieldPath) -> Option<PortBinding> {
+    match item {
         Value::Object(long) => Some(PortBinding {
             host_ip: long.get("host_ip").and_then(scalar_text),
             host_port: long.get("published").and_then(scalar_text),
@@ -362,7 +295,7 @@ fn ports(value: &Value, path: &FieldPath) -> Vec<PortBinding> {
             path,
         }),
         other => short_port(&scalar_text(other)?, path),
-    })
+    }
 }
 
 /// `[IP:][HOST:]CONTAINER[/PROTOCOL]`.
@@ -387,8 +320,9 @@ fn short_port(text: &str, path: FieldPath) -> Option<PortBinding> {
     })
 }
 
-fn volumes(value: &Value, path: &FieldPath) -> Vec<Mount> {
-    each_item(value, path, |item, path| match item {
+/// One `volumes` entry (long or short syntax).
+fn volume(item: &Value, path: FieldPath) -> Option<Mount> {
+    match item {
         Value::Object(long) => {
             let kind = long.get("type").and_then(Value::as_str).unwrap_or("volume");
             Some(Mount {
@@ -404,7 +338,7 @@ fn volumes(value: &Value, path: &FieldPath) -> Vec<Mount> {
             })
         }
         other => short_volume(&scalar_text(other)?, path),
-    })
+    }
 }
 
 /// `[SOURCE:]TARGET[:MODE]`; a source that looks like a path is a bind mount.

@@ -98,6 +98,8 @@ pub struct ContainerSpec {
     pub userns_mode: Option<Setting<String>>,
     /// `cgroup_parent` / `HostConfig.CgroupParent`.
     pub cgroup_parent: Option<Setting<String>>,
+    /// `cgroup` / `HostConfig.CgroupnsMode`: the cgroup namespace (`host` or `private`).
+    pub cgroupns_mode: Option<Setting<String>>,
     /// `cap_add` / `HostConfig.CapAdd`.
     pub cap_add: Vec<Setting<String>>,
     /// `cap_drop` / `HostConfig.CapDrop`.
@@ -138,6 +140,8 @@ pub struct ContainerSpec {
     pub healthcheck: Option<Setting<bool>>,
     /// Labels (`rampart.dev/ignore` works here as the Kubernetes annotation does).
     pub labels: Vec<(String, String)>,
+    /// Environment variables as `NAME=value` (`environment` / `Config.Env`).
+    pub env: Vec<Setting<String>>,
     /// The health check's last verdict (`docker inspect` only: `State.Health.Status`,
     /// `healthy`, `unhealthy` or `starting`).
     pub health_status: Option<Setting<String>>,
@@ -163,6 +167,7 @@ impl ContainerSpec {
             uts_mode: None,
             userns_mode: None,
             cgroup_parent: None,
+            cgroupns_mode: None,
             cap_add: Vec::new(),
             cap_drop: Vec::new(),
             security_opt: Vec::new(),
@@ -181,6 +186,7 @@ impl ContainerSpec {
             command: Vec::new(),
             healthcheck: None,
             labels: Vec::new(),
+            env: Vec::new(),
             health_status: None,
             processes: Vec::new(),
         }

@@ -2,10 +2,12 @@
 //! heredocs, line continuations, multi-stage builds), with a position for every
 //! instruction.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use parse_dockerfile::{Dockerfile, Instruction};
 
+use super::expand::{Lookup, Variables, expand};
 use crate::field_path::FieldPath;
 use crate::source::{InputError, Pos, PosChildren, PosNode};
 
@@ -154,8 +156,14 @@ pub struct Stage {
     pub end: usize,
     /// The base image as written.
     pub image: String,
+    /// The base image with the global `ARG` defaults substituted (`FROM ${BASE}`), as
+    /// a build without build arguments sees it; `None` when it depends on an `ARG`
+    /// without a default.
+    pub base: Option<String>,
     /// The stage name (`AS name`), if any.
     pub name: Option<String>,
+    /// The earlier stage this one builds on (`FROM <stage>`), by index in the stages.
+    pub parent: Option<usize>,
 }
 
 /// What a Dockerfile check sees.
@@ -164,26 +172,61 @@ pub struct DockerfileView<'a, 'b> {
     pub dockerfile: &'b Dockerfile<'a>,
     /// The build stages, in order.
     pub stages: Vec<Stage>,
+    /// The global `ARG`s (declared before the first `FROM`) with their defaults.
+    pub global_args: Variables,
+    /// Stage names (lower case, as BuildKit compares them) to their first stage.
+    names: HashMap<String, usize>,
 }
 
 impl<'a, 'b> DockerfileView<'a, 'b> {
-    /// Splits `dockerfile` into stages.
+    /// Splits `dockerfile` into stages, resolving each `FROM` against the global
+    /// `ARG` defaults and the names of the stages before it.
     pub fn new(dockerfile: &'b Dockerfile<'a>) -> Self {
         let mut stages: Vec<Stage> = Vec::new();
+        let mut names: HashMap<String, usize> = HashMap::new();
+        let mut global_args = Variables::default();
         for (i, instruction) in dockerfile.instructions.iter().enumerate() {
-            if let Instruction::From(from) = instruction {
-                if let Some(last) = stages.last_mut() {
-                    last.end = i;
+            match instruction {
+                Instruction::Arg(arg) if stages.is_empty() => {
+                    declare_args(
+                        &arg.arguments.value,
+                        &mut global_args,
+                        &Variables::default(),
+                    );
                 }
-                stages.push(Stage {
-                    from: i,
-                    end: dockerfile.instructions.len(),
-                    image: from.image.value.to_string(),
-                    name: from.as_.as_ref().map(|(_, name)| name.value.to_string()),
-                });
+                Instruction::From(from) => {
+                    if let Some(last) = stages.last_mut() {
+                        last.end = i;
+                    }
+                    let image = from.image.value.to_string();
+                    let base = expand(&image, &global_args);
+                    let parent = base
+                        .as_ref()
+                        .and_then(|b| names.get(&b.to_ascii_lowercase()).copied());
+                    let name = from.as_.as_ref().map(|(_, name)| name.value.to_string());
+                    if let Some(name) = &name {
+                        names
+                            .entry(name.to_ascii_lowercase())
+                            .or_insert(stages.len());
+                    }
+                    stages.push(Stage {
+                        from: i,
+                        end: dockerfile.instructions.len(),
+                        image,
+                        base,
+                        name,
+                        parent,
+                    });
+                }
+                _ => {}
             }
         }
-        Self { dockerfile, stages }
+        Self {
+            dockerfile,
+            stages,
+            global_args,
+            names,
+        }
     }
 
     /// The path of instruction `index` (`instructions[3]`).
@@ -211,46 +254,92 @@ impl<'a, 'b> DockerfileView<'a, 'b> {
         self.dockerfile.instructions.iter().enumerate()
     }
 
+    /// Every instruction that runs in a build, with its index: an `ONBUILD`'s trigger
+    /// in place of the `ONBUILD` (it runs in every image built `FROM` this one).
+    pub fn build_steps(&self) -> impl Iterator<Item = (usize, &'b Instruction<'a>)> + use<'a, 'b> {
+        self.instructions()
+            .map(|(i, instruction)| match instruction {
+                Instruction::Onbuild(onbuild) => (i, &*onbuild.instruction),
+                other => (i, other),
+            })
+    }
+
     /// Whether `image` names an earlier stage rather than an image.
     pub fn is_stage_name(&self, image: &str) -> bool {
-        self.stages.iter().any(|s| {
-            s.name
-                .as_deref()
-                .is_some_and(|n| n.eq_ignore_ascii_case(image))
-        })
+        self.names.contains_key(&image.to_ascii_lowercase())
     }
 
-    /// The user the final stage runs as: the last `USER` of the final stage, or of the
-    /// stages it builds on (`FROM earlier-stage`), with its instruction index.
-    pub fn final_user(&self) -> Option<(usize, String)> {
-        let mut stage = self.final_stage()?;
-        loop {
-            let user = self
-                .instructions_of(stage)
-                .filter_map(|(i, ins)| match ins {
-                    Instruction::User(user) => Some((i, user.arguments.value.trim().to_owned())),
-                    _ => None,
-                })
-                .last();
-            if user.is_some() {
-                return user;
-            }
-            let parent = self.stages.iter().find(|s| {
-                s.from < stage.from
-                    && s.name
-                        .as_deref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(&stage.image))
-            })?;
-            stage = parent;
+    /// The final stage and the stages it builds on, oldest first: what ends up in the
+    /// image that runs.
+    pub fn final_lineage(&self) -> Vec<&Stage> {
+        let mut lineage = Vec::new();
+        let mut next = self.final_stage();
+        while let Some(stage) = next {
+            lineage.push(stage);
+            next = stage.parent.and_then(|p| self.stages.get(p));
         }
+        lineage.reverse();
+        lineage
     }
 
-    /// The `LABEL`s of the final stage as key and value (quotes removed).
+    /// The instructions of the final stage and of the stages it builds on, oldest
+    /// first, with their indices.
+    pub fn final_image_instructions(
+        &self,
+    ) -> impl Iterator<Item = (usize, &'b Instruction<'a>)> + use<'a, 'b, '_> {
+        self.final_lineage()
+            .into_iter()
+            .flat_map(|stage| self.instructions_of(stage))
+    }
+
+    /// The user the final stage runs as: the last `USER` of the final stage or of the
+    /// stages it builds on, with its instruction index, its `ARG`/`ENV` references
+    /// substituted as a build without build arguments does (`USER ${APP_USER:-root}`);
+    /// as written when it depends on a value rampart cannot know.
+    pub fn final_user(&self) -> Option<(usize, String)> {
+        let mut env = Variables::default();
+        let mut user = None;
+        for stage in self.final_lineage() {
+            let mut args = Variables::default();
+            for (i, instruction) in self.instructions_of(stage) {
+                let scope = Scope {
+                    env: &env,
+                    args: &args,
+                };
+                match instruction {
+                    Instruction::Arg(arg) => {
+                        let mut declared = Variables::default();
+                        declare_args(&arg.arguments.value, &mut declared, &scope);
+                        for (name, value) in declared.entries() {
+                            let value = value.clone().or_else(|| {
+                                self.global_args.get(name).flatten().map(str::to_owned)
+                            });
+                            args.set(name, value);
+                        }
+                    }
+                    Instruction::Env(env_instruction) => {
+                        let mut set = Variables::default();
+                        declare_env(&env_instruction.arguments.value, &mut set, &scope);
+                        for (name, value) in set.entries() {
+                            env.set(name, value.clone());
+                        }
+                    }
+                    Instruction::User(u) => {
+                        let raw = u.arguments.value.trim();
+                        let resolved = expand(raw, &scope).unwrap_or_else(|| raw.to_owned());
+                        user = Some((i, resolved.trim().to_owned()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        user
+    }
+
+    /// The `LABEL`s of the final image (its stage and the stages it builds on) as key
+    /// and value (quotes removed).
     pub fn labels(&self) -> Vec<(String, String)> {
-        let Some(stage) = self.final_stage() else {
-            return Vec::new();
-        };
-        self.instructions_of(stage)
+        self.final_image_instructions()
             .filter_map(|(_, ins)| match ins {
                 Instruction::Label(label) => Some(words(&label.arguments.value)),
                 _ => None,
@@ -287,6 +376,45 @@ impl<'a, 'b> DockerfileView<'a, 'b> {
             text.push_str(&heredoc.value);
         }
         Some(text)
+    }
+}
+
+/// The variables of a stage: its `ENV`s win over its `ARG`s of the same name.
+struct Scope<'v> {
+    env: &'v Variables,
+    args: &'v Variables,
+}
+
+impl Lookup for Scope<'_> {
+    fn lookup(&self, name: &str) -> Option<Option<&str>> {
+        self.env.lookup(name).or_else(|| self.args.lookup(name))
+    }
+}
+
+/// `ARG NAME[=default] ...`: each name with its default (substituted), or `None`.
+fn declare_args(text: &str, into: &mut Variables, scope: &dyn Lookup) {
+    for word in words(text) {
+        match word.split_once('=') {
+            Some((name, value)) => into.set(name, expand(value, scope)),
+            None => into.set(&word, None),
+        }
+    }
+}
+
+/// `ENV NAME=value ...` or the legacy `ENV NAME value`, values substituted.
+fn declare_env(text: &str, into: &mut Variables, scope: &dyn Lookup) {
+    let words = words(text);
+    if words.first().is_some_and(|w| !w.contains('=')) {
+        let mut words = words.into_iter();
+        let name = words.next().unwrap_or_default();
+        let value = words.collect::<Vec<_>>().join(" ");
+        into.set(&name, expand(&value, scope));
+        return;
+    }
+    for word in words {
+        if let Some((name, value)) = word.split_once('=') {
+            into.set(name, expand(value, scope));
+        }
     }
 }
 

@@ -109,6 +109,8 @@ fn read_container(value: &Value, path: FieldPath) -> ContainerSpec {
     spec.uts_mode = at.text(&["HostConfig", "UTSMode"]);
     spec.userns_mode = at.text(&["HostConfig", "UsernsMode"]);
     spec.cgroup_parent = at.text(&["HostConfig", "CgroupParent"]);
+    spec.cgroupns_mode = at.text(&["HostConfig", "CgroupnsMode"]);
+    spec.env = at.items(&["Config", "Env"]);
     spec.cap_add = at.items(&["HostConfig", "CapAdd"]);
     spec.cap_drop = at.items(&["HostConfig", "CapDrop"]);
     spec.security_opt = at.items(&["HostConfig", "SecurityOpt"]);

@@ -9,6 +9,8 @@ mod compose;
 mod container;
 mod daemon;
 mod dockerfile;
+mod expand;
+mod extends;
 mod image;
 mod inspect;
 
@@ -17,7 +19,7 @@ pub use container::{ContainerSpec, Mount, Origin, PortBinding, RestartPolicy, Se
 pub use daemon::{DaemonConfig, EngineDaemon, ROOTLESS, SWARM, docker_root_dir};
 pub(crate) use daemon::{is_engine_daemon, looks_like_daemon_config};
 pub use dockerfile::{DockerfileView, ImageRef, ParsedDockerfile, Stage, parse_dockerfile, words};
-pub use image::is_image;
-pub use image::{HistoryStep, ImageSpec, inspect_images};
+pub use expand::{Lookup, Variables, expand};
+pub use image::{HistoryStep, ImageSpec, inspect_images, is_image};
 pub use inspect::inspect_containers;
 pub(crate) use inspect::is_inspect_container as inspect_is_container;

@@ -42,6 +42,58 @@ pub struct Verdict {
     pub notes: Vec<Note>,
 }
 
+impl Verdict {
+    /// The explanation in sentences, as `rampart netpol explain` prints them: the
+    /// source's egress, the destination's ingress and, when denied, which side denies.
+    pub fn sentences(&self, from: &str, to: &str) -> Vec<String> {
+        let ingress = if self.notes.contains(&Note::NonPodDestination) {
+            format!("{to} is not a pod: NetworkPolicy ingress rules do not apply to it.")
+        } else {
+            self.ingress.sentence("Ingress", to)
+        };
+        let mut sentences = vec![self.egress.sentence("Egress", from), ingress];
+        if !self.allowed {
+            let blocking: Vec<&str> = [("egress", &self.egress), ("ingress", &self.ingress)]
+                .iter()
+                .filter(|(_, d)| !d.allowed)
+                .map(|(name, _)| *name)
+                .collect();
+            sentences.push(format!(
+                "A connection needs both the source's egress and the destination's ingress to allow it; {} does not.",
+                blocking.join(" and ")
+            ));
+        }
+        sentences
+    }
+}
+
+impl DirectionVerdict {
+    /// One sentence on this direction of `subject` (`side` is `Egress` or `Ingress`).
+    pub fn sentence(&self, side: &str, subject: &str) -> String {
+        if !self.isolated {
+            return format!(
+                "{side} of {subject}: no NetworkPolicy selects it for {}, so it is not isolated: allowed.",
+                side.to_lowercase()
+            );
+        }
+        let selected = self.selected_by.join(", ");
+        if self.allowed_by.is_empty() && self.allowed {
+            format!(
+                "{side} of {subject}: isolated by {selected}, but allowed as node-local traffic."
+            )
+        } else if self.allowed_by.is_empty() {
+            format!(
+                "{side} of {subject}: isolated by {selected}, and no rule of theirs allows this connection: denied."
+            )
+        } else {
+            format!(
+                "{side} of {subject}: isolated by {selected}; allowed by {}.",
+                self.allowed_by.join(", ")
+            )
+        }
+    }
+}
+
 /// A special case or implementation-defined assumption involved in a verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

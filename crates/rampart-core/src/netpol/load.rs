@@ -1,12 +1,14 @@
 //! Building a [`Cluster`](super::Cluster) from ordinary manifests: Namespaces, Nodes,
-//! NetworkPolicies, Pods, and workloads as endpoints named after the workload.
+//! NetworkPolicies, Services (with the Endpoints and EndpointSlices of those without a
+//! selector), Pods, and workloads as endpoints named after the workload.
 
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod, PodSpec};
+use k8s_openapi::api::core::v1::{Endpoints, Namespace, Node, Pod, PodSpec, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
-use super::{ClusterBuilder, Endpoint};
+use super::{ClusterBuilder, Endpoint, ServiceAddresses};
 use crate::field_path::FieldPath;
 use crate::object::typed::typed_at;
 use crate::object::{ObjectRef, TypeError, WorkloadKinds};
@@ -22,6 +24,10 @@ pub enum NetworkObject {
     Policy(Box<NetworkPolicy>),
     /// A Pod, or a workload's pods as one endpoint.
     Endpoint(Box<Endpoint>),
+    /// A Service (cluster IPs, selector, ports).
+    Service(Box<Service>),
+    /// The addresses behind a Service (Endpoints, EndpointSlice).
+    ServiceAddresses(Box<ServiceAddresses>),
 }
 
 fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, TypeError> {
@@ -40,6 +46,20 @@ pub fn network_object(
     Ok(Some(match (id.group(), id.kind.as_str()) {
         ("", "Namespace") => NetworkObject::Namespace(Box::new(typed(value)?)),
         ("", "Node") => NetworkObject::Node(Box::new(typed(value)?)),
+        ("", "Service") => NetworkObject::Service(Box::new(typed(value)?)),
+        ("", "Endpoints") => {
+            NetworkObject::ServiceAddresses(Box::new(ServiceAddresses::from_endpoints(&typed::<
+                Endpoints,
+            >(
+                value
+            )?)))
+        }
+        ("discovery.k8s.io", "EndpointSlice") => {
+            match ServiceAddresses::from_slice(&typed::<EndpointSlice>(value)?) {
+                Some(addresses) => NetworkObject::ServiceAddresses(Box::new(addresses)),
+                None => return Ok(None),
+            }
+        }
         ("networking.k8s.io", "NetworkPolicy") => NetworkObject::Policy(Box::new(typed(value)?)),
         ("", "Pod") => NetworkObject::Endpoint(Box::new(Endpoint::from_pod(&typed::<Pod>(value)?))),
         _ => {
@@ -73,6 +93,8 @@ impl ClusterBuilder {
             NetworkObject::Node(node) => self.node(&node),
             NetworkObject::Policy(policy) => self.policy(&policy),
             NetworkObject::Endpoint(endpoint) => self.endpoint(*endpoint),
+            NetworkObject::Service(service) => self.service(&service),
+            NetworkObject::ServiceAddresses(addresses) => self.service_addresses(*addresses),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! * [`admit`] runs the plugin on one pod request against a set of policies: policy
 //!   selection (non-mutating first, then by name), defaulting on CREATE, validation on
 //!   CREATE and UPDATE, the `kubernetes.io/psp` annotation, upstream's rejection texts and a
-//!   JSONPatch of the changes.
+//!   JSONPatch of the changes. The admitted pod is always the submitted pod with that
+//!   patch applied, and the patch holds exactly what the plugin changes.
 //! * [`validate_policy`] checks a policy object like the API server would.
 //! * [`Provider`] defaults and validates a pod against a single policy.
 //!
@@ -15,8 +16,6 @@
 //!   whose strategies cannot be built are skipped and reported in
 //!   [`AdmissionOutcome::skipped_policies`];
 //! * CREATE runs the mutating phase and then the validating phase on its result;
-//! * when the seccomp default profile is written, the pod-level `seccompProfile` field is
-//!   written too (what the v1.19–v1.24 API server did after admission);
 //! * AppArmor reads a container's effective `appArmorProfile` field when the annotation is
 //!   absent;
 //! * errors of several policies are listed in evaluation order (upstream: map order);

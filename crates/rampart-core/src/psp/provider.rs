@@ -123,24 +123,17 @@ impl Provider {
         }
     }
 
-    /// Writes the pod seccomp annotation; when the profile is the policy default, also the
-    /// pod-level field (documented extension, §10.3).
-    fn mutate_seccomp(&self, annotations: &mut Annotations, spec: &mut PodSpec) {
+    /// Writes the pod seccomp annotation, as upstream's `MutatePod` does: the annotation
+    /// already set, else the pod-level field translated, else the policy default. The
+    /// field itself is never written (the v1.19–v1.24 API server synced it after admission).
+    fn mutate_seccomp(&self, annotations: &mut Annotations, spec: &PodSpec) {
         let pod_field = spec
             .security_context
             .as_ref()
             .and_then(|sc| sc.seccomp_profile.as_ref());
-        let had_profile = pod_field.is_some()
-            || annotations
-                .as_ref()
-                .and_then(|a| a.get(seccomp::POD_ANNOTATION))
-                .is_some_and(|p| !p.is_empty());
         let Some(profile) = self.seccomp.generate(annotations.as_ref(), pod_field) else {
             return;
         };
-        if !had_profile && let Some(field) = seccomp::field_from_profile(&profile) {
-            pod_security_context_mut(spec).seccomp_profile = Some(field);
-        }
         let annotations = annotations.get_or_insert_with(BTreeMap::new);
         if annotations.get(seccomp::POD_ANNOTATION) != Some(&profile) {
             annotations.insert(seccomp::POD_ANNOTATION.to_string(), profile);

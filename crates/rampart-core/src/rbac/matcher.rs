@@ -93,6 +93,16 @@ impl<'a> RuleFields<'a> {
         })
     }
 
+    /// True when the rule grants every verb on every resource of every API group, for
+    /// every object (`*` in `verbs`, `apiGroups` and `resources`, no `resourceNames`):
+    /// what cluster-admin's first rule grants.
+    pub fn grants_everything(&self) -> bool {
+        [self.verbs, self.api_groups, self.resources]
+            .iter()
+            .all(|list| list.iter().any(|v| v == WILDCARD))
+            && !self.is_narrowed()
+    }
+
     /// True when a `verbs`, `apiGroups` or `resources` entry is the wildcard.
     pub fn has_wildcard(&self) -> bool {
         [self.verbs, self.api_groups, self.resources]

@@ -232,9 +232,11 @@ fn listed_rules<'a>(
 }
 
 /// The labels of an object that has none.
-static NO_LABELS: Labels = Labels::new();
+pub(crate) static NO_LABELS: Labels = Labels::new();
 
-fn aggregation_selectors(rule: Option<&AggregationRule>) -> Vec<Selector> {
+/// The compiled selectors of an aggregation rule; one with an unknown operator selects
+/// nothing and is left out.
+pub(crate) fn aggregation_selectors(rule: Option<&AggregationRule>) -> Vec<Selector> {
     rule.and_then(|r| r.cluster_role_selectors.as_deref())
         .unwrap_or_default()
         .iter()

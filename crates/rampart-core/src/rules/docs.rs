@@ -41,12 +41,18 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
     if let Some(files) = super::files_doc(m.id) {
         let _ = writeln!(out, "**Files.** {files}\n");
     }
+    if let Some(examples) = super::examples(m.id) {
+        let _ = writeln!(out, "{}", examples.to_markdown());
+    }
     let _ = writeln!(out, "**References.** {}", m.references.join("; "));
     out
 }
 
 /// The artefacts the rule `id` checks, in words (`Kubernetes, Compose, docker inspect`).
 pub fn applies_to(id: &str) -> String {
+    if let Some(artefacts) = super::cluster::run_artefacts(id) {
+        return artefacts.to_owned();
+    }
     registry()
         .iter()
         .find(|rule| rule.meta.id == id)

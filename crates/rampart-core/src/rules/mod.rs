@@ -10,18 +10,22 @@ mod cluster;
 mod context;
 mod docker;
 mod docs;
+mod examples;
 mod host;
 mod keep;
 mod network;
 mod pod;
 mod rbac;
 mod run;
+mod secrets;
 
 pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
+pub use examples::{Example, ExampleFile, Examples, ExcerptLine, examples, rules_without_examples};
 pub use host::host_plan;
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
+pub(crate) use run::RunCache;
 pub use run::{
     Collected, DOCKERFILE_KIND, RunContext, RunFindings, RunRule, collects, dockerfile_collected,
     kept_part, located_part,
@@ -211,10 +215,13 @@ impl std::fmt::Debug for Rule {
     }
 }
 
-/// Object rules: pods, then Docker-only rules, cluster configuration and RBAC roles.
+/// Object rules: pods, secrets and network exposure, then Docker-only rules, cluster
+/// configuration and RBAC roles.
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     pod::RULES
         .iter()
+        .chain(secrets::RULES)
+        .chain(network::OBJECT_RULES)
         .chain(docker::RULES)
         .copied()
         .chain(cluster::rules())
@@ -223,13 +230,14 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Run rules: network, built images, then RBAC bindings.
+/// Run rules: network, built images, RBAC bindings, then kubelets.
 static RUN_RULES: LazyLock<Vec<RunRule>> = LazyLock::new(|| {
     network::RULES
         .iter()
         .chain(build::RULES)
         .chain(rbac::RUN_RULES)
         .copied()
+        .chain(cluster::run_rules())
         .collect()
 });
 

@@ -4,6 +4,8 @@
 //! The object pass keeps a [`Collected`] copy of the objects such rules need (see
 //! [`collects`]), so memory grows with those objects only, not with file sizes.
 
+use std::sync::{Arc, OnceLock};
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -20,6 +22,12 @@ use crate::source::{FlatPositions, Pos, PosNode};
 pub struct Collected {
     /// Index of its file in the run (assigned by the caller).
     pub file: usize,
+    /// Its file's name as the scan was given it (rules that group files by where they
+    /// sit on a node read it).
+    pub file_name: Arc<str>,
+    /// The whole object was kept, not only the part [`kept_part`] names (a pod that
+    /// runs the kubelet: the kubelet rules read its command line).
+    pub whole: bool,
     /// 0-based index of its document in the file.
     pub document: usize,
     /// Its identity.
@@ -44,9 +52,29 @@ impl Collected {
         let located = located_part(&id, workloads);
         Self {
             file: 0,
+            file_name: Arc::from(""),
+            whole: false,
             document,
             json: json_text(&kept_part(&id, workloads).part(value)),
             positions: positions.map_or_else(FlatPositions::default, |p| located.positions(p)),
+            id,
+        }
+    }
+
+    /// Keeps all of the object `value` and all of its positions.
+    pub fn whole(
+        document: usize,
+        id: ObjectRef,
+        value: &Value,
+        positions: Option<&PosNode>,
+    ) -> Self {
+        Self {
+            file: 0,
+            file_name: Arc::from(""),
+            whole: true,
+            document,
+            json: json_text(value),
+            positions: positions.map_or_else(FlatPositions::default, FlatPositions::of),
             id,
         }
     }
@@ -103,6 +131,8 @@ pub fn dockerfile_collected(
     let user = view.final_user();
     Collected {
         file: 0,
+        file_name: Arc::from(name),
+        whole: false,
         document: 0,
         id: ObjectRef {
             kind: DOCKERFILE_KIND.to_owned(),
@@ -129,6 +159,8 @@ const RUN_KINDS: &[(&str, &str)] = &[
     ("rbac.authorization.k8s.io", "ClusterRole"),
     ("rbac.authorization.k8s.io", "RoleBinding"),
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("kubelet.config.k8s.io", "KubeletConfiguration"),
+    ("rampart.dev", crate::cluster::KUBELET_FLAGS_KIND),
 ];
 
 /// Whether the object pass must keep `id` for the run rules.
@@ -170,7 +202,8 @@ pub fn kept_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
 }
 
 /// The fields of `id`'s object that run findings point at, whose positions a scan keeps:
-/// a pod-holding kind's pod fields above, a binding's subjects, nothing of other kinds
+/// a pod-holding kind's pod fields above, a binding's subjects, a Namespace's name, nothing
+/// of other kinds
 /// (no run rule reports about them). A path outside is located at its nearest kept
 /// ancestor, so a run rule that reports elsewhere must add the field here.
 pub fn located_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
@@ -181,6 +214,10 @@ pub fn located_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
         ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
             Keep::fields(&["subjects"])
         }
+        ("", "Namespace") => Keep::at(&FieldPath::fields(&["metadata"]), Keep::fields(&["name"])),
+        // The kubelet rules report at any setting of these files.
+        ("kubelet.config.k8s.io", "KubeletConfiguration") => Keep::All,
+        ("rampart.dev", kind) if kind == crate::cluster::KUBELET_FLAGS_KIND => Keep::All,
         _ => Keep::Fields(Vec::new()),
     }
 }
@@ -204,6 +241,15 @@ pub struct RunContext<'a> {
     pub objects: &'a [Collected],
     /// Kinds that hold pods.
     pub workloads: &'a WorkloadKinds,
+    /// Work several run rules share, done on first use.
+    pub(crate) cache: &'a RunCache,
+}
+
+/// Work several run rules share, done once per run on first use: what the run's RBAC
+/// bindings hand out.
+#[derive(Debug, Default)]
+pub(crate) struct RunCache {
+    pub(super) rbac: OnceLock<super::rbac::RunRbac>,
 }
 
 /// Collects a run rule's findings, each about one collected object.

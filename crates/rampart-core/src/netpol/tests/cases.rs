@@ -394,6 +394,37 @@ fn run_file(file: &str) -> usize {
     cases.len()
 }
 
+/// One expected truth table: port, protocol, pods (rows and columns), allowed cells.
+pub(super) type Table = (u16, crate::netpol::Protocol, Vec<String>, Vec<Vec<bool>>);
+
+/// The truth tables of the e2e cases on the plain e2e model (no added namespaces,
+/// endpoints or nodes), by case name.
+pub(super) fn e2e_tables() -> Vec<(String, Vec<Table>)> {
+    load("e2e.yaml")
+        .cases
+        .iter()
+        .filter(|c| {
+            matches!(c.model, Base::E2e)
+                && c.namespaces.is_empty()
+                && c.endpoints.is_empty()
+                && c.nodes.is_empty()
+        })
+        .map(|case| {
+            let (cluster, _) = case.cluster_def().build();
+            let pods: Vec<String> = cluster.endpoints().iter().map(|e| e.id()).collect();
+            let tables = case
+                .matrices
+                .iter()
+                .map(|m| {
+                    let table = expected_table(&pods, &m.edits);
+                    (m.port, protocol(&m.protocol), pods.clone(), table)
+                })
+                .collect();
+            (case.name.clone(), tables)
+        })
+        .collect()
+}
+
 #[test]
 fn e2e_scenarios() {
     assert!(run_file("e2e.yaml") >= 40);

@@ -6,3 +6,4 @@ mod api;
 mod cases;
 mod differential;
 mod fixtures;
+mod flows;

@@ -155,22 +155,6 @@ pub fn profile_from_field(profile: &SeccompProfile) -> String {
     }
 }
 
-/// Translates an annotation string into the seccomp field, if it has one.
-pub fn field_from_profile(profile: &str) -> Option<SeccompProfile> {
-    let (type_, localhost_profile) = match profile {
-        RUNTIME_DEFAULT | DOCKER_DEFAULT => ("RuntimeDefault", None),
-        UNCONFINED => ("Unconfined", None),
-        other => (
-            "Localhost",
-            Some(other.strip_prefix(LOCALHOST_PREFIX)?.to_string()),
-        ),
-    };
-    Some(SeccompProfile {
-        type_: type_.to_string(),
-        localhost_profile,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::test_support::policy_with_annotations;
@@ -209,15 +193,6 @@ mod tests {
             "localhost/p.json"
         );
         assert_eq!(profile_from_field(&field("Localhost", None)), "");
-        assert_eq!(
-            field_from_profile("docker/default"),
-            Some(field("RuntimeDefault", None))
-        );
-        assert_eq!(
-            field_from_profile("localhost/a/b"),
-            Some(field("Localhost", Some("a/b")))
-        );
-        assert_eq!(field_from_profile("bogus"), None);
     }
 
     #[test]

@@ -6,12 +6,13 @@ use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
 
 use super::{
-    create, create_with, outcome_errors, pod, pod_with_container_sc, psp, psp_with, request,
+    admit_checked, create, create_with, outcome_errors, pod, pod_with_container_sc, psp, psp_with,
+    request,
 };
 use crate::psp::strategies::volumes::FS_TYPES;
 use crate::psp::{
     AdmissionOutcome, AllowAll, Authorizer, Operation, PSP_ANNOTATION, PodSecurityPolicy,
-    UseRequest, admit,
+    UseRequest,
 };
 
 /// Asserts the outcome was admitted by `expected` (with the annotation) or rejected (`None`).
@@ -423,7 +424,7 @@ fn update_validates_only() {
     for (name, new_pod, policies, expected, message) in cases {
         let mut req = request(Operation::Update, new_pod);
         req.old_pod = Some(pod(json!({"metadata": {"labels": {"old": "yes"}}})));
-        let outcome = admit(&req, &policies, &AllowAll);
+        let outcome = admit_checked(&req, &policies, &AllowAll);
         assert_eq!(outcome.allowed, expected.is_some(), "{name}");
         assert_eq!(outcome.policy.as_deref(), expected, "{name}");
         assert_eq!(outcome.message.as_deref(), message, "{name}");
@@ -455,7 +456,7 @@ fn ignored_requests() {
         ("gc-only update", gc_only, true),
         ("real update", real_update, false),
     ] {
-        let outcome = admit(&req, &restricted, &AllowAll);
+        let outcome = admit_checked(&req, &restricted, &AllowAll);
         assert_eq!(outcome.allowed, allowed, "{name}");
     }
 }
@@ -612,7 +613,7 @@ fn policy_authorization() {
 fn unauthenticated_user_is_never_authorized() {
     let mut req = request(Operation::Create, pod(json!({})));
     req.user = None;
-    let outcome = admit(&req, &[restrictive("p")], &AllowAll);
+    let outcome = admit_checked(&req, &[restrictive("p")], &AllowAll);
     assert!(!outcome.allowed);
     assert_eq!(
         outcome.message.as_deref(),

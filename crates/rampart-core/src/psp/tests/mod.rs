@@ -94,9 +94,31 @@ pub(super) fn request(operation: Operation, pod: Pod) -> AdmissionAttributes {
     }
 }
 
+/// [`admit`], asserting what holds for every outcome: the reported pod is the submitted
+/// pod with the patch applied (nothing changed outside the patch), and only an admitting
+/// CREATE patches.
+pub(super) fn admit_checked(
+    request: &AdmissionAttributes,
+    policies: &[PodSecurityPolicy],
+    authz: &dyn Authorizer,
+) -> AdmissionOutcome {
+    let outcome = admit(request, policies, authz);
+    let mut document = serde_json::to_value(&request.pod).expect("pod json");
+    json_patch::patch(&mut document, &outcome.patch).expect("the patch applies to the input");
+    assert_eq!(
+        document,
+        serde_json::to_value(&outcome.mutated_pod).expect("pod json"),
+        "the reported pod is the input with the patch applied"
+    );
+    if !(outcome.allowed && request.operation == Operation::Create) {
+        assert!(outcome.patch.0.is_empty(), "{:?}", outcome.patch);
+    }
+    outcome
+}
+
 /// CREATE `pod` against `policies` with everything authorized.
 pub(super) fn create(pod: Pod, policies: &[PodSecurityPolicy]) -> AdmissionOutcome {
-    admit(&request(Operation::Create, pod), policies, &AllowAll)
+    admit_checked(&request(Operation::Create, pod), policies, &AllowAll)
 }
 
 /// CREATE with a custom authorizer.
@@ -105,7 +127,7 @@ pub(super) fn create_with(
     policies: &[PodSecurityPolicy],
     authz: &dyn Authorizer,
 ) -> AdmissionOutcome {
-    admit(&request(Operation::Create, pod), policies, authz)
+    admit_checked(&request(Operation::Create, pod), policies, authz)
 }
 
 /// Rendered errors of an outcome.

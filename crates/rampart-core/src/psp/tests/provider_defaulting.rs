@@ -293,13 +293,13 @@ fn annotation_defaults() {
             expect: vec![(apparmor, Some(json!("localhost/x")))],
         },
         Case {
-            name: "seccomp default writes annotation and field",
+            name: "seccomp default writes the annotation only",
             spec: json!({}),
             annotations: json!({"seccomp.security.alpha.kubernetes.io/defaultProfileName": "runtime/default"}),
             pod: json!({}),
             expect: vec![
                 (seccomp_pod, Some(json!("runtime/default"))),
-                (seccomp_field, Some(json!({"type": "RuntimeDefault"}))),
+                ("/spec/securityContext", None),
             ],
         },
         Case {
@@ -309,10 +309,7 @@ fn annotation_defaults() {
             pod: json!({}),
             expect: vec![
                 (seccomp_pod, Some(json!("localhost/prof.json"))),
-                (
-                    seccomp_field,
-                    Some(json!({"type": "Localhost", "localhostProfile": "prof.json"})),
-                ),
+                (seccomp_field, None),
             ],
         },
         Case {

@@ -1,10 +1,11 @@
-//! Runs the spec §12 vectors in `vectors.yaml` through [`admit`].
+//! Runs the spec §12 vectors in `vectors.yaml` through [`admit`], holding every outcome to
+//! "the admitted pod is the submitted pod with the patch applied".
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{pod, psp_with, request};
-use crate::psp::{AllowAll, Operation, admit};
+use super::{admit_checked, pod, psp_with, request};
+use crate::psp::{AllowAll, Operation};
 
 #[derive(Deserialize)]
 struct Vector {
@@ -22,6 +23,15 @@ struct Vector {
     errors: Option<Vec<String>>,
     #[serde(default)]
     expect_pod: serde_json::Map<String, Value>,
+    /// The exact JSONPatch, when given.
+    #[serde(default)]
+    patch: Option<Value>,
+    /// UPDATE only: the stored pod (merged into `p`); absent, a pod with other labels.
+    #[serde(default)]
+    old: Option<Value>,
+    /// UPDATE only: no stored pod at all.
+    #[serde(default)]
+    no_old: bool,
 }
 
 #[derive(Deserialize)]
@@ -59,10 +69,14 @@ fn spec_vectors() {
             })
             .collect();
         let mut req = request(v.operation, pod(v.pod.clone()));
-        if v.operation == Operation::Update {
-            req.old_pod = Some(pod(json!({"metadata": {"labels": {"version": "old"}}})));
+        if v.operation == Operation::Update && !v.no_old {
+            let old = v
+                .old
+                .clone()
+                .unwrap_or_else(|| json!({"metadata": {"labels": {"version": "old"}}}));
+            req.old_pod = Some(pod(old));
         }
-        let outcome = admit(&req, &policies, &AllowAll);
+        let outcome = admit_checked(&req, &policies, &AllowAll);
         assert_eq!(
             outcome.allowed, v.allowed,
             "{}: {:?}",
@@ -75,6 +89,10 @@ fn spec_vectors() {
         if let Some(errors) = &v.errors {
             let got: Vec<String> = outcome.errors.iter().map(|e| e.error.to_string()).collect();
             assert_eq!(&got, errors, "{}", v.name);
+        }
+        if let Some(patch) = &v.patch {
+            let got = serde_json::to_value(&outcome.patch).expect("patch json");
+            assert_eq!(&got, patch, "{}: patch", v.name);
         }
         let admitted = serde_json::to_value(&outcome.mutated_pod).expect("pod json");
         for (pointer, expected) in &v.expect_pod {

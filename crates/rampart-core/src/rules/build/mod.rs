@@ -22,7 +22,6 @@ pub(super) const IMAGE_USER_MISMATCH: RunRule = RunRule {
               the pod), and set `runAsNonRoot: true` on pods running images with a numeric USER.",
         references: &[
             "Kubernetes docs: Configure a Security Context (runAsNonRoot)",
-            "hadolint DL3066",
             "CIS Docker 4.1",
         ],
     },

@@ -432,7 +432,7 @@ pub(super) static CHECKS: &[SettingCheck] = &[
                   and static-RSA suites without forward secrecy.",
             fix: "Set `--tls-cipher-suites` to ECDHE suites with AES-GCM or CHACHA20-POLY1305 \
                   only.",
-            references: &["CIS 1.2.29", "kubescape C-0143"],
+            references: &["CIS 1.2.29", "kubescape C-0277"],
         },
         &[flag("tls-cipher-suites", None)],
         Expect::StrongCiphers,
@@ -464,7 +464,7 @@ pub(super) static CHECKS: &[SettingCheck] = &[
                   client authentication.",
             fix: "Use `https://` etcd URLs with `--etcd-cafile`, `--etcd-certfile` and \
                   `--etcd-keyfile`.",
-            references: &["CIS 1.2.23", "Kubernetes docs: Securing a Cluster (etcd)"],
+            references: &["Kubernetes docs: Securing a Cluster (etcd)"],
         },
         &[flag("etcd-servers", None)],
         Expect::NoRemotePlaintextUrls,

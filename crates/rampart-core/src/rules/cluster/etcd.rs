@@ -118,7 +118,7 @@ pub(super) static CHECKS: &[SettingCheck] = &[
                   without TLS or client certificates. The defaults are `http://localhost:2379`.",
             fix: "Use `https://` client URLs (loopback `http://` is acceptable for local \
                   health checks only).",
-            references: &["CIS 2.1", "Kubernetes docs: Securing a Cluster (etcd)"],
+            references: &["Kubernetes docs: Securing a Cluster (etcd)"],
         },
         &[
             flag("listen-client-urls", Some("http://localhost:2379")),

@@ -43,7 +43,7 @@ pub(super) const KUBECONFIG_INSECURE_TLS: Rule = Rule {
               impersonate the API server and capture the credentials the client sends.",
         fix: "Use an `https://` server and `certificate-authority-data` (or \
               `certificate-authority`); remove `insecure-skip-tls-verify`.",
-        references: &["CIS 1.2.24", "Kubernetes docs: Organizing Cluster Access"],
+        references: &["Kubernetes docs: Organizing Cluster Access"],
     },
     checks: Checks::kubernetes(|ctx, out| {
         if !is_kubeconfig(ctx) {

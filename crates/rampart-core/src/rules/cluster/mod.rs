@@ -13,16 +13,12 @@ mod kubelet;
 mod placement;
 mod settings;
 
-use super::Rule;
+use super::{Rule, RunRule};
 use settings::SettingCheck;
 
-/// The declarative setting tables, in documentation order.
-static SETTING_TABLES: &[&[SettingCheck]] = &[
-    apiserver::CHECKS,
-    controllers::CHECKS,
-    etcd::CHECKS,
-    kubelet::CHECKS,
-];
+/// The declarative setting tables of the control plane, judged pod by pod, in
+/// documentation order.
+static SETTING_TABLES: &[&[SettingCheck]] = &[apiserver::CHECKS, controllers::CHECKS, etcd::CHECKS];
 
 /// The rules written as checks of their own, in documentation order.
 static FILE_RULES: &[Rule] = &[
@@ -42,13 +38,31 @@ static FILE_RULES: &[Rule] = &[
     placement::NODE_NAME_PINNED,
 ];
 
-/// Every cluster rule: the setting tables' entries, then the other checks.
+/// Every cluster rule that checks one object at a time: the control-plane setting
+/// tables' entries, then the other checks.
 pub(super) fn rules() -> impl Iterator<Item = Rule> {
     SETTING_TABLES
         .iter()
         .flat_map(|table| table.iter())
         .map(SettingCheck::rule)
         .chain(FILE_RULES.iter().copied())
+}
+
+/// The kubelet rules, which judge each kubelet of a run on its effective settings
+/// (flags over configuration files, across files).
+pub(super) fn run_rules() -> impl Iterator<Item = RunRule> {
+    kubelet::CHECKS.iter().map(SettingCheck::run_rule)
+}
+
+/// What the kubelet rules read, for their documentation (`None` for other rules).
+pub(super) fn run_artefacts(id: &str) -> Option<&'static str> {
+    kubelet::CHECKS
+        .iter()
+        .any(|check| check.meta.id == id)
+        .then_some(
+            "KubeletConfiguration files, kubelet flags files and systemd units, pods running the \
+         kubelet (each kubelet on its effective settings, across the files of its node)",
+        )
 }
 
 /// What a setting rule reads and the defaults it assumes (`None` for other rules).
@@ -60,6 +74,7 @@ pub(super) fn settings_doc(id: &str) -> Option<String> {
 fn setting_check(id: &str) -> Option<&'static SettingCheck> {
     SETTING_TABLES
         .iter()
+        .chain([&kubelet::CHECKS])
         .flat_map(|table| table.iter())
         .find(|check| check.meta.id == id)
 }

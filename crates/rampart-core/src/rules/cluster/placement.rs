@@ -23,10 +23,7 @@ pub(super) const CONTROL_PLANE_SCHEDULING: Rule = Rule {
         fix: "Drop the control-plane toleration, the catch-all toleration and control-plane \
               node selectors or affinities; restrict tolerations with the \
               PodTolerationRestriction admission plugin.",
-        references: &[
-            "CIS 1.2.14",
-            "NSA/CISA Kubernetes Hardening: control plane isolation",
-        ],
+        references: &["NSA/CISA Kubernetes Hardening: control plane isolation"],
     },
     checks: Checks::kubernetes(|ctx, out| {
         if let Some(pod) = ctx.pod {
@@ -123,7 +120,7 @@ pub(super) const NODE_NAME_PINNED: Rule = Rule {
               not reported: the scheduler wrote their nodeName.)",
         fix: "Remove `nodeName`; use node affinity with labels the NodeRestriction plugin \
               protects (`node-restriction.kubernetes.io/`).",
-        references: &["CIS 1.2.14", "Kubernetes docs: Assigning Pods to Nodes"],
+        references: &["Kubernetes docs: Assigning Pods to Nodes"],
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };

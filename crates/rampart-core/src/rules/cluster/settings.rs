@@ -5,11 +5,17 @@
 use serde_json::Value;
 
 use crate::cluster::files::value_text;
-use crate::cluster::{CommandLine, Component, ConfigFile, list_items, map_item};
+use crate::cluster::{
+    CommandLine, Component, ConfigFile, Kubelet, Launch, Location, NodeFile, NodeFileKind,
+    kubelets, list_items, map_item,
+};
 use crate::field_path::FieldPath;
+use crate::object::PodView;
 use crate::object::typed::value_at;
-use crate::rules::cis::report_cis;
-use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
+use crate::rules::cis::{report_cis, report_run_cis_as};
+use crate::rules::{
+    CheckContext, Checks, Findings, Rule, RuleMeta, RunContext, RunFindings, RunRule,
+};
 
 /// One setting: a flag and, for the kubelet, the KubeletConfiguration field that sets the
 /// same thing. Defaults are what the binary uses when the setting is absent; they differ
@@ -157,6 +163,22 @@ impl Expect {
         }
     }
 
+    /// Which of a list flag's occurrences decides the verdict, to point at it: the one
+    /// holding the offending item where there is one, else the last.
+    pub(crate) fn culprit(self, parts: &[&str]) -> usize {
+        let last = parts.len().saturating_sub(1);
+        let offending =
+            |bad: &dyn Fn(&str) -> bool| parts.iter().rposition(|part| bad(part)).unwrap_or(last);
+        match self {
+            Self::Excludes(item) => offending(&|p| list_items(p).any(|i| i == item)),
+            Self::GateNotOff(gate) => offending(&|p| map_item(p, gate).is_some()),
+            Self::StrongCiphers | Self::NoRemotePlaintextUrls => {
+                offending(&|p| !self.holds(Some(p)))
+            }
+            _ => last,
+        }
+    }
+
     /// The expectation in words, for messages.
     pub(crate) fn wanted(self) -> String {
         match self {
@@ -259,90 +281,213 @@ impl SettingCheck {
         doc
     }
 
-    /// The catalogue rule for this entry.
+    /// The catalogue rule for this entry: a control-plane component's settings are
+    /// judged in its pod, one object at a time.
     pub(crate) const fn rule(&'static self) -> Rule {
         Rule {
             meta: self.meta,
             checks: Checks::kubernetes(check_settings),
         }
     }
-}
 
-/// Where settings are read from.
-enum Source<'a> {
-    /// A command line. Absent flags take the binary's default only when the line is the
-    /// whole story (a container's command); a flags file sits next to a config file,
-    /// which decides what the flags leave out.
-    CommandLine {
-        line: &'a CommandLine,
-        absent_uses_default: bool,
-    },
-    KubeletFile(&'a Value),
-}
-
-/// A setting's effective value and where it is (or would be).
-struct Observed {
-    value: Option<String>,
-    path: FieldPath,
-    shown: String,
-    explicit: bool,
-}
-
-impl Source<'_> {
-    fn observe(&self, setting: &Setting) -> Option<Observed> {
-        match self {
-            Self::CommandLine {
-                line,
-                absent_uses_default,
-            } => {
-                if setting.flag.is_empty() {
-                    return None;
-                }
-                let shown = format!("--{}", setting.flag);
-                Some(match line.get(setting.flag) {
-                    Some(word) => Observed {
-                        value: Some(word.value.clone()),
-                        path: word.path.clone(),
-                        shown,
-                        explicit: true,
-                    },
-                    None if !absent_uses_default => return None,
-                    None => Observed {
-                        value: setting.flag_default.map(str::to_owned),
-                        path: line.anchor.clone(),
-                        shown,
-                        explicit: false,
-                    },
-                })
-            }
-            Self::KubeletFile(object) => {
-                if setting.field.is_empty() {
-                    return None;
-                }
-                let path = FieldPath::fields(setting.field);
-                let found = value_at(object, &path)
-                    .and_then(value_text)
-                    .filter(|v| !(setting.file_zero_is_default && is_zero_duration(v)));
-                Some(Observed {
-                    explicit: found.is_some(),
-                    value: found.or_else(|| setting.file_default.map(str::to_owned)),
-                    shown: setting.field.join("."),
-                    path,
-                })
-            }
+    /// The run rule for a kubelet entry: a kubelet's settings come from several files
+    /// (flags, units, configuration), put together across the run.
+    pub(crate) const fn run_rule(&'static self) -> RunRule {
+        RunRule {
+            meta: self.meta,
+            check: check_kubelet_settings,
         }
     }
 }
 
-fn evaluate(check: &SettingCheck, source: &Source<'_>, who: &str, out: &mut Findings) {
+/// Where settings are read from.
+enum Source<'a> {
+    /// A control-plane component's command line in its pod: absent flags take the
+    /// binary's defaults.
+    CommandLine {
+        line: &'a CommandLine,
+        component: Component,
+    },
+    /// A kubelet: its command line over its configuration files (see [`Kubelet`]).
+    Kubelet {
+        kubelet: &'a Kubelet,
+        /// The configuration files' objects and documents, lowest first.
+        configs: &'a [(usize, Value)],
+    },
+}
+
+/// A setting's effective value and where it was set (or, for a default, where the
+/// component or file that applies it is).
+struct Observed {
+    value: Option<String>,
+    at: Location,
+    /// Who set it, for messages: `kube-apiserver`, `kubelet`, `kubelet config`.
+    who: &'static str,
+    /// The setting as written: `--profiling`, `authentication.anonymous.enabled`.
+    shown: String,
+    explicit: bool,
+    /// How many flag occurrences made up a list value.
+    occurrences: usize,
+}
+
+impl Source<'_> {
+    fn observe(&self, setting: &Setting, expect: Expect) -> Option<Observed> {
+        let (line, component) = match self {
+            Self::CommandLine { line, component } => (*line, *component),
+            Self::Kubelet { kubelet, .. } => (&kubelet.line, Component::Kubelet),
+        };
+        if let Expect::GateNotOff(gate) = expect {
+            return self.observe_gate(setting, gate, line);
+        }
+        if let Some(flag) = from_flag(line, component, setting.flag, expect) {
+            return Some(flag);
+        }
+        match self {
+            Self::CommandLine { line, component } => (!setting.flag.is_empty()).then(|| Observed {
+                value: setting.flag_default.map(str::to_owned),
+                at: line.anchor.clone(),
+                who: component.binary(),
+                shown: format!("--{}", setting.flag),
+                explicit: false,
+                occurrences: 0,
+            }),
+            Self::Kubelet { kubelet, configs } => {
+                if let Some(found) = from_configs(configs, setting) {
+                    return Some(found);
+                }
+                let path = FieldPath::fields(setting.field);
+                match configs.first() {
+                    Some((object, _)) if !setting.field.is_empty() => Some(Observed {
+                        value: setting.file_default.map(str::to_owned),
+                        at: Location::new(*object, path),
+                        who: "kubelet config",
+                        shown: setting.field.join("."),
+                        explicit: false,
+                        occurrences: 0,
+                    }),
+                    // The whole command line is known and no file can set it.
+                    _ if !setting.flag.is_empty()
+                        && kubelet.complete
+                        && (setting.field.is_empty()
+                            || (configs.is_empty() && !kubelet.config_unknown)) =>
+                    {
+                        Some(Observed {
+                            value: setting.flag_default.map(str::to_owned),
+                            at: kubelet.line.anchor.clone(),
+                            who: "kubelet",
+                            shown: format!("--{}", setting.flag),
+                            explicit: false,
+                            occurrences: 0,
+                        })
+                    }
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    /// A feature gate, key by key: a flag naming it wins over the files, a later file
+    /// over an earlier one (the kubelet merges gates this way); unnamed, it is at its
+    /// default (on, for the gates rules ask about).
+    fn observe_gate(&self, setting: &Setting, gate: &str, line: &CommandLine) -> Option<Observed> {
+        let named = |text: &str| map_item(text, gate).is_some();
+        let flag = line
+            .flags
+            .iter()
+            .rev()
+            .find(|f| f.name == setting.flag && named(&f.value));
+        if let Some(word) = flag {
+            let value = map_item(&word.value, gate).map(|v| format!("{gate}={v}"));
+            return Some(Observed {
+                value,
+                at: word.at.clone(),
+                who: self.who(),
+                shown: format!("--{}", setting.flag),
+                explicit: true,
+                occurrences: 1,
+            });
+        }
+        let Self::Kubelet { configs, .. } = self else {
+            return None;
+        };
+        configs.iter().rev().find_map(|(object, config)| {
+            let path = FieldPath::fields(setting.field).key(gate);
+            let value = value_at(config, &path).and_then(value_text)?;
+            Some(Observed {
+                value: Some(format!("{gate}={value}")),
+                at: Location::new(*object, path),
+                who: "kubelet config",
+                shown: setting.field.join("."),
+                explicit: true,
+                occurrences: 1,
+            })
+        })
+    }
+
+    fn who(&self) -> &'static str {
+        match self {
+            Self::CommandLine { component, .. } => component.binary(),
+            Self::Kubelet { .. } => "kubelet",
+        }
+    }
+}
+
+/// The setting's flag on the command line: its last occurrence, or for a list flag
+/// every occurrence together, located at the occurrence that decides the verdict.
+fn from_flag(
+    line: &CommandLine,
+    component: Component,
+    flag: &str,
+    expect: Expect,
+) -> Option<Observed> {
+    if flag.is_empty() {
+        return None;
+    }
+    let found = line.value(flag, component.accumulates(flag))?;
+    let parts: Vec<&str> = found.words.iter().map(|w| w.value.as_str()).collect();
+    let blamed = found.words.get(expect.culprit(&parts))?;
+    Some(Observed {
+        value: Some(found.value.clone()),
+        at: blamed.at.clone(),
+        who: component.binary(),
+        shown: format!("--{flag}"),
+        explicit: true,
+        occurrences: found.words.len(),
+    })
+}
+
+/// The setting's field in the kubelet's configuration files, the last file setting it
+/// winning. A zero duration is the default where the file format says so.
+fn from_configs(configs: &[(usize, Value)], setting: &Setting) -> Option<Observed> {
+    if setting.field.is_empty() {
+        return None;
+    }
+    let path = FieldPath::fields(setting.field);
+    configs.iter().rev().find_map(|(object, config)| {
+        let found = value_at(config, &path)
+            .and_then(value_text)
+            .filter(|v| !(setting.file_zero_is_default && is_zero_duration(v)))?;
+        Some(Observed {
+            value: Some(found),
+            at: Location::new(*object, path.clone()),
+            who: "kubelet config",
+            shown: setting.field.join("."),
+            explicit: true,
+            occurrences: 1,
+        })
+    })
+}
+
+/// Judges one source against `check`, reporting each failing setting.
+fn evaluate(check: &SettingCheck, source: &Source<'_>, report: &mut dyn FnMut(Location, String)) {
     for setting in check.settings {
-        let Some(observed) = source.observe(setting) else {
+        let Some(observed) = source.observe(setting, check.expect) else {
             continue;
         };
         if !observed.explicit
             && check.waiver.is_some_and(|w| {
                 source
-                    .observe(&w.setting)
+                    .observe(&w.setting, w.expect)
                     .is_some_and(|o| w.expect.holds(o.value.as_deref()))
             })
         {
@@ -352,68 +497,129 @@ fn evaluate(check: &SettingCheck, source: &Source<'_>, who: &str, out: &mut Find
             continue;
         }
         let state = match (&observed.value, observed.explicit) {
+            (Some(value), true) if observed.occurrences > 1 => format!(
+                "{}={value} (given {} times: the lists add up)",
+                observed.shown, observed.occurrences
+            ),
             (Some(value), true) => format!("{}={value}", observed.shown),
             (Some(value), false) => {
                 format!("{} is not set and defaults to {value}", observed.shown)
             }
             (None, _) => format!("{} is not set", observed.shown),
         };
-        report_cis(
-            out,
-            observed.path,
-            format!("{who} {state}; {}", check.expect.wanted()),
+        report(
+            observed.at,
+            format!("{} {state}; {}", observed.who, check.expect.wanted()),
         );
     }
 }
 
-/// The check of every [`SettingCheck`] rule: finds its table entry by id.
+/// The check of every control-plane [`SettingCheck`] rule: finds its table entry by id
+/// and judges the command line of each container running the component.
 fn check_settings(ctx: &CheckContext<'_>, out: &mut Findings) {
-    let runs_component = ctx.pod.is_some_and(|pod| {
-        pod.containers()
-            .any(|c| Component::of_container(&c).is_some())
-    });
-    let kubelet_file = matches!(
-        ConfigFile::of(&ctx.object.id),
-        Some(ConfigFile::Kubelet | ConfigFile::KubeletFlags)
-    );
-    if !runs_component && !kubelet_file {
-        return;
-    }
+    let Some(pod) = ctx.pod else { return };
     let Some(check) = super::setting_check(out.rule().id) else {
         return;
     };
-    if let Some(pod) = ctx.pod {
-        for container in check.component.containers(pod) {
-            let line = CommandLine::of_container(&container, check.component.accepts_single_dash());
-            let source = Source::CommandLine {
-                line: &line,
-                absent_uses_default: true,
-            };
-            evaluate(check, &source, check.component.binary(), out);
-        }
+    for container in pod.containers() {
+        let Some(launch) = Launch::of(&container).filter(|l| l.component == check.component) else {
+            continue;
+        };
+        let line = CommandLine::of_launch(&launch, &container);
+        let source = Source::CommandLine {
+            line: &line,
+            component: check.component,
+        };
+        evaluate(check, &source, &mut |at, message| {
+            report_cis(out, at.path, message);
+        });
     }
-    if check.component != Component::Kubelet {
+}
+
+/// The check of every kubelet [`SettingCheck`] rule, over the whole run: each kubelet
+/// the scan describes (see [`crate::cluster::node`]) judged on its effective settings.
+fn check_kubelet_settings(ctx: &RunContext<'_>, out: &mut RunFindings) {
+    let Some(check) = super::setting_check(out.rule().id) else {
         return;
+    };
+    for (kubelet, configs) in kubelets_of_run(ctx) {
+        let source = Source::Kubelet {
+            kubelet: &kubelet,
+            configs: &configs,
+        };
+        let severity = out.rule().severity;
+        evaluate(check, &source, &mut |at, message| {
+            report_run_cis_as(out, severity, at.object, at.path, message);
+        });
     }
-    match ConfigFile::of(&ctx.object.id) {
-        Some(ConfigFile::Kubelet) => {
-            evaluate(
-                check,
-                &Source::KubeletFile(ctx.object.value),
-                "kubelet config",
-                out,
-            );
-        }
-        Some(ConfigFile::KubeletFlags) => {
-            let line = CommandLine::of_flags_document(ctx.object.value);
-            let source = Source::CommandLine {
-                line: &line,
-                absent_uses_default: false,
-            };
-            evaluate(check, &source, "kubelet", out);
-        }
-        _ => {}
+}
+
+/// The kubelets of a run with their configuration documents: from the node files
+/// (flags files, units, KubeletConfigurations) and from pods that run the kubelet.
+pub(super) fn kubelets_of_run(ctx: &RunContext<'_>) -> Vec<(Kubelet, Vec<(usize, Value)>)> {
+    let mut values: Vec<(usize, NodeFileKind, Value)> = Vec::new();
+    let mut found = Vec::new();
+    for (index, object) in ctx.objects.iter().enumerate() {
+        let kind = match ConfigFile::of(&object.id) {
+            Some(ConfigFile::Kubelet) => NodeFileKind::Config,
+            Some(ConfigFile::KubeletFlags) => NodeFileKind::Flags,
+            _ => {
+                if object.whole {
+                    found.extend(pod_kubelets(ctx, index));
+                }
+                continue;
+            }
+        };
+        values.push((index, kind, object.value()));
     }
+    let files: Vec<NodeFile<'_>> = values
+        .iter()
+        .map(|(index, kind, value)| NodeFile {
+            object: *index,
+            file: &ctx.objects[*index].file_name,
+            kind: *kind,
+            value,
+        })
+        .collect();
+    let documents: std::collections::HashMap<usize, &Value> =
+        values.iter().map(|(i, _, v)| (*i, v)).collect();
+    let mut from_files: Vec<(Kubelet, Vec<(usize, Value)>)> = kubelets(&files)
+        .into_iter()
+        .map(|kubelet| {
+            let configs = kubelet
+                .configs
+                .iter()
+                .filter_map(|i| Some((*i, (*documents.get(i)?).clone())))
+                .collect();
+            (kubelet, configs)
+        })
+        .collect();
+    from_files.append(&mut found);
+    from_files
+}
+
+/// The kubelets a pod runs (a kubelet in a container: its command line is the whole
+/// story), located in the pod's object.
+fn pod_kubelets(ctx: &RunContext<'_>, index: usize) -> Vec<(Kubelet, Vec<(usize, Value)>)> {
+    let object = &ctx.objects[index];
+    let Some(location) = ctx.workloads.template_of(&object.id) else {
+        return Vec::new();
+    };
+    let value = object.value();
+    let Ok(Some(pod)) = PodView::read(&value, location) else {
+        return Vec::new();
+    };
+    pod.containers()
+        .filter_map(|container| {
+            let launch = Launch::of(&container).filter(|l| l.component == Component::Kubelet)?;
+            let mut line = CommandLine::of_launch(&launch, &container);
+            line.anchor.object = index;
+            for flag in &mut line.flags {
+                flag.at.object = index;
+            }
+            Some((Kubelet::of_command_line(line), Vec::new()))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,50 +5,16 @@
 
 use parse_dockerfile::{HealthcheckArguments, Instruction, Source};
 
+use super::shell::{basename, command_words, pipelines, program};
 use crate::docker::{DockerfileView, ImageSpec};
 use crate::finding::Severity;
-use crate::rules::{Checks, Findings, Rule, RuleMeta};
+use crate::rules::{Checks, Findings, Rule, RuleMeta, secrets};
 
-/// The simple commands of a shell script, each split into pipelines of words:
-/// `a && b | c` gives `[[a], [b, c]]` (continuations joined, quotes kept; subshells and
-/// groups, `(a || b)` and `{ a; }`, opened).
-fn pipelines(script: &str) -> Vec<Vec<Vec<&str>>> {
-    script
-        .split(['\n', ';', '(', ')'])
-        .flat_map(|line| line.split("&&"))
-        .flat_map(|list| list.split("||"))
-        .map(|pipeline| {
-            pipeline
-                .split('|')
-                .map(|command| {
-                    command
-                        .split_whitespace()
-                        .filter(|w| !matches!(*w, "\\" | "{" | "}" | "!"))
-                        .collect::<Vec<_>>()
-                })
-                .filter(|words| !words.is_empty())
-                .collect::<Vec<_>>()
-        })
-        .filter(|p| !p.is_empty())
-        .collect()
-}
-
-/// The words of a command without `sudo`, `env VAR=x` and similar prefixes.
-fn without_prefixes<'a, 'b>(mut words: &'b [&'a str]) -> &'b [&'a str] {
-    while let Some((first, rest)) = words.split_first() {
-        let prefix = matches!(*first, "sudo" | "env" | "exec" | "command" | "nohup")
-            || (first.contains('=') && !first.starts_with('-'));
-        if !prefix {
-            break;
-        }
-        words = rest;
-    }
-    words
-}
-
-/// Every `RUN` with its index and the simple commands of its script (heredocs included).
+/// Every `RUN` that a build runs, with its index and script (heredocs included,
+/// continuations joined): those of every stage, and `ONBUILD RUN` triggers (at the
+/// `ONBUILD`), which run in every image built from this one.
 fn runs<'v>(view: &'v DockerfileView<'_, '_>) -> impl Iterator<Item = (usize, String)> + 'v {
-    view.instructions()
+    view.build_steps()
         .filter_map(|(i, instruction)| match instruction {
             Instruction::Run(_) => DockerfileView::command_text(instruction)
                 .map(|text| (i, text.replace("\\\r\n", " ").replace("\\\n", " "))),
@@ -65,15 +31,10 @@ pub(super) const ADD_REMOTE_URL: Rule = Rule {
               integrity check: a compromised or spoofed server puts its file in the image.",
         fix: "Use `ADD --checksum=sha256:... <url>`, or download with `curl` and verify the \
               checksum in the same `RUN`; use `COPY` for local files.",
-        references: &[
-            "CIS Docker 4.9",
-            "Docker Bench 4.9",
-            "hadolint DL3020",
-            "checkov CKV_DOCKER_4",
-        ],
+        references: &["CIS Docker 4.9", "Docker Bench 4.9", "checkov CKV_DOCKER_4"],
     },
     checks: Checks::dockerfile_only(|view, out| {
-        for (i, instruction) in view.instructions() {
+        for (i, instruction) in view.build_steps() {
             let Instruction::Add(add) = instruction else {
                 continue;
             };
@@ -151,7 +112,11 @@ pub(super) const SUDO_IN_RUN: Rule = Rule {
               TTY and signal handling is unpredictable in builds.",
         fix: "Run the privileged steps before `USER`; use `gosu` or `su-exec` in an entrypoint if \
               a step must change user at run time.",
-        references: &["hadolint DL3004", "checkov CKV2_DOCKER_1"],
+        references: &[
+            "hadolint DL3004",
+            "checkov CKV2_DOCKER_1",
+            "Trivy AVD-DS-0010",
+        ],
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, script) in runs(view) {
@@ -184,50 +149,19 @@ fn uses_sudo(script: &str) -> bool {
     pipelines(script)
         .iter()
         .flatten()
-        .any(|command| command.first() == Some(&"sudo"))
+        .any(|command| command.first().is_some_and(|w| basename(w) == "sudo"))
 }
-
-/// Parts of variable names that suggest a secret.
-const SECRET_NAMES: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIAL",
-];
-
-/// Prefixes of well-known credential formats.
-const SECRET_VALUES: &[&str] = &[
-    "AKIA",
-    "ASIA",
-    "ghp_",
-    "gho_",
-    "github_pat_",
-    "glpat-",
-    "xoxb-",
-    "sk_live_",
-];
 
 /// Why `name=value` looks like a secret, if it does.
 fn secret(name: &str, value: &str) -> Option<&'static str> {
-    let upper = name.to_ascii_uppercase();
-    let reference = upper.ends_with("_FILE") || upper.ends_with("_PATH") || upper.ends_with("_URL");
-    if SECRET_VALUES
-        .iter()
-        .any(|prefix| value.starts_with(prefix) && value.len() >= 16)
-    {
+    if secrets::credential_in(value).is_some() {
         return Some("holds what looks like a credential");
     }
-    (!reference && SECRET_NAMES.iter().any(|part| upper.contains(part)))
-        .then_some("is named like a secret")
+    secrets::named_like_secret(name).then_some("is named like a secret")
 }
 
 /// `NAME=value` pairs of an `ENV` (both syntaxes) or `ARG`.
-fn variables(text: &str, legacy_env: bool) -> Vec<(String, String)> {
+pub(super) fn variables(text: &str, legacy_env: bool) -> Vec<(String, String)> {
     let words = crate::docker::words(text);
     if legacy_env && words.first().is_some_and(|w| !w.contains('=')) {
         let mut words = words.into_iter();
@@ -255,12 +189,12 @@ pub(super) const SECRET_IN_ENV_OR_ARG: Rule = Rule {
         references: &[
             "CIS Docker 4.10",
             "Docker Bench 4.10",
-            "hadolint DL3064",
-            "checkov CKV_DOCKER_1005",
+            "Trivy AVD-DS-0031",
+            "Docker build check SecretsUsedInArgOrEnv",
         ],
     },
     checks: Checks::dockerfile_only(|view, out| {
-        for (i, instruction) in view.instructions() {
+        for (i, instruction) in view.build_steps() {
             let (keyword, pairs) = match instruction {
                 Instruction::Env(env) => ("ENV", variables(&env.arguments.value, true)),
                 Instruction::Arg(arg) => ("ARG", variables(&arg.arguments.value, false)),
@@ -323,30 +257,30 @@ const SHELLS: &[&str] = &[
     "sh", "bash", "zsh", "ash", "dash", "ksh", "python", "python3", "perl", "ruby", "node",
 ];
 
-fn is_shell(word: &str) -> bool {
-    let name = word.rsplit('/').next().unwrap_or(word);
-    SHELLS.contains(&name)
+/// Whether a simple command runs a shell or interpreter (after `sudo -E`, `env`...).
+fn runs_shell(command: &[&str]) -> bool {
+    program(command).is_some_and(|p| SHELLS.contains(&p))
 }
 
-/// `curl ... | sh`, `wget -O- ... | sudo bash`, `sh -c "$(curl ...)"`, `bash <(curl ...)`.
+/// `curl ... | sh`, `wget -O- ... | sudo -E bash`, `curl ... | tee x | env bash`,
+/// `sh -c "$(curl ...)"`, `bash <(curl ...)`.
 fn pipes_download_to_shell(script: &str) -> bool {
-    let piped = pipelines(script).iter().any(|pipeline| {
-        pipeline.windows(2).any(|pair| {
-            let downloads = pair[0].iter().any(|w| DOWNLOADERS.contains(w));
-            let runs = without_prefixes(&pair[1])
-                .first()
-                .is_some_and(|w| is_shell(w));
-            downloads && runs
+    let commands = pipelines(script);
+    let piped = commands.iter().any(|pipeline| {
+        let mut downloaded = false;
+        pipeline.iter().any(|command| {
+            let shell_after_download = downloaded && runs_shell(command);
+            downloaded |= program(command).is_some_and(|p| DOWNLOADERS.contains(&p));
+            shell_after_download
         })
     });
-    let substituted = ["$(curl", "$(wget", "<(curl", "<(wget", "`curl", "`wget"]
-        .iter()
-        .any(|pattern| script.contains(pattern))
-        && pipelines(script).iter().flatten().any(|command| {
-            without_prefixes(command)
-                .first()
-                .is_some_and(|w| is_shell(w))
-        });
+    let substituted = ["$(", "<(", "`"].iter().any(|opening| {
+        DOWNLOADERS.iter().any(|d| {
+            script
+                .match_indices(opening)
+                .any(|(at, _)| script[at + opening.len()..].trim_start().starts_with(d))
+        })
+    }) && commands.iter().flatten().any(|command| runs_shell(command));
     piped || substituted
 }
 
@@ -359,7 +293,10 @@ pub(super) const CURL_PIPE_SHELL: Rule = Rule {
               without `pipefail` a failed download even passes the build.",
         fix: "Download to a file, verify its checksum or signature, then run it; set \
               `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` when piping.",
-        references: &["hadolint DL4006", "CIS Docker 4.x (trusted content)"],
+        references: &[
+            "CIS Docker 4.11",
+            "hadolint DL4006 (a pipe without pipefail)",
+        ],
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, script) in runs(view) {
@@ -401,9 +338,8 @@ const UPGRADES: &[(&str, &str)] = &[
 
 /// The upgrade command of `command` when it names no package (a whole-system upgrade).
 fn unpinned_upgrade(command: &[&str]) -> Option<String> {
-    let words = without_prefixes(command);
-    let manager = words.first()?;
-    let manager = manager.rsplit('/').next().unwrap_or(manager);
+    let words = command_words(command);
+    let manager = basename(words.first()?);
     let mut rest = words.iter().skip(1).filter(|w| !w.starts_with('-'));
     let subcommand = rest.next()?;
     let upgrade = UPGRADES
@@ -423,10 +359,8 @@ pub(super) const PACKAGE_UPGRADE_UNPINNED: Rule = Rule {
         fix: "Use a patched, pinned base image and install the packages you need with pinned \
               versions (`apt-get install pkg=1.2.3`); rebuild when the base image is updated.",
         references: &[
-            "CIS Docker 4.7",
-            "Docker Bench 4.7",
-            "hadolint DL3005 (earlier versions)",
-            "checkov CKV_DOCKER_5",
+            "hadolint DL3035 (zypper dist-upgrade)",
+            "Trivy AVD-DS-0024 (apt-get dist-upgrade)",
         ],
     },
     checks: Checks::dockerfile_only(|view, out| {
@@ -469,6 +403,7 @@ pub(super) const HEALTHCHECK_MISSING: Rule = Rule {
             "Docker Bench 5.27",
             "checkov CKV_DOCKER_2",
             "hadolint DL3057",
+            "Trivy AVD-DS-0026",
         ],
     },
     checks: Checks::container_only(container_healthcheck)
@@ -476,8 +411,9 @@ pub(super) const HEALTHCHECK_MISSING: Rule = Rule {
             let Some(stage) = view.final_stage() else {
                 return;
             };
+            // The final stage inherits the health check of the stages it builds on.
             let last = view
-                .instructions_of(stage)
+                .final_image_instructions()
                 .filter_map(|(i, ins)| match ins {
                     Instruction::Healthcheck(check) => Some((i, check)),
                     _ => None,
@@ -495,7 +431,7 @@ pub(super) const HEALTHCHECK_MISSING: Rule = Rule {
                 Some(_) => {}
                 None => out.report(
                     DockerfileView::path(stage.from),
-                    "the final stage has no HEALTHCHECK",
+                    "the final stage has no HEALTHCHECK (nor do the stages it builds on)",
                 ),
             }
         })
@@ -526,6 +462,93 @@ fn container_healthcheck(spec: &crate::docker::ContainerSpec, out: &mut Findings
     }
 }
 
+pub(super) const PASSWORD_IN_RUN: Rule = Rule {
+    meta: RuleMeta {
+        id: "password-in-run",
+        severity: Severity::High,
+        title: "RUN sets a password written in the Dockerfile",
+        why: "`echo 'root:secret' | chpasswd` puts the password in the Dockerfile and in the \
+              image's history (`docker history` shows every RUN), where anyone who can pull \
+              the image reads it; the account then has a known password in every container.",
+        fix: "Do not give image accounts passwords: use key-based access or none at all. If a \
+              password is unavoidable, pass it as a build secret (`RUN \
+              --mount=type=secret,id=pw chpasswd < /run/secrets/pw`) or set it at run time.",
+        references: &["checkov CKV2_DOCKER_17", "CIS Docker 4.10"],
+    },
+    checks: Checks::dockerfile_only(|view, out| {
+        for (i, script) in runs(view) {
+            if let Some(how) = literal_password(&script) {
+                out.report(
+                    DockerfileView::path(i),
+                    format!("RUN sets a password written in the Dockerfile ({how})"),
+                );
+            }
+        }
+    }),
+};
+
+/// A shell word that holds a value written in the Dockerfile, not read from a
+/// variable or a command substitution: in single quotes, or without `$` and backticks.
+fn is_literal(word: &str) -> bool {
+    (word.starts_with('\'') && word.ends_with('\'') && word.len() > 1)
+        || (!word.contains('$') && !word.contains('`'))
+}
+
+/// How a script sets a password written in it: `echo 'user:pw' | chpasswd`,
+/// `chpasswd <<< 'user:pw'`, a `chpasswd` heredoc, `echo pw | passwd --stdin user`,
+/// `usermod -p HASH user` / `useradd --password HASH user`.
+fn literal_password(script: &str) -> Option<&'static str> {
+    // A heredoc body line such as `root:toor` (read once, whatever the number of commands).
+    let literal_line = script
+        .lines()
+        .any(|l| l.contains(':') && !l.contains('$') && !l.contains("chpasswd"));
+    for pipeline in pipelines(script) {
+        let Some((last, feeders)) = pipeline.split_last() else {
+            continue;
+        };
+        let command = command_words(last);
+        let fed_literal = feeders.iter().any(|feeder| {
+            matches!(program(feeder), Some("echo" | "printf"))
+                && command_words(feeder)[1..].iter().all(|w| is_literal(w))
+        });
+        let here_string = command
+            .iter()
+            .position(|w| w.starts_with("<<<"))
+            .map(|at| command[at..].join(" "));
+        match program(last) {
+            Some("chpasswd") => {
+                if fed_literal || here_string.is_some_and(|h| h.contains(':') && !h.contains('$')) {
+                    return Some("chpasswd");
+                }
+                let heredoc = command
+                    .iter()
+                    .any(|w| w.starts_with("<<") && !w.starts_with("<<<"));
+                if heredoc && literal_line {
+                    return Some("chpasswd");
+                }
+            }
+            Some("passwd") if command.contains(&"--stdin") && fed_literal => {
+                return Some("passwd --stdin");
+            }
+            Some(manager @ ("usermod" | "useradd")) => {
+                let hash = command
+                    .windows(2)
+                    .find_map(|w| matches!(w[0], "-p" | "--password").then_some(w[1]));
+                let locked = |h: &str| matches!(h.trim_matches(['"', '\'']), "*" | "!" | "!!" | "");
+                if hash.is_some_and(|h| is_literal(h) && !locked(h)) {
+                    return Some(if manager == "usermod" {
+                        "usermod -p"
+                    } else {
+                        "useradd -p"
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,6 +561,15 @@ mod tests {
         assert!(pipes_download_to_shell(
             "wget -qO- https://x | sudo bash -s --"
         ));
+        assert!(pipes_download_to_shell(
+            "wget -qO- https://deb.nodesource.com/setup_20.x | sudo -E bash -"
+        ));
+        assert!(pipes_download_to_shell("curl -fsSL https://x | sudo sh"));
+        assert!(pipes_download_to_shell("curl -fsSL https://x | env bash"));
+        assert!(pipes_download_to_shell(
+            "/usr/bin/curl -sL https://x | tee /tmp/i.sh | sh"
+        ));
+        assert!(pipes_download_to_shell("bash <(wget -qO- https://x)"));
         assert!(pipes_download_to_shell("sh -c \"$(curl -fsSL https://x)\""));
         assert!(!pipes_download_to_shell(
             "curl -o x.tgz https://x && tar xzf x.tgz"
@@ -560,6 +592,28 @@ mod tests {
         assert!(up("apk upgrade --no-cache").is_some());
         assert!(up("apk upgrade openssl").is_none());
         assert!(up("apt-get install -y curl").is_none());
+    }
+
+    #[test]
+    fn literal_passwords() {
+        for script in [
+            "echo 'root:Passw0rd' | chpasswd",
+            "echo \"app:secret\" | sudo chpasswd -e",
+            "chpasswd <<< 'root:toor'",
+            "chpasswd <<EOF\nroot:toor\nEOF",
+            "echo hunter2 | passwd --stdin root",
+            "usermod -p '$6$salt$hash' root",
+        ] {
+            assert!(literal_password(script).is_some(), "{script}");
+        }
+        for script in [
+            "chpasswd < /run/secrets/passwords",
+            "echo \"app:${APP_PASSWORD}\" | chpasswd",
+            "usermod -p '*' app",
+            "echo done | tee /tmp/log",
+        ] {
+            assert!(literal_password(script).is_none(), "{script}");
+        }
     }
 
     #[test]

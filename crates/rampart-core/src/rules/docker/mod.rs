@@ -5,7 +5,9 @@
 
 mod daemon;
 mod dockerfile;
-mod runtime;
+pub(super) mod runtime;
+mod shell;
+mod verification;
 
 use super::Rule;
 
@@ -19,6 +21,7 @@ pub(super) static RULES: &[Rule] = &[
     runtime::CGROUP_PARENT_SET,
     runtime::PIDS_LIMIT_MISSING,
     runtime::MOUNT_PROPAGATION_SHARED,
+    runtime::HOST_CGROUP_NAMESPACE,
     runtime::PRIVILEGED_PORT_PUBLISHED,
     runtime::DEFAULT_BRIDGE_NETWORK,
     runtime::CONTAINER_UNHEALTHY,
@@ -42,4 +45,6 @@ pub(super) static RULES: &[Rule] = &[
     dockerfile::CURL_PIPE_SHELL,
     dockerfile::PACKAGE_UPGRADE_UNPINNED,
     dockerfile::HEALTHCHECK_MISSING,
+    dockerfile::PASSWORD_IN_RUN,
+    verification::VERIFICATION_DISABLED,
 ];

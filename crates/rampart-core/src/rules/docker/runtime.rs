@@ -163,6 +163,45 @@ pub(super) const HOST_UTS: Rule = Rule {
     }),
 };
 
+pub(super) const HOST_CGROUP_NAMESPACE: Rule = Rule {
+    meta: RuleMeta {
+        id: "host-cgroup-namespace",
+        severity: Severity::Medium,
+        title: "Container shares the host's cgroup namespace",
+        why: "With the host's cgroup namespace the container sees the whole host cgroup tree \
+              (every container's and service's resource settings and process ids) instead of \
+              its own, and any cgroup file it can write to affects the host.",
+        fix: "Remove `cgroup: host` (`--cgroupns=host`); the private namespace is the default \
+              on cgroup v2 hosts.",
+        references: &["Docker docs: docker run --cgroupns"],
+    },
+    checks: Checks::container_only(|spec, out| {
+        report_host_mode(
+            spec,
+            out,
+            spec.cgroupns_mode.as_ref(),
+            "cgroup",
+            "cgroup namespace",
+        );
+    }),
+};
+
+/// `security_opt: [systempaths=unconfined]`: the runtime's masking of sensitive `/proc`
+/// and `/sys` paths is switched off, as Kubernetes' `procMount: Unmasked` does.
+pub(crate) fn container_unmasked_paths(spec: &ContainerSpec, out: &mut Findings) {
+    for option in spec.security_option("systempaths") {
+        if option.value.trim().eq_ignore_ascii_case("unconfined") {
+            out.report(
+                option.path.clone(),
+                format!(
+                    "{} unmasks /proc and /sys (systempaths=unconfined)",
+                    spec.describe()
+                ),
+            );
+        }
+    }
+}
+
 pub(super) const CGROUP_PARENT_SET: Rule = Rule {
     meta: RuleMeta {
         id: "cgroup-parent-set",

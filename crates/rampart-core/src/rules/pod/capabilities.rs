@@ -22,6 +22,10 @@ pub(super) const CAPABILITIES_NOT_DROPPED: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
+        // Windows has no Linux capabilities (Pod Security restricted lets Windows pods pass).
+        if pod.spec.os.as_ref().is_some_and(|os| os.name == "windows") {
+            return;
+        }
         for c in pod.containers() {
             let c = &c;
             let caps = c
@@ -29,17 +33,24 @@ pub(super) const CAPABILITIES_NOT_DROPPED: Rule = Rule {
                 .security_context
                 .as_ref()
                 .and_then(|s| s.capabilities.as_ref());
-            let drops_all = caps
-                .and_then(|caps| caps.drop.as_ref())
-                .is_some_and(|drop| drop.iter().any(|cap| normalise(cap) == "ALL"));
-            if !drops_all {
-                let path = c.security_path("capabilities").child("drop");
-                out.report_container(
-                    c,
-                    path,
-                    format!("{} does not drop ALL capabilities", quoted(c)),
-                );
+            let drop = caps
+                .and_then(|caps| caps.drop.as_deref())
+                .unwrap_or_default();
+            // Pod Security (restricted) compares `ALL` exactly, as the kubelet passes the
+            // list on: `all` or `CAP_ALL` is not dropping everything to it.
+            if drop.iter().any(|cap| cap == ALL) {
+                continue;
             }
+            let path = c.security_path("capabilities").child("drop");
+            let message = match drop.iter().find(|cap| normalise(cap) == ALL) {
+                Some(spelling) => format!(
+                    "{} drops {spelling:?}, which Kubernetes does not read as \"ALL\" (Pod \
+                     Security compares it exactly)",
+                    quoted(c)
+                ),
+                None => format!("{} does not drop ALL capabilities", quoted(c)),
+            };
+            out.report_container(c, path, message);
         }
     })
     .and_container(container_not_dropped),
@@ -65,6 +76,9 @@ pub(super) const DANGEROUS_CAPABILITIES: Rule = Rule {
     },
     checks: Checks::kubernetes(check_dangerous).and_container(container_dangerous),
 };
+
+/// Every capability, in `drop` (and `add`).
+const ALL: &str = "ALL";
 
 /// Capabilities that amount to control of the node.
 const CRITICAL: &[&str] = &[
@@ -134,11 +148,7 @@ fn container_dangerous(spec: &ContainerSpec, out: &mut Findings) {
 }
 
 fn container_not_dropped(spec: &ContainerSpec, out: &mut Findings) {
-    if !spec
-        .cap_drop
-        .iter()
-        .any(|cap| normalise(&cap.value) == "ALL")
-    {
+    if !spec.cap_drop.iter().any(|cap| normalise(&cap.value) == ALL) {
         out.report(
             spec.field("cap_drop", &["HostConfig", "CapDrop"]),
             format!(

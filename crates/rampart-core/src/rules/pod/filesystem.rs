@@ -17,7 +17,6 @@ pub(super) const WRITABLE_ROOT_FILESYSTEM: Rule = Rule {
               application must write. \
               Compose: `read_only: true` with a `tmpfs` where the application writes (`--read-only`).",
         references: &[
-            "CIS 5.2.x (immutable containers)",
             "NSA/CISA Kubernetes Hardening: immutable file systems",
             "Docker Bench 5.13",
         ],
@@ -54,7 +53,7 @@ pub(super) const HOST_PATH_VOLUME: Rule = Rule {
               Compose: prefer named volumes to bind mounts of absolute host paths (relative project paths are not reported).",
         references: &[
             "PSS baseline: hostPathVolumes",
-            "CIS 5.2.x",
+            "CIS 5.2.11",
             "Docker Bench 5.6",
         ],
     },
@@ -73,7 +72,7 @@ pub(super) const SENSITIVE_HOST_PATH: Rule = Rule {
         fix: "Remove the volume or bind mount. In Kubernetes, tools that need the runtime should use the API instead. \
               Compose: remove the bind mount or `use_api_socket: true`; never mount the runtime socket into a container.",
         references: &[
-            "CIS 5.2.x",
+            "CIS 5.2.11",
             "PSS baseline: hostPathVolumes",
             "Docker Bench 5.6",
             "Docker Bench 5.32",
@@ -125,12 +124,56 @@ fn normalise(path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-/// Why a host path is sensitive, or `None` when it is an ordinary path.
+/// Directories below a home directory that hold credentials (SSH keys, cloud and
+/// cluster credentials, registry logins, signing keys).
+const CREDENTIAL_DIRS: &[&str] = &[
+    ".ssh",
+    ".aws",
+    ".azure",
+    ".kube",
+    ".docker",
+    ".gnupg",
+    ".config/gcloud",
+    ".config/gh",
+];
+
+/// The part of a Compose source below the user's home directory (`~/.ssh` -> `.ssh`,
+/// `${HOME}` -> ``), if it names one.
+fn below_home(source: &str) -> Option<&str> {
+    ["~", "${HOME}", "$HOME"].iter().find_map(|home| {
+        let rest = source.strip_prefix(home)?;
+        (rest.is_empty() || rest.starts_with('/')).then(|| rest.trim_start_matches('/'))
+    })
+}
+
+/// Why a path below a home directory (`rest`, relative to it) is sensitive.
+fn home_sensitivity(rest: &str) -> Option<&'static str> {
+    let rest = normalise(rest);
+    if rest == "/" {
+        return Some("a home directory");
+    }
+    let credentials = CREDENTIAL_DIRS
+        .iter()
+        .any(|dir| rest == format!("/{dir}") || rest.starts_with(&format!("/{dir}/")));
+    credentials.then_some("credentials in a home directory")
+}
+
+/// Why a host path is sensitive, or `None` when it is an ordinary path. Besides
+/// absolute paths, Compose sources below the home directory (`~/.ssh`, `${HOME}`) are
+/// judged.
 pub(crate) fn sensitivity(path: &str) -> Option<&'static str> {
+    if let Some(rest) = below_home(path) {
+        return home_sensitivity(rest);
+    }
     let path = normalise(path);
     let file = path.rsplit('/').next().unwrap_or_default();
     if RUNTIME_SOCKETS.contains(&file) {
         return Some("the container runtime socket");
+    }
+    // `/home/<user>`, `/Users/<user>` (Docker Desktop) and what is below them.
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    if let ["home" | "Users", _user, rest @ ..] = parts.as_slice() {
+        return home_sensitivity(&rest.join("/"));
     }
     if SENSITIVE_EXACT.contains(&path.as_str()) {
         return Some("a sensitive host directory");
@@ -212,11 +255,10 @@ fn container_host_paths(spec: &ContainerSpec, out: &mut Findings, sensitive: boo
             ),
         );
     }
-    for mount in spec
-        .mounts
-        .iter()
-        .filter(|m| m.bind && m.source.starts_with('/'))
-    {
+    let host_path = |m: &&crate::docker::Mount| {
+        m.bind && (m.source.starts_with('/') || below_home(&m.source).is_some())
+    };
+    for mount in spec.mounts.iter().filter(host_path) {
         let access = if mount.read_only { "" } else { " read-write" };
         match (sensitivity(&mount.source), sensitive) {
             (Some(what), true) => out.report(
@@ -257,6 +299,13 @@ mod tests {
             "/var/run/docker.sock",
             "/opt/docker.sock",
             "/var/lib/kubelet/pods",
+            "/home/alice",
+            "/home/alice/.ssh",
+            "/Users/bob/.kube/config",
+            "~",
+            "~/.ssh/id_ed25519",
+            "${HOME}/.aws",
+            "$HOME",
         ] {
             assert!(sensitivity(path).is_some(), "{path}");
         }
@@ -266,6 +315,9 @@ mod tests {
             "/var/log/app",
             "/mnt/disks/ssd0",
             "/etcetera",
+            "/home/alice/projects/app",
+            "~/src/app",
+            "~other",
         ] {
             assert_eq!(sensitivity(path), None, "{path}");
         }

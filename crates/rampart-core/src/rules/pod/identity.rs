@@ -16,11 +16,13 @@ pub(super) const RUN_AS_ROOT: Rule = Rule {
               securityContext, and build the image with a numeric non-root USER. \
               Compose: `user: \"10001:10001\"`; Dockerfile: end the final stage with a numeric non-root `USER`.",
         references: &[
-            "CIS 5.2.6",
+            "CIS 5.2.7",
             "NSA/CISA Kubernetes Hardening: non-root containers",
             "PSS restricted: runAsNonRoot",
             "Docker Bench 4.1",
             "hadolint DL3002",
+            "checkov CKV_DOCKER_8",
+            "Trivy AVD-DS-0002",
         ],
     },
     checks: Checks::kubernetes(check_run_as_root)

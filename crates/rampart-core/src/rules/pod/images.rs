@@ -33,9 +33,9 @@ pub(super) const IMAGE_TAG_MUTABLE: Rule = Rule {
         fix: "Pin a version tag, better a digest (`image: repo/app:1.4.2@sha256:...`). \
               Compose: `image: app:1.4.2`; Dockerfile: `FROM base:1.2@sha256:...`.",
         references: &[
-            "CIS 5.5.1 (image provenance)",
             "NSA/CISA Kubernetes Hardening: supply chain",
-            "Docker Bench 5.28",
+            "checkov CKV_DOCKER_7",
+            "Trivy AVD-DS-0001",
             "hadolint DL3006",
             "hadolint DL3007",
         ],
@@ -53,11 +53,7 @@ pub(super) const IMAGE_DIGEST_MISSING: Rule = Rule {
         why: "Tags can be moved; only a digest names exactly the image that was reviewed and scanned.",
         fix: "Reference the image by digest (`@sha256:...`), e.g. with your CD tool's image pinning. \
               Compose: `image: app:1.4.2@sha256:...`.",
-        references: &[
-            "SLSA",
-            "NSA/CISA Kubernetes Hardening: supply chain",
-            "Docker Bench 5.28",
-        ],
+        references: &["SLSA", "NSA/CISA Kubernetes Hardening: supply chain"],
     },
     checks: Checks::kubernetes(|ctx, out| {
         report_images(ctx, out, |image| {
@@ -112,19 +108,27 @@ fn container_digest(spec: &ContainerSpec, out: &mut Findings) {
     }
 }
 
-/// `FROM` of an external image (not an earlier stage, not `scratch`, not built from an
-/// `ARG` whose value is unknown here) without a tag or with `latest`.
+/// `FROM` of an external image (not an earlier stage, not `scratch`) without a tag or
+/// with `latest`, after substituting the global `ARG` defaults (`FROM ${BASE}` with
+/// `ARG BASE=alpine:latest`); a base that depends on an `ARG` without a default is not
+/// known here and is skipped.
 fn dockerfile_base_tag(view: &DockerfileView<'_, '_>, out: &mut Findings) {
     for stage in &view.stages {
-        let image = stage.image.as_str();
-        if image.eq_ignore_ascii_case("scratch") || image.contains('$') || view.is_stage_name(image)
-        {
+        let Some(base) = stage.base.as_deref() else {
+            continue;
+        };
+        if base.eq_ignore_ascii_case("scratch") || stage.parent.is_some() {
             continue;
         }
-        if let Some(problem) = mutable_tag(image) {
+        if let Some(problem) = mutable_tag(base) {
+            let image = if base == stage.image {
+                format!("{base:?}")
+            } else {
+                format!("{:?} ({base})", stage.image)
+            };
             out.report(
                 DockerfileView::path(stage.from),
-                format!("base image {image:?} {problem}"),
+                format!("base image {image} {problem}"),
             );
         }
     }

@@ -17,7 +17,6 @@ pub(super) const UNSAFE_SYSCTLS: Rule = Rule {
         references: &[
             "PSS baseline: sysctls",
             "Kubernetes docs: Using sysctls in a Kubernetes Cluster",
-            "Docker Bench 5.x (sysctls)",
         ],
     },
     checks: Checks::kubernetes(|ctx, out| {
@@ -55,18 +54,29 @@ const SAFE_SYSCTLS: &[&str] = &[
     "net.ipv4.tcp_notsent_lowat",
 ];
 
+/// The only `procMount` Pod Security baseline accepts.
+const DEFAULT_PROC_MOUNT: &str = "Default";
+
 pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
     meta: RuleMeta {
         id: "unmasked-proc-mount",
         severity: Severity::High,
-        title: "Container mounts /proc unmasked",
-        why: "`procMount: Unmasked` removes the masking of sensitive /proc paths (kcore, sysrq-trigger, \
-              timer_list...) that the runtime applies by default.",
-        fix: "Remove `procMount` or set it to `Default`.",
-        references: &["PSS baseline: procMount"],
+        title: "Container does not keep the default /proc masking",
+        why: "Any `procMount` but `Default` (`Unmasked` is the one the API knows) removes the \
+              masking of sensitive /proc paths (kcore, sysrq-trigger, timer_list...) that the \
+              runtime applies by default. As Pod Security baseline (latest), a pod in its own \
+              user namespace (`hostUsers: false`) is exempt: there /proc belongs to the \
+              pod's namespace.",
+        fix: "Remove `procMount` or set it to `Default` (or run the pod with `hostUsers: \
+              false`). Compose and `docker run`: remove `security_opt: \
+              [systempaths=unconfined]`.",
+        references: &["PSS baseline: procMount", "kube-linter unsafe-proc-mount"],
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
+        if pod.spec.host_users == Some(false) {
+            return;
+        }
         for c in pod.containers() {
             let c = &c;
             let proc_mount = c
@@ -74,15 +84,16 @@ pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
                 .security_context
                 .as_ref()
                 .and_then(|s| s.proc_mount.as_deref());
-            if proc_mount == Some("Unmasked") {
+            if let Some(proc_mount) = proc_mount.filter(|p| *p != DEFAULT_PROC_MOUNT) {
                 out.report_container(
                     c,
                     c.security_path("procMount"),
-                    format!("{} sets procMount: Unmasked", quoted(c)),
+                    format!("{} sets procMount: {proc_mount}", quoted(c)),
                 );
             }
         }
-    }),
+    })
+    .and_container(crate::rules::docker::runtime::container_unmasked_paths),
 };
 
 fn container_sysctls(spec: &ContainerSpec, out: &mut Findings) {

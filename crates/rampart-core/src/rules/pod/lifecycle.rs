@@ -1,4 +1,4 @@
-//! Restart policy, service-account tokens and placement.
+//! Restart policy and placement.
 
 use crate::field_path::FieldPath;
 use crate::finding::Severity;
@@ -12,10 +12,7 @@ pub(super) const RESTART_POLICY_NEVER: Rule = Rule {
         why: "A bare Pod that serves traffic (it declares ports or probes) with `restartPolicy: Never` \
               stays down after a crash or an OOM kill: an easy denial of service.",
         fix: "Run it from a Deployment or StatefulSet, or set `restartPolicy: Always` (or `OnFailure`).",
-        references: &[
-            "Docker Bench 5.15 (restart policy)",
-            "Kubernetes docs: Pod Lifecycle",
-        ],
+        references: &["Kubernetes docs: Pod Lifecycle"],
     },
     checks: Checks::kubernetes(check_restart_policy),
 };
@@ -40,31 +37,6 @@ fn check_restart_policy(ctx: &CheckContext<'_>, out: &mut Findings) {
     }
 }
 
-pub(super) const SERVICE_ACCOUNT_TOKEN_AUTOMOUNT: Rule = Rule {
-    meta: RuleMeta {
-        id: "service-account-token-automount",
-        severity: Severity::Low,
-        title: "Service-account token is mounted automatically",
-        why: "Every container gets an API token it rarely needs; whoever compromises the container \
-              can talk to the API server with the service account's rights.",
-        fix: "Set `automountServiceAccountToken: false` in the pod spec (or on the ServiceAccount) and \
-              mount a projected token only where the API is used.",
-        references: &[
-            "CIS 5.1.6",
-            "NSA/CISA Kubernetes Hardening: service account tokens",
-        ],
-    },
-    checks: Checks::kubernetes(|ctx, out| {
-        let Some(pod) = ctx.pod else { return };
-        if pod.spec.automount_service_account_token != Some(false) {
-            out.report(
-                pod.spec_path("automountServiceAccountToken"),
-                "the service-account token is mounted into every container (automountServiceAccountToken is not false)",
-            );
-        }
-    }),
-};
-
 pub(super) const DEFAULT_NAMESPACE: Rule = Rule {
     meta: RuleMeta {
         id: "default-namespace",
@@ -73,7 +45,7 @@ pub(super) const DEFAULT_NAMESPACE: Rule = Rule {
         why: "The `default` namespace rarely has its own RBAC, quotas, NetworkPolicies or Pod Security \
               labels, so workloads there get none of the isolation namespaces provide.",
         fix: "Deploy into a dedicated namespace.",
-        references: &["CIS 5.7.4"],
+        references: &["CIS 5.6.4"],
     },
     checks: Checks::kubernetes(|ctx, out| {
         if ctx.pod.is_some() && ctx.object.id.namespace.as_deref() == Some("default") {

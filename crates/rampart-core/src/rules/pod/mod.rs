@@ -1,5 +1,7 @@
 //! Rules about pods and their containers, for every kind that holds a pod.
 
+#[cfg(test)]
+mod agreement;
 mod capabilities;
 mod filesystem;
 mod identity;
@@ -19,6 +21,7 @@ use super::Rule;
 /// The pod rules, in documentation order.
 pub(super) static RULES: &[Rule] = &[
     privilege::PRIVILEGED_CONTAINER,
+    privilege::WINDOWS_HOST_PROCESS,
     privilege::PRIVILEGE_ESCALATION_ALLOWED,
     namespaces::HOST_NETWORK,
     namespaces::HOST_PID,
@@ -41,7 +44,6 @@ pub(super) static RULES: &[Rule] = &[
     resources::CPU_LIMIT_MISSING,
     resources::RESOURCE_REQUESTS_MISSING,
     lifecycle::RESTART_POLICY_NEVER,
-    lifecycle::SERVICE_ACCOUNT_TOKEN_AUTOMOUNT,
     lifecycle::DEFAULT_NAMESPACE,
     images::IMAGE_TAG_MUTABLE,
     images::IMAGE_DIGEST_MISSING,

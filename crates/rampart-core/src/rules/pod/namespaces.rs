@@ -30,7 +30,7 @@ pub(super) const HOST_NETWORK: Rule = Rule {
         fix: "Remove `hostNetwork: true`; expose the workload through a Service. \
               Compose: remove `network_mode: host` (`--network=host`).",
         references: &[
-            "CIS 5.2.4",
+            "CIS 5.2.5",
             "PSS baseline: hostNamespaces",
             "Docker Bench 5.10",
         ],
@@ -65,7 +65,7 @@ pub(super) const HOST_PID: Rule = Rule {
         fix: "Remove `hostPID: true`. \
               Compose: remove `pid: host` (`--pid=host`).",
         references: &[
-            "CIS 5.2.2",
+            "CIS 5.2.3",
             "PSS baseline: hostNamespaces",
             "Docker Bench 5.16",
         ],
@@ -88,7 +88,7 @@ pub(super) const HOST_IPC: Rule = Rule {
         fix: "Remove `hostIPC: true`. \
               Compose: remove `ipc: host` (`--ipc=host`).",
         references: &[
-            "CIS 5.2.3",
+            "CIS 5.2.4",
             "PSS baseline: hostNamespaces",
             "Docker Bench 5.17",
         ],

@@ -17,6 +17,7 @@ pub(super) const HOST_PORT: Rule = Rule {
               NetworkPolicies, and ties the pod to nodes where the port is free.",
         fix: "Remove `hostPort`; expose the port through a Service.",
         references: &[
+            "CIS 5.2.12",
             "PSS baseline: hostPorts",
             "NSA/CISA Kubernetes Hardening: network separation",
         ],
@@ -51,9 +52,9 @@ pub(super) const SSH_EXPOSED: Rule = Rule {
         references: &[
             "NIST SP 800-190 4.4.4",
             "Docker Bench 5.7",
-            "CIS Docker 4.x",
             "checkov CKV_DOCKER_1",
-            "hadolint DL3001",
+            "Trivy AVD-DS-0004",
+            "kubescape C-0042",
         ],
     },
     checks: Checks::kubernetes(check_ssh)
@@ -205,8 +206,10 @@ fn image_ssh(image: &ImageSpec, out: &mut Findings) {
     }
 }
 
+/// What the image that runs has: the final stage and the stages it builds on (an SSH
+/// server installed in a build stage only is not in the image).
 fn dockerfile_ssh(view: &DockerfileView<'_, '_>, out: &mut Findings) {
-    for (i, instruction) in view.instructions() {
+    for (i, instruction) in view.final_image_instructions() {
         let problem = match instruction {
             Instruction::Expose(expose) => expose
                 .arguments

@@ -1,4 +1,4 @@
-//! Privileged containers and privilege escalation.
+//! Privileged containers (Linux and Windows HostProcess) and privilege escalation.
 
 use super::quoted;
 use crate::docker::{ContainerSpec, DaemonConfig};
@@ -42,6 +42,47 @@ pub(super) const PRIVILEGED_CONTAINER: Rule = Rule {
     .and_container(container_privileged),
 };
 
+pub(super) const WINDOWS_HOST_PROCESS: Rule = Rule {
+    meta: RuleMeta {
+        id: "windows-host-process",
+        severity: Severity::Critical,
+        title: "Windows HostProcess pod or container",
+        why: "A HostProcess container runs as a process on the Windows node, in the host's \
+              network and file system, as a node account: the Windows counterpart of a \
+              privileged container. Set at the pod level, every container of the pod is one.",
+        fix: "Remove `windowsOptions.hostProcess: true` (pod and container `securityContext`); \
+              keep HostProcess pods for node agents in a dedicated, privileged namespace.",
+        references: &[
+            "PSS baseline: HostProcess",
+            "Kubernetes docs: Windows HostProcess pods",
+        ],
+    },
+    checks: Checks::kubernetes(|ctx, out| {
+        let Some(pod) = ctx.pod else { return };
+        let host_process = |sc: Option<
+            &k8s_openapi::api::core::v1::WindowsSecurityContextOptions,
+        >| { sc.and_then(|options| options.host_process) == Some(true) };
+        let pod_level = pod.spec.security_context.as_ref();
+        if host_process(pod_level.and_then(|sc| sc.windows_options.as_ref())) {
+            out.report(
+                pod.security_path("windowsOptions").child("hostProcess"),
+                "the pod is a Windows HostProcess pod: every container runs on the host",
+            );
+        }
+        for c in pod.containers() {
+            let c = &c;
+            let options = c.container.security_context.as_ref();
+            if host_process(options.and_then(|sc| sc.windows_options.as_ref())) {
+                out.report_container(
+                    c,
+                    c.security_path("windowsOptions").child("hostProcess"),
+                    format!("{} is a Windows HostProcess container", quoted(c)),
+                );
+            }
+        }
+    }),
+};
+
 pub(super) const PRIVILEGE_ESCALATION_ALLOWED: Rule = Rule {
     meta: RuleMeta {
         id: "privilege-escalation-allowed",
@@ -52,7 +93,7 @@ pub(super) const PRIVILEGE_ESCALATION_ALLOWED: Rule = Rule {
         fix: "Set `securityContext.allowPrivilegeEscalation: false` on every container. \
               Compose: `security_opt: [\"no-new-privileges:true\"]`; daemon.json: `\"no-new-privileges\": true`.",
         references: &[
-            "CIS 5.2.5",
+            "CIS 5.2.6",
             "PSS restricted: allowPrivilegeEscalation",
             "Docker Bench 5.26",
             "Docker Bench 2.14",

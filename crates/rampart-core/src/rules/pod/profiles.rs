@@ -19,7 +19,7 @@ pub(super) const SECCOMP_UNCONFINED: Rule = Rule {
         fix: "Use `seccompProfile: {type: RuntimeDefault}` (or a Localhost profile). \
               Docker: remove `seccomp=unconfined` from `security_opt`; daemon.json: never set `seccomp-profile` to `unconfined`.",
         references: &[
-            "CIS 5.7.2",
+            "CIS 5.6.2",
             "PSS baseline: seccompProfile",
             "NSA/CISA Kubernetes Hardening",
             "Docker Bench 5.22",
@@ -41,7 +41,7 @@ pub(super) const SECCOMP_PROFILE_MISSING: Rule = Rule {
         why: "Without a profile the kubelet runs containers Unconfined unless its SeccompDefault \
               setting is on, so the system-call filter depends on node configuration.",
         fix: "Set `securityContext.seccompProfile.type: RuntimeDefault` on the pod.",
-        references: &["CIS 5.7.2", "PSS restricted: seccompProfile"],
+        references: &["CIS 5.6.2", "PSS restricted: seccompProfile"],
     },
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
@@ -64,11 +64,7 @@ pub(super) const APPARMOR_UNCONFINED: Rule = Rule {
               writes to /proc, mounts and other escape paths.",
         fix: "Use `appArmorProfile: {type: RuntimeDefault}` or a Localhost profile. \
               Docker: remove `apparmor=unconfined` from `security_opt` (the default is `docker-default`).",
-        references: &[
-            "CIS 5.7.x",
-            "PSS baseline: appArmorProfile",
-            "Docker Bench 5.2",
-        ],
+        references: &["PSS baseline: appArmorProfile", "Docker Bench 5.2"],
     },
     checks: Checks::kubernetes(|ctx, out| {
         report_unconfined(ctx, out, "AppArmor", |e| e.app_armor_profile)

@@ -46,7 +46,6 @@ pub(super) const MEMORY_LIMIT_MISSING: Rule = Rule {
         fix: "Set `resources.limits.memory`. \
               Compose: `mem_limit` or `deploy.resources.limits.memory` (`--memory`).",
         references: &[
-            "CIS 5.7.x (resource quotas)",
             "NSA/CISA Kubernetes Hardening: resource policies",
             "Docker Bench 5.11",
         ],

@@ -4,159 +4,19 @@
 
 use std::collections::{HashMap, HashSet};
 
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding, Subject};
-use serde::de::DeserializeOwned;
+use k8s_openapi::api::rbac::v1::Subject;
 
 use crate::field_path::FieldPath;
 use crate::finding::Severity::{Critical, High};
-use crate::object::PodView;
-use crate::rbac::risk::{RISKS, Reach, Risk};
+use crate::rbac::risk::Reach;
 use crate::rbac::{
-    BindingView, GrantedRule, Rbac, RuleFields, UserInfo, describe_subject, service_account_of,
-    service_account_user, subject_is,
+    BindingView, UserInfo, describe_subject, service_account_of, service_account_user, subject_is,
 };
 use crate::rules::cis::report_run_cis_as;
 use crate::rules::{RuleMeta, RunContext, RunFindings, RunRule};
 
-const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
-
-/// The RBAC objects of a run, with each binding's index among the collected objects (in
-/// the order [`Rbac::bindings`] yields them).
-struct RunRbac {
-    rbac: Rbac,
-    binding_objects: Vec<usize>,
-}
-
-/// The typed object, or `None` when a field has the wrong type (such objects grant
-/// nothing here; their own file's scan is where the shape matters).
-fn typed<T: DeserializeOwned>(value: &serde_json::Value) -> Option<T> {
-    T::deserialize(value).ok()
-}
-
-impl RunRbac {
-    fn of(ctx: &RunContext<'_>) -> Self {
-        let mut rbac = Rbac::default();
-        let (mut cluster_bindings, mut role_bindings) = (Vec::new(), Vec::new());
-        for (index, object) in ctx.objects.iter().enumerate() {
-            if object.id.group() != RBAC_GROUP {
-                continue;
-            }
-            let value = &object.value();
-            match object.id.kind.as_str() {
-                "Role" => rbac.roles.extend(typed::<Role>(value)),
-                "ClusterRole" => rbac.cluster_roles.extend(typed::<ClusterRole>(value)),
-                "RoleBinding" => {
-                    if let Some(binding) = typed::<RoleBinding>(value) {
-                        rbac.role_bindings.push(binding);
-                        role_bindings.push(index);
-                    }
-                }
-                "ClusterRoleBinding" => {
-                    if let Some(binding) = typed::<ClusterRoleBinding>(value) {
-                        rbac.cluster_role_bindings.push(binding);
-                        cluster_bindings.push(index);
-                    }
-                }
-                _ => {}
-            }
-        }
-        cluster_bindings.extend(role_bindings);
-        Self {
-            rbac,
-            binding_objects: cluster_bindings,
-        }
-    }
-
-    /// Every binding with the index of its collected object.
-    fn bindings(&self) -> impl Iterator<Item = (usize, BindingView<'_>)> {
-        self.binding_objects
-            .iter()
-            .copied()
-            .zip(self.rbac.bindings())
-    }
-
-    /// The dangerous permissions of the run's bindings, worked out once per role.
-    fn risks(&self) -> Risks<'_> {
-        Risks {
-            rbac: &self.rbac,
-            by_role: HashMap::new(),
-        }
-    }
-}
-
-/// What a binding's risks depend on: the role it refers to and, for a ClusterRole,
-/// whether a RoleBinding grants it (in one namespace only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum RoleKey<'a> {
-    ClusterRole {
-        name: &'a str,
-        namespaced_only: bool,
-    },
-    Role {
-        name: &'a str,
-        namespace: Option<&'a str>,
-    },
-    Unknown,
-}
-
-impl<'a> RoleKey<'a> {
-    fn of(binding: &BindingView<'a>) -> Self {
-        let name = binding.role_ref.name.as_str();
-        match binding.role_ref.kind.as_str() {
-            "ClusterRole" => Self::ClusterRole {
-                name,
-                namespaced_only: binding.namespace.is_some(),
-            },
-            "Role" => Self::Role {
-                name,
-                namespace: binding.namespace,
-            },
-            _ => Self::Unknown,
-        }
-    }
-}
-
-/// The dangerous permissions bindings hand out, one hit per risk, worked out once per
-/// [`RoleKey`]: most bindings of a cluster point at the same few ClusterRoles, often
-/// aggregated ones with the rules of many others.
-struct Risks<'a> {
-    rbac: &'a Rbac,
-    by_role: HashMap<RoleKey<'a>, Vec<RiskHit<'a>>>,
-}
-
-impl<'a> Risks<'a> {
-    fn of(&mut self, binding: &BindingView<'a>) -> &[RiskHit<'a>] {
-        let rbac = self.rbac;
-        self.by_role
-            .entry(RoleKey::of(binding))
-            .or_insert_with(|| work_out_risks(rbac, binding))
-    }
-}
-
-fn work_out_risks<'a>(rbac: &'a Rbac, binding: &BindingView<'a>) -> Vec<RiskHit<'a>> {
-    let namespaced_only = binding.namespace.is_some();
-    let granted = rbac.rules_of(binding);
-    RISKS
-        .iter()
-        .filter_map(|risk| {
-            granted.iter().find_map(|g| {
-                let reach = risk.granted_by(&RuleFields::of(g.rule), namespaced_only)?;
-                Some(RiskHit {
-                    risk: *risk,
-                    granted: *g,
-                    reach,
-                })
-            })
-        })
-        .collect()
-}
-
-/// A risk granted by a binding, with the rule that grants it.
-struct RiskHit<'a> {
-    risk: Risk,
-    granted: GrantedRule<'a>,
-    reach: Reach,
-}
+use super::accounts::{ServiceAccounts, workload_accounts};
+use super::grants::{RiskHit, run_rbac};
 
 /// `subject -> binding -> role`, the way findings name a grant.
 fn chain(subject: &Subject, binding: &BindingView<'_>) -> String {
@@ -200,49 +60,82 @@ fn is_broad_group(subject: &Subject) -> bool {
             || subject.name.starts_with("system:serviceaccounts:"))
 }
 
-/// ClusterRoleBindings of cluster-admin that Kubernetes and kubeadm create: to
-/// `system:masters`, and (kubeadm 1.29+) to the `kubeadm:cluster-admins` group that
-/// `admin.conf` authenticates as.
-const DEFAULT_ADMIN_BINDINGS: &[&str] = &["cluster-admin", "kubeadm:cluster-admins"];
+/// The subjects of the ClusterRoleBindings of cluster-admin that Kubernetes and kubeadm
+/// create: `system:masters` (binding `cluster-admin`) and (kubeadm 1.29+) the
+/// `kubeadm:cluster-admins` group that `admin.conf` authenticates as. Any other subject of
+/// these bindings is a finding.
+const DEFAULT_ADMIN_GRANTS: &[(&str, &str)] = &[
+    ("cluster-admin", "system:masters"),
+    ("kubeadm:cluster-admins", "kubeadm:cluster-admins"),
+];
+
+/// The built-in role that can do anything (always present in a cluster, so a binding of
+/// it needs no role in the input).
+const CLUSTER_ADMIN: &str = "cluster-admin";
+
+/// Whether `subject` of `binding` is one Kubernetes or kubeadm binds to cluster-admin.
+fn is_default_admin_grant(binding: &BindingView<'_>, subject: &Subject) -> bool {
+    let name = binding.meta.name.as_deref().unwrap_or_default();
+    binding.namespace.is_none()
+        && binding.role_ref.kind == "ClusterRole"
+        && binding.role_ref.name == CLUSTER_ADMIN
+        && subject.kind == "Group"
+        && DEFAULT_ADMIN_GRANTS.contains(&(name, subject.name.as_str()))
+}
 
 pub(super) const RBAC_CLUSTER_ADMIN_BINDING: RunRule = RunRule {
     meta: RuleMeta {
         id: "rbac-cluster-admin-binding",
         severity: High,
-        title: "cluster-admin bound beyond the default binding",
-        why: "cluster-admin can do anything anywhere. Besides the built-in `cluster-admin` \
-              binding (to `system:masters`) and kubeadm's `kubeadm:cluster-admins`, every \
-              binding of it is a standing superuser; bound to a service account or a broad \
+        title: "cluster-admin (or a role as powerful) bound beyond the default binding",
+        why: "cluster-admin can do anything anywhere, and so can any role that grants `*` \
+              verbs on `*` resources in `*` API groups, whatever its name. Besides the \
+              built-in `cluster-admin` binding (to `system:masters`) and kubeadm's \
+              `kubeadm:cluster-admins`, every binding of such a role is a standing superuser \
+              (in its namespace, for a RoleBinding); bound to a service account or a broad \
               group, any pod or user with that identity owns the cluster.",
         fix: "Bind a role with only the rights needed; keep cluster-admin for break-glass \
               users.",
-        references: &["CIS 5.1.1", "kubescape C-0185"],
+        references: &[
+            "CIS 5.1.1",
+            "kubescape C-0035",
+            "kubescape C-0185",
+            "kube-linter cluster-admin-role-binding",
+        ],
     },
     check: |ctx, out| {
-        let run = RunRbac::of(ctx);
+        let run = run_rbac(ctx);
         for (object, binding) in run.bindings() {
-            let name = binding.meta.name.as_deref().unwrap_or_default();
-            if binding.role_ref.kind != "ClusterRole"
-                || binding.role_ref.name != "cluster-admin"
-                || (binding.namespace.is_none() && DEFAULT_ADMIN_BINDINGS.contains(&name))
+            let (what, through) = if binding.role_ref.kind == "ClusterRole"
+                && binding.role_ref.name == CLUSTER_ADMIN
             {
+                ("cluster-admin", String::new())
+            } else if let Some(rule) = run.full_access(&binding) {
+                (
+                    "every verb on every resource",
+                    format!(", as cluster-admin does ({})", rule.describe()),
+                )
+            } else {
                 continue;
-            }
+            };
+            let scope = binding
+                .namespace
+                .map_or("cluster-wide".to_owned(), |ns| format!("in namespace {ns}"));
             for (i, subject) in binding.subjects.iter().enumerate() {
+                if is_default_admin_grant(&binding, subject) {
+                    continue;
+                }
                 let severity = if subject.kind == "ServiceAccount" || is_broad_group(subject) {
                     Critical
                 } else {
                     High
                 };
-                let scope = binding
-                    .namespace
-                    .map_or("cluster-wide".to_owned(), |ns| format!("in namespace {ns}"));
                 report_run_cis_as(
                     out,
                     severity,
                     object,
                     subject_path(i),
-                    format!("{} gets cluster-admin {scope}", chain(subject, &binding)),
+                    format!("{} gets {what} {scope}{through}", chain(subject, &binding)),
                 );
             }
         }
@@ -250,7 +143,8 @@ pub(super) const RBAC_CLUSTER_ADMIN_BINDING: RunRule = RunRule {
 };
 
 /// Roles Kubernetes and kubeadm bind to anonymous users on purpose (discovery, and the
-/// `cluster-info` ConfigMap in kube-public that `kubeadm join` reads); not findings.
+/// `cluster-info` ConfigMap in kube-public that `kubeadm join` reads): not findings, as
+/// long as the role (when the input defines it) grants nothing dangerous.
 const PUBLIC_ROLES: &[&str] = &[
     "system:public-info-viewer",
     "system:discovery",
@@ -267,16 +161,18 @@ pub(super) const RBAC_ANONYMOUS_ACCESS: RunRule = RunRule {
               who can reach the API server, without credentials. Only the built-in discovery \
               and public-info roles should be bound to them.",
         fix: "Remove the subject from the binding; use authenticated identities.",
-        references: &["CIS 5.1.2", "kubescape C-0262"],
+        references: &["kubescape C-0262"],
     },
     check: |ctx, out| {
-        let run = RunRbac::of(ctx);
-        let mut risks = run.risks();
+        let run = run_rbac(ctx);
         for (object, binding) in run.bindings() {
-            if PUBLIC_ROLES.contains(&binding.role_ref.name.as_str()) {
+            let hits = run.hits(&binding);
+            let public = PUBLIC_ROLES.contains(&binding.role_ref.name.as_str())
+                && hits.is_empty()
+                && run.full_access(&binding).is_none();
+            if public {
                 continue;
             }
-            let hits = risks.of(&binding);
             for (i, subject) in binding.subjects.iter().enumerate() {
                 let anonymous = (subject.kind == "User" && subject.name == "system:anonymous")
                     || (subject.kind == "Group" && subject.name == "system:unauthenticated");
@@ -286,7 +182,7 @@ pub(super) const RBAC_ANONYMOUS_ACCESS: RunRule = RunRule {
                 let (severity, what) = if hits.is_empty() {
                     (High, String::new())
                 } else {
-                    (Critical, format!(": {}", describe_risks(hits)))
+                    (Critical, format!(": {}", describe_risks(&hits)))
                 };
                 report_run_cis_as(
                     out,
@@ -307,11 +203,10 @@ fn report_powerful_subjects(
     selects: fn(&Subject) -> bool,
     what: &str,
 ) {
-    let run = RunRbac::of(ctx);
-    let mut risks = run.risks();
+    let run = run_rbac(ctx);
     let severity = out.rule().severity;
     for (object, binding) in run.bindings() {
-        let hits = risks.of(&binding);
+        let hits = run.hits(&binding);
         if hits.is_empty() {
             continue;
         }
@@ -325,7 +220,7 @@ fn report_powerful_subjects(
                     format!(
                         "{what} {} can {}",
                         chain(subject, &binding),
-                        describe_risks(hits)
+                        describe_risks(&hits)
                     ),
                 );
             }
@@ -394,14 +289,13 @@ pub(super) const WORKLOAD_POWERFUL_TOKEN: RunRule = RunRule {
 };
 
 fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
-    let run = RunRbac::of(ctx);
-    let mut risks = run.risks();
+    let run = run_rbac(ctx);
     // Only bindings that hand out something dangerous matter; work them out once.
     let powerful: Vec<(BindingView<'_>, String)> = run
         .bindings()
         .filter_map(|(_, binding)| {
-            let hits = risks.of(&binding);
-            (!hits.is_empty()).then(|| (binding, describe_risks(hits)))
+            let hits = run.hits(&binding);
+            (!hits.is_empty()).then(|| (binding, describe_risks(&hits)))
         })
         .collect();
     if powerful.is_empty() {
@@ -412,18 +306,11 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
     // Workloads share service accounts: each token's grants are worked out once.
     let mut grants_of_token: HashMap<(String, String), String> = HashMap::new();
     let severity = out.rule().severity;
-    for (object_index, object) in ctx.objects.iter().enumerate() {
-        let Some(location) = ctx.workloads.template_of(&object.id) else {
-            continue;
-        };
-        let Ok(Some(pod)) = PodView::read(&object.value(), location.clone()) else {
-            continue;
-        };
-        let namespace = object.id.namespace.as_deref().unwrap_or("default");
-        let account = service_account_name(&pod);
-        if !token_mounted(&accounts, &pod, namespace, account) {
+    for workload in workload_accounts(ctx, &accounts) {
+        if !workload.automount.mounted() {
             continue;
         }
+        let (namespace, account) = (workload.namespace, workload.account.as_str());
         let grants = grants_of_token
             .entry((namespace.to_owned(), account.to_owned()))
             .or_insert_with(|| {
@@ -436,8 +323,8 @@ fn check_workload_tokens(ctx: &RunContext<'_>, out: &mut RunFindings) {
         report_run_cis_as(
             out,
             severity,
-            object_index,
-            location.spec.child("serviceAccountName"),
+            workload.index,
+            workload.spec.child("serviceAccountName"),
             format!("mounts the token of service account {namespace}/{account}; {grants}"),
         );
     }
@@ -506,60 +393,6 @@ impl BindingsByPrincipal {
         found.dedup();
         found
     }
-}
-
-/// The `automountServiceAccountToken` of the run's ServiceAccounts, by namespace and
-/// name (the first one listed, when a run has the same account twice).
-struct ServiceAccounts<'a> {
-    automount: HashMap<(&'a str, &'a str), Option<bool>>,
-}
-
-impl<'a> ServiceAccounts<'a> {
-    fn of(ctx: &RunContext<'a>) -> Self {
-        let mut automount = HashMap::new();
-        for object in ctx.objects {
-            if object.id.kind != "ServiceAccount" || !object.id.group().is_empty() {
-                continue;
-            }
-            let Some(name) = object.id.name.as_deref() else {
-                continue;
-            };
-            let namespace = object.id.namespace.as_deref().unwrap_or("default");
-            automount
-                .entry((namespace, name))
-                .or_insert_with(|| object.value()["automountServiceAccountToken"].as_bool());
-        }
-        Self { automount }
-    }
-
-    /// The account's `automountServiceAccountToken`, when the run has the account and it
-    /// says.
-    fn automounts(&self, namespace: &str, name: &str) -> Option<bool> {
-        self.automount.get(&(namespace, name)).copied().flatten()
-    }
-}
-
-fn service_account_name(pod: &PodView) -> &str {
-    pod.spec
-        .service_account_name
-        .as_deref()
-        .or(pod.spec.service_account.as_deref())
-        .filter(|name| !name.is_empty())
-        .unwrap_or("default")
-}
-
-/// The pod's `automountServiceAccountToken`, else its service account's (when the run
-/// has it), else true.
-fn token_mounted(
-    accounts: &ServiceAccounts<'_>,
-    pod: &PodView,
-    namespace: &str,
-    account: &str,
-) -> bool {
-    pod.spec
-        .automount_service_account_token
-        .or_else(|| accounts.automounts(namespace, account))
-        .unwrap_or(true)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Role-level RBAC risks (spec §5.2): one rule per dangerous permission, reported at
 //! the `rules[i]` of the Role or ClusterRole that grants it. Bootstrap roles (labelled
-//! `kubernetes.io/bootstrapping: rbac-defaults` or named `system:*`) are skipped.
+//! `kubernetes.io/bootstrapping: rbac-defaults`, as every role the API server creates is)
+//! are skipped; a `system:` name alone exempts nothing, since anyone can choose it.
 
 use serde_json::Value;
 
@@ -70,10 +71,10 @@ fn role_object<'a>(ctx: &CheckContext<'a>) -> Option<RoleObject<'a>> {
         return None;
     }
     let value = ctx.object.value;
-    let name = id.name.as_deref().unwrap_or("<unnamed>");
-    if is_bootstrap(value, name) {
+    if is_bootstrap(value) {
         return None;
     }
+    let name = id.name.as_deref().unwrap_or("<unnamed>");
     let name = match (&id.namespace, id.kind.as_str()) {
         (Some(ns), "Role") => format!("{ns}/{name}"),
         _ => name.to_owned(),
@@ -85,10 +86,10 @@ fn role_object<'a>(ctx: &CheckContext<'a>) -> Option<RoleObject<'a>> {
     })
 }
 
-/// Roles Kubernetes creates itself: reviewing them is not the user's job.
-pub(super) fn is_bootstrap(value: &Value, name: &str) -> bool {
-    name.starts_with("system:")
-        || value["metadata"]["labels"]["kubernetes.io/bootstrapping"] == "rbac-defaults"
+/// Roles the API server creates itself (and reconciles at every start): reviewing them
+/// is not the user's job.
+fn is_bootstrap(value: &Value) -> bool {
+    value["metadata"]["labels"]["kubernetes.io/bootstrapping"] == "rbac-defaults"
 }
 
 /// Each `rules[i]` of the role, read leniently.

@@ -1,0 +1,20 @@
+//! Known vulnerabilities: OSV records, version orderings, the index and the matcher.
+//!
+//! Pure: records and inventories come in as values, matches go out. The edge that reads
+//! a database directory and keeps the index file is the `rampart-vulndb` crate.
+//!
+//! ```text
+//! OSV JSON/YAML ──osv──▶ Record ──IndexBuilder──▶ Index ──(postcard)──▶ index file
+//! Inventory + Index ──matcher::matches──▶ Vec<Match>   (one per package and vulnerability)
+//! ```
+
+pub mod ecosystem;
+pub mod index;
+pub mod matcher;
+pub mod osv;
+pub mod severity;
+pub mod version;
+
+pub use ecosystem::OsRelease;
+pub use index::{Index, IndexBuilder};
+pub use matcher::{Match, matches};

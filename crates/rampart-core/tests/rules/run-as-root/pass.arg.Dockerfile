@@ -1,0 +1,5 @@
+ARG APP_UID=10001
+FROM alpine:3.20
+ARG APP_UID
+ENV HOME=/home/app
+USER ${APP_UID}:${APP_UID}
