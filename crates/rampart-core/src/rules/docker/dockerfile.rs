@@ -134,7 +134,11 @@ pub(super) const SUDO_IN_RUN: Rule = Rule {
 
 /// Reports each `RUN` step of an image's history for which `problem` says what is wrong
 /// (`was built with <problem>`).
-fn report_runs(image: &ImageSpec, out: &mut Findings, problem: impl Fn(&str) -> Option<String>) {
+pub(super) fn report_runs(
+    image: &ImageSpec,
+    out: &mut Findings,
+    problem: impl Fn(&str) -> Option<String>,
+) {
     for step in image.steps("RUN") {
         if let Some(problem) = problem(&step.text) {
             out.report(
@@ -295,6 +299,7 @@ pub(super) const CURL_PIPE_SHELL: Rule = Rule {
               `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` when piping.",
         references: &[
             "CIS Docker 4.11",
+            "Docker Bench 4.11",
             "hadolint DL4006 (a pipe without pipefail)",
         ],
     },
@@ -473,7 +478,11 @@ pub(super) const PASSWORD_IN_RUN: Rule = Rule {
         fix: "Do not give image accounts passwords: use key-based access or none at all. If a \
               password is unavoidable, pass it as a build secret (`RUN \
               --mount=type=secret,id=pw chpasswd < /run/secrets/pw`) or set it at run time.",
-        references: &["checkov CKV2_DOCKER_17", "CIS Docker 4.10"],
+        references: &[
+            "checkov CKV2_DOCKER_17",
+            "CIS Docker 4.10",
+            "Docker Bench 4.10",
+        ],
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, script) in runs(view) {
@@ -484,6 +493,12 @@ pub(super) const PASSWORD_IN_RUN: Rule = Rule {
                 );
             }
         }
+    })
+    .and_image(|image, out| {
+        report_runs(image, out, |script| {
+            let how = literal_password(script)?;
+            Some(format!("a RUN that sets a password written in it ({how})"))
+        });
     }),
 };
 
