@@ -6,7 +6,7 @@
 use parse_dockerfile::{HealthcheckArguments, Instruction, Source};
 
 use super::shell::{basename, command_words, pipelines, program};
-use crate::docker::{DockerfileView, ImageSpec};
+use crate::docker::{DockerfileView, HistoryStep, ImageSpec};
 use crate::finding::Severity;
 use crate::rules::{Checks, Findings, Rule, RuleMeta, secrets};
 
@@ -236,13 +236,8 @@ fn image_secrets(image: &ImageSpec, out: &mut Findings) {
         }
     }
     for step in &image.history {
-        let mut recorded: Vec<(String, String)> = step.build_args.clone();
-        if step.keyword == "ARG" {
-            recorded.extend(variables(&step.text, false));
-        }
-        recorded.retain(|(_, value)| !value.is_empty());
-        recorded.dedup_by(|a, b| a.0 == b.0);
-        for (name, value) in recorded {
+        let recorded = recorded_arguments(step);
+        for (name, value) in recorded.into_iter().filter(|(_, value)| !value.is_empty()) {
             if let Some(why) = secret(&name, &value) {
                 out.report(
                     step.path.clone(),
@@ -254,6 +249,22 @@ fn image_secrets(image: &ImageSpec, out: &mut Findings) {
             }
         }
     }
+}
+
+/// The build arguments a history step records with their values: those a `RUN` ran with
+/// (`|1 TOKEN=x /bin/sh -c ...`, set even when empty) and the defaults an `ARG` step
+/// declares (`ARG TOKEN=x`; an `ARG` without a default sets nothing).
+pub(super) fn recorded_arguments(step: &HistoryStep) -> Vec<(String, String)> {
+    let mut recorded = step.build_args.clone();
+    if step.keyword == "ARG" {
+        recorded.extend(
+            variables(&step.text, false)
+                .into_iter()
+                .filter(|(_, value)| !value.is_empty()),
+        );
+    }
+    recorded.dedup_by(|a, b| a.0 == b.0);
+    recorded
 }
 
 const DOWNLOADERS: &[&str] = &["curl", "wget"];

@@ -7,7 +7,7 @@
 use parse_dockerfile::Instruction;
 
 use super::shell::{basename, command_words, pipelines};
-use crate::docker::{ContainerSpec, DockerfileView, ImageSpec};
+use crate::docker::{ContainerSpec, DockerfileView, ImageSpec, Setting};
 use crate::finding::Severity;
 use crate::rules::{Checks, Findings, Rule, RuleMeta};
 
@@ -400,23 +400,9 @@ fn variable_problems(text: &str, legacy_env: bool) -> Vec<String> {
 }
 
 /// An image's environment (`Config.Env`), the `RUN` steps of its history, and the build
-/// arguments the history records with their values (`ARG X=v`, `|1 X=v /bin/sh -c ...`).
+/// arguments the history records (`ARG X=v`, `|1 X=v /bin/sh -c ...`).
 fn image_verification(image: &ImageSpec, out: &mut Findings) {
-    for variable in &image.env {
-        let (name, value) = variable
-            .value
-            .split_once('=')
-            .unwrap_or((variable.value.as_str(), ""));
-        if let Some(what) = variable_problem(name, value) {
-            out.report(
-                variable.path.clone(),
-                format!(
-                    "{} sets ENV {name}={value}, which switches off {what}",
-                    image.describe()
-                ),
-            );
-        }
-    }
+    report_environment(&image.env, &image.describe(), out);
     super::dockerfile::report_runs(image, out, |script| {
         let problems = script_problems(script);
         (!problems.is_empty()).then(|| {
@@ -427,18 +413,7 @@ fn image_verification(image: &ImageSpec, out: &mut Findings) {
         })
     });
     for step in &image.history {
-        // A build argument the step ran with is set, even empty; an `ARG` step without a
-        // default sets nothing.
-        let mut recorded = step.build_args.clone();
-        if step.keyword == "ARG" {
-            recorded.extend(
-                super::dockerfile::variables(&step.text, false)
-                    .into_iter()
-                    .filter(|(_, value)| !value.is_empty()),
-            );
-        }
-        recorded.dedup_by(|a, b| a.0 == b.0);
-        for (name, value) in recorded {
+        for (name, value) in super::dockerfile::recorded_arguments(step) {
             if let Some(what) = variable_problem(&name, &value) {
                 out.report(
                     step.path.clone(),
@@ -454,7 +429,13 @@ fn image_verification(image: &ImageSpec, out: &mut Findings) {
 }
 
 fn container_verification(spec: &ContainerSpec, out: &mut Findings) {
-    for variable in &spec.env {
+    report_environment(&spec.env, &spec.describe(), out);
+}
+
+/// The `NAME=value` entries of an environment that switch verification off, reported as
+/// what `subject` (`container "web"`, `image "app:1"`) sets.
+fn report_environment(env: &[Setting<String>], subject: &str, out: &mut Findings) {
+    for variable in env {
         let (name, value) = variable
             .value
             .split_once('=')
@@ -462,10 +443,7 @@ fn container_verification(spec: &ContainerSpec, out: &mut Findings) {
         if let Some(what) = variable_problem(name, value) {
             out.report(
                 variable.path.clone(),
-                format!(
-                    "{} sets {name}={value}, which switches off {what}",
-                    spec.describe()
-                ),
+                format!("{subject} sets {name}={value}, which switches off {what}"),
             );
         }
     }
