@@ -101,13 +101,18 @@ fn a_broken_header_is_an_error_and_the_others_are_read() {
     for (blob, message) in [
         (&[0u8, 0, 0, 1][..], "truncated header"),
         (&[0, 0, 0, 2, 0, 0, 0, 0][..], "truncated header"),
-        (&[0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0][..], "implausible header"),
+        (
+            &[0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0][..],
+            "implausible header",
+        ),
     ] {
         let inventory = inventory(&with_blob(&database, 1, blob));
         assert_eq!(inventory.packages.len(), 1, "{message}");
         assert_eq!(inventory.errors.len(), 1, "{message}");
         assert!(
-            inventory.errors[0].message.starts_with("package header 1: ")
+            inventory.errors[0]
+                .message
+                .starts_with("package header 1: ")
                 && inventory.errors[0].message.contains(message),
             "{}",
             inventory.errors[0].message
@@ -127,7 +132,11 @@ fn berkeley_db_and_ndb_databases_are_reported_unsupported() {
             rampart_core::inventory::read_file(path, b"\0\0\0\0").expect("a database path");
         assert!(packages.is_empty());
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].message.contains("not supported"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("not supported"),
+            "{}",
+            errors[0].message
+        );
     }
 }
 
@@ -157,8 +166,17 @@ fn rpm_packages_are_matched_by_binary_name_with_epoch() {
     let got: Vec<_> = found
         .matches
         .iter()
-        .map(|m| (inventory.packages[m.package].name.as_str(), m.id.as_str(), m.fixed.as_deref()))
+        .map(|m| {
+            (
+                inventory.packages[m.package].name.as_str(),
+                m.id.as_str(),
+                m.fixed.as_deref(),
+            )
+        })
         .collect();
     // hello-rampart has epoch 2: 2:1.2.3 is above 1:9.9, so it is not affected.
-    assert_eq!(got, [("openssl-libs", "RLSA-2026:1", Some("1:3.0.7-25.el9"))]);
+    assert_eq!(
+        got,
+        [("openssl-libs", "RLSA-2026:1", Some("1:3.0.7-25.el9"))]
+    );
 }

@@ -41,8 +41,7 @@ fn header_rows(contents: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, String> {
     bytes[18] = 1;
     bytes[19] = 1;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut connection =
-        Connection::open_in_memory_with_flags(flags).map_err(|e| e.to_string())?;
+    let mut connection = Connection::open_in_memory_with_flags(flags).map_err(|e| e.to_string())?;
     connection
         .deserialize_read_exact(MAIN_DB, &bytes[..], bytes.len(), true)
         .map_err(|e| e.to_string())?;
@@ -71,13 +70,14 @@ fn installed(header: &Header<'_>, path: &str) -> Result<Option<super::Package>, 
     };
     let mut package = package(Kind::Rpm, name, &evr(version, release), path);
     package.arch = header.string(tag::ARCH)?.map(str::to_owned);
-    package.source = header
-        .string(tag::SOURCERPM)?
-        .and_then(source_rpm)
-        .map(|(name, version, release)| SourcePackage {
-            name: name.to_owned(),
-            version: evr(version, release),
-        });
+    package.source =
+        header
+            .string(tag::SOURCERPM)?
+            .and_then(source_rpm)
+            .map(|(name, version, release)| SourcePackage {
+                name: name.to_owned(),
+                version: evr(version, release),
+            });
     Ok(Some(package))
 }
 
