@@ -150,13 +150,11 @@ fn a_go_binary_has_the_modules_go_version_m_lists() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     write_go_module(dir.path());
-    let cache = dir.path().join("cache");
     let built = Command::new("go")
         .args(["build", "-trimpath", "-o", "demo", "."])
         .current_dir(dir.path())
         .env("GOFLAGS", "-mod=vendor")
         .env("GOPROXY", "off")
-        .env("GOCACHE", &cache)
         .env("GOPATH", dir.path().join("gopath"))
         .output()
         .expect("go build");

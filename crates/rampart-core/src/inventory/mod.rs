@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vuln::OsRelease;
 
-pub use collector::Collector;
+pub use collector::{Collector, ReadFile, read};
 pub use select::{Wanted, is_elf, wanted};
 
 /// What kind of package database or lockfile a package came from.
@@ -134,7 +134,7 @@ pub struct Inventory {
 }
 
 /// What one file yielded.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct FileResult {
     pub packages: Vec<Package>,
     pub errors: Vec<InventoryError>,

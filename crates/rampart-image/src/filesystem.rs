@@ -1,0 +1,103 @@
+//! Layers applied in order: the inventory's collector and the files worth a finding,
+//! both following whiteouts, opaque directories and replaced paths.
+
+use std::collections::BTreeMap;
+
+use rampart_core::inventory::{Collector, Inventory, Layer};
+
+use crate::layer::{Content, Event, file_kind};
+use crate::{FileFinding, FileKind};
+
+/// The final file system, as far as rampart keeps it.
+#[derive(Debug, Default)]
+pub struct FileSystem {
+    collector: Collector,
+    /// Set-id and world-writable paths, with their mode and the layer that wrote them.
+    files: BTreeMap<String, (FileKind, u32, Option<Layer>)>,
+}
+
+impl FileSystem {
+    /// An empty file system.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies one layer's events: its deletions first, then its entries in tar order.
+    pub fn apply(&mut self, layer: Option<&Layer>, events: Vec<Event>) {
+        for event in &events {
+            match event {
+                Event::Whiteout(path) => {
+                    self.collector.remove(path);
+                    self.forget(path, true);
+                }
+                Event::Opaque(dir) => {
+                    self.collector.remove_under(dir);
+                    self.forget_under(dir);
+                }
+                Event::Entry(_) => {}
+            }
+        }
+        for event in events {
+            let Event::Entry(entry) = event else {
+                continue;
+            };
+            self.forget(&entry.path, !entry.directory);
+            if let Some(kind) = file_kind(entry.directory, entry.mode) {
+                self.files
+                    .insert(entry.path.clone(), (kind, entry.mode, layer.cloned()));
+            }
+            match entry.content {
+                // A new version of a database keeps the history of its path, so that
+                // packages are attributed to the layer that installed them.
+                Content::Read(file) => self.collector.insert(file, layer),
+                Content::TooLarge { size, limit } => {
+                    self.collector.remove(&entry.path);
+                    self.collector.too_large(&entry.path, size, limit);
+                }
+                Content::Other if !entry.directory => self.collector.remove(&entry.path),
+                Content::Other => {}
+            }
+        }
+    }
+
+    fn forget(&mut self, path: &str, and_under: bool) {
+        self.files.remove(path);
+        if and_under {
+            self.forget_under(path);
+        }
+    }
+
+    fn forget_under(&mut self, dir: &str) {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let under: Vec<String> = self
+            .files
+            .range(prefix.clone()..)
+            .map(|(path, _)| path)
+            .take_while(|path| path.starts_with(&prefix))
+            .cloned()
+            .collect();
+        for path in under {
+            self.files.remove(&path);
+        }
+    }
+
+    /// The inventory of the final file system, and its set-id and world-writable files
+    /// in path order.
+    pub fn finish(self) -> (Inventory, Vec<FileFinding>) {
+        let files = self
+            .files
+            .into_iter()
+            .map(|(path, (kind, mode, layer))| FileFinding {
+                path,
+                kind,
+                mode,
+                layer,
+            })
+            .collect();
+        (self.collector.finish(), files)
+    }
+}
