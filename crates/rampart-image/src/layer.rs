@@ -6,7 +6,7 @@
 use std::io::{self, BufRead, BufReader, Read};
 
 use rampart_core::inventory::{self, ReadFile, Wanted};
-use ruzstd::decoding::{FrameDecoder, StreamingDecoder, errors};
+use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder, errors};
 
 use crate::digest::{Hashing, Sha256};
 use crate::{FileKind, Limits};
@@ -108,21 +108,24 @@ pub enum LayerError {
 
 /// zstd frames one after another (skippable frames passed over), as one stream.
 struct ZstdFrames<R: BufRead> {
-    decoder: Option<StreamingDecoder<R, FrameDecoder>>,
+    source: R,
+    frame: FrameDecoder,
+    active: bool,
 }
 
 impl<R: BufRead> ZstdFrames<R> {
     fn new(mut source: R) -> io::Result<Self> {
-        let mut decoder = FrameDecoder::new();
-        init_frame(&mut decoder, &mut source)?;
-        let decoder = StreamingDecoder::new_with_decoder(source, decoder).map_err(zstd_error)?;
+        let mut frame = FrameDecoder::new();
+        let active = init_frame(&mut frame, &mut source)?;
         Ok(Self {
-            decoder: Some(decoder),
+            source,
+            frame,
+            active,
         })
     }
 
     fn source(&self) -> Option<&R> {
-        self.decoder.as_ref().map(StreamingDecoder::get_ref)
+        Some(&self.source)
     }
 }
 
@@ -151,21 +154,19 @@ fn zstd_error(e: errors::FrameDecoderError) -> io::Error {
 impl<R: BufRead> Read for ZstdFrames<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            let Some(decoder) = self.decoder.as_mut() else {
+            if !self.active || buf.is_empty() {
                 return Ok(0);
-            };
-            let n = decoder.read(buf)?;
-            if n > 0 || buf.is_empty() {
-                return Ok(n);
             }
-            let Some(decoder) = self.decoder.take() else {
-                return Ok(0);
-            };
-            let (mut source, mut frame) = decoder.into_parts();
-            if init_frame(&mut frame, &mut source)? {
-                self.decoder =
-                    Some(StreamingDecoder::new_with_decoder(source, frame).map_err(zstd_error)?);
+            if self.frame.can_collect() > 0 {
+                return self.frame.read(buf);
             }
+            if self.frame.is_finished() {
+                self.active = init_frame(&mut self.frame, &mut self.source)?;
+                continue;
+            }
+            self.frame
+                .decode_blocks(&mut self.source, BlockDecodingStrategy::UptoBlocks(1))
+                .map_err(zstd_error)?;
         }
     }
 }
