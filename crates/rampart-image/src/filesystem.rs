@@ -4,16 +4,16 @@
 use std::collections::BTreeMap;
 
 use rampart_core::inventory::{Collector, Inventory, Layer};
+use rampart_core::rules::ImageFile;
 
-use crate::layer::{Content, Event, file_kind};
-use crate::{FileFinding, FileKind};
+use crate::layer::{Content, Event};
 
 /// The final file system, as far as rampart keeps it.
 #[derive(Debug, Default)]
 pub struct FileSystem {
     collector: Collector,
-    /// Set-id and world-writable paths, with their mode and the layer that wrote them.
-    files: BTreeMap<String, (FileKind, u32, Option<Layer>)>,
+    /// Paths with set-id or world-write bits, with the layer that wrote them.
+    files: BTreeMap<String, ImageFile>,
 }
 
 impl FileSystem {
@@ -42,9 +42,14 @@ impl FileSystem {
                 continue;
             };
             self.forget(&entry.path, !entry.directory);
-            if let Some(kind) = file_kind(entry.directory, entry.mode) {
-                self.files
-                    .insert(entry.path.clone(), (kind, entry.mode, layer.cloned()));
+            if ImageFile::worth_keeping(entry.mode) {
+                let file = ImageFile {
+                    path: entry.path.clone(),
+                    mode: entry.mode,
+                    directory: entry.directory,
+                    layer: layer.cloned(),
+                };
+                self.files.insert(entry.path.clone(), file);
             }
             match entry.content {
                 // A new version of a database keeps the history of its path, so that
@@ -85,19 +90,9 @@ impl FileSystem {
         }
     }
 
-    /// The inventory of the final file system, and its set-id and world-writable files
-    /// in path order.
-    pub fn finish(self) -> (Inventory, Vec<FileFinding>) {
-        let files = self
-            .files
-            .into_iter()
-            .map(|(path, (kind, mode, layer))| FileFinding {
-                path,
-                kind,
-                mode,
-                layer,
-            })
-            .collect();
-        (self.collector.finish(), files)
+    /// The inventory of the final file system, and its files with set-id or
+    /// world-write bits in path order (the image file rules judge them).
+    pub fn finish(self) -> (Inventory, Vec<ImageFile>) {
+        (self.collector.finish(), self.files.into_values().collect())
     }
 }

@@ -8,8 +8,8 @@ use std::io::{self, BufRead, BufReader, Read};
 use rampart_core::inventory::{self, ReadFile, Wanted};
 use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder, errors};
 
+use crate::Limits;
 use crate::digest::{Hashing, Sha256};
-use crate::{FileKind, Limits};
 
 /// What one tar entry of a layer does to the file system.
 #[derive(Debug, Clone)]
@@ -388,21 +388,6 @@ pub fn clean(name: &str) -> Result<String, &'static str> {
     Ok(parts.join("/"))
 }
 
-/// What kind of finding an entry's mode makes it, if any: set-id files, and
-/// world-writable files and directories (directories with the sticky bit, like `/tmp`,
-/// are fine).
-pub fn file_kind(directory: bool, mode: u32) -> Option<FileKind> {
-    if !directory && mode & 0o4000 != 0 {
-        Some(FileKind::Setuid)
-    } else if !directory && mode & 0o2000 != 0 {
-        Some(FileKind::Setgid)
-    } else if mode & 0o002 != 0 && !(directory && mode & 0o1000 != 0) {
-        Some(FileKind::WorldWritable)
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,16 +400,5 @@ mod tests {
         assert!(clean("/etc/passwd").is_err());
         assert!(clean("../etc/passwd").is_err());
         assert!(clean("a/../../etc").is_err());
-    }
-
-    #[test]
-    fn modes() {
-        assert_eq!(file_kind(false, 0o4755), Some(FileKind::Setuid));
-        assert_eq!(file_kind(false, 0o2755), Some(FileKind::Setgid));
-        assert_eq!(file_kind(false, 0o666), Some(FileKind::WorldWritable));
-        assert_eq!(file_kind(true, 0o777), Some(FileKind::WorldWritable));
-        assert_eq!(file_kind(true, 0o1777), None);
-        assert_eq!(file_kind(true, 0o2775), None);
-        assert_eq!(file_kind(false, 0o755), None);
     }
 }

@@ -26,6 +26,7 @@ mod rootfs;
 pub mod target;
 
 use rampart_core::inventory::{Inventory, Layer};
+use rampart_core::rules::ImageFile;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -114,31 +115,6 @@ pub enum ImageError {
     Daemon(String),
 }
 
-/// What a file finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FileKind {
-    /// A set-user-id file.
-    Setuid,
-    /// A set-group-id file.
-    Setgid,
-    /// A file, or a directory without the sticky bit, that anyone may write.
-    WorldWritable,
-}
-
-/// A file of the final file system worth a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileFinding {
-    /// The path, relative to the root.
-    pub path: String,
-    /// Why.
-    pub kind: FileKind,
-    /// Its permission bits.
-    pub mode: u32,
-    /// The layer that wrote it (`None` for a root file system on disk).
-    pub layer: Option<Layer>,
-}
-
 /// One layer of an image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LayerInfo {
@@ -167,8 +143,9 @@ pub struct Image {
     pub layers: Vec<LayerInfo>,
     /// The packages of the final file system.
     pub inventory: Inventory,
-    /// Set-id and world-writable files of the final file system.
-    pub files: Vec<FileFinding>,
+    /// Files of the final file system with set-id or world-write bits, for the image
+    /// file rules.
+    pub files: Vec<ImageFile>,
     /// Tar entries refused (paths leaving the root): the image was read without them.
     pub problems: Vec<String>,
 }

@@ -7,7 +7,8 @@
 mod common;
 
 use common::{Compression, LayerTar, config, image};
-use rampart_image::{FileKind, Image, ImageError, Limits, Options, Target, read};
+use rampart_core::rules::FILE_RULES;
+use rampart_image::{Image, ImageError, Limits, Options, Target, read};
 use serde_json::json;
 
 const OS_RELEASE: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
@@ -121,17 +122,26 @@ fn assert_layered(image: &Image) {
         image.inventory.os.as_ref().map(|os| os.ecosystems()),
         Some(vec!["Debian:12".to_owned()])
     );
-    let files: Vec<(&str, FileKind, Option<usize>)> = image
+    // /tmp (sticky) is kept, but no rule reports it.
+    let files: Vec<(&str, Vec<&str>, Option<usize>)> = image
         .files
         .iter()
-        .map(|f| (f.path.as_str(), f.kind, f.layer.as_ref().map(|l| l.index)))
+        .map(|f| {
+            let rules = FILE_RULES
+                .iter()
+                .filter(|rule| (rule.check)(f).is_some())
+                .map(|rule| rule.meta.id)
+                .collect();
+            (f.path.as_str(), rules, f.layer.as_ref().map(|l| l.index))
+        })
         .collect();
     assert_eq!(
         files,
         [
-            ("opt/app/README", FileKind::WorldWritable, Some(2)),
-            ("usr/bin/su-helper", FileKind::Setuid, Some(1)),
-            ("var/cache/shared", FileKind::WorldWritable, Some(2)),
+            ("opt/app/README", vec!["image-world-writable"], Some(2)),
+            ("tmp", vec![], Some(0)),
+            ("usr/bin/su-helper", vec!["image-setid-file"], Some(1)),
+            ("var/cache/shared", vec!["image-world-writable"], Some(2)),
         ]
     );
     assert_eq!(image.layers.len(), 3);

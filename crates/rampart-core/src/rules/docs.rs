@@ -44,6 +44,9 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
 
 /// The artefacts the rule `id` checks, in words (`Kubernetes, Compose, docker inspect`).
 pub fn applies_to(id: &str) -> String {
+    if super::FILE_RULES.iter().any(|rule| rule.meta.id == id) {
+        return "container images' files (`rampart image`)".to_owned();
+    }
     registry()
         .iter()
         .find(|rule| rule.meta.id == id)

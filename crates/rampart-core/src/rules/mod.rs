@@ -10,6 +10,7 @@ mod cluster;
 mod context;
 mod docker;
 mod docs;
+mod image_files;
 mod keep;
 mod network;
 mod pod;
@@ -18,6 +19,7 @@ mod run;
 
 pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
+pub use image_files::{FILE_RULES, FileRule, ImageFile};
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
 pub use run::{
@@ -206,12 +208,14 @@ pub fn run_registry() -> &'static [RunRule] {
     &RUN_RULES
 }
 
-/// The metadata of every rule, object and run rules alike, in documentation order.
+/// The metadata of every rule, object, run and image file rules alike, in
+/// documentation order.
 pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
     registry()
         .iter()
         .map(|r| &r.meta)
         .chain(run_registry().iter().map(|r| &r.meta))
+        .chain(FILE_RULES.iter().map(|r| &r.meta))
 }
 
 /// For rules judging component settings: the flags and config-file fields they read, with
