@@ -2,6 +2,7 @@
 
 mod certs;
 mod db;
+mod image;
 mod netpol;
 mod psp;
 mod pss;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Rules(args) => rules::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Certs(args) => certs::run(&args),
+        Command::Image(args) => image::run(&args),
         Command::Db(command) => db::run(&command),
     }
 }
