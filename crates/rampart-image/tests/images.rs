@@ -4,11 +4,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
 
-mod common;
-
-use common::{Compression, LayerTar, config, image};
 use rampart_core::rules::FILE_RULES;
 use rampart_image::{Image, ImageError, Limits, Options, Target, read};
+use rampart_test_support::image::{self as common, Compression, LayerTar, config, image};
 use serde_json::json;
 
 const OS_RELEASE: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";

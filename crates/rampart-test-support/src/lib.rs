@@ -6,6 +6,8 @@
 //! says so in one line and is skipped; in CI (`CI` set to anything but `false` or `0`)
 //! an absent data set or service is a failure, so a partial environment cannot pass.
 
+pub mod image;
+
 use std::path::PathBuf;
 
 /// Whether this run is CI (`CI` is set and not `false`/`0`): missing data fails there.

@@ -2,13 +2,19 @@
 //! modes), compressed as registries serve them, written as `docker save` archives, OCI
 //! layouts and OCI archives, single- or multi-platform.
 
-#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::expect_used, missing_docs)] // test helpers fail by panicking
 
 use std::io::Write;
 use std::path::Path;
 
-use rampart_image::digest::sha256;
 use serde_json::{Value, json};
+
+/// `sha256:<hex>` of `bytes`.
+pub fn sha256(bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
 
 /// One layer's entries, in tar order.
 #[derive(Default, Clone)]
