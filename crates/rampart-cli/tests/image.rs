@@ -582,3 +582,89 @@ fn old_data_is_said_to_be_old() {
     let fresh = json_of(&rampart(&[&target, "--format", "json"], db.path()));
     assert_eq!(fresh["database"]["newest_modified"], "2026-12-01T00:00:00Z");
 }
+
+/// `docker://` through the command line against the basic-auth registry that
+/// `scripts/ci/start-registry.sh` starts: credentials from the environment, then from a
+/// docker CLI `config.json`.
+#[test]
+fn registry_credentials_from_the_environment_and_docker_config() {
+    const BASIC: &str = "127.0.0.1:5742";
+    let skopeo = std::process::Command::new("skopeo")
+        .arg("--version")
+        .output();
+    if std::net::TcpStream::connect(BASIC).is_err() || !skopeo.is_ok_and(|o| o.status.success()) {
+        let _: Option<()> = rampart_test_support::skip_or_fail(
+            "rampart image docker://",
+            "no registry on 127.0.0.1:5742 or no skopeo (scripts/ci/start-registry.sh)",
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (layout, db) = small_image(&dir.path().join("layout"));
+    let pushed = std::process::Command::new("skopeo")
+        .args([
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+            "--dest-creds",
+            "rampart:rampart-test",
+        ])
+        .arg(&layout)
+        .arg(format!("docker://{BASIC}/rampart/cli:1"))
+        .output()
+        .expect("skopeo");
+    assert!(
+        pushed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pushed.stderr)
+    );
+    let target = format!("docker://{BASIC}/rampart/cli:1");
+    let run = |env: &[(&str, &str)], docker_config: Option<&Path>| {
+        let mut command = Command::cargo_bin("rampart").expect("binary");
+        command
+            .args([
+                "image",
+                &target,
+                "--insecure-registry",
+                BASIC,
+                "--format",
+                "json",
+                "--db",
+            ])
+            .arg(db.path())
+            .env_remove("RAMPART_REGISTRY_USERNAME")
+            .env_remove("RAMPART_REGISTRY_PASSWORD")
+            .env("DOCKER_CONFIG", docker_config.unwrap_or(dir.path()));
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command.output().expect("runs")
+    };
+    let anonymous = run(&[], None);
+    assert_eq!(anonymous.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&anonymous.stderr).contains("asks for a user name and password")
+    );
+    let from_env = run(
+        &[
+            ("RAMPART_REGISTRY_USERNAME", "rampart"),
+            ("RAMPART_REGISTRY_PASSWORD", "rampart-test"),
+        ],
+        None,
+    );
+    assert_eq!(json_of(&from_env)["summary"]["vulnerabilities"], 2);
+    let config_dir = dir.path().join("docker");
+    std::fs::create_dir_all(&config_dir).expect("mkdir");
+    std::fs::write(
+        config_dir.join("config.json"),
+        json!({"auths": {format!("http://{BASIC}"): {"auth": "cmFtcGFydDpyYW1wYXJ0LXRlc3Q="}}})
+            .to_string(),
+    )
+    .expect("write");
+    let from_config = run(&[], Some(&config_dir));
+    assert_eq!(json_of(&from_config)["summary"]["vulnerabilities"], 2);
+    assert_eq!(
+        json_of(&from_config)["targets"][0]["target"],
+        target.as_str()
+    );
+}
