@@ -21,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Lint manifests for container and cluster hardening problems.
     Scan(ScanArgs),
+    /// Audit a live Docker host through the Engine API, as Docker Bench does: the daemon,
+    /// every container (running or not) and every image, with the rules of `scan`.
+    Docker(DockerArgs),
     /// Evaluate pods and workloads against the Pod Security Standards, exactly as Pod
     /// Security Admission does.
     Pss(PssArgs),
@@ -219,6 +222,16 @@ pub enum ScanFormat {
 pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Also check the Pod Security Standards at LEVEL[:VERSION] (rule `pod-security`).
+    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
+    pub pss: Option<LevelVersion>,
+}
+
+/// The catalogue's report: shared by `scan` and the live sources.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
@@ -234,9 +247,39 @@ pub struct ScanArgs {
     /// Run only these rules (repeatable, comma-separated).
     #[arg(long = "rule", value_name = "ID", value_delimiter = ',')]
     pub rules: Vec<String>,
-    /// Also check the Pod Security Standards at LEVEL[:VERSION] (rule `pod-security`).
-    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
-    pub pss: Option<LevelVersion>,
+}
+
+/// `rampart docker`: a live Docker host through the Engine API.
+#[derive(Debug, Args)]
+pub struct DockerArgs {
+    /// The Docker Engine: unix:///path/to/docker.sock or tcp://host:port [default:
+    /// $DOCKER_HOST, else unix:///var/run/docker.sock].
+    #[arg(long, short = 'H', value_name = "URL")]
+    pub host: Option<String>,
+    /// CA certificate that signed the daemon's certificate (TLS on a tcp:// host)
+    /// [default: ca.pem in $DOCKER_CERT_PATH, else ~/.docker].
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+    /// Client certificate [default: cert.pem beside the CA].
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// Client key [default: key.pem beside the CA].
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Also check the host's files under DIR (`/` on the Docker host itself, or a copy of
+    /// its files): owner and mode of Docker's and the kubelet's files, audit rules,
+    /// daemon.json's settings the API does not show.
+    #[arg(long, value_name = "DIR")]
+    pub host_root: Option<PathBuf>,
+    /// Engine API requests in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+    /// Print to standard error how long the Engine API took and how long rampart's own
+    /// work took, and the peak memory.
+    #[arg(long)]
+    pub timings: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// `restricted`, `baseline:v1.30`: a level with an optional version (default latest).

@@ -10,6 +10,8 @@ pub mod docker;
 pub mod field_path;
 pub mod finding;
 pub mod inventory;
+pub mod host;
+pub mod live;
 pub mod netpol;
 pub mod object;
 pub mod psp;

@@ -10,8 +10,8 @@ use crate::artefact::{DocumentKind, FileKind};
 use crate::cluster::kubelet_flags_document;
 use crate::config::Config;
 use crate::docker::{
-    ContainerSpec, DaemonConfig, DockerfileView, compose_services, inspect_containers,
-    parse_dockerfile,
+    ContainerSpec, DaemonConfig, DockerfileView, EngineDaemon, ImageSpec, compose_services,
+    inspect_containers, inspect_images, parse_dockerfile,
 };
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
@@ -65,9 +65,12 @@ pub struct LocatedFinding {
     pub object: Arc<ObjectRef>,
     /// 0-based index of the document in the file.
     pub document: usize,
-    /// Position of the offending field (or of its nearest existing ancestor).
+    /// Position of the offending field (or of its nearest existing ancestor) in the
+    /// file's text; `None` for a live object (a container read from the Docker Engine, a
+    /// host file's owner and mode), which has no text: its report names it by a URI or a
+    /// path, and `path` alone locates the field.
     #[serde(flatten)]
-    pub pos: Pos,
+    pub pos: Option<Pos>,
 }
 
 /// The outcome of scanning one file.
@@ -145,13 +148,76 @@ fn scan_any_document(
             let containers = inspect_containers(&document.value);
             scan_containers(document, &containers, "Container", options, scan);
         }
+        DocumentKind::Image => {
+            for image in inspect_images(&document.value) {
+                let target = Target {
+                    object: Arc::new(docker_object("Image", Some(image.name.clone()))),
+                    document: document.index,
+                    positions: Some(&document.positions),
+                    ignores: Ignores::of_labels(&image.labels),
+                };
+                check_image(&image, &target, options, scan);
+            }
+        }
         DocumentKind::DaemonConfig => scan_daemon(document, options, scan),
+        DocumentKind::EngineDaemon => {
+            let daemon = EngineDaemon::read(&document.value);
+            let target = Target {
+                object: Arc::new(daemon_object(&document.value)),
+                document: document.index,
+                positions: Some(&document.positions),
+                ignores: Ignores::default(),
+            };
+            check_daemon(&DaemonConfig::engine(&daemon), &target, options, scan);
+        }
     }
+}
+
+/// A running daemon's identity in reports: kind `Daemon`, named after its host
+/// (`Info.Name`).
+pub(crate) fn daemon_object(document: &serde_json::Value) -> ObjectRef {
+    let name = document["Info"]["Name"].as_str().map(str::to_owned);
+    docker_object("Daemon", name)
+}
+
+/// Runs the daemon rules on one configuration and emits the findings to `target`.
+pub(crate) fn check_daemon(
+    config: &DaemonConfig<'_>,
+    target: &Target<'_>,
+    options: &ScanOptions,
+    scan: &mut FileScan,
+) {
+    scan.objects += 1;
+    let findings = run_rules(options, |checks, out| {
+        if let Some(check) = checks.daemon {
+            check(config, out);
+        }
+    });
+    target.emit(findings, scan);
+}
+
+/// Runs the image rules on one image and emits the findings to `target`.
+pub(crate) fn check_image(
+    image: &ImageSpec,
+    target: &Target<'_>,
+    options: &ScanOptions,
+    scan: &mut FileScan,
+) {
+    scan.objects += 1;
+    let findings = run_rules(options, |checks, out| {
+        if let Some(check) = checks.image {
+            check(image, out);
+        }
+    });
+    target.emit(findings, scan);
 }
 
 /// Runs every enabled rule through `check` (which picks the rule's check for the
 /// artefact at hand), with severity overrides applied.
-fn run_rules(options: &ScanOptions, mut check: impl FnMut(&Checks, &mut Findings)) -> Vec<Finding> {
+pub(crate) fn run_rules(
+    options: &ScanOptions,
+    mut check: impl FnMut(&Checks, &mut Findings),
+) -> Vec<Finding> {
     let mut all = Vec::new();
     for rule in registry()
         .iter()
@@ -168,22 +234,23 @@ fn run_rules(options: &ScanOptions, mut check: impl FnMut(&Checks, &mut Findings
 }
 
 /// Where the findings of a Docker artefact go: paths are from the document's root.
-struct Target<'a> {
-    object: Arc<ObjectRef>,
-    document: usize,
-    positions: &'a PosNode,
-    ignores: Ignores,
+pub(crate) struct Target<'a> {
+    pub(crate) object: Arc<ObjectRef>,
+    pub(crate) document: usize,
+    /// The document's positions; `None` for a live object, which has no text.
+    pub(crate) positions: Option<&'a PosNode>,
+    pub(crate) ignores: Ignores,
 }
 
 impl Target<'_> {
-    fn emit(&self, findings: Vec<Finding>, scan: &mut FileScan) {
+    pub(crate) fn emit(&self, findings: Vec<Finding>, scan: &mut FileScan) {
         for finding in findings {
             if self.ignores.silences(&finding) {
                 scan.suppressed += 1;
                 continue;
             }
             scan.findings.push(LocatedFinding {
-                pos: self.positions.locate(&finding.path).pos,
+                pos: self.positions.map(|p| p.locate(&finding.path).pos),
                 finding,
                 object: Arc::clone(&self.object),
                 document: self.document,
@@ -193,7 +260,7 @@ impl Target<'_> {
 }
 
 /// A Docker artefact's identity in reports: `kind` and `name`, no API version.
-fn docker_object(kind: &str, name: Option<String>) -> ObjectRef {
+pub(crate) fn docker_object(kind: &str, name: Option<String>) -> ObjectRef {
     ObjectRef {
         kind: kind.to_owned(),
         name,
@@ -208,40 +275,53 @@ fn scan_containers(
     options: &ScanOptions,
     scan: &mut FileScan,
 ) {
+    // The Compose project (`name:`) plays the part of a namespace.
+    let project = document.value["name"].as_str();
     for container in containers {
-        scan.objects += 1;
         let target = Target {
-            object: Arc::new(ObjectRef {
-                // The Compose project (`name:`, or the label Compose puts on the
-                // containers it runs) plays the part of a namespace.
-                namespace: document.value["name"]
-                    .as_str()
-                    .map(str::to_owned)
-                    .or_else(|| {
-                        container
-                            .labels
-                            .iter()
-                            .find(|(key, _)| key == "com.docker.compose.project")
-                            .map(|(_, project)| project.clone())
-                    }),
-                ..docker_object(kind, Some(container.name.clone()))
-            }),
+            object: Arc::new(container_object(container, kind, project)),
             document: document.index,
-            positions: &document.positions,
-            ignores: Ignores::of_entries(
-                container
-                    .labels
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            ),
+            positions: Some(&document.positions),
+            ignores: Ignores::of_labels(&container.labels),
         };
-        let findings = run_rules(options, |checks, out| {
-            if let Some(check) = checks.container {
-                check(container, out);
-            }
-        });
-        target.emit(findings, scan);
+        check_container(container, &target, options, scan);
     }
+}
+
+/// A container's identity in reports: `kind` and name, and as its namespace the Compose
+/// project (`project`, or the label Compose puts on the containers it runs).
+pub(crate) fn container_object(
+    container: &ContainerSpec,
+    kind: &str,
+    project: Option<&str>,
+) -> ObjectRef {
+    let project = project.map(str::to_owned).or_else(|| {
+        container
+            .labels
+            .iter()
+            .find(|(key, _)| key == "com.docker.compose.project")
+            .map(|(_, project)| project.clone())
+    });
+    ObjectRef {
+        namespace: project,
+        ..docker_object(kind, Some(container.name.clone()))
+    }
+}
+
+/// Runs the container rules on one container and emits the findings to `target`.
+pub(crate) fn check_container(
+    container: &ContainerSpec,
+    target: &Target<'_>,
+    options: &ScanOptions,
+    scan: &mut FileScan,
+) {
+    scan.objects += 1;
+    let findings = run_rules(options, |checks, out| {
+        if let Some(check) = checks.container {
+            check(container, out);
+        }
+    });
+    target.emit(findings, scan);
 }
 
 fn scan_daemon(document: &Document, options: &ScanOptions, scan: &mut FileScan) {
@@ -252,22 +332,14 @@ fn scan_daemon(document: &Document, options: &ScanOptions, scan: &mut FileScan) 
         ));
         return;
     }
-    scan.objects += 1;
-    let config = DaemonConfig {
-        value: &document.value,
-    };
+    let config = DaemonConfig::file(&document.value);
     let target = Target {
         object: Arc::new(docker_object("DaemonConfig", None)),
         document: document.index,
-        positions: &document.positions,
+        positions: Some(&document.positions),
         ignores: Ignores::default(),
     };
-    let findings = run_rules(options, |checks, out| {
-        if let Some(check) = checks.daemon {
-            check(&config, out);
-        }
-    });
-    target.emit(findings, scan);
+    check_daemon(&config, &target, options, scan);
 }
 
 fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan {
@@ -286,8 +358,8 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
     let target = Target {
         object: Arc::new(docker_object("Dockerfile", None)),
         document: 0,
-        positions: &parsed.positions,
-        ignores: Ignores::of_entries(view.labels().iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        positions: Some(&parsed.positions),
+        ignores: Ignores::of_labels(&view.labels()),
     };
     let findings = run_rules(options, |checks, out| {
         if let Some(check) = checks.dockerfile {
@@ -343,6 +415,7 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
                         .positions
                         .locate(&object.base.join(&finding.path))
                         .pos;
+                    let pos = Some(pos);
                     scan.findings.push(LocatedFinding {
                         finding,
                         object: Arc::clone(&id),
@@ -419,7 +492,7 @@ pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize,
 
 /// The ignore annotations (or labels) of one object.
 #[derive(Debug, Default)]
-struct Ignores {
+pub(crate) struct Ignores {
     object: Vec<String>,
     per_container: Vec<(String, Vec<String>)>,
 }
@@ -445,6 +518,11 @@ impl Ignores {
                 .iter()
                 .filter_map(|(key, value)| Some((key.as_str(), value.as_str()?))),
         )
+    }
+
+    /// From labels (`(key, value)` pairs).
+    pub(crate) fn of_labels(labels: &[(String, String)]) -> Self {
+        Self::of_entries(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
     /// From annotations or labels: `rampart.dev/ignore` for the object,

@@ -13,10 +13,11 @@ fn findings(text: &str) -> Vec<(String, u32, u32, String)> {
     scan.findings
         .iter()
         .map(|f| {
+            let pos = f.pos.expect("a file finding has a position");
             (
                 f.finding.rule.to_owned(),
-                f.pos.line,
-                f.pos.column,
+                pos.line,
+                pos.column,
                 f.finding.path.to_string(),
             )
         })

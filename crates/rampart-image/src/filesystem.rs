@@ -96,3 +96,47 @@ impl FileSystem {
         (self.collector.finish(), self.files.into_values().collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::Entry;
+
+    fn entry(path: &str, mode: u32, content: Content) -> Event {
+        Event::Entry(Entry {
+            path: path.into(),
+            directory: false,
+            mode,
+            content,
+        })
+    }
+
+    #[test]
+    fn an_opaque_root_hides_every_earlier_file() {
+        let layer = |index| Layer {
+            index,
+            digest: format!("sha256:{index}"),
+        };
+        let os = rampart_core::inventory::read("etc/os-release", b"ID=debian\n");
+        let mut fs = FileSystem::new();
+        fs.apply(
+            Some(&layer(0)),
+            vec![
+                entry("etc/os-release", 0o644, Content::Read(os.expect("read"))),
+                entry("tmp/x", 0o666, Content::Other),
+            ],
+        );
+        fs.apply(Some(&layer(1)), vec![Event::Opaque(String::new())]);
+        let (inventory, files) = fs.finish();
+        assert!(inventory.os.is_none());
+        assert!(files.is_empty());
+    }
+
+    #[test]
+    fn a_file_replaced_by_a_later_layer_takes_its_mode() {
+        let mut fs = FileSystem::new();
+        fs.apply(None, vec![entry("usr/bin/su", 0o4755, Content::Other)]);
+        fs.apply(None, vec![entry("usr/bin/su", 0o755, Content::Other)]);
+        assert!(fs.finish().1.is_empty());
+    }
+}

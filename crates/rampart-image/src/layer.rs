@@ -124,8 +124,8 @@ impl<R: BufRead> ZstdFrames<R> {
         })
     }
 
-    fn source(&self) -> Option<&R> {
-        Some(&self.source)
+    fn source(&self) -> &R {
+        &self.source
     }
 }
 
@@ -179,11 +179,11 @@ enum Decoded<R: Read> {
 }
 
 impl<R: Read> Decoded<R> {
-    fn stored(&self) -> Option<&Hashing<R>> {
+    fn stored(&self) -> &Hashing<R> {
         match self {
-            Self::Plain(r) => Some(r.get_ref()),
-            Self::Gzip(r) => Some(r.get_ref().get_ref()),
-            Self::Zstd(r) => r.source().map(BufReader::get_ref),
+            Self::Plain(r) => r.get_ref(),
+            Self::Gzip(r) => r.get_ref().get_ref(),
+            Self::Zstd(r) => r.source().get_ref(),
         }
     }
 }
@@ -215,9 +215,7 @@ impl<R: Read> Read for Guarded<R> {
             self.diff.update(&buf[..n]);
         }
         self.produced += n as u64;
-        if let Some(stored) = self.decoded.stored() {
-            self.stored = stored.count();
-        }
+        self.stored = self.decoded.stored().count();
         if let Some(why) = self.limits.exceeded(self.produced, self.stored) {
             self.exceeded = Some(why.clone());
             return Err(io::Error::other(why));
@@ -255,9 +253,7 @@ pub fn scan(blob: impl Read, limits: &Limits) -> Result<LayerScan, LayerError> {
         return Err(LayerError::Bomb(why));
     }
     let (events, problems) = read.map_err(LayerError::Corrupt)?;
-    let Some(stored) = stream.decoded.stored() else {
-        return Err(LayerError::Corrupt("the stream ended early".into()));
-    };
+    let stored = stream.decoded.stored();
     let blob_digest = stored.digest();
     let blob_size = stored.count();
     let diff_id = match compression {

@@ -14,8 +14,8 @@ struct JsonFinding<'a> {
     rule: &'a str,
     severity: &'a str,
     file: &'a str,
-    line: u32,
-    column: u32,
+    line: Option<u32>,
+    column: Option<u32>,
     document: usize,
     #[serde(rename = "apiVersion")]
     api_version: &'a str,
@@ -29,8 +29,8 @@ struct JsonFinding<'a> {
 #[derive(Serialize)]
 struct JsonError<'a> {
     file: &'a str,
-    line: u32,
-    column: u32,
+    line: Option<u32>,
+    column: Option<u32>,
     message: &'a str,
 }
 
@@ -48,8 +48,8 @@ impl<'a> JsonFinding<'a> {
             rule: f.finding.rule,
             severity: f.finding.severity.as_str(),
             file: &file.file,
-            line: f.pos.line,
-            column: f.pos.column,
+            line: f.pos.map(|pos| pos.line),
+            column: f.pos.map(|pos| pos.column),
             document: f.document,
             api_version: &f.object.api_version,
             kind: &f.object.kind,
@@ -61,15 +61,17 @@ impl<'a> JsonFinding<'a> {
     }
 }
 
-/// Writes `{"findings": [...], "errors": [...], "summary": {...}}`.
+/// Writes `{"findings": [...], "errors": [...], "summary": {...}}`. Findings and errors
+/// of live objects have `line` and `column` null.
 pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     let findings = Streamed(|| report.findings().map(|(file, f)| JsonFinding::new(file, f)));
     let errors = Streamed(|| {
         report.files.iter().flat_map(|file| {
-            file.errors.iter().map(|e| JsonError {
+            let located = file.has_positions();
+            file.errors.iter().map(move |e| JsonError {
                 file: &file.file,
-                line: e.pos.line,
-                column: e.pos.column,
+                line: located.then_some(e.pos.line),
+                column: located.then_some(e.pos.column),
                 message: &e.message,
             })
         })

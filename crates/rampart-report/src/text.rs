@@ -1,12 +1,13 @@
 //! Human output: findings grouped by file, `file:line:col`, a source snippet with a
-//! caret, and a summary line.
+//! caret, and a summary line. Live objects, which have no text, are grouped under a
+//! header naming the object, each finding with the field it is about.
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use rampart_core::Severity;
 
-use crate::model::{FileReport, ScanReport};
+use crate::model::{FileReport, ScanReport, Source};
 
 /// Styles of the text printer; all plain when colour is off.
 struct Palette {
@@ -49,7 +50,10 @@ impl Palette {
 pub fn write_text(report: &ScanReport, out: &mut dyn Write, color: bool) -> io::Result<()> {
     let palette = Palette::new(color);
     for file in &report.files {
-        write_file(file, out, &palette)?;
+        match file.source {
+            Source::Text => write_file(file, out, &palette)?,
+            Source::Live => write_live(file, out, &palette)?,
+        }
     }
     write_summary(report, out)
 }
@@ -67,17 +71,39 @@ fn write_file(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result
     for f in &file.findings {
         let (loc, sev, rule) = (p.location, p.severity(f.finding.severity), p.rule);
         let object = f.object.label();
+        let pos = f.pos.unwrap_or_default();
         writeln!(
             out,
             "{loc}{}:{}:{}{loc:#}: {sev}{}{sev:#} {rule}{}{rule:#}: {} [{object}]",
-            file.file,
-            f.pos.line,
-            f.pos.column,
-            f.finding.severity,
-            f.finding.rule,
-            f.finding.message
+            file.file, pos.line, pos.column, f.finding.severity, f.finding.rule, f.finding.message
         )?;
-        write_snippet(file, f.pos.line, f.pos.column, out, p)?;
+        write_snippet(file, pos.line, pos.column, out, p)?;
+    }
+    Ok(())
+}
+
+/// A live object: `docker://localhost/containers/web [Container web]`, then one indented
+/// line per error and finding, `severity rule: message (path)`.
+fn write_live(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result<()> {
+    if file.findings.is_empty() && file.errors.is_empty() {
+        return Ok(());
+    }
+    let loc = p.location;
+    match file.findings.first() {
+        Some(f) => writeln!(out, "{loc}{}{loc:#} [{}]", file.file, f.object.label())?,
+        None => writeln!(out, "{loc}{}{loc:#}", file.file)?,
+    }
+    for error in &file.errors {
+        let err = p.error;
+        writeln!(out, "  {err}error{err:#}: {}", error.message)?;
+    }
+    for f in &file.findings {
+        let (sev, rule) = (p.severity(f.finding.severity), p.rule);
+        writeln!(
+            out,
+            "  {sev}{}{sev:#} {rule}{}{rule:#}: {} ({})",
+            f.finding.severity, f.finding.rule, f.finding.message, f.finding.path
+        )?;
     }
     Ok(())
 }
@@ -127,13 +153,16 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     }
     write!(
         out,
-        "{} ({}) in {} from {}, {}",
+        "{} ({}) in {}",
         plural(s.findings, "finding"),
         counts.join(", "),
         plural(s.objects, "object"),
-        plural(s.files, "file"),
-        plural(s.errors, "error")
     )?;
+    let live = report.files.iter().any(|f| !f.has_positions());
+    if !live || s.files > 0 {
+        write!(out, " from {}", plural(s.files, "file"))?;
+    }
+    write!(out, ", {}", plural(s.errors, "error"))?;
     if s.suppressed > 0 {
         write!(out, ", {} suppressed", s.suppressed)?;
     }

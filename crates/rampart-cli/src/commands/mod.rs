@@ -3,6 +3,7 @@
 mod certs;
 mod db;
 mod image;
+mod docker;
 mod netpol;
 mod psp;
 mod pss;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Docker(args) => docker::run(&args),
         Command::Pss(args) => pss::run(&args),
         Command::Psp(args) => psp::run(&args),
         Command::Netpol(command) => netpol::run(&command),

@@ -138,6 +138,12 @@ pub struct ContainerSpec {
     pub healthcheck: Option<Setting<bool>>,
     /// Labels (`rampart.dev/ignore` works here as the Kubernetes annotation does).
     pub labels: Vec<(String, String)>,
+    /// The health check's last verdict (`docker inspect` only: `State.Health.Status`,
+    /// `healthy`, `unhealthy` or `starting`).
+    pub health_status: Option<Setting<String>>,
+    /// The command lines of the processes running in the container, when a live source
+    /// listed them (the Engine API's `top` endpoint, kept under `Top`).
+    pub processes: Vec<Setting<String>>,
 }
 
 impl ContainerSpec {
@@ -175,6 +181,8 @@ impl ContainerSpec {
             command: Vec::new(),
             healthcheck: None,
             labels: Vec::new(),
+            health_status: None,
+            processes: Vec::new(),
         }
     }
 

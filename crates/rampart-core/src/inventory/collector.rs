@@ -70,7 +70,13 @@ impl Collector {
 
     /// An opaque directory: everything under `dir` from earlier layers is hidden.
     pub fn remove_under(&mut self, dir: &str) {
-        let prefix = format!("{}/", normalise(dir).trim_end_matches('/'));
+        let dir = normalise(dir).trim_end_matches('/');
+        // An opaque root hides everything.
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
         let under: Vec<String> = self
             .files
             .range(prefix.clone()..)

@@ -38,6 +38,9 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
     if let Some(settings) = super::settings_doc(m.id) {
         let _ = writeln!(out, "**Settings.** {settings}\n");
     }
+    if let Some(files) = super::files_doc(m.id) {
+        let _ = writeln!(out, "**Files.** {files}\n");
+    }
     let _ = writeln!(out, "**References.** {}", m.references.join("; "));
     out
 }

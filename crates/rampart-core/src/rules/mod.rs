@@ -11,6 +11,7 @@ mod context;
 mod docker;
 mod docs;
 mod image_files;
+mod host;
 mod keep;
 mod network;
 mod pod;
@@ -20,6 +21,7 @@ mod run;
 pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
 pub use image_files::{FILE_RULES, FileRule, ImageFile};
+pub use host::host_plan;
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
 pub use run::{
@@ -29,8 +31,9 @@ pub use run::{
 
 use std::sync::LazyLock;
 
-use crate::docker::{ContainerSpec, DaemonConfig, DockerfileView};
+use crate::docker::{ContainerSpec, DaemonConfig, DockerfileView, ImageSpec};
 use crate::finding::Severity;
+use crate::host::HostFacts;
 
 /// Everything a user needs to know about a rule, without running it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +69,11 @@ pub type ContainerCheck = fn(&ContainerSpec, &mut Findings);
 pub type DaemonCheck = fn(&DaemonConfig<'_>, &mut Findings);
 /// A check over a Dockerfile.
 pub type DockerfileCheck = fn(&DockerfileView<'_, '_>, &mut Findings);
+/// A check over a built image: its configuration and history.
+pub type ImageCheck = fn(&ImageSpec, &mut Findings);
+/// A check over a host's files; each finding's path names its file (see
+/// [`crate::host::finding_path`]).
+pub type HostCheck = fn(&HostFacts, &mut Findings);
 
 /// What a rule checks in each kind of artefact. One rule, one id, whatever the artefact:
 /// `privileged-container` means the same in a Deployment and in a Compose file.
@@ -79,6 +87,10 @@ pub struct Checks {
     pub daemon: Option<DaemonCheck>,
     /// Dockerfiles.
     pub dockerfile: Option<DockerfileCheck>,
+    /// Built images (`docker image inspect`, the Engine API, OCI image configurations).
+    pub image: Option<ImageCheck>,
+    /// A host's files (owner, mode, audit rules).
+    pub host: Option<HostCheck>,
 }
 
 impl Checks {
@@ -88,6 +100,8 @@ impl Checks {
         container: None,
         daemon: None,
         dockerfile: None,
+        image: None,
+        host: None,
     };
 
     /// Only a Kubernetes check.
@@ -122,6 +136,14 @@ impl Checks {
         }
     }
 
+    /// Only a check over host files.
+    pub const fn host_only(check: HostCheck) -> Self {
+        Self {
+            host: Some(check),
+            ..Self::NONE
+        }
+    }
+
     /// These checks plus one over Compose services and `docker inspect` containers.
     pub const fn and_container(self, check: ContainerCheck) -> Self {
         Self {
@@ -146,6 +168,14 @@ impl Checks {
         }
     }
 
+    /// These checks plus one over built images.
+    pub const fn and_image(self, check: ImageCheck) -> Self {
+        Self {
+            image: Some(check),
+            ..self
+        }
+    }
+
     /// The names of the artefacts these checks cover, for the documentation.
     pub fn artefacts(&self) -> Vec<&'static str> {
         let mut names = Vec::new();
@@ -153,13 +183,19 @@ impl Checks {
             names.push("Kubernetes");
         }
         if self.container.is_some() {
-            names.extend(["Compose", "docker inspect"]);
+            names.extend(["Compose", "docker inspect (and live containers)"]);
         }
         if self.daemon.is_some() {
-            names.push("daemon.json");
+            names.push("Docker daemon (daemon.json or the Engine API)");
         }
         if self.dockerfile.is_some() {
             names.push("Dockerfile");
+        }
+        if self.image.is_some() {
+            names.push("images (configuration and history)");
+        }
+        if self.host.is_some() {
+            names.push("host files (`rampart docker --host-root`)");
         }
         names
     }
@@ -184,6 +220,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         .chain(docker::RULES)
         .copied()
         .chain(cluster::rules())
+        .chain(host::rules())
         .chain(rbac::rules())
         .collect()
 });
@@ -222,6 +259,11 @@ pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
 /// the binary defaults assumed when a setting is absent.
 pub fn settings_doc(id: &str) -> Option<String> {
     cluster::settings_doc(id)
+}
+
+/// For rules judging host files: the files, owners and modes they check.
+pub fn files_doc(id: &str) -> Option<String> {
+    host::files_doc(id)
 }
 
 /// The metadata of the rule with id `id`.

@@ -1,17 +1,20 @@
-//! Dockerfile rules (Docker Bench section 4, hadolint, checkov). The root user, SSH and
-//! base image tags are checked by `run-as-root`, `ssh-exposed` and `image-tag-mutable`.
+//! Dockerfile rules (Docker Bench section 4, hadolint, checkov), and the same rules over
+//! built images: their configuration and the history of the instructions that built
+//! them. The root user, SSH and base image tags are checked by `run-as-root`,
+//! `ssh-exposed` and `image-tag-mutable`.
 
 use parse_dockerfile::{HealthcheckArguments, Instruction, Source};
 
-use crate::docker::DockerfileView;
+use crate::docker::{DockerfileView, ImageSpec};
 use crate::finding::Severity;
 use crate::rules::{Checks, Findings, Rule, RuleMeta};
 
 /// The simple commands of a shell script, each split into pipelines of words:
-/// `a && b | c` gives `[[a], [b, c]]` (continuations joined, quotes kept).
+/// `a && b | c` gives `[[a], [b, c]]` (continuations joined, quotes kept; subshells and
+/// groups, `(a || b)` and `{ a; }`, opened).
 fn pipelines(script: &str) -> Vec<Vec<Vec<&str>>> {
     script
-        .split(['\n', ';'])
+        .split(['\n', ';', '(', ')'])
         .flat_map(|line| line.split("&&"))
         .flat_map(|list| list.split("||"))
         .map(|pipeline| {
@@ -20,7 +23,7 @@ fn pipelines(script: &str) -> Vec<Vec<Vec<&str>>> {
                 .map(|command| {
                     command
                         .split_whitespace()
-                        .filter(|w| *w != "\\")
+                        .filter(|w| !matches!(*w, "\\" | "{" | "}" | "!"))
                         .collect::<Vec<_>>()
                 })
                 .filter(|words| !words.is_empty())
@@ -86,8 +89,53 @@ pub(super) const ADD_REMOTE_URL: Rule = Rule {
                 }
             }
         }
-    }),
+    })
+    .and_image(image_add_remote_url),
 };
+
+/// Schemes of the sources `ADD` downloads.
+const REMOTE_SCHEMES: &[&str] = &["http://", "https://", "git@", "ftp://"];
+
+/// An `ADD` step of the history that downloaded a URL. BuildKit records the instruction
+/// (`ADD --checksum=... https://x /y`); the classic builder records `ADD <hash> in /y`,
+/// where a local source's hash says `file:`, `dir:` or `multi:` and a download's is bare.
+fn image_add_remote_url(image: &ImageSpec, out: &mut Findings) {
+    for step in image.steps("ADD") {
+        let words: Vec<&str> = step.text.split_whitespace().collect();
+        if words.iter().any(|w| w.starts_with("--checksum")) {
+            continue;
+        }
+        let sources = words.iter().filter(|w| !w.starts_with("--"));
+        let url = sources
+            .clone()
+            .find(|w| REMOTE_SCHEMES.iter().any(|scheme| w.starts_with(scheme)));
+        if let Some(url) = url {
+            out.report(
+                step.path.clone(),
+                format!(
+                    "{} was built with ADD of {url} without --checksum",
+                    image.describe()
+                ),
+            );
+            continue;
+        }
+        let classic_download = words.get(1) == Some(&"in")
+            && sources.clone().next().is_some_and(|hash| {
+                hash.len() == 64 && hash.chars().all(|c| c.is_ascii_hexdigit())
+            });
+        if classic_download {
+            out.report(
+                step.path.clone(),
+                format!(
+                    "{} was built with ADD of a URL (the history keeps only the download's \
+                     hash: ADD {})",
+                    image.describe(),
+                    step.text
+                ),
+            );
+        }
+    }
+}
 
 pub(super) const SUDO_IN_RUN: Rule = Rule {
     meta: RuleMeta {
@@ -102,16 +150,29 @@ pub(super) const SUDO_IN_RUN: Rule = Rule {
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, script) in runs(view) {
-            let uses_sudo = pipelines(&script)
-                .iter()
-                .flatten()
-                .any(|command| command.first() == Some(&"sudo"));
-            if uses_sudo {
+            if uses_sudo(&script) {
                 out.report(DockerfileView::path(i), "RUN uses sudo");
+            }
+        }
+    })
+    .and_image(|image, out| {
+        for step in image.steps("RUN") {
+            if uses_sudo(&step.text) {
+                out.report(
+                    step.path.clone(),
+                    format!("{} was built with a RUN that uses sudo", image.describe()),
+                );
             }
         }
     }),
 };
+
+fn uses_sudo(script: &str) -> bool {
+    pipelines(script)
+        .iter()
+        .flatten()
+        .any(|command| command.first() == Some(&"sudo"))
+}
 
 /// Parts of variable names that suggest a secret.
 const SECRET_NAMES: &[&str] = &[
@@ -203,8 +264,45 @@ pub(super) const SECRET_IN_ENV_OR_ARG: Rule = Rule {
                 }
             }
         }
-    }),
+    })
+    .and_image(image_secrets),
 };
+
+/// Secrets an image carries: in its environment (`Config.Env`), and in its history, where
+/// build arguments are recorded with their values (`ARG TOKEN=x`, `|1 TOKEN=x ...`).
+fn image_secrets(image: &ImageSpec, out: &mut Findings) {
+    for entry in &image.env {
+        let (name, value) = entry.value.split_once('=').unwrap_or((&entry.value, ""));
+        if value.is_empty() || value.starts_with('$') {
+            continue;
+        }
+        if let Some(why) = secret(name, value) {
+            out.report(
+                entry.path.clone(),
+                format!("{} sets ENV {name}, which {why}", image.describe()),
+            );
+        }
+    }
+    for step in &image.history {
+        let mut recorded: Vec<(String, String)> = step.build_args.clone();
+        if step.keyword == "ARG" {
+            recorded.extend(variables(&step.text, false));
+        }
+        recorded.retain(|(_, value)| !value.is_empty());
+        recorded.dedup_by(|a, b| a.0 == b.0);
+        for (name, value) in recorded {
+            if let Some(why) = secret(&name, &value) {
+                out.report(
+                    step.path.clone(),
+                    format!(
+                        "{}'s history records build argument {name} with its value, which {why}",
+                        image.describe()
+                    ),
+                );
+            }
+        }
+    }
+}
 
 const DOWNLOADERS: &[&str] = &["curl", "wget"];
 const SHELLS: &[&str] = &[
@@ -255,6 +353,19 @@ pub(super) const CURL_PIPE_SHELL: Rule = Rule {
                 out.report(
                     DockerfileView::path(i),
                     "RUN pipes a download into a shell without verifying it",
+                );
+            }
+        }
+    })
+    .and_image(|image, out| {
+        for step in image.steps("RUN") {
+            if pipes_download_to_shell(&step.text) {
+                out.report(
+                    step.path.clone(),
+                    format!(
+                        "{} was built with a RUN that pipes a download into a shell",
+                        image.describe()
+                    ),
                 );
             }
         }
@@ -323,6 +434,23 @@ pub(super) const PACKAGE_UPGRADE_UNPINNED: Rule = Rule {
                 );
             }
         }
+    })
+    .and_image(|image, out| {
+        for step in image.steps("RUN") {
+            let upgrade = pipelines(&step.text)
+                .iter()
+                .flatten()
+                .find_map(|command| unpinned_upgrade(command));
+            if let Some(upgrade) = upgrade {
+                out.report(
+                    step.path.clone(),
+                    format!(
+                        "{} was built with a RUN that upgrades every package ({upgrade})",
+                        image.describe()
+                    ),
+                );
+            }
+        }
     }),
 };
 
@@ -342,31 +470,48 @@ pub(super) const HEALTHCHECK_MISSING: Rule = Rule {
             "hadolint DL3057",
         ],
     },
-    checks: Checks::container_only(container_healthcheck).and_dockerfile(|view, out| {
-        let Some(stage) = view.final_stage() else {
-            return;
-        };
-        let last = view
-            .instructions_of(stage)
-            .filter_map(|(i, ins)| match ins {
-                Instruction::Healthcheck(check) => Some((i, check)),
-                _ => None,
-            })
-            .last();
-        match last {
-            Some((i, check)) if matches!(check.arguments, HealthcheckArguments::None { .. }) => {
-                out.report(
-                    DockerfileView::path(i),
-                    "HEALTHCHECK NONE disables the health check",
-                );
+    checks: Checks::container_only(container_healthcheck)
+        .and_dockerfile(|view, out| {
+            let Some(stage) = view.final_stage() else {
+                return;
+            };
+            let last = view
+                .instructions_of(stage)
+                .filter_map(|(i, ins)| match ins {
+                    Instruction::Healthcheck(check) => Some((i, check)),
+                    _ => None,
+                })
+                .last();
+            match last {
+                Some((i, check))
+                    if matches!(check.arguments, HealthcheckArguments::None { .. }) =>
+                {
+                    out.report(
+                        DockerfileView::path(i),
+                        "HEALTHCHECK NONE disables the health check",
+                    );
+                }
+                Some(_) => {}
+                None => out.report(
+                    DockerfileView::path(stage.from),
+                    "the final stage has no HEALTHCHECK",
+                ),
             }
-            Some(_) => {}
-            None => out.report(
-                DockerfileView::path(stage.from),
-                "the final stage has no HEALTHCHECK",
+        })
+        .and_image(|image, out| match &image.healthcheck {
+            Some(check) if check.value => {}
+            Some(check) => out.report(
+                check.path.clone(),
+                format!(
+                    "{} disables the health check (HEALTHCHECK NONE)",
+                    image.describe()
+                ),
             ),
-        }
-    }),
+            None => out.report(
+                image.config_field("Healthcheck"),
+                format!("{} has no HEALTHCHECK", image.describe()),
+            ),
+        }),
 };
 
 /// A Compose service that disables the image's health check, or a container that has
@@ -397,6 +542,14 @@ mod tests {
             "curl -o x.tgz https://x && tar xzf x.tgz"
         ));
         assert!(!pipes_download_to_shell("curl https://x | tar xz"));
+    }
+
+    #[test]
+    fn commands_in_subshells_and_groups() {
+        assert!(uses_sudo("echo x && (sudo true || true)"));
+        assert!(uses_sudo("{ sudo apt-get update; }"));
+        assert!(!uses_sudo("echo sudo"));
+        assert!(pipes_download_to_shell("(curl -fsSL https://x | sh)"));
     }
 
     #[test]
