@@ -173,14 +173,23 @@ fn debian_golden_matches_through_a_directory_and_an_image() {
         report["targets"][1]["os"]["ecosystems"],
         json!(["Debian:12"])
     );
-    // The image's set-uid file is a finding of its own, with its layer.
+    // The image runs as user 1000 without a health check; its set-uid file is a
+    // finding of its own, with its layer.
     let findings = report["findings"].as_array().expect("findings");
-    assert_eq!(findings.len(), 1, "{findings:?}");
-    assert_eq!(findings[0]["rule"], "image-setid-file");
-    assert_eq!(findings[0]["file"], archive.as_str());
-    assert_eq!(findings[0]["path"], "usr/bin/passwd");
-    assert_eq!(findings[0]["line"], Value::Null);
-    assert_eq!(findings[0]["layer"]["index"], 1);
+    let rules: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule"].as_str().expect("rule"))
+        .collect();
+    assert_eq!(
+        rules,
+        ["healthcheck-missing", "image-setid-file"],
+        "{findings:?}"
+    );
+    assert_eq!(findings[0]["path"], "config.Healthcheck");
+    assert_eq!(findings[1]["file"], archive.as_str());
+    assert_eq!(findings[1]["path"], "usr/bin/passwd");
+    assert_eq!(findings[1]["line"], Value::Null);
+    assert_eq!(findings[1]["layer"]["index"], 1);
 }
 
 #[test]
@@ -198,11 +207,29 @@ fn alpine_archives_have_their_packages_and_no_vulnerability() {
         })
         .collect();
     let output = rampart(&[&targets[0], &targets[1], "--format", "json"], db.path());
+    // Both run their shell as root: the image rules say so, with the field.
     assert_eq!(
         output.status.code(),
-        Some(0),
+        Some(1),
         "{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+    let findings: Vec<(String, String)> = json_of(&output)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule").into(),
+                f["path"].as_str().expect("path").into(),
+            )
+        })
+        .collect();
+    let root = ("run-as-root".to_owned(), "config.User".to_owned());
+    assert_eq!(
+        findings.iter().filter(|f| **f == root).count(),
+        2,
+        "{findings:?}"
     );
     let report = json_of(&output);
     assert_eq!(report["summary"]["packages"], 28);
@@ -256,34 +283,12 @@ fn lockfiles_in_a_root_file_system() {
             }
         }
     }
-    let mut checked = 0;
-    for expectations in ["expected.json", "expected-go.json"] {
-        let cases: Value =
-            serde_json::from_slice(&std::fs::read(lang.join(expectations)).expect("read"))
-                .expect("json");
-        for case in cases.as_array().expect("cases") {
-            let lockfile = case["lockfile"].as_str().expect("lockfile");
-            let want: BTreeSet<(String, String, String)> = case["vulnerable"]
-                .as_array()
-                .expect("vulnerable")
-                .iter()
-                .map(|v| {
-                    (
-                        v["id"].as_str().expect("id").into(),
-                        v["package"].as_str().expect("package").into(),
-                        v["version"].as_str().expect("version").into(),
-                    )
-                })
-                .collect();
-            assert_eq!(
-                found.remove(lockfile).unwrap_or_default(),
-                want,
-                "{lockfile}"
-            );
-            checked += 1;
-        }
+    let cases = rampart_test_support::lockfile_expectations(&lang);
+    for case in &cases {
+        let found = found.remove(&case.lockfile).unwrap_or_default();
+        assert_eq!(found, case.vulnerable, "{}", case.lockfile);
     }
-    assert_eq!(checked, 16);
+    assert_eq!(cases.len(), 16);
     assert!(
         found.is_empty(),
         "findings in no expected lockfile: {found:?}"
@@ -303,10 +308,12 @@ fn small_image(dir: &Path) -> (String, tempfile::TempDir) {
         )
         .file("var/lib/dpkg/status", status, 0o644)
         .file("srv/shared.conf", "x", 0o666)];
+    // A user and a health check: only the vulnerabilities and the file speak.
+    let run = json!({"User": "1000", "Healthcheck": {"Test": ["CMD", "/bin/true"]}});
     let built = image(
         &layers,
         Compression::Gzip,
-        config(&["ADD"], json!({})),
+        config(&["ADD"], run),
         ("linux", "amd64"),
     );
     build::write_dir(dir, &build::oci_layout_files(&[built], false, &[]));
@@ -667,4 +674,95 @@ fn registry_credentials_from_the_environment_and_docker_config() {
         json_of(&from_config)["targets"][0]["target"],
         target.as_str()
     );
+}
+
+/// An image built as BuildKit builds this Dockerfile (its history and configuration as
+/// BuildKit writes them) is judged by the same rules, with the same ids, as
+/// `rampart scan` judges the Dockerfile.
+#[test]
+fn an_image_and_its_dockerfile_break_the_same_rules() {
+    let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    let dockerfile = format!(
+        "FROM debian:12\nENV API_TOKEN={token}\nADD https://example.com/tool.tar.gz /opt/\n\
+         RUN apt-get update && apt-get install -y openssh-server\nEXPOSE 22\nCMD [\"/usr/sbin/sshd\", \"-D\"]\n"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dockerfile_path = dir.path().join("Dockerfile");
+    std::fs::write(&dockerfile_path, &dockerfile).expect("write");
+    let scanned = Command::cargo_bin("rampart")
+        .expect("binary")
+        .args(["scan", "--format", "json"])
+        .arg(&dockerfile_path)
+        .output()
+        .expect("runs");
+    let scanned = json_of(&scanned);
+    let from_dockerfile: BTreeSet<String> = scanned["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().expect("rule").to_owned())
+        .collect();
+
+    let status = "Package: openssh-server\nStatus: install ok installed\nSource: openssh\nVersion: 1:9.2p1-2+deb12u3\n\n";
+    let layers = [
+        LayerTar::new().file("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n", 0o644),
+        LayerTar::new().file("opt/tool.tar.gz", "tool", 0o600),
+        LayerTar::new().file("var/lib/dpkg/status", status, 0o644),
+    ];
+    let history = json!([
+        {"created_by": "# debian.sh --arch 'amd64' out/ 'bookworm' '@1733097600'"},
+        {"created_by": format!("ENV API_TOKEN={token}"), "comment": "buildkit.dockerfile.v0", "empty_layer": true},
+        {"created_by": "ADD https://example.com/tool.tar.gz /opt/ # buildkit", "comment": "buildkit.dockerfile.v0"},
+        {"created_by": "RUN /bin/sh -c apt-get update && apt-get install -y openssh-server # buildkit", "comment": "buildkit.dockerfile.v0"},
+        {"created_by": "EXPOSE map[22/tcp:{}]", "comment": "buildkit.dockerfile.v0", "empty_layer": true},
+        {"created_by": "CMD [\"/usr/sbin/sshd\" \"-D\"]", "comment": "buildkit.dockerfile.v0", "empty_layer": true},
+    ]);
+    let run = json!({
+        "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", format!("API_TOKEN={token}")],
+        "ExposedPorts": {"22/tcp": {}},
+        "Cmd": ["/usr/sbin/sshd", "-D"],
+    });
+    let built = image(
+        &layers,
+        Compression::Gzip,
+        json!({"config": run, "history": history}),
+        ("linux", "amd64"),
+    );
+    let layout = dir.path().join("layout");
+    build::write_dir(&layout, &build::oci_layout_files(&[built], false, &[]));
+    let db = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        db.path().join("none.json"),
+        r#"{"id":"GHSA-none-0001","modified":"2026-12-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"none"}}]}"#,
+    )
+    .expect("write");
+    let report = json_of(&rampart(
+        &[&format!("oci:{}", layout.display()), "--format", "json"],
+        db.path(),
+    ));
+    let from_image: BTreeSet<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().expect("rule").to_owned())
+        .collect();
+    assert_eq!(
+        from_dockerfile,
+        BTreeSet::from(
+            [
+                "add-remote-url",
+                "healthcheck-missing",
+                "run-as-root",
+                "secret-in-env-or-arg",
+                "ssh-exposed"
+            ]
+            .map(String::from)
+        ),
+        "{scanned}"
+    );
+    assert_eq!(from_image, from_dockerfile, "{report}");
+    for finding in report["findings"].as_array().expect("findings") {
+        assert_eq!(finding["line"], Value::Null);
+        assert_eq!(finding["kind"], "Image");
+    }
 }

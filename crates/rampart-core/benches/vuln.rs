@@ -66,7 +66,10 @@ fn full_records() -> Vec<Vec<u8>> {
             continue;
         };
         for mut entry in entries.flatten() {
-            let name = entry.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = entry
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let mut bytes = Vec::new();
             if entry.read_to_end(&mut bytes).is_err() {
                 continue;
@@ -133,10 +136,10 @@ fn baseline_json_value_parse(bencher: Bencher, set: &str) {
         records
             .iter()
             .filter(|b| match b.split_first() {
-                Some((0, yaml)) => serde_saphyr::from_str::<serde_json::Value>(
-                    &String::from_utf8_lossy(yaml),
-                )
-                .is_ok(),
+                Some((0, yaml)) => {
+                    serde_saphyr::from_str::<serde_json::Value>(&String::from_utf8_lossy(yaml))
+                        .is_ok()
+                }
                 _ => serde_json::from_slice::<serde_json::Value>(b).is_ok(),
             })
             .count()

@@ -40,7 +40,10 @@ static IMAGE: LazyLock<Built> = LazyLock::new(|| {
         .filter(|m| m.is_file())
         .map(|m| m.len())
         .sum();
-    eprintln!("synthetic image written: {} MiB on disk (OCI gzip + docker archive)", size >> 20);
+    eprintln!(
+        "synthetic image written: {} MiB on disk (OCI gzip + docker archive)",
+        size >> 20
+    );
     Built { dir, oci, archive }
 });
 
@@ -52,7 +55,11 @@ fn main() {
 }
 
 fn packages(target: Target) -> usize {
-    read(&target, &Options::default()).expect("reads").inventory.packages.len()
+    read(&target, &Options::default())
+        .expect("reads")
+        .inventory
+        .packages
+        .len()
 }
 
 /// Reads every entry of a tar to its end; the number of entries.
@@ -70,7 +77,12 @@ fn walk(reader: impl Read) -> usize {
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn oci_gzip(bencher: Bencher) {
     let oci = IMAGE.oci.clone();
-    bencher.bench(|| packages(Target::OciDir { dir: oci.clone(), reference: None }));
+    bencher.bench(|| {
+        packages(Target::OciDir {
+            dir: oci.clone(),
+            reference: None,
+        })
+    });
 }
 
 #[divan::bench(sample_count = 5, sample_size = 1)]
@@ -84,7 +96,11 @@ fn baseline_oci_gzip_walk(bencher: Bencher) {
     bencher.bench(|| {
         blobs
             .iter()
-            .map(|blob| walk(flate2::read::GzDecoder::new(std::fs::File::open(blob).expect("blob"))))
+            .map(|blob| {
+                walk(flate2::read::GzDecoder::new(
+                    std::fs::File::open(blob).expect("blob"),
+                ))
+            })
             .sum::<usize>()
     });
 }
@@ -92,7 +108,12 @@ fn baseline_oci_gzip_walk(bencher: Bencher) {
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn docker_archive(bencher: Bencher) {
     let archive = IMAGE.archive.clone();
-    bencher.bench(|| packages(Target::DockerArchive { path: archive.clone(), reference: None }));
+    bencher.bench(|| {
+        packages(Target::DockerArchive {
+            path: archive.clone(),
+            reference: None,
+        })
+    });
 }
 
 #[divan::bench(sample_count = 5, sample_size = 1)]

@@ -8,6 +8,7 @@ use rampart_core::Severity;
 use rampart_core::config::Config;
 use rampart_core::inventory::Inventory;
 use rampart_core::rules::FILE_RULES;
+use rampart_core::scan::ScanOptions;
 use rampart_core::vuln::{Index, matches};
 use rampart_image::{Image, Options, Target};
 use rampart_report::image::{
@@ -21,6 +22,8 @@ use crate::cli::{Exit, ImageArgs, ImageFormat};
 struct Judge<'a> {
     index: &'a Index,
     config: &'a Config,
+    /// The catalogue's options, for the image configuration.
+    options: ScanOptions,
     ignore_unfixed: bool,
 }
 
@@ -45,6 +48,7 @@ pub fn run(args: &ImageArgs) -> Result<Exit> {
     let judge = Judge {
         index: &db.index,
         config: &config,
+        options: ScanOptions::from_config(config.clone()),
         ignore_unfixed: args.ignore_unfixed,
     };
     let targets = args
@@ -120,6 +124,9 @@ impl Judge<'_> {
             .collect();
         report.errors.extend(image.problems);
         self.vulnerabilities(&image.inventory, report);
+        if let Some(config) = &image.config {
+            self.configuration(config, report);
+        }
         for file in &image.files {
             for rule in FILE_RULES {
                 if !self.config.is_enabled(rule.meta.id) {
@@ -141,6 +148,35 @@ impl Judge<'_> {
             .extend(image.inventory.errors.iter().map(ToString::to_string));
         report.os = image.inventory.os;
         report.packages = image.inventory.packages;
+    }
+
+    /// The image configuration and history, judged by the rules that judge Dockerfiles
+    /// and `docker image inspect` output (the same ids).
+    fn configuration(&self, config: &serde_json::Value, report: &mut TargetReport) {
+        let mut config = config.clone();
+        // Named in messages as the Engine names an image without a tag: its short id.
+        if let Some(digest) = &report.digest {
+            config["Id"] = serde_json::json!(digest);
+        }
+        // An OCI configuration may leave out the run configuration: none is set.
+        if config.get("config").is_none_or(serde_json::Value::is_null) {
+            config["config"] = serde_json::json!({});
+        }
+        let scan = rampart_core::live::judge_image(&config, &self.options);
+        report
+            .findings
+            .extend(scan.findings.into_iter().map(|f| ImageFinding {
+                rule: f.finding.rule,
+                severity: f.finding.severity,
+                path: f.finding.path.to_string(),
+                message: f.finding.message,
+                layer: None,
+            }));
+        report.errors.extend(
+            scan.errors
+                .into_iter()
+                .map(|e| format!("image configuration: {}", e.message)),
+        );
     }
 
     fn vulnerabilities(&self, inventory: &Inventory, report: &mut TargetReport) {

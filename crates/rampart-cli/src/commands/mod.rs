@@ -2,8 +2,8 @@
 
 mod certs;
 mod db;
-mod image;
 mod docker;
+mod image;
 mod netpol;
 mod psp;
 mod pss;

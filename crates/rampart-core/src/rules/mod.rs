@@ -10,8 +10,8 @@ mod cluster;
 mod context;
 mod docker;
 mod docs;
-mod image_files;
 mod host;
+mod image_files;
 mod keep;
 mod network;
 mod pod;
@@ -20,8 +20,8 @@ mod run;
 
 pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
-pub use image_files::{FILE_RULES, FileRule, ImageFile};
 pub use host::host_plan;
+pub use image_files::{FILE_RULES, FileRule, ImageFile};
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
 pub use run::{

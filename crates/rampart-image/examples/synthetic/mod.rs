@@ -52,12 +52,17 @@ fn host_binaries(budget: usize) -> Vec<(String, Vec<u8>)> {
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
     for path in paths {
-        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
         if !bytes.starts_with(b"\x7fELF") || total + bytes.len() > budget {
             continue;
         }
         total += bytes.len();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         out.push((format!("usr/bin/{name}"), bytes));
     }
     out
@@ -76,7 +81,11 @@ pub fn layers(debian_root: &Path) -> Vec<LayerTar> {
     }
     for i in 0..6_000 {
         let size = 4096 + (random.next() % 24_000) as usize;
-        base = base.file(&format!("usr/share/doc/pkg{}/file{i}", i % 300), random.bytes(size), 0o644);
+        base = base.file(
+            &format!("usr/share/doc/pkg{}/file{i}", i % 300),
+            random.bytes(size),
+            0o644,
+        );
     }
     let mut app = LayerTar::new();
     for i in 0..250 {
@@ -93,7 +102,11 @@ pub fn layers(debian_root: &Path) -> Vec<LayerTar> {
     }
     for i in 0..3_000 {
         let size = 8192 + (random.next() % 40_000) as usize;
-        app = app.file(&format!("srv/app/assets/a{}/f{i}.bin", i % 100), random.bytes(size), 0o644);
+        app = app.file(
+            &format!("srv/app/assets/a{}/f{i}.bin", i % 100),
+            random.bytes(size),
+            0o644,
+        );
     }
     let update = LayerTar::new()
         .file("var/lib/dpkg/status", file("var/lib/dpkg/status"), 0o644)
@@ -106,14 +119,33 @@ pub fn layers(debian_root: &Path) -> Vec<LayerTar> {
 /// `dir`; returns their paths.
 pub fn write(debian_root: &Path, dir: &Path) -> (PathBuf, PathBuf) {
     let layers = layers(debian_root);
-    let history = ["ADD rootfs / # buildkit", "COPY app /srv/app # buildkit", "RUN apt-get upgrade # buildkit"];
-    let gzipped = image(&layers, Compression::Gzip, config(&history, serde_json::json!({})), ("linux", "amd64"));
+    let history = [
+        "ADD rootfs / # buildkit",
+        "COPY app /srv/app # buildkit",
+        "RUN apt-get upgrade # buildkit",
+    ];
+    let gzipped = image(
+        &layers,
+        Compression::Gzip,
+        config(&history, serde_json::json!({})),
+        ("linux", "amd64"),
+    );
     let oci = dir.join("oci");
     build::write_dir(&oci, &build::oci_layout_files(&[gzipped], false, &[]));
-    let plain = image(&layers, Compression::None, config(&history, serde_json::json!({})), ("linux", "amd64"));
-    let tars: Vec<Vec<u8>> = plain.layers.iter().map(|(_, blob, _)| blob.clone()).collect();
+    let plain = image(
+        &layers,
+        Compression::None,
+        config(&history, serde_json::json!({})),
+        ("linux", "amd64"),
+    );
+    let tars: Vec<Vec<u8>> = plain
+        .layers
+        .iter()
+        .map(|(_, blob, _)| blob.clone())
+        .collect();
     let archive = dir.join("image.tar");
     let mut file = std::fs::File::create(&archive).expect("create");
-    file.write_all(&build::docker_archive(&plain, "synthetic:1", &tars)).expect("write");
+    file.write_all(&build::docker_archive(&plain, "synthetic:1", &tars))
+        .expect("write");
     (oci, archive)
 }

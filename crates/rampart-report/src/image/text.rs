@@ -29,6 +29,13 @@ fn bold(color: bool) -> Style {
     }
 }
 
+/// `, layer 1 0123456789ab` for something a layer wrote; nothing otherwise.
+fn layer_suffix(layer: Option<&rampart_core::inventory::Layer>) -> String {
+    layer
+        .map(|l| format!(", {}", describe_layer(l)))
+        .unwrap_or_default()
+}
+
 fn write_target(t: &TargetReport, out: &mut dyn Write, color: bool) -> io::Result<()> {
     let b = bold(color);
     let os =
@@ -51,11 +58,7 @@ fn write_target(t: &TargetReport, out: &mut dyn Write, color: bool) -> io::Resul
         };
         if current != Some(v.found.package) {
             current = Some(v.found.package);
-            let layer = package
-                .layer
-                .as_ref()
-                .map(|l| format!(", {}", describe_layer(l)))
-                .unwrap_or_default();
+            let layer = layer_suffix(package.layer.as_ref());
             writeln!(
                 out,
                 "  {} [{}{layer}]",
@@ -99,11 +102,7 @@ fn write_target(t: &TargetReport, out: &mut dyn Write, color: bool) -> io::Resul
     }
     for f in &t.findings {
         let style = severity_style(Some(f.severity), color);
-        let layer = f
-            .layer
-            .as_ref()
-            .map(|l| format!(", {}", describe_layer(l)))
-            .unwrap_or_default();
+        let layer = layer_suffix(f.layer.as_ref());
         writeln!(
             out,
             "  {style}{}{style:#} {}: {} [{}{layer}]",
