@@ -173,8 +173,8 @@ impl<R: BufRead> Read for ZstdFrames<R> {
 
 /// The uncompressed stream of a blob, over the hashing reader of its stored bytes.
 enum Decoded<R: Read> {
-    Plain(BufReader<Hashing<R>>),
-    Gzip(flate2::bufread::MultiGzDecoder<BufReader<Hashing<R>>>),
+    Plain(Box<BufReader<Hashing<R>>>),
+    Gzip(Box<flate2::bufread::MultiGzDecoder<BufReader<Hashing<R>>>>),
     Zstd(Box<ZstdFrames<BufReader<Hashing<R>>>>),
 }
 
@@ -230,8 +230,8 @@ pub fn scan(blob: impl Read, limits: &Limits) -> Result<LayerScan, LayerError> {
     let head = stored.fill_buf().map_err(corrupt)?;
     let compression = Compression::of(head);
     let decoded = match compression {
-        Compression::None => Decoded::Plain(stored),
-        Compression::Gzip => Decoded::Gzip(flate2::bufread::MultiGzDecoder::new(stored)),
+        Compression::None => Decoded::Plain(Box::new(stored)),
+        Compression::Gzip => Decoded::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(stored))),
         Compression::Zstd => Decoded::Zstd(Box::new(ZstdFrames::new(stored).map_err(corrupt)?)),
     };
     let mut stream = Guarded {
