@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use rampart_core::Severity;
 use rampart_core::config::Config;
 use rampart_core::inventory::Inventory;
-use rampart_core::rules::FILE_RULES;
+use rampart_core::rules::judge_image_files;
 use rampart_core::scan::ScanOptions;
 use rampart_core::vuln::{Index, matches};
 use rampart_image::{Image, Options, Target};
@@ -127,21 +127,14 @@ impl Judge<'_> {
         if let Some(config) = &image.config {
             self.configuration(config, report);
         }
-        for file in &image.files {
-            for rule in FILE_RULES {
-                if !self.config.is_enabled(rule.meta.id) {
-                    continue;
-                }
-                if let Some(message) = (rule.check)(file) {
-                    report.findings.push(ImageFinding {
-                        rule: rule.meta.id,
-                        severity: self.config.severity_of(rule.meta.id, rule.meta.severity),
-                        path: file.path.clone(),
-                        message,
-                        layer: file.layer.clone(),
-                    });
-                }
-            }
+        for finding in judge_image_files(&image.files, self.config) {
+            report.findings.push(ImageFinding {
+                rule: finding.rule,
+                severity: finding.severity,
+                path: finding.file.path.clone(),
+                message: finding.message,
+                layer: finding.file.layer.clone(),
+            });
         }
         report
             .errors

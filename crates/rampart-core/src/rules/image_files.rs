@@ -106,6 +106,43 @@ const IMAGE_WORLD_WRITABLE: FileRule = FileRule {
 /// The image file rules, in documentation order.
 pub static FILE_RULES: &[FileRule] = &[IMAGE_SETID_FILE, IMAGE_WORLD_WRITABLE];
 
+/// A finding of an image file rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFinding<'f> {
+    /// The rule id.
+    pub rule: &'static str,
+    /// Its severity, after the configuration's overrides.
+    pub severity: Severity,
+    /// The file.
+    pub file: &'f ImageFile,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Runs the image file rules the configuration enables over `files`.
+pub fn judge_image_files<'f>(
+    files: &'f [ImageFile],
+    config: &crate::config::Config,
+) -> Vec<FileFinding<'f>> {
+    let rules: Vec<&FileRule> = FILE_RULES
+        .iter()
+        .filter(|rule| config.is_enabled(rule.meta.id))
+        .collect();
+    files
+        .iter()
+        .flat_map(|file| {
+            rules.iter().filter_map(move |rule| {
+                (rule.check)(file).map(|message| FileFinding {
+                    rule: rule.meta.id,
+                    severity: config.severity_of(rule.meta.id, rule.meta.severity),
+                    file,
+                    message,
+                })
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

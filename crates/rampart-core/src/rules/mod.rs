@@ -21,7 +21,7 @@ mod run;
 pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
 pub use host::host_plan;
-pub use image_files::{FILE_RULES, FileRule, ImageFile};
+pub use image_files::{FILE_RULES, FileFinding, FileRule, ImageFile, judge_image_files};
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
 pub use run::{
