@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use rampart_core::inventory::{Collector, Inventory, Layer};
+use rampart_core::inventory::{Collector, Inventory, Layer, remove_paths_under};
 use rampart_core::rules::ImageFile;
 
 use crate::layer::{Content, Event};
@@ -73,21 +73,7 @@ impl FileSystem {
     }
 
     fn forget_under(&mut self, dir: &str) {
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
-        let under: Vec<String> = self
-            .files
-            .range(prefix.clone()..)
-            .map(|(path, _)| path)
-            .take_while(|path| path.starts_with(&prefix))
-            .cloned()
-            .collect();
-        for path in under {
-            self.files.remove(&path);
-        }
+        remove_paths_under(&mut self.files, dir);
     }
 
     /// The inventory of the final file system, and its files with set-id or

@@ -2,7 +2,6 @@
 //! inside an archive (`oci-archive:`), and the walk from an index to one image that
 //! registries share.
 
-use std::io::Read;
 use std::path::Path;
 
 use crate::digest::sha256;
@@ -180,16 +179,7 @@ impl Blobs for DirBlobs<'_> {
         let path = self.dir.join(blob_path(digest)?);
         let file = std::fs::File::open(&path)
             .map_err(|e| ImageError::Io(format!("{}: {e}", path.display())))?;
-        let mut bytes = Vec::new();
-        file.take(limit + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| ImageError::Io(format!("{}: {e}", path.display())))?;
-        if bytes.len() as u64 > limit {
-            return Err(ImageError::Invalid(format!(
-                "{}: larger than the {limit} bytes read for a manifest or configuration",
-                path.display()
-            )));
-        }
+        let bytes = crate::read_small(file, limit, &path.display().to_string())?;
         verified(&format!("blob {digest}"), digest, bytes)
     }
 }

@@ -150,6 +150,27 @@ pub struct Image {
     pub problems: Vec<String>,
 }
 
+/// Reads a manifest, index or configuration of at most `limit` bytes from `reader`;
+/// `what` names it in errors.
+pub(crate) fn read_small(
+    reader: impl std::io::Read,
+    limit: u64,
+    what: &str,
+) -> Result<Vec<u8>, ImageError> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ImageError::Io(format!("{what}: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(ImageError::Invalid(format!(
+            "{what}: larger than the {limit} bytes read for a manifest or configuration"
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Layers checked and applied in order, building an [`Image`].
 pub(crate) struct Assembly {
     config: manifest::ImageConfig,

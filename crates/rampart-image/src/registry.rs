@@ -8,8 +8,6 @@
 //! else the `auths` of the docker CLI's `config.json` (`$DOCKER_CONFIG`, else
 //! `~/.docker`). Plain HTTP only for the hosts given as insecure.
 
-use std::io::Read;
-
 use base64::Engine as _;
 use reqwest::blocking::{Client, Response};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, WWW_AUTHENTICATE};
@@ -380,7 +378,7 @@ impl Registry {
     fn manifest(&mut self, reference: &str, limit: u64) -> Result<(Vec<u8>, String), ImageError> {
         let url = format!("{}/manifests/{reference}", self.base);
         let response = self.get(&url, MANIFEST_TYPES)?;
-        let bytes = read_small(response, &url, limit)?;
+        let bytes = crate::read_small(response, limit, &url)?;
         let digest = sha256(&bytes);
         if is_sha256(reference) && digest != reference {
             return Err(ImageError::Digest {
@@ -425,7 +423,7 @@ impl Blobs for Registry {
                 verified(
                     &format!("blob {url}"),
                     digest,
-                    read_small(response, &url, limit)?,
+                    crate::read_small(response, limit, &url)?,
                 )
             }
         }
@@ -460,20 +458,6 @@ fn check(response: Response, url: &str) -> Result<Response, ImageError> {
         Some(said) if !said.is_empty() => format!("{url}: {status}: {said}"),
         _ => format!("{url}: {status}"),
     }))
-}
-
-fn read_small(response: Response, url: &str, limit: u64) -> Result<Vec<u8>, ImageError> {
-    let mut bytes = Vec::new();
-    response
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| ImageError::Registry(format!("{url}: {e}")))?;
-    if bytes.len() as u64 > limit {
-        return Err(ImageError::Invalid(format!(
-            "{url}: larger than the {limit} bytes read for a manifest or configuration"
-        )));
-    }
-    Ok(bytes)
 }
 
 #[cfg(test)]

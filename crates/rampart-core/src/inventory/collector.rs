@@ -70,23 +70,7 @@ impl Collector {
 
     /// An opaque directory: everything under `dir` from earlier layers is hidden.
     pub fn remove_under(&mut self, dir: &str) {
-        let dir = normalise(dir).trim_end_matches('/');
-        // An opaque root hides everything.
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
-        let under: Vec<String> = self
-            .files
-            .range(prefix.clone()..)
-            .map(|(p, _)| p)
-            .take_while(|p| p.starts_with(&prefix))
-            .cloned()
-            .collect();
-        for path in under {
-            self.files.remove(&path);
-        }
+        remove_paths_under(&mut self.files, normalise(dir));
     }
 
     /// A wanted file larger than its limit: reported, not read.
@@ -151,6 +135,26 @@ impl Collector {
             packages,
             errors,
         }
+    }
+}
+
+/// Removes every path below `dir` (all of them for the root, `""`) from a map keyed by
+/// paths relative to the root.
+pub fn remove_paths_under<V>(paths: &mut BTreeMap<String, V>, dir: &str) {
+    let dir = dir.trim_end_matches('/');
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    let under: Vec<String> = paths
+        .range(prefix.clone()..)
+        .map(|(path, _)| path)
+        .take_while(|path| path.starts_with(&prefix))
+        .cloned()
+        .collect();
+    for path in under {
+        paths.remove(&path);
     }
 }
 

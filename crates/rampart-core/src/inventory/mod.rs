@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vuln::OsRelease;
 
-pub use collector::{Collector, ReadFile, read};
+pub use collector::{Collector, ReadFile, read, remove_paths_under};
 pub use select::{Wanted, is_elf, wanted};
 
 /// What kind of package database or lockfile a package came from.
