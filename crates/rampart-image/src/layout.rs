@@ -197,13 +197,23 @@ pub(crate) fn read_dir(
     let (manifest, digest) = top(&index, reference)?;
     let mut blobs = DirBlobs { dir };
     let resolved = resolve(&mut blobs, manifest, digest, platform, limits)?;
+    assemble(resolved, limits, |digest| {
+        let path = dir.join(blob_path(digest)?);
+        std::fs::File::open(&path).map_err(|e| ImageError::Io(format!("{}: {e}", path.display())))
+    })
+}
+
+/// The image of `resolved`: each layer blob opened by `open` (given its checked
+/// digest), streamed, checked and applied in order.
+pub(crate) fn assemble<R: std::io::Read>(
+    resolved: Resolved,
+    limits: &Limits,
+    mut open: impl FnMut(&str) -> Result<R, ImageError>,
+) -> Result<Image, ImageError> {
     let mut assembly = Assembly::new(resolved.config);
     for (index, descriptor) in resolved.layers.iter().enumerate() {
         let digest = descriptor.checked_digest()?;
-        let path = dir.join(blob_path(digest)?);
-        let file = std::fs::File::open(&path)
-            .map_err(|e| ImageError::Io(format!("{}: {e}", path.display())))?;
-        let scan = layer::scan(file, limits).map_err(|error| ImageError::Layer {
+        let scan = layer::scan(open(digest)?, limits).map_err(|error| ImageError::Layer {
             index,
             digest: digest.to_owned(),
             error,

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::digest::{is_sha256, sha256};
 use crate::layout::{self, Blobs, Small, verified};
 use crate::manifest::{DOCKER_LIST, DOCKER_MANIFEST, Manifest, OCI_INDEX, OCI_MANIFEST};
-use crate::{Assembly, Image, ImageError, Limits, Platform, layer};
+use crate::{Image, ImageError, Limits, Platform};
 
 /// Docker Hub's name in references, and where its API is.
 const DOCKER_HUB: &str = "docker.io";
@@ -397,19 +397,10 @@ impl Registry {
         let (bytes, digest) = self.manifest(&reference, limits.json_bytes)?;
         let manifest = Manifest::parse(&bytes)?;
         let resolved = layout::resolve(self, manifest, digest, platform, limits)?;
-        let mut assembly = Assembly::new(resolved.config);
-        for (index, descriptor) in resolved.layers.iter().enumerate() {
-            let digest = descriptor.checked_digest()?;
+        layout::assemble(resolved, limits, |digest| {
             let url = format!("{}/blobs/{digest}", self.base);
-            let response = self.get(&url, &[])?;
-            let scan = layer::scan(response, limits).map_err(|error| ImageError::Layer {
-                index,
-                digest: digest.to_owned(),
-                error,
-            })?;
-            assembly.push(Some(digest), scan)?;
-        }
-        assembly.finish(Some(resolved.digest))
+            self.get(&url, &[])
+        })
     }
 }
 
