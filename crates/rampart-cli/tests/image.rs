@@ -456,6 +456,12 @@ fn every_format_and_the_sarif_and_cyclonedx_schemas() {
     assert!(junit.contains("<testsuite name=\"oci:"), "{junit}");
     assert_eq!(junit.matches("<testcase").count(), 3, "{junit}");
     assert_eq!(junit.matches("<failure").count(), 3, "{junit}");
+    assert!(
+        junit.contains(
+            "name=\"rampart.vulnerability-data.newest-modified\" value=\"2026-12-01T00:00:00Z\""
+        ),
+        "{junit}"
+    );
 }
 
 #[test]

@@ -4,12 +4,26 @@
 
 use std::io::{self, Write};
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{ImageReport, TargetReport, describe_package};
+use super::{DataAge, ImageReport, TargetReport, describe_package};
 
-fn suite(t: &TargetReport) -> TestSuite {
+fn suite(t: &TargetReport, data: &DataAge) -> TestSuite {
     let mut suite = TestSuite::new(t.target.as_str());
+    // How old the vulnerability data is, in every suite.
+    suite.add_property(Property::new(
+        "rampart.vulnerability-data.newest-modified",
+        data.newest_modified.as_deref().unwrap_or("unknown"),
+    ));
+    suite.add_property(Property::new(
+        "rampart.vulnerability-data.age-days",
+        data.age_days
+            .map_or_else(|| "unknown".to_owned(), |d| d.to_string()),
+    ));
+    suite.add_property(Property::new(
+        "rampart.vulnerability-data.stale",
+        data.stale.to_string(),
+    ));
     let mut current: Option<(usize, Vec<String>)> = None;
     let flush = |suite: &mut TestSuite, group: Option<(usize, Vec<String>)>| {
         if let Some((package, lines)) = group
@@ -70,7 +84,7 @@ fn suite(t: &TargetReport) -> TestSuite {
 /// Writes the JUnit XML report.
 pub fn write_junit(report: &ImageReport, out: &mut dyn Write) -> io::Result<()> {
     let mut junit = Report::new("rampart image");
-    junit.add_test_suites(report.targets.iter().map(suite));
+    junit.add_test_suites(report.targets.iter().map(|t| suite(t, &report.data)));
     junit
         .serialize(&mut *out)
         .map_err(crate::junit::into_io_error)?;
