@@ -295,10 +295,46 @@ fn live_reports_in_every_format() {
     let engine = FakeEngine::start(recorded_host(), None);
     let host = engine.host();
     let args = ["docker", "--host", host.as_str(), "--format"];
+    let root = tempfile::tempdir().unwrap();
+    write_host_file(
+        root.path(),
+        "/etc/docker/daemon.json",
+        "{\n  \"userland-proxy\": true\n}\n",
+        0o666,
+    );
 
-    let sarif = json_of(&stdout_of(rampart().args(args).arg("sarif"), 1));
+    let sarif = json_of(&stdout_of(
+        rampart()
+            .args(args)
+            .arg("sarif")
+            .arg("--host-root")
+            .arg(root.path()),
+        1,
+    ));
     let problems = sarif_problems(&sarif);
     assert!(problems.is_empty(), "{problems:#?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    // A host file: a physical location without a region; its text findings: with one.
+    let mode = results
+        .iter()
+        .find(|r| r["ruleId"] == "docker-daemon-json-permissions")
+        .expect("a host file result");
+    let physical = &mode["locations"][0]["physicalLocation"];
+    assert!(
+        physical["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("file:///")
+    );
+    assert_eq!(physical.get("region"), None);
+    let proxy = results
+        .iter()
+        .find(|r| r["ruleId"] == "daemon-userland-proxy-enabled")
+        .expect("daemon.json judged beside the daemon");
+    assert_eq!(
+        proxy["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
     let result = sarif["runs"][0]["results"]
         .as_array()
         .unwrap()
@@ -347,4 +383,15 @@ fn live_reports_in_every_format() {
         )),
         "{junit}"
     );
+}
+
+#[test]
+fn a_host_root_that_is_not_a_directory_is_a_usage_error() {
+    rampart()
+        .args(["docker", "--host-root", "no/such/dir"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--host-root no/such/dir: not a directory",
+        ));
 }

@@ -127,16 +127,14 @@ pub fn judge_daemon_file(bytes: &[u8], daemon: Option<&Value>, options: &ScanOpt
 /// about the file (kind `HostFile`, named by its path), at the field `owner`, `group`,
 /// `mode`, `audit`...
 pub fn judge_host(facts: &HostFacts, options: &ScanOptions) -> Vec<(String, FileScan)> {
+    let one_object = || FileScan {
+        objects: 1,
+        ..FileScan::default()
+    };
     let mut scans: BTreeMap<String, FileScan> = facts
         .files
         .iter()
-        .map(|f| {
-            let scan = FileScan {
-                objects: 1,
-                ..FileScan::default()
-            };
-            (f.path.clone(), scan)
-        })
+        .map(|f| (f.path.clone(), one_object()))
         .collect();
     let findings = run_rules(options, |checks, out| {
         if let Some(check) = checks.host {
@@ -152,10 +150,7 @@ pub fn judge_host(facts: &HostFacts, options: &ScanOptions) -> Vec<(String, File
         let object = objects
             .entry(file.clone())
             .or_insert_with(|| Arc::new(docker_object("HostFile", Some(file.clone()))));
-        let scan = scans.entry(file).or_insert_with(|| FileScan {
-            objects: 1,
-            ..FileScan::default()
-        });
+        let scan = scans.entry(file).or_insert_with(one_object);
         scan.findings.push(LocatedFinding {
             finding,
             object: Arc::clone(object),

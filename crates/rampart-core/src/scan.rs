@@ -187,13 +187,11 @@ pub(crate) fn check_daemon(
     options: &ScanOptions,
     scan: &mut FileScan,
 ) {
-    scan.objects += 1;
-    let findings = run_rules(options, |checks, out| {
+    target.judge(options, scan, |checks, out| {
         if let Some(check) = checks.daemon {
             check(config, out);
         }
     });
-    target.emit(findings, scan);
 }
 
 /// Runs the image rules on one image and emits the findings to `target`.
@@ -203,13 +201,11 @@ pub(crate) fn check_image(
     options: &ScanOptions,
     scan: &mut FileScan,
 ) {
-    scan.objects += 1;
-    let findings = run_rules(options, |checks, out| {
+    target.judge(options, scan, |checks, out| {
         if let Some(check) = checks.image {
             check(image, out);
         }
     });
-    target.emit(findings, scan);
 }
 
 /// Runs every enabled rule through `check` (which picks the rule's check for the
@@ -243,6 +239,19 @@ pub(crate) struct Target<'a> {
 }
 
 impl Target<'_> {
+    /// Counts one object, runs the rules through `check` (which picks the rule's check
+    /// for the artefact at hand) and emits their findings.
+    pub(crate) fn judge(
+        &self,
+        options: &ScanOptions,
+        scan: &mut FileScan,
+        check: impl FnMut(&Checks, &mut Findings),
+    ) {
+        scan.objects += 1;
+        let findings = run_rules(options, check);
+        self.emit(findings, scan);
+    }
+
     pub(crate) fn emit(&self, findings: Vec<Finding>, scan: &mut FileScan) {
         for finding in findings {
             if self.ignores.silences(&finding) {
@@ -315,13 +324,11 @@ pub(crate) fn check_container(
     options: &ScanOptions,
     scan: &mut FileScan,
 ) {
-    scan.objects += 1;
-    let findings = run_rules(options, |checks, out| {
+    target.judge(options, scan, |checks, out| {
         if let Some(check) = checks.container {
             check(container, out);
         }
     });
-    target.emit(findings, scan);
 }
 
 fn scan_daemon(document: &Document, options: &ScanOptions, scan: &mut FileScan) {

@@ -45,17 +45,7 @@ impl FileReport {
     /// Builds the report of `file` from its scan, keeping only the source lines the
     /// findings and errors need (so memory does not grow with file sizes).
     pub fn new(file: String, scan: FileScan, text: &[u8]) -> Self {
-        let mut report = Self {
-            file,
-            findings: scan.findings,
-            errors: scan.errors,
-            documents: scan.documents,
-            objects: scan.objects,
-            suppressed: scan.suppressed,
-            source_lines: BTreeMap::new(),
-            source: Source::Text,
-        };
-        report.findings.sort_by(order);
+        let mut report = Self::of(file, Source::Text, scan);
         let wanted: Vec<u32> = report
             .findings
             .iter()
@@ -69,9 +59,14 @@ impl FileReport {
     /// The report of a live object named `file` (a URI, or a host file's path): its
     /// findings have no position and there is no text to quote.
     pub fn live(file: String, scan: FileScan) -> Self {
+        Self::of(file, Source::Live, scan)
+    }
+
+    /// A scan's results, findings in report order.
+    fn of(file: String, source: Source, scan: FileScan) -> Self {
         let mut report = Self {
             file,
-            source: Source::Live,
+            source,
             findings: scan.findings,
             errors: scan.errors,
             documents: scan.documents,

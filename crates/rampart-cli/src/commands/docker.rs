@@ -36,6 +36,9 @@ pub fn run(args: &DockerArgs) -> Result<Exit> {
         tls_key: args.tls_key.clone(),
     };
     let endpoint = resolve(&flags, &Environment::from_process())?;
+    if let Some(root) = args.host_root.as_deref().filter(|root| !root.is_dir()) {
+        anyhow::bail!("--host-root {}: not a directory", root.display());
+    }
     let snapshot = read_engine(&endpoint, args.concurrency)?;
     let host_started = Instant::now();
     let host = args.host_root.as_deref().map(|root| {

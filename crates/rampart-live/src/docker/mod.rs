@@ -114,23 +114,33 @@ pub fn connect(endpoint: &Endpoint) -> Result<Reader, String> {
             )
         }
     };
-    let docker =
-        docker.map_err(|e| format!("cannot set up a client for {}: {e}", endpoint.describe()))?;
+    let docker = docker.map_err(|e| format!("cannot reach the Docker daemon: {}", explain(&e)))?;
     Ok(Reader {
         docker,
         concurrency: 16,
     })
 }
 
-/// Plain words for an Engine API error.
+/// Plain words for an Engine API error: the Engine's own message, or the transport's
+/// error down to its cause (`Connection refused (os error 111)`).
 fn explain(error: &BollardError) -> String {
-    match error {
-        BollardError::DockerResponseServerError {
-            status_code,
-            message,
-        } => format!("the Engine API answered {status_code}: {}", message.trim()),
-        other => other.to_string(),
+    if let BollardError::DockerResponseServerError {
+        status_code,
+        message,
+    } = error
+    {
+        return format!("the Engine API answered {status_code}: {}", message.trim());
     }
+    let mut words = vec![error.to_string()];
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        if !words.iter().any(|w| w.contains(&text)) {
+            words.push(text);
+        }
+        cause = inner.source();
+    }
+    words.join(": ")
 }
 
 /// A 404: the object went away between the listing and its inspection.
@@ -227,12 +237,7 @@ impl Reader {
         let options = ListContainersOptionsBuilder::new().all(true).build();
         let listed = match self.docker.list_containers(Some(options)).await {
             Ok(listed) => listed,
-            Err(error) => {
-                return vec![Read::failed(
-                    "*".to_owned(),
-                    format!("cannot list the containers: {}", explain(&error)),
-                )];
-            }
+            Err(error) => return listing_failed("containers", &error),
         };
         let mut reads: Vec<Read> = stream::iter(listed)
             .map(|summary| {
@@ -311,12 +316,7 @@ impl Reader {
         let options = ListImagesOptionsBuilder::new().all(false).build();
         let listed = match self.docker.list_images(Some(options)).await {
             Ok(listed) => listed,
-            Err(error) => {
-                return vec![Read::failed(
-                    "*".to_owned(),
-                    format!("cannot list the images: {}", explain(&error)),
-                )];
-            }
+            Err(error) => return listing_failed("images", &error),
         };
         let mut reads: Vec<Read> = stream::iter(listed)
             .map(|summary| {
@@ -372,6 +372,14 @@ impl Reader {
             Err(error) => Read::failed(name, error),
         }
     }
+}
+
+/// A listing that failed: one read, named `*`, with the error.
+fn listing_failed(what: &str, error: &BollardError) -> Vec<Read> {
+    vec![Read::failed(
+        "*".to_owned(),
+        format!("cannot list the {what}: {}", explain(error)),
+    )]
 }
 
 /// `sha256:3f57d9401f8d...` -> `3f57d9401f8d`.

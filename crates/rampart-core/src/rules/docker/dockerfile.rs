@@ -65,7 +65,12 @@ pub(super) const ADD_REMOTE_URL: Rule = Rule {
               integrity check: a compromised or spoofed server puts its file in the image.",
         fix: "Use `ADD --checksum=sha256:... <url>`, or download with `curl` and verify the \
               checksum in the same `RUN`; use `COPY` for local files.",
-        references: &["CIS Docker 4.9", "hadolint DL3020", "checkov CKV_DOCKER_4"],
+        references: &[
+            "CIS Docker 4.9",
+            "Docker Bench 4.9",
+            "hadolint DL3020",
+            "checkov CKV_DOCKER_4",
+        ],
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, instruction) in view.instructions() {
@@ -156,16 +161,24 @@ pub(super) const SUDO_IN_RUN: Rule = Rule {
         }
     })
     .and_image(|image, out| {
-        for step in image.steps("RUN") {
-            if uses_sudo(&step.text) {
-                out.report(
-                    step.path.clone(),
-                    format!("{} was built with a RUN that uses sudo", image.describe()),
-                );
-            }
-        }
+        report_runs(image, out, |script| {
+            uses_sudo(script).then(|| "a RUN that uses sudo".to_owned())
+        });
     }),
 };
+
+/// Reports each `RUN` step of an image's history for which `problem` says what is wrong
+/// (`was built with <problem>`).
+fn report_runs(image: &ImageSpec, out: &mut Findings, problem: impl Fn(&str) -> Option<String>) {
+    for step in image.steps("RUN") {
+        if let Some(problem) = problem(&step.text) {
+            out.report(
+                step.path.clone(),
+                format!("{} was built with {problem}", image.describe()),
+            );
+        }
+    }
+}
 
 fn uses_sudo(script: &str) -> bool {
     pipelines(script)
@@ -241,6 +254,7 @@ pub(super) const SECRET_IN_ENV_OR_ARG: Rule = Rule {
               secrets at run time (Compose `secrets`, Kubernetes Secrets).",
         references: &[
             "CIS Docker 4.10",
+            "Docker Bench 4.10",
             "hadolint DL3064",
             "checkov CKV_DOCKER_1005",
         ],
@@ -358,17 +372,10 @@ pub(super) const CURL_PIPE_SHELL: Rule = Rule {
         }
     })
     .and_image(|image, out| {
-        for step in image.steps("RUN") {
-            if pipes_download_to_shell(&step.text) {
-                out.report(
-                    step.path.clone(),
-                    format!(
-                        "{} was built with a RUN that pipes a download into a shell",
-                        image.describe()
-                    ),
-                );
-            }
-        }
+        report_runs(image, out, |script| {
+            pipes_download_to_shell(script)
+                .then(|| "a RUN that pipes a download into a shell".to_owned())
+        });
     }),
 };
 
@@ -417,6 +424,7 @@ pub(super) const PACKAGE_UPGRADE_UNPINNED: Rule = Rule {
               versions (`apt-get install pkg=1.2.3`); rebuild when the base image is updated.",
         references: &[
             "CIS Docker 4.7",
+            "Docker Bench 4.7",
             "hadolint DL3005 (earlier versions)",
             "checkov CKV_DOCKER_5",
         ],
@@ -436,21 +444,13 @@ pub(super) const PACKAGE_UPGRADE_UNPINNED: Rule = Rule {
         }
     })
     .and_image(|image, out| {
-        for step in image.steps("RUN") {
-            let upgrade = pipelines(&step.text)
+        report_runs(image, out, |script| {
+            let upgrade = pipelines(script)
                 .iter()
                 .flatten()
-                .find_map(|command| unpinned_upgrade(command));
-            if let Some(upgrade) = upgrade {
-                out.report(
-                    step.path.clone(),
-                    format!(
-                        "{} was built with a RUN that upgrades every package ({upgrade})",
-                        image.describe()
-                    ),
-                );
-            }
-        }
+                .find_map(|command| unpinned_upgrade(command))?;
+            Some(format!("a RUN that upgrades every package ({upgrade})"))
+        });
     }),
 };
 
@@ -465,6 +465,7 @@ pub(super) const HEALTHCHECK_MISSING: Rule = Rule {
               there); in Compose, do not set `healthcheck.disable: true` or `test: [\"NONE\"]`.",
         references: &[
             "CIS Docker 4.6",
+            "Docker Bench 4.6",
             "Docker Bench 5.27",
             "checkov CKV_DOCKER_2",
             "hadolint DL3057",
