@@ -41,6 +41,10 @@ pub enum Command {
     /// Create a CA and a serving certificate for the webhook's Service, or a new serving
     /// certificate from an existing CA.
     Certs(CertsArgs),
+    /// Known vulnerabilities of container images (OS and language packages matched
+    /// offline against OSV data), their configuration judged by the image rules, and
+    /// their set-id and world-writable files.
+    Image(ImageArgs),
     /// Vulnerability data: what an OSV database directory holds, and how old it is.
     #[command(subcommand)]
     Db(DbCommand),
@@ -48,6 +52,52 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write one page per command into a directory.
     Man(ManArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImageFormat {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    /// A CycloneDX 1.5 SBOM (JSON) with the vulnerabilities found.
+    Cyclonedx,
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// Images to read: docker-archive:PATH[:TAG], oci-archive:PATH[:REF], oci:DIR[:REF],
+    /// dir:ROOTFS, docker-daemon:NAME[:TAG], docker://HOST[:PORT]/REPO[:TAG|@DIGEST], or a
+    /// path (an archive, an OCI layout or a root file system, told apart by content).
+    #[arg(value_name = "TARGET", required = true)]
+    pub targets: Vec<String>,
+    /// The vulnerability database directory [default: $RAMPART_DB, else rampart/db in
+    /// the user cache directory].
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ImageFormat::Text)]
+    pub format: ImageFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a vulnerability or finding is at or above this severity (an
+    /// unrated vulnerability counts as low) [default: low, or the config's fail-on].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Leave out vulnerabilities that have no fixed version yet.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Configuration file (rule selection and severities for the image rules)
+    /// [default: .rampart.yaml in the current directory, if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The platform read from multi-platform images.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value = "linux/amd64")]
+    pub platform: rampart_image::Platform,
+    /// A registry spoken to over plain HTTP (repeatable).
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    pub insecure_registries: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

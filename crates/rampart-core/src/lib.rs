@@ -10,6 +10,7 @@ pub mod docker;
 pub mod field_path;
 pub mod finding;
 pub mod flows;
+
 pub mod host;
 pub mod inventory;
 pub mod live;

@@ -13,7 +13,10 @@
 //!
 //! Host file rules have no text to point at: their fixtures are host facts
 //! (`fail.host.json`, what `rampart docker --host-root` reads), judged live, with
-//! `# expect: 0 [<file>].<field>` (line 0: no position).
+//! `# expect: 0 [<file>].<field>` (line 0: no position). Image file rules likewise:
+//! their fixtures are the files of an image's final file system
+//! (`fail.image-files.json`: `[{"path", "mode": "<octal>", "directory"}]`), with
+//! `# expect: 0 <path>`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // tests fail by panicking
 
@@ -23,7 +26,7 @@ use std::path::{Path, PathBuf};
 use rampart_core::config::Config;
 use rampart_core::host::HostFacts;
 use rampart_core::live::judge_host;
-use rampart_core::rules::{Collected, catalogue};
+use rampart_core::rules::{Collected, ImageFile, catalogue, judge_image_files};
 use rampart_core::scan::{ScanOptions, run_checks, scan_file};
 use rampart_core::source::{Limits, parse};
 
@@ -105,6 +108,10 @@ fn findings_of(rule: &'static str, case: &Case) -> Expected {
             objects += judge_host_fixture(name, &bytes, &options, &mut actual);
             continue;
         }
+        if name.ends_with("image-files.json") {
+            objects += judge_image_files_fixture(name, &bytes, &options, &mut actual);
+            continue;
+        }
         let mut scan = scan_file(name, &bytes, &options);
         assert!(
             scan.errors.is_empty(),
@@ -162,6 +169,33 @@ fn judge_host_fixture(
         }
     }
     objects
+}
+
+/// Image files judged by the image file rules: each finding as `(fixture, 0, <path>)`.
+fn judge_image_files_fixture(
+    name: &str,
+    bytes: &[u8],
+    options: &ScanOptions,
+    actual: &mut Expected,
+) -> usize {
+    let parsed = parse(bytes, &Limits::default());
+    assert!(parsed.errors.is_empty(), "{name}: {:?}", parsed.errors);
+    let value = parsed.documents.into_iter().next().unwrap().value;
+    let files: Vec<ImageFile> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| ImageFile {
+            path: f["path"].as_str().unwrap().to_owned(),
+            mode: u32::from_str_radix(f["mode"].as_str().unwrap(), 8).unwrap(),
+            directory: f["directory"].as_bool().unwrap_or(false),
+            layer: None,
+        })
+        .collect();
+    for finding in judge_image_files(&files, &options.config) {
+        actual.insert((name.to_owned(), 0, finding.file.path.clone()));
+    }
+    files.len()
 }
 
 fn expectations(case: &Case) -> Expected {

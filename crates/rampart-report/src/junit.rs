@@ -84,7 +84,7 @@ pub fn write_junit(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
 
 /// quick-junit wraps a failed write twice (in quick-xml's error, then its own); the io
 /// error's kind is kept, so that a reader that closed the pipe is still told apart.
-fn into_io_error(error: quick_junit::SerializeError) -> io::Error {
+pub(crate) fn into_io_error(error: quick_junit::SerializeError) -> io::Error {
     let mut causes = std::iter::successors(std::error::Error::source(&error), |e| e.source());
     let kind = causes
         .find_map(|cause| cause.downcast_ref::<Arc<io::Error>>())

@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 use crate::model::{FileReport, ScanReport, Source};
 use crate::stream::Streamed;
 
-const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/rampart-dev/rampart";
+pub(crate) const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const INFORMATION_URI: &str = "https://github.com/rampart-dev/rampart";
 
-fn level(severity: Severity) -> &'static str {
+pub(crate) fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -27,7 +27,7 @@ fn level(severity: Severity) -> &'static str {
 }
 
 /// GitHub's numeric `security-severity` for a severity.
-fn security_severity(severity: Severity) -> &'static str {
+pub(crate) fn security_severity(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -37,7 +37,7 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-fn rule_descriptor(meta: &RuleMeta) -> Value {
+pub(crate) fn rule_descriptor(meta: &RuleMeta) -> Value {
     json!({
         "id": meta.id,
         "name": meta.id,
@@ -67,7 +67,7 @@ fn help_markdown(meta: &RuleMeta) -> String {
 }
 
 /// FNV-1a: a stable, dependency-free hash for `partialFingerprints`.
-fn fingerprint(parts: &[&str]) -> String {
+pub(crate) fn fingerprint(parts: &[&str]) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for byte in part.bytes().chain([0]) {

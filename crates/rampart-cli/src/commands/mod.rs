@@ -4,6 +4,8 @@ mod certs;
 mod db;
 mod docker;
 mod generate;
+
+mod image;
 mod netpol;
 mod psp;
 mod pss;
@@ -29,6 +31,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Rules(args) => rules::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Certs(args) => certs::run(&args),
+        Command::Image(args) => image::run(&args),
         Command::Db(command) => db::run(&command),
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),

@@ -53,6 +53,9 @@ pub fn applies_to(id: &str) -> String {
     if let Some(artefacts) = super::cluster::run_artefacts(id) {
         return artefacts.to_owned();
     }
+    if super::FILE_RULES.iter().any(|rule| rule.meta.id == id) {
+        return "container images' files (`rampart image`)".to_owned();
+    }
     registry()
         .iter()
         .find(|rule| rule.meta.id == id)

@@ -12,6 +12,7 @@ mod docker;
 mod docs;
 mod examples;
 mod host;
+mod image_files;
 mod keep;
 mod network;
 mod pod;
@@ -23,6 +24,7 @@ pub use context::{CheckContext, Findings};
 pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
 pub use examples::{Example, ExampleFile, Examples, ExcerptLine, examples, rules_without_examples};
 pub use host::host_plan;
+pub use image_files::{FILE_RULES, FileFinding, FileRule, ImageFile, judge_image_files};
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
 pub(crate) use run::RunCache;
@@ -251,12 +253,14 @@ pub fn run_registry() -> &'static [RunRule] {
     &RUN_RULES
 }
 
-/// The metadata of every rule, object and run rules alike, in documentation order.
+/// The metadata of every rule, object, run and image file rules alike, in
+/// documentation order.
 pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
     registry()
         .iter()
         .map(|r| &r.meta)
         .chain(run_registry().iter().map(|r| &r.meta))
+        .chain(FILE_RULES.iter().map(|r| &r.meta))
 }
 
 /// For rules judging component settings: the flags and config-file fields they read, with
