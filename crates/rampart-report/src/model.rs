@@ -15,6 +15,8 @@ pub struct FileReport {
     pub findings: Vec<LocatedFinding>,
     /// Input problems, sorted by position.
     pub errors: Vec<InputError>,
+    /// Input that is read but looks wrong, sorted by position.
+    pub warnings: Vec<InputError>,
     /// The source lines that findings and errors point at, for snippets.
     pub source_lines: BTreeMap<u32, String>,
     /// Documents read.
@@ -33,6 +35,7 @@ impl FileReport {
             file,
             findings: scan.findings,
             errors: scan.errors,
+            warnings: scan.warnings,
             documents: scan.documents,
             objects: scan.objects,
             suppressed: scan.suppressed,
@@ -44,6 +47,7 @@ impl FileReport {
             .iter()
             .map(|f| f.pos.line)
             .chain(report.errors.iter().map(|e| e.pos.line))
+            .chain(report.warnings.iter().map(|e| e.pos.line))
             .collect();
         report.source_lines = pick_lines(text, &wanted);
         report
@@ -114,6 +118,8 @@ pub struct Summary {
     pub findings: usize,
     /// Input errors.
     pub errors: usize,
+    /// Warnings about the input.
+    pub warnings: usize,
     /// Findings silenced by annotations.
     pub suppressed: usize,
     /// Findings per severity: info, low, medium, high, critical.
@@ -133,6 +139,7 @@ impl ScanReport {
             summary.objects += file.objects;
             summary.findings += file.findings.len();
             summary.errors += file.errors.len();
+            summary.warnings += file.warnings.len();
             summary.suppressed += file.suppressed;
             for finding in &file.findings {
                 summary.by_severity[finding.finding.severity as usize] += 1;

@@ -217,9 +217,9 @@ struct NotificationLocation {
 }
 
 impl<'a> Notification<'a> {
-    fn new(file: &FileReport, error: &'a InputError) -> Self {
+    fn new(file: &FileReport, error: &'a InputError, level: &'static str) -> Self {
         Self {
-            level: "error",
+            level,
             message: MessageRef {
                 text: &error.message,
             },
@@ -285,9 +285,9 @@ pub fn write_sarif(
     });
     let notifications = Streamed(|| {
         report.files.iter().flat_map(|file| {
-            file.errors
-                .iter()
-                .map(move |error| Notification::new(file, error))
+            let errors = file.errors.iter().map(move |e| Notification::new(file, e, "error"));
+            let warnings = (file.warnings.iter()).map(move |w| Notification::new(file, w, "warning"));
+            errors.chain(warnings)
         })
     });
     let log = Log {

@@ -15,6 +15,7 @@ struct Palette {
     gutter: Style,
     caret: Style,
     error: Style,
+    warning: Style,
     color: bool,
 }
 
@@ -27,6 +28,7 @@ impl Palette {
             gutter: style(AnsiColor::Blue.on_default().bold()),
             caret: style(AnsiColor::Red.on_default().bold()),
             error: style(AnsiColor::Red.on_default().bold()),
+            warning: style(AnsiColor::Yellow.on_default().bold()),
             color,
         }
     }
@@ -55,14 +57,17 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, color: bool) -> io::
 }
 
 fn write_file(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result<()> {
-    for error in &file.errors {
-        let (loc, err) = (p.location, p.error);
-        writeln!(
-            out,
-            "{loc}{}:{}:{}{loc:#}: {err}error{err:#}: {}",
-            file.file, error.pos.line, error.pos.column, error.message
-        )?;
-        write_snippet(file, error.pos.line, error.pos.column, out, p)?;
+    let problems = [(&file.errors, "error", p.error), (&file.warnings, "warning", p.warning)];
+    for (list, word, style) in problems {
+        for problem in list {
+            let loc = p.location;
+            writeln!(
+                out,
+                "{loc}{}:{}:{}{loc:#}: {style}{word}{style:#}: {}",
+                file.file, problem.pos.line, problem.pos.column, problem.message
+            )?;
+            write_snippet(file, problem.pos.line, problem.pos.column, out, p)?;
+        }
     }
     for f in &file.findings {
         let (loc, sev, rule) = (p.location, p.severity(f.finding.severity), p.rule);
@@ -82,6 +87,33 @@ fn write_file(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result
     Ok(())
 }
 
+/// The most characters of a source line a snippet shows: a longer line (a one-line JSON
+/// dump) is shown as a window around the column, so the report stays proportional to
+/// the number of findings, not to findings times the line's length.
+const SNIPPET_WIDTH: usize = 120;
+
+/// The part of `line` a snippet shows around the 1-based `column`, and the column in it.
+fn snippet_window(line: &str, column: u32) -> (String, usize) {
+    let column = (column.max(1) - 1) as usize;
+    let length = line.chars().count();
+    if length <= SNIPPET_WIDTH {
+        return (line.to_owned(), column);
+    }
+    let half = SNIPPET_WIDTH / 2;
+    let start = column.saturating_sub(half).min(length.saturating_sub(SNIPPET_WIDTH));
+    let end = (start + SNIPPET_WIDTH).min(length);
+    let mut window: String = line.chars().skip(start).take(end - start).collect();
+    let mut caret = column - start.min(column);
+    if start > 0 {
+        window.insert(0, '…');
+        caret += 1;
+    }
+    if end < length {
+        window.push('…');
+    }
+    (window, caret)
+}
+
 fn write_snippet(
     file: &FileReport,
     line: u32,
@@ -92,11 +124,12 @@ fn write_snippet(
     let Some(source) = file.source_lines.get(&line) else {
         return Ok(());
     };
+    let (source, caret) = snippet_window(source, column);
     let number = line.to_string();
     let pad = " ".repeat(number.len());
     let indent: String = source
         .chars()
-        .take(column.saturating_sub(1) as usize)
+        .take(caret)
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     let (g, c) = (p.gutter, p.caret);
@@ -134,8 +167,77 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         plural(s.files, "file"),
         plural(s.errors, "error")
     )?;
+    if s.warnings > 0 {
+        write!(out, ", {}", plural(s.warnings, "warning"))?;
+    }
     if s.suppressed > 0 {
         write!(out, ", {} suppressed", s.suppressed)?;
     }
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rampart_core::object::ObjectRef;
+    use rampart_core::scan::{FileScan, LocatedFinding};
+    use rampart_core::source::Pos;
+    use rampart_core::{FieldPath, Finding, Severity};
+
+    use super::*;
+
+    #[test]
+    fn a_short_line_is_shown_whole() {
+        assert_eq!(snippet_window("  privileged: true", 15), ("  privileged: true".to_owned(), 14));
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_the_column() {
+        let line: String = (0..10_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let (window, caret) = snippet_window(&line, 5_001);
+        assert_eq!(window.chars().count(), SNIPPET_WIDTH + 2);
+        assert!(window.starts_with('…') && window.ends_with('…'));
+        // The caret is under the character at the column.
+        assert_eq!(window.chars().nth(caret), line.chars().nth(5_000));
+        let (start, caret) = snippet_window(&line, 1);
+        assert!(!start.starts_with('…') && start.ends_with('…'));
+        assert_eq!(caret, 0);
+        let (end, caret) = snippet_window(&line, 10_000);
+        assert!(end.starts_with('…') && !end.ends_with('…'));
+        assert_eq!(end.chars().nth(caret), line.chars().last());
+    }
+
+    /// A one-line JSON dump with a finding in every object: the report grows with the
+    /// number of findings, not with findings times the length of the line.
+    #[test]
+    fn the_report_of_a_one_line_dump_is_bounded_per_finding() {
+        let findings = 800;
+        let line = format!("[{}]", vec!["{\"privileged\": true}"; findings].join(", "));
+        let scan = FileScan {
+            findings: (0..findings)
+                .map(|i| LocatedFinding {
+                    finding: Finding {
+                        rule: "privileged-container",
+                        severity: Severity::High,
+                        path: FieldPath::root(),
+                        message: "runs privileged".to_owned(),
+                        container: None,
+                    },
+                    object: Arc::new(ObjectRef::default()),
+                    document: 0,
+                    pos: Pos::new(1, u32::try_from(2 + i * 22).unwrap_or(u32::MAX)),
+                })
+                .collect(),
+            ..FileScan::default()
+        };
+        let report = ScanReport {
+            files: vec![FileReport::new("dump.json".to_owned(), scan, line.as_bytes())],
+        };
+        let mut out = Vec::new();
+        write_text(&report, &mut out, false).expect("written");
+        let per_finding = out.len() / findings;
+        assert!(per_finding < 400, "{per_finding} bytes per finding");
+        assert!(line.len() > 16_000);
+    }
 }

@@ -57,7 +57,11 @@ fn add_run_findings(
     limit: u64,
 ) {
     let mut per_file: BTreeMap<usize, Vec<LocatedFinding>> = BTreeMap::new();
-    for (index, finding) in run_checks(collected, options) {
+    let outcome = run_checks(collected, options);
+    for index in &outcome.suppressed {
+        reports[collected[*index].file].suppressed += 1;
+    }
+    for (index, finding) in outcome {
         let object = &collected[index];
         per_file
             .entry(object.file)
