@@ -101,7 +101,7 @@ impl Walk {
 pub fn collect(
     paths: &[PathBuf],
     kind: Walk,
-    excluded: &dyn Fn(&str) -> bool,
+    excluded: &dyn Fn(&Path) -> bool,
 ) -> (Vec<Input>, Vec<MissingInput>) {
     let mut inputs = Vec::new();
     let mut missing = Vec::new();
@@ -127,7 +127,7 @@ pub fn collect(
 fn walk(
     root: &Path,
     kind: Walk,
-    excluded: &dyn Fn(&str) -> bool,
+    excluded: &dyn Fn(&Path) -> bool,
     problems: &mut Vec<MissingInput>,
 ) -> Vec<PathBuf> {
     let mut found = Vec::new();
@@ -137,7 +137,7 @@ fn walk(
             Ok(entry) => {
                 let path = entry.path();
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && !excluded(&path.to_string_lossy()) && kind.accepts(path) {
+                if is_file && !excluded(path) && kind.accepts(path) {
                     found.push(path.to_path_buf());
                 }
             }
@@ -148,6 +148,35 @@ fn walk(
         }
     }
     found
+}
+
+/// `path` as the configuration's `exclude` globs see it: relative to `base` (the current
+/// directory) and `/`-separated, whether it was given relative or absolute, `./` and
+/// `..` resolved; a path outside `base` stays absolute.
+pub fn exclude_key(base: &Path, path: &Path) -> String {
+    use std::path::Component;
+    let mut absolute = PathBuf::new();
+    for component in base.join(path).components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                absolute.pop();
+            }
+            other => absolute.push(other),
+        }
+    }
+    let shown = absolute.strip_prefix(base).unwrap_or(&absolute);
+    let parts: Vec<_> = shown
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    let joined = parts.join("/");
+    if shown.is_absolute() {
+        // `RootDir` printed as "/" already starts the path.
+        joined.replacen("//", "/", 1)
+    } else {
+        joined
+    }
 }
 
 /// Reads an input, refusing more than `limit` bytes without reading them all.
@@ -210,4 +239,24 @@ pub fn read_config(explicit: Option<&Path>) -> Result<Option<(String, String)>> 
     let text =
         std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(Some((path.display().to_string(), text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclude_keys_are_the_same_for_relative_and_absolute_paths() {
+        let base = Path::new("/work/repo");
+        for given in [
+            "vendor/a.yaml",
+            "./vendor/a.yaml",
+            "/work/repo/vendor/a.yaml",
+            "/work/repo/./x/../vendor/a.yaml",
+        ] {
+            assert_eq!(exclude_key(base, Path::new(given)), "vendor/a.yaml", "{given}");
+        }
+        assert_eq!(exclude_key(base, Path::new("../other/b.yaml")), "/work/other/b.yaml");
+        assert_eq!(exclude_key(base, Path::new("/etc/c.yaml")), "/etc/c.yaml");
+    }
 }

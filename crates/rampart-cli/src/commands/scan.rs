@@ -110,8 +110,10 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     let mut options = ScanOptions::from_config(config);
     options.pss = args.pss;
     options.limits = Limits::for_file_size(args.input.max_file_size);
+    // Globs match paths relative to the current directory, however the paths were given.
+    let cwd = std::env::current_dir().unwrap_or_default();
     let (inputs, missing) = input::collect(&args.input.paths, input::Walk::Scannable, &|path| {
-        options.config.is_excluded(path)
+        options.config.is_excluded(&input::exclude_key(&cwd, path))
     });
     let mut files = scan_inputs(&inputs, &options, args.input.max_file_size);
     files.extend(missing.into_iter().map(|m| FileReport {
