@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,7 +21,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use rampart_core::psp::{AllowAll, Authorizer};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::cluster::{Answers, Cluster};
@@ -69,6 +68,10 @@ pub struct Options {
     pub baseline_route: bool,
     /// Use this API server connection instead of the one the configuration selects.
     pub kube_client: Option<kube::Client>,
+    /// Most requests whose CPU work (reading the review, deciding) runs at once, on
+    /// threads of their own so that health checks and the accept loop never wait for a
+    /// decision (default: the number of CPUs).
+    pub decision_threads: usize,
 }
 
 impl std::fmt::Debug for Options {
@@ -96,6 +99,7 @@ impl Options {
             shutdown_grace: Duration::from_secs(25),
             baseline_route: false,
             kube_client: None,
+            decision_threads: std::thread::available_parallelism().map_or(2, usize::from),
         }
     }
 }
@@ -127,6 +131,8 @@ struct AppState {
     policy: ArcSwap<Policy>,
     cluster: Option<Cluster>,
     metrics: Metrics,
+    /// Permits for the CPU work of requests (see [`compute`]).
+    decisions: Arc<Semaphore>,
 }
 
 /// The configuration in force: its engine and the verdicts it gave to pod templates.
@@ -217,6 +223,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         policy: ArcSwap::from_pointee(Policy::new(config)),
         cluster,
         metrics: Metrics::default(),
+        decisions: Arc::new(Semaphore::new(options.decision_threads.max(1))),
     });
     let listener = TcpListener::bind(options.listen)
         .await
@@ -460,7 +467,7 @@ async fn validate(
     body: Bytes,
 ) -> Response {
     let timeout = timeout_parameter(query.as_deref());
-    handle(&state, Endpoint::Validate, timeout, &headers, &body).await
+    handle(state, Endpoint::Validate, timeout, &headers, body).await
 }
 
 async fn mutate(
@@ -470,7 +477,7 @@ async fn mutate(
     body: Bytes,
 ) -> Response {
     let timeout = timeout_parameter(query.as_deref());
-    handle(&state, Endpoint::Mutate, timeout, &headers, &body).await
+    handle(state, Endpoint::Mutate, timeout, &headers, body).await
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -490,13 +497,23 @@ fn plain(status: StatusCode, message: String) -> Response {
         .into_response()
 }
 
-/// One review: parse, decide within the deadline, answer, log, count.
+/// Why a review got no verdict.
+enum Refusal {
+    /// The body is not an AdmissionReview (400).
+    BadRequest(String),
+    /// The decision failed (500).
+    Internal(String),
+}
+
+/// One review: parse, decide within the deadline, answer, log, count. The deadline bounds
+/// the whole request, the wait for a decision thread included: past it the answer is 504
+/// at once, whatever is still running.
 async fn handle(
-    state: &AppState,
+    state: Arc<AppState>,
     endpoint: Endpoint,
     timeout: Option<&str>,
     headers: &HeaderMap,
-    body: &[u8],
+    body: Bytes,
 ) -> Response {
     let started = Instant::now();
     let refuse = |status: StatusCode, message: String| {
@@ -518,15 +535,28 @@ async fn handle(
             "Content-Type must be application/json".into(),
         );
     }
-    let request = match review::parse(body) {
-        Ok(request) => request,
-        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
-    };
     let deadline = deadline(timeout);
-    let decision = decide(state, endpoint, &request, Instant::now() + deadline);
-    let verdict = match tokio::time::timeout(deadline, decision).await {
-        Ok(Ok(verdict)) => verdict,
-        Ok(Err(message)) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, message),
+    let until = started + deadline;
+    let answered = tokio::time::timeout(deadline, async {
+        let request = compute(&state, move || review::parse(&body))
+            .await
+            .map_err(Refusal::Internal)?
+            .map_err(|error| Refusal::BadRequest(error.to_string()))?;
+        let request = Arc::new(request);
+        let verdict = decide(&state, endpoint, &request, until)
+            .await
+            .map_err(Refusal::Internal)?;
+        Ok((request, verdict))
+    })
+    .await;
+    let (request, verdict) = match answered {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(Refusal::BadRequest(message))) => {
+            return refuse(StatusCode::BAD_REQUEST, message);
+        }
+        Ok(Err(Refusal::Internal(message))) => {
+            return refuse(StatusCode::INTERNAL_SERVER_ERROR, message);
+        }
         Err(_) => {
             return refuse(
                 StatusCode::GATEWAY_TIMEOUT,
@@ -548,6 +578,28 @@ async fn handle(
     let elapsed = started.elapsed();
     state.metrics.review(&labels, elapsed.as_secs_f64());
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Runs a request's CPU work (reading the review, deciding) on a thread of the blocking
+/// pool, at most [`Options::decision_threads`] at a time: the async threads that serve
+/// `/healthz`, `/readyz`, `/metrics` and accept connections never run a decision. The
+/// permit goes with the work, so work a timed-out request left running still counts
+/// until it ends: slow requests cannot pile up threads. A panic is an error, never a
+/// crash.
+async fn compute<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let permit = Arc::clone(&state.decisions)
+        .acquire_owned()
+        .await
+        .map_err(|_| "the server is shutting down".to_string())?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|_| "internal error while deciding the review".to_string())
 }
 
 /// Writes the audit line and serialises the verdict.
@@ -616,76 +668,112 @@ pub fn parse_go_duration(text: &str) -> Option<Duration> {
     Duration::try_from_secs_f64(total).ok()
 }
 
-/// Looks up what the engine needs and runs it (a panic becomes an error, never a crash).
+/// What a decision reads besides the request and the configuration, owned so that the
+/// decision can run on a thread of its own.
+struct Inputs {
+    labels: Result<Option<BTreeMap<String, String>>, String>,
+    pods: Option<Result<(Vec<k8s_openapi::api::core::v1::Pod>, usize, Instant), ()>>,
+}
+
+impl Inputs {
+    fn labels(&self) -> Labels<'_> {
+        self.labels.as_ref().map(Option::as_ref).map_err(Clone::clone)
+    }
+
+    fn pods(&self) -> ExistingPods<'_> {
+        match &self.pods {
+            None => ExistingPods::Unknown,
+            Some(Err(())) => ExistingPods::Failed,
+            Some(Ok((pods, unlisted, until))) => ExistingPods::Listed {
+                pods,
+                unlisted: *unlisted,
+                deadline: *until,
+            },
+        }
+    }
+
+    /// The engine's verdict with `authz` answering PSP `use` questions.
+    fn review(
+        &self,
+        engine: &Engine,
+        endpoint: Endpoint,
+        request: &AdmissionRequest,
+        authz: &dyn Authorizer,
+    ) -> Verdict {
+        engine.review(
+            endpoint,
+            request,
+            &Context {
+                labels: self.labels(),
+                authz,
+                pods: self.pods(),
+            },
+        )
+    }
+}
+
+/// Looks up what the engine needs (in the API server, asynchronously) and runs it (on a
+/// decision thread, see [`compute`]).
 async fn decide(
-    state: &AppState,
+    state: &Arc<AppState>,
     endpoint: Endpoint,
-    request: &AdmissionRequest,
+    request: &Arc<AdmissionRequest>,
     deadline: Instant,
 ) -> Result<Verdict, String> {
     let policy = state.policy.load_full();
-    let engine = &policy.engine;
-    let listed = match (&state.cluster, engine.pods_to_dry_run(endpoint, request)) {
+    let dry_run = {
+        let (policy, request) = (Arc::clone(&policy), Arc::clone(request));
+        compute(state, move || policy.engine.pods_to_dry_run(endpoint, &request)).await?
+    };
+    let pods = match (&state.cluster, dry_run) {
         (Some(cluster), Some(namespace)) => {
             Some(existing_pods(cluster, &namespace, deadline).await)
         }
         _ => None,
     };
-    let pods = match &listed {
-        None => ExistingPods::Unknown,
-        Some(Err(())) => ExistingPods::Failed,
-        Some(Ok((pods, unlisted, until))) => ExistingPods::Listed {
-            pods,
-            unlisted: *unlisted,
-            deadline: *until,
-        },
-    };
+    let engine = &policy.engine;
     let target = engine.target(request);
-    let fetched: Result<Option<BTreeMap<String, String>>, String>;
-    let labels: Labels<'_> = if !engine.needs_labels(endpoint, &target) {
+    let labels = if !engine.needs_labels(endpoint, &target) {
         Ok(None)
     } else if let Some(cluster) = &state.cluster {
-        fetched = cluster.namespace_labels(request.namespace()).await;
-        fetched.as_ref().map(Option::as_ref).map_err(Clone::clone)
+        cluster.namespace_labels(request.namespace()).await
     } else {
-        Ok(engine.config().namespaces.get(request.namespace()))
+        Ok(engine.config().namespaces.get(request.namespace()).cloned())
     };
-    let run = |authz: &dyn Authorizer, labels: Labels<'_>| {
-        std::panic::catch_unwind(AssertUnwindSafe(|| {
-            engine.review(
-                endpoint,
-                request,
-                &Context {
-                    labels,
-                    authz,
-                    pods,
-                },
-            )
-        }))
-        .map_err(|_| "internal error while deciding the review".to_string())
-    };
+    let inputs = Arc::new(Inputs { labels, pods });
     let Some(cluster) = state
         .cluster
         .as_ref()
         .filter(|_| engine.needs_authorizer(&target))
     else {
-        let authz: &dyn Authorizer = match &engine.config().psp {
-            Some(psp) => &psp.rbac,
-            None => &AllowAll,
-        };
-        let key = engine
-            .verdict_is_shared_by_replicas(endpoint, request)
-            .then(|| ReplicaKey::of(request, &labels))
-            .flatten();
-        return policy.replica_verdict(key, &state.metrics, || run(authz, labels));
+        let (state_, request) = (Arc::clone(state), Arc::clone(request));
+        return compute(state, move || {
+            let engine = &policy.engine;
+            let authz: &dyn Authorizer = match &engine.config().psp {
+                Some(psp) => &psp.rbac,
+                None => &AllowAll,
+            };
+            let key = engine
+                .verdict_is_shared_by_replicas(endpoint, &request)
+                .then(|| ReplicaKey::of(&request, &inputs.labels()))
+                .flatten();
+            policy.replica_verdict(key, &state_.metrics, || {
+                Ok(inputs.review(engine, endpoint, &request, authz))
+            })
+        })
+        .await?;
     };
     let mut known = std::collections::HashMap::new();
     for _ in 0..MAX_AUTHZ_ROUNDS {
-        let (verdict, missing) = {
+        let (policy, request, inputs) = (Arc::clone(&policy), Arc::clone(request), Arc::clone(&inputs));
+        let (verdict, missing, asked) = compute(state, move || {
             let answers = Answers::new(&known);
-            let verdict = run(&answers, labels.clone())?;
-            (verdict, answers.take_missing())
-        };
+            let verdict = inputs.review(&policy.engine, endpoint, &request, &answers);
+            let missing = answers.take_missing();
+            (verdict, missing, known)
+        })
+        .await?;
+        known = asked;
         if missing.is_empty() {
             return Ok(verdict);
         }
