@@ -17,7 +17,8 @@ use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
 use crate::netpol::Severity as PolicySeverity;
 use crate::object::{
-    NotAnObject, Object, ObjectRef, PodView, WorkloadKinds, objects, typed_at, validate,
+    NotAnObject, Object, ObjectRef, PodView, TemplatePod, WorkloadKinds, objects, typed_at,
+    validate,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use crate::pss::LevelVersion;
@@ -425,15 +426,19 @@ pub fn check_object(
     object: &Object<'_>,
     options: &ScanOptions,
 ) -> Result<Checked, Vec<(FieldPath, String)>> {
-    validate(&object.id, object.value).map_err(|e| vec![(e.path, e.message)])?;
+    let decoded = validate(&object.id, object.value).map_err(|e| vec![(e.path, e.message)])?;
     let policy = network_policy_problems(object);
     if !policy.errors.is_empty() {
         return Err(policy.errors);
     }
-    let pod = match options.workloads.template_of(&object.id) {
-        Some(location) => PodView::read(object.value, location)
+    let pod = match (options.workloads.template_of(&object.id), decoded) {
+        (None, _) | (Some(_), TemplatePod::Absent) => None,
+        (Some(location), TemplatePod::Read(pod)) => {
+            let (meta, spec) = *pod;
+            Some(PodView::of_parts(object.value, location, meta, spec))
+        }
+        (Some(location), TemplatePod::Unread) => PodView::read(object.value, location)
             .map_err(|e| vec![(e.path.clone(), e.to_string())])?,
-        None => None,
     };
     let ctx = CheckContext {
         object,

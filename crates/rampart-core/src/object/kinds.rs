@@ -13,7 +13,9 @@ use std::sync::LazyLock;
 
 use k8s_openapi::api as k;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions;
+use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1 as apiregistration;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -23,13 +25,99 @@ use super::decode::{Mode, decode_object};
 use super::typed::TypeError;
 use crate::field_path::FieldPath;
 
-/// Checks the field types of an object of one kind.
-type Check = fn(&Value) -> Result<(), TypeError>;
+/// Checks the field types of an object of one kind, and takes out the pod it carries.
+type Check = fn(&Value) -> Result<TemplatePod, TypeError>;
 
-fn check<T: DeserializeOwned>(value: &Value) -> Result<(), TypeError> {
+fn check<T: DeserializeOwned>(value: &Value) -> Result<TemplatePod, TypeError> {
     decode_object::<T>(value, Mode::Check)
-        .map(drop)
+        .map(|_| TemplatePod::Unread)
         .map_err(|error| TypeError::at(&FieldPath::root(), &error))
+}
+
+/// [`check`] for a kind that carries a pod: the pod decoded on the way is kept, so that
+/// it is not decoded a second time. (Only free-form JSON, which no pod spec holds, is
+/// left out by [`Mode::Check`].)
+fn check_pod<T: DeserializeOwned + CarriesPod>(value: &Value) -> Result<TemplatePod, TypeError> {
+    decode_object::<T>(value, Mode::Check)
+        .map(|object| match object.pod() {
+            Some((meta, spec)) => TemplatePod::Read(Box::new((meta, spec))),
+            None => TemplatePod::Absent,
+        })
+        .map_err(|error| TypeError::at(&FieldPath::root(), &error))
+}
+
+/// The pod of an object [`validate`] decoded, for kinds that carry one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplatePod {
+    /// Not decoded: the kind carries no pod, or not one rampart reads typed here.
+    Unread,
+    /// The kind carries a pod, and this object has none (a kustomize patch).
+    Absent,
+    /// The pod's metadata and spec (the template's, for a workload).
+    Read(Box<(ObjectMeta, PodSpec)>),
+}
+
+/// Kinds whose objects carry a pod, at the place [`super::WorkloadKinds`] names.
+trait CarriesPod {
+    fn pod(self) -> Option<(ObjectMeta, PodSpec)>;
+}
+
+fn template(template: k::core::v1::PodTemplateSpec) -> Option<(ObjectMeta, PodSpec)> {
+    Some((template.metadata.unwrap_or_default(), template.spec?))
+}
+
+impl CarriesPod for k::core::v1::Pod {
+    fn pod(self) -> Option<(ObjectMeta, PodSpec)> {
+        Some((self.metadata, self.spec?))
+    }
+}
+
+impl CarriesPod for k::core::v1::PodTemplate {
+    fn pod(self) -> Option<(ObjectMeta, PodSpec)> {
+        template(self.template?)
+    }
+}
+
+impl CarriesPod for k::core::v1::ReplicationController {
+    fn pod(self) -> Option<(ObjectMeta, PodSpec)> {
+        template(self.spec?.template?)
+    }
+}
+
+impl CarriesPod for k::apps::v1::Deployment {
+    fn pod(self) -> Option<(ObjectMeta, PodSpec)> {
+        template(self.spec.template)
+    }
+}
+
+impl CarriesPod for k::apps::v1::ReplicaSet {
+    fn pod(self) -> Option<(ObjectMeta, PodSpec)> {
+        template(self.spec.template?)
+    }
+}
+
+impl CarriesPod for k::apps::v1::DaemonSet {
+    fn pod(self) -> Option<(ObjectMeta, PodSpec)> {
+        template(self.spec.template)
+    }
+}
+
+impl CarriesPod for k::apps::v1::StatefulSet {
+    fn pod(self) -> Option<(ObjectMeta, PodSpec)> {
+        template(self.spec.template)
+    }
+}
+
+impl CarriesPod for k::batch::v1::Job {
+    fn pod(self) -> Option<(ObjectMeta, PodSpec)> {
+        template(self.spec?.template)
+    }
+}
+
+impl CarriesPod for k::batch::v1::CronJob {
+    fn pod(self) -> Option<(ObjectMeta, PodSpec)> {
+        template(self.spec.job_template.spec?.template)
+    }
 }
 
 /// A kind of a built-in group and the versions it was served under, with the type that
@@ -43,24 +131,25 @@ struct Served {
 }
 
 macro_rules! served {
-    ($($group:literal $kind:ident [$($version:literal),+] $(=> $ty:ty)?;)*) => {
+    ($($group:literal $kind:ident [$($version:literal),+] $(=> $(@$pod:ident)? $ty:ty)?;)*) => {
         &[$(Served {
             group: $group,
             kind: stringify!($kind),
             versions: &[$($version),+],
-            check: served!(@check $($ty)?),
+            check: served!(@check $($($pod)? $ty)?),
         },)*]
     };
     (@check) => { None };
+    (@check pod $ty:ty) => { Some(check_pod::<$ty> as Check) };
     (@check $ty:ty) => { Some(check::<$ty> as Check) };
 }
 
 /// Every kind of the built-in groups. The first entry of a kind names its preferred
-/// version first.
+/// version first; `@pod` marks the kinds that carry a pod.
 static SERVED: &[Served] = served! {
-    "" Pod ["v1"] => k::core::v1::Pod;
-    "" PodTemplate ["v1"] => k::core::v1::PodTemplate;
-    "" ReplicationController ["v1"] => k::core::v1::ReplicationController;
+    "" Pod ["v1"] => @pod k::core::v1::Pod;
+    "" PodTemplate ["v1"] => @pod k::core::v1::PodTemplate;
+    "" ReplicationController ["v1"] => @pod k::core::v1::ReplicationController;
     "" Service ["v1"] => k::core::v1::Service;
     "" Endpoints ["v1"] => k::core::v1::Endpoints;
     "" ConfigMap ["v1"] => k::core::v1::ConfigMap;
@@ -89,17 +178,17 @@ static SERVED: &[Served] = served! {
     "" EncryptionConfig ["v1"];
     "" Policy ["v1"];
 
-    "apps" Deployment ["v1", "v1beta2", "v1beta1"] => k::apps::v1::Deployment;
-    "apps" StatefulSet ["v1", "v1beta2", "v1beta1"] => k::apps::v1::StatefulSet;
-    "apps" DaemonSet ["v1", "v1beta2"] => k::apps::v1::DaemonSet;
-    "apps" ReplicaSet ["v1", "v1beta2"] => k::apps::v1::ReplicaSet;
+    "apps" Deployment ["v1", "v1beta2", "v1beta1"] => @pod k::apps::v1::Deployment;
+    "apps" StatefulSet ["v1", "v1beta2", "v1beta1"] => @pod k::apps::v1::StatefulSet;
+    "apps" DaemonSet ["v1", "v1beta2"] => @pod k::apps::v1::DaemonSet;
+    "apps" ReplicaSet ["v1", "v1beta2"] => @pod k::apps::v1::ReplicaSet;
     "apps" ControllerRevision ["v1", "v1beta2", "v1beta1"] => k::apps::v1::ControllerRevision;
     "apps" Scale ["v1beta2", "v1beta1"];
     "apps" DeploymentRollback ["v1beta1"];
 
-    "extensions" Deployment ["v1beta1"] => k::apps::v1::Deployment;
-    "extensions" DaemonSet ["v1beta1"] => k::apps::v1::DaemonSet;
-    "extensions" ReplicaSet ["v1beta1"] => k::apps::v1::ReplicaSet;
+    "extensions" Deployment ["v1beta1"] => @pod k::apps::v1::Deployment;
+    "extensions" DaemonSet ["v1beta1"] => @pod k::apps::v1::DaemonSet;
+    "extensions" ReplicaSet ["v1beta1"] => @pod k::apps::v1::ReplicaSet;
     "extensions" Ingress ["v1beta1"] => k::networking::v1::Ingress;
     "extensions" NetworkPolicy ["v1beta1"] => k::networking::v1::NetworkPolicy;
     "extensions" PodSecurityPolicy ["v1beta1"] => crate::psp::PodSecurityPolicy;
@@ -110,8 +199,8 @@ static SERVED: &[Served] = served! {
     "extensions" HorizontalPodAutoscaler ["v1beta1"];
     "extensions" Job ["v1beta1"];
 
-    "batch" Job ["v1"] => k::batch::v1::Job;
-    "batch" CronJob ["v1", "v1beta1", "v2alpha1"] => k::batch::v1::CronJob;
+    "batch" Job ["v1"] => @pod k::batch::v1::Job;
+    "batch" CronJob ["v1", "v1beta1", "v2alpha1"] => @pod k::batch::v1::CronJob;
     "batch" ScheduledJob ["v2alpha1"];
 
     "autoscaling" HorizontalPodAutoscaler ["v2", "v2beta2"] => k::autoscaling::v2::HorizontalPodAutoscaler;
@@ -306,14 +395,15 @@ impl From<TypeError> for InvalidObject {
 /// kind the group served under its version, and fields of the types of that kind (as
 /// the API server decodes them: unknown fields are left to the `ignored-field` rule,
 /// absent ones are not required). Objects of other groups pass.
-pub fn validate(id: &ObjectRef, value: &Value) -> Result<(), InvalidObject> {
+/// The pod of a kind that carries one comes back decoded ([`TemplatePod`]).
+pub fn validate(id: &ObjectRef, value: &Value) -> Result<TemplatePod, InvalidObject> {
     let (group, version) = id
         .api_version
         .rsplit_once('/')
         .unwrap_or(("", id.api_version.as_str()));
     let index = &*INDEX;
     if !index.groups.contains(group) {
-        return Ok(());
+        return Ok(TemplatePod::Unread);
     }
     let entries = index.by_kind.get(&(group, id.kind.as_str()));
     let served = entries.and_then(|entries| {
@@ -324,7 +414,7 @@ pub fn validate(id: &ObjectRef, value: &Value) -> Result<(), InvalidObject> {
     if let Some(served) = served {
         return match served.check {
             Some(check) => check(value).map_err(InvalidObject::from),
-            None => Ok(()),
+            None => Ok(TemplatePod::Unread),
         };
     }
     let meta = META_KINDS.contains(&id.kind.as_str())
@@ -335,7 +425,7 @@ pub fn validate(id: &ObjectRef, value: &Value) -> Result<(), InvalidObject> {
     // Alpha versions come and go between releases; a kind the group has is accepted in
     // any of them rather than refused on an incomplete list.
     if meta || (entries.is_some() && is_alpha(version)) {
-        return Ok(());
+        return Ok(TemplatePod::Unread);
     }
     Err(not_served(id, group))
 }
@@ -435,7 +525,7 @@ mod tests {
     use super::*;
 
     fn checked(value: &Value) -> Result<(), InvalidObject> {
-        validate(&ObjectRef::of(value), value)
+        validate(&ObjectRef::of(value), value).map(drop)
     }
 
     #[test]
@@ -580,6 +670,22 @@ mod tests {
             let object = json!({"apiVersion": api_version, "kind": kind});
             assert_eq!(checked(&object), Ok(()), "{api_version} {kind}");
         }
+    }
+
+    #[test]
+    fn the_pod_of_a_workload_comes_back_decoded() {
+        let cron = json!({"apiVersion": "batch/v1beta1", "kind": "CronJob",
+            "spec": {"jobTemplate": {"spec": {"template": {"metadata": {"labels": {"a": "b"}},
+                "spec": {"containers": [{"name": "c", "image": "x"}]}}}}}});
+        let TemplatePod::Read(pod) = validate(&ObjectRef::of(&cron), &cron).expect("valid") else {
+            panic!("a CronJob carries a pod");
+        };
+        assert_eq!(pod.1.containers[0].name, "c");
+        assert_eq!(pod.0.labels.as_ref().map(|l| l["a"].as_str()), Some("b"));
+        let patch = json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"replicas": 2}});
+        assert_eq!(validate(&ObjectRef::of(&patch), &patch), Ok(TemplatePod::Absent));
+        let service = json!({"apiVersion": "v1", "kind": "Service"});
+        assert_eq!(validate(&ObjectRef::of(&service), &service), Ok(TemplatePod::Unread));
     }
 
     #[test]
