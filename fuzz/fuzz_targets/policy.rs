@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rampart_core::object::{PodView, WorkloadKinds, load, typed_at};
+use rampart_core::object::{Loaded, PodView, WorkloadKinds, load, typed_at};
 use rampart_core::psp::{
     AdmissionAttributes, AllowAll, Authorizer, Operation, PodSecurityPolicy, Rbac, UserInfo,
     admit, validate_policy,
@@ -14,29 +14,28 @@ use rampart_core::pss::{LevelVersion, evaluate_pod};
 use rampart_core::source::Limits;
 use rampart_core::FieldPath;
 
-fn typed<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Option<T> {
-    typed_at::<T>(value, &FieldPath::root()).ok().flatten()
+/// The objects of `kind` in `loaded` that decode as `T`.
+fn of_kind<T: serde::de::DeserializeOwned>(loaded: &Loaded, kind: &str) -> Vec<T> {
+    loaded
+        .objects
+        .iter()
+        .filter(|o| o.id.kind == kind)
+        .filter_map(|o| typed_at::<T>(&o.value, &FieldPath::root()).ok().flatten())
+        .collect()
 }
 
 fuzz_target!(|data: &[u8]| {
     let loaded = load(data, &Limits::default());
-    let of_kind = |kind: &'static str| {
-        loaded
-            .objects
-            .iter()
-            .filter(move |o| o.id.kind == kind)
-            .filter_map(|o| typed(&o.value))
-    };
-    let mut policies: Vec<PodSecurityPolicy> = of_kind("PodSecurityPolicy").collect();
+    let mut policies: Vec<PodSecurityPolicy> = of_kind(&loaded, "PodSecurityPolicy");
     for policy in &mut policies {
         let _ = validate_policy(policy);
         policy.apply_defaults();
     }
     let rbac = Rbac {
-        roles: of_kind("Role").collect(),
-        cluster_roles: of_kind("ClusterRole").collect(),
-        role_bindings: of_kind("RoleBinding").collect(),
-        cluster_role_bindings: of_kind("ClusterRoleBinding").collect(),
+        roles: of_kind(&loaded, "Role"),
+        cluster_roles: of_kind(&loaded, "ClusterRole"),
+        role_bindings: of_kind(&loaded, "RoleBinding"),
+        cluster_role_bindings: of_kind(&loaded, "ClusterRoleBinding"),
     };
     let authz: &dyn Authorizer = if rbac.roles.is_empty() && rbac.cluster_roles.is_empty() {
         &AllowAll

@@ -254,9 +254,16 @@ mod tests {
             "/work/repo/vendor/a.yaml",
             "/work/repo/./x/../vendor/a.yaml",
         ] {
-            assert_eq!(exclude_key(base, Path::new(given)), "vendor/a.yaml", "{given}");
+            assert_eq!(
+                exclude_key(base, Path::new(given)),
+                "vendor/a.yaml",
+                "{given}"
+            );
         }
-        assert_eq!(exclude_key(base, Path::new("../other/b.yaml")), "/work/other/b.yaml");
+        assert_eq!(
+            exclude_key(base, Path::new("../other/b.yaml")),
+            "/work/other/b.yaml"
+        );
         assert_eq!(exclude_key(base, Path::new("/etc/c.yaml")), "/etc/c.yaml");
     }
 }

@@ -609,7 +609,14 @@ fn input_the_api_server_would_refuse_exits_2_and_warnings_are_reported() {
     );
     let output = stdout_of(
         rampart()
-            .args(["scan", "-", "--format", "json", "--rule", "privileged-container"])
+            .args([
+                "scan",
+                "-",
+                "--format",
+                "json",
+                "--rule",
+                "privileged-container",
+            ])
             .write_stdin(typo.clone()),
         1,
     );
@@ -628,6 +635,8 @@ fn input_the_api_server_would_refuse_exits_2_and_warnings_are_reported() {
         .write_stdin(typo)
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("-:6:37: warning: rampart.dev/ignore: unknown rule id"))
+        .stdout(predicate::str::contains(
+            "-:6:37: warning: rampart.dev/ignore: unknown rule id",
+        ))
         .stdout(predicate::str::contains(", 1 warning"));
 }

@@ -84,7 +84,10 @@ impl Config {
             );
         for (path, id) in mentioned {
             if rules::find(id).is_none() {
-                return Err(at(&path, format!("unknown rule id {id:?} in configuration")));
+                return Err(at(
+                    &path,
+                    format!("unknown rule id {id:?} in configuration"),
+                ));
             }
         }
         let exclude = build_globs(&raw.exclude).map_err(|(index, message)| {
@@ -137,7 +140,8 @@ fn build_globs(patterns: &[String]) -> Result<Option<GlobSet>, (usize, String)> 
     let mut builder = GlobSetBuilder::new();
     for (index, pattern) in patterns.iter().enumerate() {
         let glob = |text: &str| {
-            Glob::new(text).map_err(|e| (index, format!("invalid exclude pattern {pattern:?}: {e}")))
+            Glob::new(text)
+                .map_err(|e| (index, format!("invalid exclude pattern {pattern:?}: {e}")))
         };
         builder.add(glob(pattern)?);
         if !pattern.contains('/') {
@@ -152,11 +156,14 @@ fn build_globs(patterns: &[String]) -> Result<Option<GlobSet>, (usize, String)> 
 
 /// The configuration path serde names, as a [`FieldPath`] to locate.
 fn field_path(path: &serde_path_to_error::Path) -> FieldPath {
-    path.iter().fold(FieldPath::root(), |path, segment| match segment {
-        serde_path_to_error::Segment::Seq { index } => path.index(*index),
-        serde_path_to_error::Segment::Map { key } => path.child_owned(key.clone()),
-        serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => path,
-    })
+    path.iter()
+        .fold(FieldPath::root(), |path, segment| match segment {
+            serde_path_to_error::Segment::Seq { index } => path.index(*index),
+            serde_path_to_error::Segment::Map { key } => path.child_owned(key.clone()),
+            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {
+                path
+            }
+        })
 }
 
 #[cfg(test)]
@@ -218,10 +225,19 @@ mod tests {
     fn errors_carry_their_real_line_and_column() {
         let text = "fail-on: high\nrules:\n  disable:\n  - host-pid\n  - typo-rule\n";
         assert_eq!(error_at(text), (5, 5));
-        assert_eq!(error_at("severity:\n  host-pid: low\n  nope: high\n"), (3, 9));
+        assert_eq!(
+            error_at("severity:\n  host-pid: low\n  nope: high\n"),
+            (3, 9)
+        );
         assert_eq!(error_at("exclude:\n- ok/**\n- 'a/['\n"), (3, 3));
-        assert_eq!(error_at("fail-on: high\nrules:\n  enabel: [host-pid]\n"), (3, 3));
-        assert_eq!(error_at("fail-on: high\nseverity:\n  host-pid: severe\n"), (3, 13));
+        assert_eq!(
+            error_at("fail-on: high\nrules:\n  enabel: [host-pid]\n"),
+            (3, 3)
+        );
+        assert_eq!(
+            error_at("fail-on: high\nseverity:\n  host-pid: severe\n"),
+            (3, 13)
+        );
     }
 
     #[test]

@@ -20,13 +20,13 @@ use crate::object::{
     NotAnObject, Object, ObjectRef, PodView, TemplatePod, WorkloadKinds, objects, typed_at,
     validate,
 };
-use k8s_openapi::api::networking::v1::NetworkPolicy;
 use crate::pss::LevelVersion;
 use crate::rules::{
     self, CheckContext, Checks, Collected, Findings, RunContext, RunFindings, collects,
     dockerfile_collected, registry, run_registry,
 };
 use crate::source::{Document, InputError, Limits, Pos, PosNode, decode, read_documents};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 
 /// Annotation listing rules to ignore for an object: `"rule-a,rule-b"`, optionally
 /// followed by `=reason`.
@@ -189,8 +189,12 @@ struct Target<'a> {
 impl Target<'_> {
     fn emit(&self, findings: Vec<Finding>, scan: &mut FileScan) {
         let pos = self.positions.locate(&self.origin).pos;
-        scan.warnings
-            .extend(self.ignores.unknown.iter().map(|(_, warning)| InputError::new(pos, warning.clone())));
+        scan.warnings.extend(
+            self.ignores
+                .unknown
+                .iter()
+                .map(|(_, warning)| InputError::new(pos, warning.clone())),
+        );
         for finding in findings {
             if self.ignores.silences(&finding) {
                 scan.suppressed += 1;
@@ -342,9 +346,10 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
         let Checked { findings, warnings } = match check_object(object, options) {
             Ok(checked) => checked,
             Err(problems) => {
-                scan.errors.extend(problems.into_iter().map(|(path, message)| {
-                    InputError::new(locate(&object.base.join(&path)), message)
-                }));
+                scan.errors
+                    .extend(problems.into_iter().map(|(path, message)| {
+                        InputError::new(locate(&object.base.join(&path)), message)
+                    }));
                 continue;
             }
         };
@@ -366,7 +371,8 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
             let path = object
                 .base
                 .join(&FieldPath::fields(&["metadata", "annotations"]).key(key.clone()));
-            scan.warnings.push(InputError::new(locate(&path), warning.clone()));
+            scan.warnings
+                .push(InputError::new(locate(&path), warning.clone()));
         }
         let id = Arc::new(object.id.clone());
         for finding in findings {
@@ -398,9 +404,7 @@ fn network_policy_problems(object: &Object<'_>) -> PolicyProblems {
     if (object.id.group(), object.id.kind.as_str()) != ("networking.k8s.io", "NetworkPolicy") {
         return problems;
     }
-    let Ok(Some(policy)) =
-        typed_at::<NetworkPolicy>(object.value, &FieldPath::root())
-    else {
+    let Ok(Some(policy)) = typed_at::<NetworkPolicy>(object.value, &FieldPath::root()) else {
         return problems;
     };
     for problem in crate::netpol::validate(&policy) {
@@ -530,7 +534,12 @@ struct Ignores {
 fn rule_ids(value: &str) -> impl Iterator<Item = &str> {
     value
         .split(',')
-        .map(|entry| entry.split_once('=').map_or(entry, |(id, _reason)| id).trim())
+        .map(|entry| {
+            entry
+                .split_once('=')
+                .map_or(entry, |(id, _reason)| id)
+                .trim()
+        })
         .filter(|id| !id.is_empty())
 }
 

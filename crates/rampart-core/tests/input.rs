@@ -49,7 +49,10 @@ fn a_known_kind_under_a_version_the_api_never_served_is_an_error_not_a_clean_obj
                 .to_owned()
         )]
     );
-    let scan = scan_text(&deployment("apps/v1", "Deploymnet"), &["privileged-container"]);
+    let scan = scan_text(
+        &deployment("apps/v1", "Deploymnet"),
+        &["privileged-container"],
+    );
     assert!(scan.findings.is_empty());
     assert_eq!(
         errors(&scan),
@@ -61,13 +64,24 @@ fn a_known_kind_under_a_version_the_api_never_served_is_an_error_not_a_clean_obj
         )]
     );
     // Versions the API served once are read and checked.
-    for api_version in ["apps/v1", "apps/v1beta2", "apps/v1beta1", "extensions/v1beta1"] {
-        let scan = scan_text(&deployment(api_version, "Deployment"), &["privileged-container"]);
+    for api_version in [
+        "apps/v1",
+        "apps/v1beta2",
+        "apps/v1beta1",
+        "extensions/v1beta1",
+    ] {
+        let scan = scan_text(
+            &deployment(api_version, "Deployment"),
+            &["privileged-container"],
+        );
         assert!(scan.errors.is_empty(), "{api_version}: {:?}", scan.errors);
         assert_eq!(scan.findings.len(), 1, "{api_version}");
     }
     // Custom resources stay allowed.
-    let scan = scan_text(&deployment("example.com/v1", "Deploymnet"), &["privileged-container"]);
+    let scan = scan_text(
+        &deployment("example.com/v1", "Deploymnet"),
+        &["privileged-container"],
+    );
     assert!(scan.errors.is_empty());
 }
 
@@ -147,7 +161,9 @@ fn an_invalid_network_policy_is_an_error_in_scan_as_in_netpol() {
     let findings: Vec<_> = run_checks(&scan.collected, &options).into_iter().collect();
     assert_eq!(findings.len(), 1);
     // A policy the API server accepts with a warning is kept, with the warning.
-    let host_bits = NETWORK.replace("      podSelector: {}\n", "").replace("10.0.0.0/8", "10.0.0.1/8");
+    let host_bits = NETWORK
+        .replace("      podSelector: {}\n", "")
+        .replace("10.0.0.0/8", "10.0.0.1/8");
     let scan = scan_file("net.yaml", host_bits.as_bytes(), &options);
     assert!(scan.errors.is_empty(), "{:?}", scan.errors);
     assert_eq!(scan.warnings.len(), 1, "{:?}", scan.warnings);

@@ -285,8 +285,12 @@ pub fn write_sarif(
     });
     let notifications = Streamed(|| {
         report.files.iter().flat_map(|file| {
-            let errors = file.errors.iter().map(move |e| Notification::new(file, e, "error"));
-            let warnings = (file.warnings.iter()).map(move |w| Notification::new(file, w, "warning"));
+            let errors = file
+                .errors
+                .iter()
+                .map(move |e| Notification::new(file, e, "error"));
+            let warnings =
+                (file.warnings.iter()).map(move |w| Notification::new(file, w, "warning"));
             errors.chain(warnings)
         })
     });

@@ -57,7 +57,10 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, color: bool) -> io::
 }
 
 fn write_file(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result<()> {
-    let problems = [(&file.errors, "error", p.error), (&file.warnings, "warning", p.warning)];
+    let problems = [
+        (&file.errors, "error", p.error),
+        (&file.warnings, "warning", p.warning),
+    ];
     for (list, word, style) in problems {
         for problem in list {
             let loc = p.location;
@@ -100,7 +103,9 @@ fn snippet_window(line: &str, column: u32) -> (String, usize) {
         return (line.to_owned(), column);
     }
     let half = SNIPPET_WIDTH / 2;
-    let start = column.saturating_sub(half).min(length.saturating_sub(SNIPPET_WIDTH));
+    let start = column
+        .saturating_sub(half)
+        .min(length.saturating_sub(SNIPPET_WIDTH));
     let end = (start + SNIPPET_WIDTH).min(length);
     let mut window: String = line.chars().skip(start).take(end - start).collect();
     let mut caret = column - start.min(column);
@@ -189,12 +194,17 @@ mod tests {
 
     #[test]
     fn a_short_line_is_shown_whole() {
-        assert_eq!(snippet_window("  privileged: true", 15), ("  privileged: true".to_owned(), 14));
+        assert_eq!(
+            snippet_window("  privileged: true", 15),
+            ("  privileged: true".to_owned(), 14)
+        );
     }
 
     #[test]
     fn a_long_line_is_shown_as_a_window_around_the_column() {
-        let line: String = (0..10_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let line: String = (0..10_000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
         let (window, caret) = snippet_window(&line, 5_001);
         assert_eq!(window.chars().count(), SNIPPET_WIDTH + 2);
         assert!(window.starts_with('…') && window.ends_with('…'));
@@ -232,12 +242,30 @@ mod tests {
             ..FileScan::default()
         };
         let report = ScanReport {
-            files: vec![FileReport::new("dump.json".to_owned(), scan, line.as_bytes())],
+            files: vec![FileReport::new(
+                "dump.json".to_owned(),
+                scan,
+                line.as_bytes(),
+            )],
         };
         let mut out = Vec::new();
         write_text(&report, &mut out, false).expect("written");
         let per_finding = out.len() / findings;
         assert!(per_finding < 400, "{per_finding} bytes per finding");
         assert!(line.len() > 16_000);
+    }
+
+    proptest::proptest! {
+        /// The window is never wider than the limit (and its two ellipses), and its caret
+        /// is under the character at the column.
+        #[test]
+        fn the_window_shows_the_column(line in "[a-zé\t ]{0,400}", column in 1u32..420) {
+            let (window, caret) = snippet_window(&line, column);
+            proptest::prop_assert!(window.chars().count() <= SNIPPET_WIDTH + 2);
+            let at = (column - 1) as usize;
+            if at < line.chars().count() {
+                proptest::prop_assert_eq!(window.chars().nth(caret), line.chars().nth(at));
+            }
+        }
     }
 }

@@ -880,11 +880,13 @@ mod tests {
             ephemeral_containers: Some(
                 containers
                     .iter()
-                    .map(|(name, image)| k8s_openapi::api::core::v1::EphemeralContainer {
-                        name: name.clone(),
-                        image: image.clone(),
-                        ..Default::default()
-                    })
+                    .map(
+                        |(name, image)| k8s_openapi::api::core::v1::EphemeralContainer {
+                            name: name.clone(),
+                            image: image.clone(),
+                            ..Default::default()
+                        },
+                    )
                     .collect(),
             ),
             ..PodSpec::default()

@@ -672,12 +672,19 @@ pub fn parse_go_duration(text: &str) -> Option<Duration> {
 /// decision can run on a thread of its own.
 struct Inputs {
     labels: Result<Option<BTreeMap<String, String>>, String>,
-    pods: Option<Result<(Vec<k8s_openapi::api::core::v1::Pod>, usize, Instant), ()>>,
+    pods: Option<Result<ListedPods, ()>>,
 }
+
+/// A namespace's pods as listed for a dry run: the pods, how many more there are, and
+/// when their evaluation must stop.
+type ListedPods = (Vec<k8s_openapi::api::core::v1::Pod>, usize, Instant);
 
 impl Inputs {
     fn labels(&self) -> Labels<'_> {
-        self.labels.as_ref().map(Option::as_ref).map_err(Clone::clone)
+        self.labels
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(Clone::clone)
     }
 
     fn pods(&self) -> ExistingPods<'_> {
@@ -723,7 +730,10 @@ async fn decide(
     let policy = state.policy.load_full();
     let dry_run = {
         let (policy, request) = (Arc::clone(&policy), Arc::clone(request));
-        compute(state, move || policy.engine.pods_to_dry_run(endpoint, &request)).await?
+        compute(state, move || {
+            policy.engine.pods_to_dry_run(endpoint, &request)
+        })
+        .await?
     };
     let pods = match (&state.cluster, dry_run) {
         (Some(cluster), Some(namespace)) => {
@@ -765,7 +775,11 @@ async fn decide(
     };
     let mut known = std::collections::HashMap::new();
     for _ in 0..MAX_AUTHZ_ROUNDS {
-        let (policy, request, inputs) = (Arc::clone(&policy), Arc::clone(request), Arc::clone(&inputs));
+        let (policy, request, inputs) = (
+            Arc::clone(&policy),
+            Arc::clone(request),
+            Arc::clone(&inputs),
+        );
         let (verdict, missing, asked) = compute(state, move || {
             let answers = Answers::new(&known);
             let verdict = inputs.review(&policy.engine, endpoint, &request, &answers);
@@ -790,7 +804,7 @@ async fn existing_pods(
     cluster: &Cluster,
     namespace: &str,
     deadline: Instant,
-) -> Result<(Vec<k8s_openapi::api::core::v1::Pod>, usize, Instant), ()> {
+) -> Result<ListedPods, ()> {
     let budget = DRY_RUN_BUDGET.min(deadline.saturating_duration_since(Instant::now()) / 2);
     let until = Instant::now() + budget;
     match tokio::time::timeout(budget, cluster.list_pods(namespace)).await {

@@ -862,7 +862,10 @@ async fn health_answers_while_decisions_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_decision_past_the_deadline_is_answered_504() {
     let server = TestServer::start_with(CONFIG, |options| options.max_body = 8 << 20).await;
-    assert_eq!(post_raw(&server, "timeout=1ms", heavy_review(3_000)).await, 504);
+    assert_eq!(
+        post_raw(&server, "timeout=1ms", heavy_review(3_000)).await,
+        504
+    );
     // The server stays healthy and decides the next request.
     let allowed = server
         .validate_create(&compliant_pod("light", "default"))

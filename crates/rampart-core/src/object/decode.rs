@@ -128,7 +128,10 @@ fn go_words(message: String) -> String {
     if let Some(offset) = offset {
         return format!("illegal base64 data at input byte {offset}");
     }
-    if matches!(message.as_str(), "Invalid input length." | "Invalid padding") {
+    if matches!(
+        message.as_str(),
+        "Invalid input length." | "Invalid padding"
+    ) {
         return "illegal base64 data: wrong length or padding".to_owned();
     }
     message
@@ -460,17 +463,11 @@ impl<'de> Deserializer<'de> for Decoder<'de> {
         }
     }
 
-    fn deserialize_identifier<V: Visitor<'de>>(
-        self,
-        visitor: V,
-    ) -> Result<V::Value, DecodeError> {
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
         self.deserialize_str(visitor)
     }
 
-    fn deserialize_ignored_any<V: Visitor<'de>>(
-        self,
-        visitor: V,
-    ) -> Result<V::Value, DecodeError> {
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
         // Unknown fields are not looked at (the `ignored-field` rule reports them).
         visitor.visit_unit()
     }
@@ -504,7 +501,8 @@ impl<'de> MapAccess<'de> for Entries<'de> {
             let Some((key, value)) = self.entries.next() else {
                 return Ok(None);
             };
-            if self.keys == KeyKind::FieldWithoutTypeMeta && matches!(key.as_str(), "apiVersion" | "kind")
+            if self.keys == KeyKind::FieldWithoutTypeMeta
+                && matches!(key.as_str(), "apiVersion" | "kind")
             {
                 continue;
             }
@@ -576,7 +574,9 @@ mod tests {
     use super::*;
 
     fn error_of<T: de::DeserializeOwned>(value: &Value) -> (String, String) {
-        let error = decode::<T>(value, Mode::Decode).err().expect("a type error");
+        let error = decode::<T>(value, Mode::Decode)
+            .err()
+            .expect("a type error");
         (
             error.path(&FieldPath::root()).to_string(),
             error.message().to_owned(),
@@ -593,7 +593,8 @@ mod tests {
                 "invalid type: expected integer, got string \"three\"".to_owned()
             )
         );
-        let spec = json!({"containers": [{"name": "a", "securityContext": {"privileged": "yes please"}}]});
+        let spec =
+            json!({"containers": [{"name": "a", "securityContext": {"privileged": "yes please"}}]});
         assert_eq!(
             error_of::<PodSpec>(&spec),
             (
@@ -694,5 +695,79 @@ mod tests {
             .clone()
             .expect("present");
         assert_eq!(fields.0, json!({"f:spec": {}}));
+    }
+
+    /// JSON trees shaped like pods: the field names of a pod spec, values of any type.
+    fn pod_like() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let names = prop::sample::select(vec![
+            "containers",
+            "name",
+            "image",
+            "securityContext",
+            "privileged",
+            "runAsUser",
+            "ports",
+            "containerPort",
+            "hostPort",
+            "resources",
+            "limits",
+            "cpu",
+            "env",
+            "value",
+            "volumes",
+            "hostPath",
+            "path",
+            "capabilities",
+            "add",
+            "hostPID",
+            "labels",
+            "args",
+            "x",
+        ]);
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            (-1e3f64..1e3).prop_map(Value::from),
+            "[a-z0-9]{0,4}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(5, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((names.clone(), inner), 0..6).prop_map(|entries| {
+                    Value::Object(
+                        entries
+                            .into_iter()
+                            .map(|(k, v)| (k.to_owned(), v))
+                            .collect(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Wherever decoding fails, the path it names is a field of the input: the
+        /// report can always point at it.
+        #[test]
+        fn a_type_error_names_a_field_that_is_there(value in pod_like()) {
+            if let Err(error) = decode::<PodSpec>(&value, Mode::Decode) {
+                let path = error.path(&FieldPath::root());
+                proptest::prop_assert!(
+                    crate::object::typed::value_at(&value, &path).is_some(),
+                    "{path} ({}) not in {value}", error.message()
+                );
+            }
+        }
+
+        /// The API server's reading accepts everything serde_json's strict one does, and
+        /// reads it the same.
+        #[test]
+        fn what_serde_json_reads_is_read_the_same(value in pod_like()) {
+            if let Ok(strict) = serde_json::from_value::<PodSpec>(value.clone()) {
+                proptest::prop_assert_eq!(decode::<PodSpec>(&value, Mode::Decode).ok(), Some(strict));
+            }
+        }
     }
 }

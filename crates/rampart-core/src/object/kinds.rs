@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use k8s_openapi::api as k;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions;
 use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1 as apiregistration;
@@ -547,17 +547,20 @@ mod tests {
 
     #[test]
     fn a_misspelt_kind_of_a_built_in_group_is_refused_at_kind_with_a_hint() {
-        let error = checked(&json!({"apiVersion": "apps/v1", "kind": "Deploymnet"}))
-            .expect_err("misspelt");
+        let error =
+            checked(&json!({"apiVersion": "apps/v1", "kind": "Deploymnet"})).expect_err("misspelt");
         assert_eq!(error.path.to_string(), "kind");
         assert_eq!(
             error.message,
             "no matches for kind \"Deploymnet\" in version \"apps/v1\" (did you mean \"Deployment\"?)"
         );
         let error = checked(&json!({"apiVersion": "v1", "kind": "pod"})).expect_err("case");
-        assert!(error.message.ends_with("(did you mean \"Pod\"?)"), "{error}");
-        let error = checked(&json!({"apiVersion": "apps/v1", "kind": "Frobnicator"}))
-            .expect_err("unknown");
+        assert!(
+            error.message.ends_with("(did you mean \"Pod\"?)"),
+            "{error}"
+        );
+        let error =
+            checked(&json!({"apiVersion": "apps/v1", "kind": "Frobnicator"})).expect_err("unknown");
         assert_eq!(
             error.message,
             "no matches for kind \"Frobnicator\" in version \"apps/v1\""
@@ -576,7 +579,10 @@ mod tests {
             ("policy/v1beta1", "PodDisruptionBudget"),
             ("networking.k8s.io/v1beta1", "Ingress"),
             ("rbac.authorization.k8s.io/v1beta1", "ClusterRole"),
-            ("admissionregistration.k8s.io/v1alpha1", "InitializerConfiguration"),
+            (
+                "admissionregistration.k8s.io/v1alpha1",
+                "InitializerConfiguration",
+            ),
             ("v1", "List"),
             ("v1", "Config"),
             ("apps/v1", "DeploymentList"),
@@ -606,23 +612,35 @@ mod tests {
         let old = json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment",
             "spec": {"template": {"spec": {"containers": [{"name": "a", "tty": "yes"}]}}}});
         let error = checked(&old).expect_err("tty is a boolean");
-        assert_eq!(error.path.to_string(), "spec.template.spec.containers[0].tty");
+        assert_eq!(
+            error.path.to_string(),
+            "spec.template.spec.containers[0].tty"
+        );
         let service = json!({"apiVersion": "v1", "kind": "Service",
             "spec": {"ports": [{"port": "http"}]}});
         assert_eq!(
-            checked(&service).expect_err("port is an integer").path.to_string(),
+            checked(&service)
+                .expect_err("port is an integer")
+                .path
+                .to_string(),
             "spec.ports[0].port"
         );
         let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
             "rules": [{"verbs": "get", "resources": ["pods"]}]});
         assert_eq!(
-            checked(&role).expect_err("verbs is a list").path.to_string(),
+            checked(&role)
+                .expect_err("verbs is a list")
+                .path
+                .to_string(),
             "rules[0].verbs"
         );
         let psp = json!({"apiVersion": "policy/v1beta1", "kind": "PodSecurityPolicy",
             "spec": {"privileged": "no"}});
         assert_eq!(
-            checked(&psp).expect_err("privileged is a boolean").path.to_string(),
+            checked(&psp)
+                .expect_err("privileged is a boolean")
+                .path
+                .to_string(),
             "spec.privileged"
         );
         let custom = json!({"apiVersion": "example.com/v1", "kind": "Thing",
@@ -683,9 +701,15 @@ mod tests {
         assert_eq!(pod.1.containers[0].name, "c");
         assert_eq!(pod.0.labels.as_ref().map(|l| l["a"].as_str()), Some("b"));
         let patch = json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"replicas": 2}});
-        assert_eq!(validate(&ObjectRef::of(&patch), &patch), Ok(TemplatePod::Absent));
+        assert_eq!(
+            validate(&ObjectRef::of(&patch), &patch),
+            Ok(TemplatePod::Absent)
+        );
         let service = json!({"apiVersion": "v1", "kind": "Service"});
-        assert_eq!(validate(&ObjectRef::of(&service), &service), Ok(TemplatePod::Unread));
+        assert_eq!(
+            validate(&ObjectRef::of(&service), &service),
+            Ok(TemplatePod::Unread)
+        );
     }
 
     #[test]

@@ -63,7 +63,9 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
                     // An object the API server would refuse is an error, not an object.
                     if let Err(invalid) = validate(&object.id, object.value) {
                         let pos = document.positions.locate(&object.base.join(&invalid.path));
-                        loaded.errors.push(InputError::new(pos.pos, invalid.message));
+                        loaded
+                            .errors
+                            .push(InputError::new(pos.pos, invalid.message));
                         continue;
                     }
                     loaded.objects.push(LoadedObject {

@@ -127,10 +127,7 @@ fn every_upstream_fixture_gets_upstream_verdict() {
     let mut checked = 0;
     let mut per_outcome = [0usize; 2];
     let mut mismatches = Vec::new();
-    for level_dir in sorted_entries(&data)
-        .iter()
-        .filter(|p| p.is_dir())
-    {
+    for level_dir in sorted_entries(&data).iter().filter(|p| p.is_dir()) {
         let level = level_dir
             .file_name()
             .and_then(|n| n.to_str())
