@@ -524,7 +524,8 @@ pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> RunOutcome 
 #[derive(Debug, Default)]
 struct Ignores {
     object: Vec<String>,
-    per_container: Vec<(String, Vec<String>)>,
+    /// Per container name (a pod may have thousands, each with its annotation).
+    per_container: HashMap<String, Vec<String>>,
     /// Ids that name no rule, with the annotation they are in and the warning to give.
     unknown: Vec<(String, String)>,
 }
@@ -577,7 +578,9 @@ impl Ignores {
                 ids.push(id.to_owned());
             }
             match container {
-                Some(container) => ignores.per_container.push((container.to_owned(), ids)),
+                Some(container) => {
+                    ignores.per_container.insert(container.to_owned(), ids);
+                }
                 None => ignores.object = ids,
             }
         }
@@ -587,11 +590,11 @@ impl Ignores {
     fn silences(&self, finding: &Finding) -> bool {
         let listed = |rules: &[String]| rules.iter().any(|r| r == finding.rule || r == "all");
         listed(&self.object)
-            || finding.container.as_ref().is_some_and(|name| {
-                self.per_container
-                    .iter()
-                    .any(|(c, rules)| c == name && listed(rules))
-            })
+            || finding
+                .container
+                .as_ref()
+                .and_then(|name| self.per_container.get(name))
+                .is_some_and(|rules| listed(rules))
     }
 }
 
