@@ -5,14 +5,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use rampart_core::FieldPath;
 use rampart_core::object::{Loaded, PodView, WorkloadKinds, load, typed_at};
 use rampart_core::psp::{
-    AdmissionAttributes, AllowAll, Authorizer, Operation, PodSecurityPolicy, Rbac, UserInfo,
-    admit, validate_policy,
+    AdmissionAttributes, AllowAll, Authorizer, Operation, PodSecurityPolicy, Rbac, UserInfo, admit,
+    validate_policy,
 };
 use rampart_core::pss::{LevelVersion, evaluate_pod};
 use rampart_core::source::Limits;
-use rampart_core::FieldPath;
 
 /// The objects of `kind` in `loaded` that decode as `T`.
 fn of_kind<T: serde::de::DeserializeOwned>(loaded: &Loaded, kind: &str) -> Vec<T> {
@@ -42,10 +42,16 @@ fuzz_target!(|data: &[u8]| {
     } else {
         &rbac
     };
-    let levels: Vec<LevelVersion> = ["privileged:latest", "baseline:v1.0", "baseline:latest", "restricted:v1.0", "restricted:latest"]
-        .iter()
-        .filter_map(|p| p.parse().ok())
-        .collect();
+    let levels: Vec<LevelVersion> = [
+        "privileged:latest",
+        "baseline:v1.0",
+        "baseline:latest",
+        "restricted:v1.0",
+        "restricted:latest",
+    ]
+    .iter()
+    .filter_map(|p| p.parse().ok())
+    .collect();
     let kinds = WorkloadKinds::default();
     for object in &loaded.objects {
         let Some(location) = kinds.template_of(&object.id) else {

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use rampart_core::config::Config;
 use rampart_core::pss::LevelVersion;
 use rampart_core::rules::catalogue;
-use rampart_core::scan::{FileScan, LocatedFinding, RunOutcome, ScanOptions, run_checks, scan_file};
+use rampart_core::scan::{
+    FileScan, LocatedFinding, RunOutcome, ScanOptions, run_checks, scan_file,
+};
 use rampart_report::{FileReport, ScanReport, write_json, write_junit, write_sarif, write_text};
 
 /// Scans `bytes` as the file `name` with every rule (and Pod Security restricted), then

@@ -214,7 +214,8 @@ fn findings_of_run_rules_silenced_by_an_annotation_count_as_suppressed() {
 #[test]
 fn per_container_annotations_cost_one_lookup_per_finding() {
     let containers = 5_000;
-    let mut text = String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n");
+    let mut text =
+        String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n");
     for i in 0..containers {
         text.push_str(&format!(
             "    rampart.dev/ignore.c{i}: privileged-container\n    container.apparmor.security.beta.kubernetes.io/c{i}: unconfined\n"

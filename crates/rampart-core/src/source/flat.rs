@@ -286,7 +286,10 @@ mod tests {
         }
         text.push_str("spec:\n  containers:\n");
         for i in 0..70 {
-            text.push_str(&format!("  - name: c{i}\n    args: [{}]\n", "a, ".repeat(i % 40)));
+            text.push_str(&format!(
+                "  - name: c{i}\n    args: [{}]\n",
+                "a, ".repeat(i % 40)
+            ));
         }
         let document = &parse_text(&text, &Limits::default()).documents[0];
         let flat = FlatPositions::of(&document.positions);
@@ -299,7 +302,9 @@ mod tests {
         // Keys of a large mapping are found wherever they are written.
         let key = FieldPath::fields(&["metadata", "annotations"]).key("k0");
         assert_eq!(document.positions.locate(&key).pos, Pos::new(62, 9));
-        let item = FieldPath::fields(&["spec", "containers"]).index(69).child("name");
+        let item = FieldPath::fields(&["spec", "containers"])
+            .index(69)
+            .child("name");
         assert_eq!(flat.locate(&item).pos.line, 65 + 2 * 69);
     }
 
