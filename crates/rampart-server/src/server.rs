@@ -538,15 +538,20 @@ async fn handle(
     let deadline = deadline(timeout);
     let until = started + deadline;
     let answered = tokio::time::timeout(deadline, async {
-        let request = compute(&state, move || review::parse(&body))
+        let first = Arc::clone(&state);
+        let read = compute(&state, move || read_and_decide(&first, endpoint, &body))
             .await
-            .map_err(Refusal::Internal)?
-            .map_err(|error| Refusal::BadRequest(error.to_string()))?;
-        let request = Arc::new(request);
-        let verdict = decide(&state, endpoint, &request, until)
-            .await
-            .map_err(Refusal::Internal)?;
-        Ok((request, verdict))
+            .map_err(Refusal::Internal)??;
+        match read {
+            Read::Decided(request, verdict) => Ok((request, verdict)),
+            Read::Pending(pending) => {
+                let request = Arc::clone(&pending.request);
+                let verdict = decide_in_cluster(&state, endpoint, pending, until)
+                    .await
+                    .map_err(Refusal::Internal)?;
+                Ok((request, verdict))
+            }
+        }
     })
     .await;
     let (request, verdict) = match answered {
@@ -719,65 +724,118 @@ impl Inputs {
     }
 }
 
-/// Looks up what the engine needs (in the API server, asynchronously) and runs it (on a
-/// decision thread, see [`compute`]).
-async fn decide(
+/// A review read on a decision thread: decided there already (nothing to ask the API
+/// server), or waiting for what the API server knows.
+enum Read {
+    Decided(Arc<AdmissionRequest>, Verdict),
+    Pending(Pending),
+}
+
+/// A review that needs answers from the API server before its decision.
+struct Pending {
+    request: Arc<AdmissionRequest>,
+    policy: Arc<Policy>,
+    /// The namespace whose pods the decision tries against a new enforce level.
+    dry_run: Option<String>,
+}
+
+/// The first (outside a cluster, the only) step of a review on a decision thread:
+/// reads the body and, when nothing needs asking the API server, decides. One trip to a
+/// decision thread per review.
+fn read_and_decide(
     state: &Arc<AppState>,
     endpoint: Endpoint,
-    request: &Arc<AdmissionRequest>,
+    body: &[u8],
+) -> Result<Read, Refusal> {
+    let request = review::parse(body).map_err(|error| Refusal::BadRequest(error.to_string()))?;
+    let request = Arc::new(request);
+    let policy = state.policy.load_full();
+    if state.cluster.is_some() {
+        let dry_run = policy.engine.pods_to_dry_run(endpoint, &request);
+        return Ok(Read::Pending(Pending {
+            request,
+            policy,
+            dry_run,
+        }));
+    }
+    let engine = &policy.engine;
+    let labels = engine
+        .needs_labels(endpoint, &engine.target(&request))
+        .then(|| engine.config().namespaces.get(request.namespace()).cloned())
+        .flatten();
+    let inputs = Inputs {
+        labels: Ok(labels),
+        pods: None,
+    };
+    let verdict =
+        decide_shared(state, &policy, endpoint, &request, &inputs).map_err(Refusal::Internal)?;
+    Ok(Read::Decided(request, verdict))
+}
+
+/// The verdict with the configuration's PSP `use` rules (or none), shared by the replicas
+/// of a template when the request qualifies.
+fn decide_shared(
+    state: &AppState,
+    policy: &Policy,
+    endpoint: Endpoint,
+    request: &AdmissionRequest,
+    inputs: &Inputs,
+) -> Result<Verdict, String> {
+    let engine = &policy.engine;
+    let authz: &dyn Authorizer = match &engine.config().psp {
+        Some(psp) => &psp.rbac,
+        None => &AllowAll,
+    };
+    let key = engine
+        .verdict_is_shared_by_replicas(endpoint, request)
+        .then(|| ReplicaKey::of(request, &inputs.labels()))
+        .flatten();
+    policy.replica_verdict(key, &state.metrics, || {
+        Ok(inputs.review(engine, endpoint, request, authz))
+    })
+}
+
+/// In a cluster: asks the API server what the decision needs (asynchronously: the pods of
+/// a dry run, the namespace's labels, PSP `use` answers) and decides on a decision thread
+/// (see [`compute`]).
+async fn decide_in_cluster(
+    state: &Arc<AppState>,
+    endpoint: Endpoint,
+    pending: Pending,
     deadline: Instant,
 ) -> Result<Verdict, String> {
-    let policy = state.policy.load_full();
-    let dry_run = {
-        let (policy, request) = (Arc::clone(&policy), Arc::clone(request));
-        compute(state, move || {
-            policy.engine.pods_to_dry_run(endpoint, &request)
-        })
-        .await?
+    let Pending {
+        request,
+        policy,
+        dry_run,
+    } = pending;
+    let Some(cluster) = &state.cluster else {
+        return Err("no API server to ask".into());
     };
-    let pods = match (&state.cluster, dry_run) {
-        (Some(cluster), Some(namespace)) => {
-            Some(existing_pods(cluster, &namespace, deadline).await)
-        }
-        _ => None,
+    let pods = match dry_run {
+        Some(namespace) => Some(existing_pods(cluster, &namespace, deadline).await),
+        None => None,
     };
     let engine = &policy.engine;
-    let target = engine.target(request);
-    let labels = if !engine.needs_labels(endpoint, &target) {
-        Ok(None)
-    } else if let Some(cluster) = &state.cluster {
+    let target = engine.target(&request);
+    let labels = if engine.needs_labels(endpoint, &target) {
         cluster.namespace_labels(request.namespace()).await
     } else {
-        Ok(engine.config().namespaces.get(request.namespace()).cloned())
+        Ok(None)
     };
     let inputs = Arc::new(Inputs { labels, pods });
-    let Some(cluster) = state
-        .cluster
-        .as_ref()
-        .filter(|_| engine.needs_authorizer(&target))
-    else {
-        let (state_, request) = (Arc::clone(state), Arc::clone(request));
+    if !engine.needs_authorizer(&target) {
+        let state_ = Arc::clone(state);
         return compute(state, move || {
-            let engine = &policy.engine;
-            let authz: &dyn Authorizer = match &engine.config().psp {
-                Some(psp) => &psp.rbac,
-                None => &AllowAll,
-            };
-            let key = engine
-                .verdict_is_shared_by_replicas(endpoint, &request)
-                .then(|| ReplicaKey::of(&request, &inputs.labels()))
-                .flatten();
-            policy.replica_verdict(key, &state_.metrics, || {
-                Ok(inputs.review(engine, endpoint, &request, authz))
-            })
+            decide_shared(&state_, &policy, endpoint, &request, &inputs)
         })
         .await?;
-    };
+    }
     let mut known = std::collections::HashMap::new();
     for _ in 0..MAX_AUTHZ_ROUNDS {
         let (policy, request, inputs) = (
             Arc::clone(&policy),
-            Arc::clone(request),
+            Arc::clone(&request),
             Arc::clone(&inputs),
         );
         let (verdict, missing, asked) = compute(state, move || {
