@@ -1,6 +1,7 @@
 //! Human output: findings grouped by file, `file:line:col`, a source snippet with a
 //! caret, and a summary line.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
@@ -57,6 +58,7 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, color: bool) -> io::
 }
 
 fn write_file(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result<()> {
+    let mut snippets = Snippets::new(file);
     let problems = [
         (&file.errors, "error", p.error),
         (&file.warnings, "warning", p.warning),
@@ -69,7 +71,7 @@ fn write_file(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result
                 "{loc}{}:{}:{}{loc:#}: {style}{word}{style:#}: {}",
                 file.file, problem.pos.line, problem.pos.column, problem.message
             )?;
-            write_snippet(file, problem.pos.line, problem.pos.column, out, p)?;
+            snippets.write(problem.pos.line, problem.pos.column, out, p)?;
         }
     }
     for f in &file.findings {
@@ -85,7 +87,7 @@ fn write_file(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result
             f.finding.rule,
             f.finding.message
         )?;
-        write_snippet(file, f.pos.line, f.pos.column, out, p)?;
+        snippets.write(f.pos.line, f.pos.column, out, p)?;
     }
     Ok(())
 }
@@ -95,53 +97,130 @@ fn write_file(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result
 /// the number of findings, not to findings times the line's length.
 const SNIPPET_WIDTH: usize = 120;
 
-/// The part of `line` a snippet shows around the 1-based `column`, and the column in it.
-fn snippet_window(line: &str, column: u32) -> (String, usize) {
-    let column = (column.max(1) - 1) as usize;
-    let length = line.chars().count();
-    if length <= SNIPPET_WIDTH {
-        return (line.to_owned(), column);
-    }
-    let half = SNIPPET_WIDTH / 2;
-    let start = column
-        .saturating_sub(half)
-        .min(length.saturating_sub(SNIPPET_WIDTH));
-    let end = (start + SNIPPET_WIDTH).min(length);
-    let mut window: String = line.chars().skip(start).take(end - start).collect();
-    let mut caret = column - start.min(column);
-    if start > 0 {
-        window.insert(0, '…');
-        caret += 1;
-    }
-    if end < length {
-        window.push('…');
-    }
-    (window, caret)
+/// Characters between the byte offsets an [`IndexedLine`] keeps.
+const MARK_EVERY: usize = 64;
+
+/// A source line with the byte offset of every [`MARK_EVERY`]-th character: the window
+/// around any column is cut without walking the line from its start, so a line with
+/// thousands of findings is walked once, not once per finding.
+struct IndexedLine<'a> {
+    text: &'a str,
+    /// How many characters the line has.
+    chars: usize,
+    /// Where characters 0, `MARK_EVERY`, 2 × `MARK_EVERY`... start; empty for an ASCII
+    /// line, whose characters are its bytes.
+    marks: Vec<usize>,
 }
 
-fn write_snippet(
-    file: &FileReport,
-    line: u32,
-    column: u32,
-    out: &mut dyn Write,
-    p: &Palette,
-) -> io::Result<()> {
-    let Some(source) = file.source_lines.get(&line) else {
-        return Ok(());
-    };
-    let (source, caret) = snippet_window(source, column);
-    let number = line.to_string();
-    let pad = " ".repeat(number.len());
-    let indent: String = source
-        .chars()
-        .take(caret)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    let (g, c) = (p.gutter, p.caret);
-    writeln!(out, "{g}{pad} |{g:#}")?;
-    writeln!(out, "{g}{number} |{g:#} {source}")?;
-    writeln!(out, "{g}{pad} |{g:#} {indent}{c}^{c:#}")?;
-    Ok(())
+impl<'a> IndexedLine<'a> {
+    fn new(text: &'a str) -> Self {
+        if text.is_ascii() {
+            return Self {
+                text,
+                chars: text.len(),
+                marks: Vec::new(),
+            };
+        }
+        let mut marks = Vec::new();
+        let mut chars = 0;
+        for (offset, _) in text.char_indices() {
+            if chars % MARK_EVERY == 0 {
+                marks.push(offset);
+            }
+            chars += 1;
+        }
+        Self { text, chars, marks }
+    }
+
+    /// The byte offset where character `index` starts (the line's length past its end).
+    fn offset(&self, index: usize) -> usize {
+        if index >= self.chars {
+            return self.text.len();
+        }
+        if self.marks.is_empty() {
+            return index;
+        }
+        let mark = self.marks.get(index / MARK_EVERY).copied().unwrap_or(0);
+        self.text
+            .get(mark..)
+            .and_then(|rest| rest.char_indices().nth(index % MARK_EVERY))
+            .map_or(self.text.len(), |(offset, _)| mark + offset)
+    }
+
+    /// The part of the line a snippet shows around the 1-based `column`, and the column
+    /// in it: the whole line when it is short, else [`SNIPPET_WIDTH`] characters around
+    /// the column with an ellipsis where the line goes on.
+    fn window(&self, column: u32) -> (String, usize) {
+        let column = (column.max(1) - 1) as usize;
+        if self.chars <= SNIPPET_WIDTH {
+            return (self.text.to_owned(), column);
+        }
+        let start = column
+            .saturating_sub(SNIPPET_WIDTH / 2)
+            .min(self.chars - SNIPPET_WIDTH);
+        let end = start + SNIPPET_WIDTH;
+        let shown = self
+            .text
+            .get(self.offset(start)..self.offset(end))
+            .unwrap_or_default();
+        let mut window = String::with_capacity(shown.len() + 6);
+        let mut caret = column - start.min(column);
+        if start > 0 {
+            window.push('…');
+            caret += 1;
+        }
+        window.push_str(shown);
+        if end < self.chars {
+            window.push('…');
+        }
+        (window, caret)
+    }
+}
+
+/// The snippets of one file's report, each source line indexed once.
+struct Snippets<'a> {
+    file: &'a FileReport,
+    lines: HashMap<u32, IndexedLine<'a>>,
+}
+
+impl<'a> Snippets<'a> {
+    fn new(file: &'a FileReport) -> Self {
+        Self {
+            file,
+            lines: HashMap::new(),
+        }
+    }
+
+    /// Writes the snippet of `line` with a caret under `column` (nothing when the line's
+    /// text is not in the report).
+    fn write(
+        &mut self,
+        line: u32,
+        column: u32,
+        out: &mut dyn Write,
+        p: &Palette,
+    ) -> io::Result<()> {
+        let Some(text) = self.file.source_lines.get(&line) else {
+            return Ok(());
+        };
+        let (source, caret) = self
+            .lines
+            .entry(line)
+            .or_insert_with(|| IndexedLine::new(text))
+            .window(column);
+        let number = line.to_string();
+        let pad = " ".repeat(number.len());
+        let indent: String = source
+            .chars()
+            .take(caret)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let (g, c) = (p.gutter, p.caret);
+        writeln!(out, "{g}{pad} |{g:#}")?;
+        writeln!(out, "{g}{number} |{g:#} {source}")?;
+        writeln!(out, "{g}{pad} |{g:#} {indent}{c}^{c:#}")?;
+        Ok(())
+    }
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -191,6 +270,10 @@ mod tests {
     use rampart_core::{FieldPath, Finding, Severity};
 
     use super::*;
+
+    fn snippet_window(line: &str, column: u32) -> (String, usize) {
+        IndexedLine::new(line).window(column)
+    }
 
     #[test]
     fn a_short_line_is_shown_whole() {
@@ -266,6 +349,26 @@ mod tests {
             if at < line.chars().count() {
                 proptest::prop_assert_eq!(window.chars().nth(caret), line.chars().nth(at));
             }
+        }
+
+        /// The indexed line cuts the same characters as walking the line from its start
+        /// (which every finding did before), on lines with and without wide characters.
+        #[test]
+        fn the_window_is_the_characters_around_the_column(
+            line in "[a-zé€\t ]{0,700}|[a-z ]{0,700}",
+            column in 1u32..720,
+        ) {
+            let chars: Vec<char> = line.chars().collect();
+            let at = (column - 1) as usize;
+            let (start, end) = if chars.len() <= SNIPPET_WIDTH {
+                (0, chars.len())
+            } else {
+                let start = at.saturating_sub(SNIPPET_WIDTH / 2).min(chars.len() - SNIPPET_WIDTH);
+                (start, start + SNIPPET_WIDTH)
+            };
+            let body: String = chars[start..end].iter().collect();
+            let (window, _) = snippet_window(&line, column);
+            proptest::prop_assert_eq!(window.trim_matches('…'), body);
         }
     }
 }
