@@ -1,6 +1,7 @@
 //! What the fuzz targets share: a scan of one file with every rule and the run rules,
 //! and its report in every format.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rampart_core::config::Config;
@@ -37,7 +38,13 @@ pub fn report(name: &str, scan: FileScan, bytes: &[u8]) {
         files: vec![FileReport::new(name.to_owned(), scan, bytes)],
     };
     let mut sink = std::io::sink();
-    let rules: Vec<_> = catalogue().copied().collect();
+    // The SARIF run describes the rules that have findings: describing the whole
+    // catalogue (the same text for every input) took three quarters of each run.
+    let found: BTreeSet<&str> = report.findings().map(|(_, f)| f.finding.rule).collect();
+    let rules: Vec<_> = catalogue()
+        .filter(|rule| found.contains(rule.id))
+        .copied()
+        .collect();
     let _ = write_text(&report, &mut sink, true);
     let _ = write_json(&report, &mut sink);
     let _ = write_sarif(&report, &rules, "0.0.0", &mut sink);
