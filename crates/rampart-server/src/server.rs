@@ -880,7 +880,115 @@ async fn existing_pods(
 
 #[cfg(test)]
 mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
     use super::*;
+
+    /// The handlers' state outside a cluster, with `threads` decision threads.
+    fn state(threads: usize) -> Arc<AppState> {
+        let config = Config::parse(include_str!("../benches/data/config.yaml")).expect("config");
+        Arc::new(AppState {
+            policy: ArcSwap::from_pointee(Policy::new(config)),
+            cluster: None,
+            metrics: Metrics::default(),
+            decisions: Arc::new(Semaphore::new(threads)),
+        })
+    }
+
+    /// Holds every decision thread of `state` with work that waits for the returned
+    /// senders (dropped: the work ends).
+    async fn occupy_decision_threads(
+        state: &Arc<AppState>,
+    ) -> Vec<tokio::sync::oneshot::Sender<()>> {
+        let mut releases = Vec::new();
+        loop {
+            let free = state.decisions.available_permits();
+            if free == 0 {
+                return releases;
+            }
+            let (release, released) = tokio::sync::oneshot::channel::<()>();
+            let held = Arc::clone(state);
+            tokio::spawn(async move {
+                compute(&held, move || {
+                    let _ = released.blocking_recv();
+                })
+                .await
+            });
+            releases.push(release);
+            // Until that work holds its permit.
+            while state.decisions.available_permits() == free {
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+
+    fn review_request(uri: &str) -> Request<Body> {
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(include_str!("../benches/data/pod-review.json")))
+            .expect("request")
+    }
+
+    fn router_of(state: &Arc<AppState>) -> Router {
+        let options = Options::new(
+            PathBuf::new(),
+            PathBuf::new(),
+            PathBuf::new(),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        );
+        router(Arc::clone(state), &options)
+    }
+
+    /// Every decision thread busy: health, readiness and metrics answer at once, while a
+    /// review waits for a thread and is decided once one is free.
+    #[tokio::test(flavor = "current_thread")]
+    async fn health_answers_while_every_decision_thread_is_busy() {
+        let state = state(2);
+        let releases = occupy_decision_threads(&state).await;
+        assert_eq!(state.decisions.available_permits(), 0);
+        let router = router_of(&state);
+        let review = tokio::spawn(router.clone().oneshot(review_request("/validate?timeout=30s")));
+        for path in ["/healthz", "/readyz", "/metrics"] {
+            let request = Request::get(path).body(Body::empty()).expect("request");
+            let answer = router.clone().oneshot(request).await.expect("answer");
+            assert_eq!(answer.status(), StatusCode::OK, "{path}");
+        }
+        assert!(!review.is_finished(), "the review was decided without a thread");
+        drop(releases);
+        let answer = review.await.expect("joined").expect("answer");
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+
+    /// The deadline covers the wait for a decision thread: a review that gets none in
+    /// time is answered 504 at its deadline, and the work of others is not cut short.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_review_that_gets_no_decision_thread_in_time_is_answered_504() {
+        let state = state(1);
+        let releases = occupy_decision_threads(&state).await;
+        let answer = router_of(&state)
+            .oneshot(review_request("/validate?timeout=50ms"))
+            .await
+            .expect("answer");
+        assert_eq!(answer.status(), StatusCode::GATEWAY_TIMEOUT);
+        drop(releases);
+        let answer = router_of(&state)
+            .oneshot(review_request("/validate?timeout=10s"))
+            .await
+            .expect("answer");
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+
+    /// A panic while deciding is a 500 for that review, and the thread's permit comes
+    /// back.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_panic_in_a_decision_is_an_error_not_a_crash() {
+        let state = state(1);
+        let answer = compute(&state, || -> u32 { panic!("a bug") }).await;
+        assert!(answer.is_err());
+        assert_eq!(state.decisions.available_permits(), 1);
+    }
 
     #[test]
     fn go_durations_parse() {
