@@ -28,6 +28,7 @@ fn live_target(object: ObjectRef, ignores: Ignores) -> Target<'static> {
         document: 0,
         positions: None,
         ignores,
+        origin: FieldPath::root(),
     }
 }
 
@@ -116,6 +117,7 @@ pub fn judge_daemon_file(bytes: &[u8], daemon: Option<&Value>, options: &ScanOpt
             document: document.index,
             positions: Some(&document.positions),
             ignores: Ignores::default(),
+            origin: FieldPath::root(),
         };
         check_daemon(&config, &target, options, &mut scan);
     }

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use rampart_core::scan::LocatedFinding;
+use rampart_core::source::InputError;
 
 use crate::model::{FileReport, ScanReport, Summary};
 use crate::stream::Streamed;
@@ -36,9 +37,10 @@ struct JsonError<'a> {
 
 /// The report, its findings and errors serialized as they are made.
 #[derive(Serialize)]
-struct JsonReport<F, E> {
+struct JsonReport<F, E, W> {
     findings: F,
     errors: E,
+    warnings: W,
     summary: Summary,
 }
 
@@ -61,24 +63,27 @@ impl<'a> JsonFinding<'a> {
     }
 }
 
-/// Writes `{"findings": [...], "errors": [...], "summary": {...}}`. Findings and errors
-/// of live objects have `line` and `column` null.
+/// Writes `{"findings": [...], "errors": [...], "warnings": [...], "summary": {...}}`.
+/// Findings, errors and warnings of live objects have `line` and `column` null.
 pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     let findings = Streamed(|| report.findings().map(|(file, f)| JsonFinding::new(file, f)));
-    let errors = Streamed(|| {
-        report.files.iter().flat_map(|file| {
-            let located = file.has_positions();
-            file.errors.iter().map(move |e| JsonError {
-                file: &file.file,
-                line: located.then_some(e.pos.line),
-                column: located.then_some(e.pos.column),
-                message: &e.message,
+    let problems = |list: fn(&FileReport) -> &[InputError]| {
+        Streamed(move || {
+            report.files.iter().flat_map(move |file| {
+                let located = file.has_positions();
+                list(file).iter().map(move |e| JsonError {
+                    file: &file.file,
+                    line: located.then_some(e.pos.line),
+                    column: located.then_some(e.pos.column),
+                    message: &e.message,
+                })
             })
         })
-    });
+    };
     let json = JsonReport {
         findings,
-        errors,
+        errors: problems(|file| &file.errors),
+        warnings: problems(|file| &file.warnings),
         summary: report.summary(),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;

@@ -31,6 +31,8 @@ pub struct FileReport {
     pub findings: Vec<LocatedFinding>,
     /// Input problems, sorted by position.
     pub errors: Vec<InputError>,
+    /// Input that is read but looks wrong, sorted by position.
+    pub warnings: Vec<InputError>,
     /// The source lines that findings and errors point at, for snippets.
     pub source_lines: BTreeMap<u32, String>,
     /// Documents read.
@@ -53,6 +55,7 @@ impl FileReport {
             .iter()
             .filter_map(|f| f.pos.map(|pos| pos.line))
             .chain(report.errors.iter().map(|e| e.pos.line))
+            .chain(report.warnings.iter().map(|e| e.pos.line))
             .collect();
         report.source_lines = pick_lines(text, &wanted);
         report
@@ -71,6 +74,7 @@ impl FileReport {
             source,
             findings: scan.findings,
             errors: scan.errors,
+            warnings: scan.warnings,
             documents: scan.documents,
             objects: scan.objects,
             suppressed: scan.suppressed,
@@ -197,6 +201,8 @@ pub struct Summary {
     pub findings: usize,
     /// Input errors.
     pub errors: usize,
+    /// Warnings about the input.
+    pub warnings: usize,
     /// Findings silenced by annotations.
     pub suppressed: usize,
     /// Findings per severity: info, low, medium, high, critical.
@@ -220,6 +226,7 @@ impl ScanReport {
             summary.objects += file.objects;
             summary.findings += file.findings.len();
             summary.errors += file.errors.len();
+            summary.warnings += file.warnings.len();
             summary.suppressed += file.suppressed;
             for finding in &file.findings {
                 summary.by_severity[finding.finding.severity as usize] += 1;

@@ -247,7 +247,7 @@ impl SarifResult {
     }
 }
 
-/// One tool execution notification: an input error.
+/// One tool execution notification: an input error or warning.
 #[derive(Serialize)]
 struct Notification<'a> {
     level: &'static str,
@@ -270,7 +270,7 @@ struct NotificationLocation {
 }
 
 impl<'a> Notification<'a> {
-    fn new(file: &FileReport, error: &'a InputError) -> Self {
+    fn new(file: &FileReport, error: &'a InputError, level: &'static str) -> Self {
         let pos = file.has_positions().then_some(error.pos);
         let physical_location = PhysicalLocation::of(file, pos);
         // A live object without a physical location is named logically.
@@ -283,7 +283,7 @@ impl<'a> Notification<'a> {
             }],
         };
         Self {
-            level: "error",
+            level,
             message: MessageRef {
                 text: &error.message,
             },
@@ -350,9 +350,13 @@ pub fn write_sarif(
     });
     let notifications = Streamed(|| {
         report.files.iter().flat_map(|file| {
-            file.errors
+            let errors = file
+                .errors
                 .iter()
-                .map(move |error| Notification::new(file, error))
+                .map(move |e| Notification::new(file, e, "error"));
+            let warnings =
+                (file.warnings.iter()).map(move |w| Notification::new(file, w, "warning"));
+            errors.chain(warnings)
         })
     });
     let log = Log {

@@ -59,7 +59,11 @@ fn add_run_findings(
     limit: u64,
 ) {
     let mut per_file: BTreeMap<usize, Vec<LocatedFinding>> = BTreeMap::new();
-    for (index, finding) in run_checks(collected, options) {
+    let outcome = run_checks(collected, options);
+    for index in &outcome.suppressed {
+        reports[collected[*index].file].suppressed += 1;
+    }
+    for (index, finding) in outcome {
         let object = &collected[index];
         per_file
             .entry(object.file)
@@ -139,10 +143,12 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     let (mut options, fail_on) = scan_options(&args.report)?;
     options.pss = args.pss;
     options.limits = Limits::for_file_size(args.input.max_file_size);
+    // Globs match paths relative to the current directory, however the paths were given.
+    let cwd = std::env::current_dir().unwrap_or_default();
     let (inputs, missing) = input::collect(
         &args.input.paths,
         input::Walk::Scannable,
-        &|path| options.config.is_excluded(path),
+        &|path| options.config.is_excluded(&input::exclude_key(&cwd, path)),
         &args.input.render_options(),
     );
     let mut files = scan_inputs(&inputs, &options, args.input.max_file_size);
