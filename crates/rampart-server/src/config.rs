@@ -96,16 +96,7 @@ struct RawRules {
     warn: Vec<String>,
 }
 
-/// PSA-style exemptions: exact matches, no wildcards.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Exemptions {
-    /// Requesting user names.
-    pub usernames: BTreeSet<String>,
-    /// Request namespaces.
-    pub namespaces: BTreeSet<String>,
-    /// `spec.runtimeClassName` values.
-    pub runtime_classes: BTreeSet<String>,
-}
+pub use rampart_core::pss::Exemptions;
 
 /// PodSecurityPolicy admission settings.
 #[derive(Debug, Clone, Default)]

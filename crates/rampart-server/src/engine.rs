@@ -4,15 +4,15 @@
 //! at, exemptions, namespace policies, the "significant update" filter, and upstream's
 //! texts for denials, warnings and audit annotations.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
-use k8s_openapi::api::core::v1::{Container, Namespace, Pod, PodSpec};
+use k8s_openapi::api::core::v1::{Namespace, Pod};
 use rampart_core::object::{
     Object, ObjectRef, PodView, TemplateLocation, WorkloadKinds, typed_from_str,
 };
 use rampart_core::psp::{self, AdmissionAttributes, Authorizer, Operation};
-use rampart_core::pss::{self, Evaluation, LevelVersion, NamespacePolicy};
+use rampart_core::pss::{self, Admission, NamespaceWrite, PodParts};
 use rampart_core::rules::{CheckContext, Findings};
 use rampart_core::{FieldPath, Finding};
 use serde::de::DeserializeOwned;
@@ -99,21 +99,6 @@ pub enum ExistingPods<'a> {
     Failed,
 }
 
-/// What a namespace write means for Pod Security (spec §9.6).
-enum NamespaceWrite {
-    /// Labels that do not parse: the write is invalid.
-    Invalid(Vec<String>),
-    /// Allowed, perhaps with a warning.
-    Allowed(Option<String>),
-    /// Allowed; the pods already there are tried against the new enforce level.
-    DryRun {
-        /// The namespace.
-        name: String,
-        /// The new enforce level.
-        enforce: LevelVersion,
-    },
-}
-
 /// The verdict on one request.
 #[derive(Debug, Clone, Default)]
 pub struct Verdict {
@@ -196,6 +181,14 @@ impl Engine {
         &self.config
     }
 
+    /// Pod Security Admission as configured.
+    fn admission(&self) -> Admission<'_> {
+        Admission {
+            defaults: &self.config.defaults,
+            exemptions: &self.config.exemptions,
+        }
+    }
+
     /// Classifies a request (see [`Target`]).
     pub fn target(&self, request: &AdmissionRequest) -> Target {
         if !matches!(request.operation.as_str(), "CREATE" | "UPDATE") {
@@ -250,7 +243,7 @@ impl Engine {
             return None;
         }
         match self.namespace_write(request, &mut Verdict::default())? {
-            NamespaceWrite::DryRun { name, .. } => Some(name),
+            (name, NamespaceWrite::DryRun(_)) => Some(name),
             _ => None,
         }
     }
@@ -365,16 +358,27 @@ impl Engine {
             // A CREATE is the author's pod; the API server's Pending status says nothing.
             running: request.operation == "UPDATE",
         };
-        // PSA and the catalogue skip updates that change no container or image; PSP
-        // validates every update (it has its own filter).
-        let significant =
-            request.operation != "UPDATE" || significant_update(&pod.spec, old.as_ref());
-        if significant {
-            self.pod_security(request, &pod, true, ctx, verdict);
-            if !verdict.allowed() {
-                return;
-            }
+        let parts = PodParts {
+            meta: &pod.meta,
+            spec: &pod.spec,
+        };
+        let old_parts = old.as_ref().and_then(|old| {
+            Some(PodParts {
+                meta: &old.metadata,
+                spec: old.spec.as_ref()?,
+            })
+        });
+        let decision =
+            self.admission()
+                .validate_pod(&pss_request(request), labels(ctx), parts, old_parts);
+        self.apply(request, decision, verdict);
+        if !verdict.allowed() {
+            return;
         }
+        // The catalogue skips the updates Pod Security skips; PSP validates every update
+        // (it has its own filter).
+        let significant = request.operation != "UPDATE"
+            || old_parts.is_none_or(|old| pss::significant_update(parts, old));
         if let Some(psp) = &self.config.psp {
             // Validate-only: UPDATE semantics (no defaulting), with the old pod on UPDATE.
             let decoded = Pod {
@@ -452,7 +456,14 @@ impl Engine {
                 return;
             }
         };
-        self.pod_security(request, &pod, false, ctx, verdict);
+        let template = PodParts {
+            meta: &pod.meta,
+            spec: &pod.spec,
+        };
+        let decision =
+            self.admission()
+                .validate_template(&pss_request(request), labels(ctx), template);
+        self.apply(request, decision, verdict);
         let object = Object {
             id: ObjectRef::of(&value),
             base: FieldPath::root(),
@@ -470,12 +481,12 @@ impl Engine {
     ) {
         match self.namespace_write(request, verdict) {
             None => {}
-            Some(NamespaceWrite::Invalid(errors)) => {
+            Some((_, NamespaceWrite::Invalid(errors))) => {
                 let name = request.name.as_deref().unwrap_or_default();
                 verdict.invalid("Namespace", name, &errors);
             }
-            Some(NamespaceWrite::Allowed(warning)) => verdict.warnings.extend(warning),
-            Some(NamespaceWrite::DryRun { name, enforce }) => match ctx.pods {
+            Some((_, NamespaceWrite::Allowed(warning))) => verdict.warnings.extend(warning),
+            Some((name, NamespaceWrite::DryRun(enforce))) => match ctx.pods {
                 ExistingPods::Unknown => {}
                 ExistingPods::Failed => verdict.warnings.push(
                     "failed to list pods while checking new PodSecurity enforce level".into(),
@@ -488,24 +499,22 @@ impl Engine {
                     let run = pss::DryRun {
                         namespace: &name,
                         enforce,
-                        exempt_runtime_classes: &self.config.exemptions.runtime_classes,
-                        deadline,
+                        out_of_time: &|| Instant::now() >= deadline,
                     };
-                    verdict
-                        .warnings
-                        .extend(pss::existing_pod_warnings(&run, pods, unlisted));
+                    let warnings = self.admission().dry_run(&run, pods, unlisted);
+                    verdict.warnings.extend(warnings);
                 }
             },
         }
     }
 
-    /// Classifies a namespace CREATE or UPDATE; `None` (with a bad request in `verdict`)
-    /// when an object does not decode.
+    /// Classifies a namespace CREATE or UPDATE (with the namespace's name); `None` (with
+    /// a bad request in `verdict`) when an object does not decode.
     fn namespace_write(
         &self,
         request: &AdmissionRequest,
         verdict: &mut Verdict,
-    ) -> Option<NamespaceWrite> {
+    ) -> Option<(String, NamespaceWrite)> {
         let labels_of = |raw: Option<&RawObject>, field: &str, verdict: &mut Verdict| {
             let namespace: Namespace = decode(raw?, field, verdict)?;
             Some((
@@ -514,136 +523,34 @@ impl Engine {
             ))
         };
         let (name, labels) = labels_of(request.object.as_ref(), "object", verdict)?;
-        let defaults = &self.config.defaults;
-        let policy = NamespacePolicy::from_labels(&labels, defaults);
         let name = if name.is_empty() {
             request.namespace().to_owned()
         } else {
             name
         };
-        let exempt = self.config.exemptions.namespaces.contains(name.as_str());
-        let exempt_warning = || {
-            exempt
-                .then(|| policy.exempt_warning(&name, &labels, defaults))
-                .flatten()
+        let old_labels = match (request.operation.as_str(), &request.old_object) {
+            ("UPDATE", Some(raw)) => Some(labels_of(Some(raw), "oldObject", verdict)?.1),
+            ("UPDATE", None) => Some(BTreeMap::new()),
+            _ => None,
         };
-        if request.operation != "UPDATE" {
-            if !policy.errors.is_empty() {
-                return Some(NamespaceWrite::Invalid(policy.errors));
-            }
-            return Some(NamespaceWrite::Allowed(exempt_warning()));
-        }
-        let (_, old_labels) = match &request.old_object {
-            Some(raw) => labels_of(Some(raw), "oldObject", verdict)?,
-            None => (String::new(), BTreeMap::new()),
-        };
-        let old = NamespacePolicy::from_labels(&old_labels, defaults);
-        // Labels that were already wrong in exactly this way may stay.
-        if !policy.errors.is_empty() && (old.errors.is_empty() || old.errors != policy.errors) {
-            return Some(NamespaceWrite::Invalid(policy.errors));
-        }
-        let (new, before) = (policy.enforce, old.enforce);
-        let relaxed_or_same = new.version == before.version && new.level <= before.level;
-        if new == before || new.level == pss::Level::Privileged || relaxed_or_same {
-            return Some(NamespaceWrite::Allowed(None));
-        }
-        if exempt {
-            return Some(NamespaceWrite::Allowed(exempt_warning()));
-        }
-        Some(NamespaceWrite::DryRun { name, enforce: new })
+        let write = self
+            .admission()
+            .namespace_write(&name, &labels, old_labels.as_ref());
+        Some((name, write))
     }
 
-    /// Pod Security Admission for a pod (`enforce`) or a workload template (audit and warn
-    /// only), after exemptions and the namespace's policy (spec pss.md §9.4, §9.5). The
-    /// object is evaluated as the API server sends it: already defaulted.
-    fn pod_security(
-        &self,
-        request: &AdmissionRequest,
-        pod: &PodView,
-        enforce: bool,
-        ctx: &Context<'_>,
-        verdict: &mut Verdict,
-    ) {
-        let exemptions = &self.config.exemptions;
-        if exemptions.namespaces.contains(request.namespace()) {
-            verdict.audit.insert("exempt".into(), "namespace".into());
-            return;
-        }
-        if exemptions.usernames.contains(&request.user_info.username) {
-            verdict.audit.insert("exempt".into(), "user".into());
-            return;
-        }
-        let policy = match &ctx.labels {
-            Ok(labels) => NamespacePolicy::from_labels(
-                labels.unwrap_or(&BTreeMap::new()),
-                &self.config.defaults,
-            ),
-            Err(error) => {
-                let message = format!(
-                    "failed to lookup namespace {:?}: {error}",
-                    request.namespace()
-                );
-                verdict.audit.insert("error".into(), message.clone());
-                if enforce {
-                    verdict.deny(500, "InternalError", message);
-                }
-                return;
-            }
-        };
-        if !policy.errors.is_empty() {
-            verdict.audit.insert(
-                "error".into(),
-                format!("Failed to parse policy: {}", policy.errors.join(", ")),
-            );
-        }
-        let privileged = |lv: &LevelVersion| lv.level == rampart_core::pss::Level::Privileged;
-        let modes = [&policy.audit, &policy.warn];
-        let all_privileged =
-            modes.iter().all(|lv| privileged(lv)) && (!enforce || privileged(&policy.enforce));
-        if policy.errors.is_empty() && all_privileged {
-            if enforce {
-                verdict
-                    .audit
-                    .insert("enforce-policy".into(), "privileged:latest".into());
-            }
-            return;
-        }
-        if pod
-            .spec
-            .runtime_class_name
-            .as_deref()
-            .is_some_and(|rc| exemptions.runtime_classes.contains(rc))
-        {
-            verdict.audit.insert("exempt".into(), "runtimeClass".into());
-            return;
-        }
-        let mut cache: Vec<Evaluation> = Vec::with_capacity(3);
-        let mut evaluate = |lv: &LevelVersion| -> Evaluation {
-            if let Some(found) = cache.iter().find(|e| e.policy() == *lv) {
-                return found.clone();
-            }
-            let evaluation = pss::evaluate(lv, &pod.meta, &pod.spec);
-            cache.push(evaluation.clone());
-            evaluation
-        };
-        if enforce {
-            verdict
-                .audit
-                .insert("enforce-policy".into(), policy.enforce.to_string());
-            if let Some(message) = evaluate(&policy.enforce).forbidden_message() {
-                verdict.forbid(format!(
-                    "{} is forbidden: {message}",
-                    resource_name("pods", request)
-                ));
-            }
-        }
-        if let Some(message) = evaluate(&policy.audit).warning_message() {
-            verdict.audit.insert("audit-violations".into(), message);
-        }
-        if verdict.allowed()
-            && let Some(message) = evaluate(&policy.warn).warning_message()
-        {
-            verdict.warnings.push(message);
+    /// Pod Security's decision, in the webhook's words: a denial names the pod as the API
+    /// server's Forbidden helper does.
+    fn apply(&self, request: &AdmissionRequest, decision: pss::Decision, verdict: &mut Verdict) {
+        verdict.audit.extend(decision.audit);
+        verdict.warnings.extend(decision.warnings);
+        match decision.denial {
+            None => {}
+            Some(pss::Denial::Forbidden(message)) => verdict.forbid(format!(
+                "{} is forbidden: {message}",
+                resource_name("pods", request)
+            )),
+            Some(pss::Denial::LookupFailed(message)) => verdict.deny(500, "InternalError", message),
         }
     }
 
@@ -737,34 +644,25 @@ fn resource_name(resource: &str, request: &AdmissionRequest) -> String {
     }
 }
 
-/// PSA's "significant update" (spec pss.md §9.4 step 6): container or init container
-/// counts or images changed, or an ephemeral container was added or changed its image.
-fn significant_update(new: &PodSpec, old: Option<&Pod>) -> bool {
-    let Some(old) = old.and_then(|pod| pod.spec.as_ref()) else {
-        return true;
-    };
-    let images_differ = |a: &[Container], b: &[Container]| {
-        a.len() != b.len() || a.iter().zip(b).any(|(x, y)| x.image != y.image)
-    };
-    fn init(spec: &PodSpec) -> &[Container] {
-        spec.init_containers.as_deref().unwrap_or_default()
+/// Pod Security Admission's view of a pod or workload request.
+fn pss_request(request: &AdmissionRequest) -> pss::Request<'_> {
+    pss::Request {
+        operation: if request.operation == "UPDATE" {
+            pss::Operation::Update
+        } else {
+            pss::Operation::Create
+        },
+        namespace: request.namespace(),
+        username: &request.user_info.username,
     }
-    if images_differ(&new.containers, &old.containers) || images_differ(init(new), init(old)) {
-        return true;
+}
+
+/// The namespace's labels as Pod Security reads them.
+fn labels<'a>(ctx: &'a Context<'_>) -> pss::NamespaceLabels<'a> {
+    match &ctx.labels {
+        Ok(labels) => Ok(*labels),
+        Err(error) => Err(error.as_str()),
     }
-    // One pass over each list (a pod may carry thousands of ephemeral containers): the
-    // old images by name, the first of a repeated name as a search would find it.
-    let mut old_images: HashMap<&str, Option<&str>> = HashMap::new();
-    for container in old.ephemeral_containers.iter().flatten() {
-        old_images
-            .entry(container.name.as_str())
-            .or_insert(container.image.as_deref());
-    }
-    new.ephemeral_containers.iter().flatten().any(|container| {
-        old_images
-            .get(container.name.as_str())
-            .is_none_or(|image| *image != container.image.as_deref())
-    })
 }
 
 /// The PSP plugin's view of a pod request.
@@ -873,66 +771,5 @@ mod tests {
             );
             assert!(message.contains(expected), "{message}");
         }
-    }
-
-    fn with_ephemeral(containers: &[(String, Option<String>)]) -> PodSpec {
-        PodSpec {
-            ephemeral_containers: Some(
-                containers
-                    .iter()
-                    .map(
-                        |(name, image)| k8s_openapi::api::core::v1::EphemeralContainer {
-                            name: name.clone(),
-                            image: image.clone(),
-                            ..Default::default()
-                        },
-                    )
-                    .collect(),
-            ),
-            ..PodSpec::default()
-        }
-    }
-
-    /// PSA's definition for ephemeral containers, written as a search per container.
-    fn ephemeral_changed_by_definition(new: &PodSpec, old: &PodSpec) -> bool {
-        let old = old.ephemeral_containers.as_deref().unwrap_or_default();
-        new.ephemeral_containers.iter().flatten().any(|container| {
-            old.iter()
-                .find(|o| o.name == container.name)
-                .is_none_or(|o| o.image != container.image)
-        })
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn ephemeral_updates_are_significant_as_defined(
-            old in proptest::collection::vec(("[a-c]", proptest::option::of("[xy]")), 0..6),
-            new in proptest::collection::vec(("[a-c]", proptest::option::of("[xy]")), 0..6),
-        ) {
-            let (new, old) = (with_ephemeral(&new), with_ephemeral(&old));
-            let old_pod = Pod { spec: Some(old.clone()), ..Pod::default() };
-            proptest::prop_assert_eq!(
-                significant_update(&new, Some(&old_pod)),
-                ephemeral_changed_by_definition(&new, &old)
-            );
-        }
-    }
-
-    /// 40,000 ephemeral containers took 12.9 s when each was searched for among the old
-    /// ones; one pass over each list takes milliseconds.
-    #[test]
-    fn many_ephemeral_containers_are_compared_in_one_pass() {
-        let containers: Vec<(String, Option<String>)> = (0..40_000)
-            .map(|i| (format!("debug-{i}"), Some("busybox:1.36".to_owned())))
-            .collect();
-        let spec = with_ephemeral(&containers);
-        let old = Pod {
-            spec: Some(spec.clone()),
-            ..Pod::default()
-        };
-        assert!(!significant_update(&spec, Some(&old)));
-        let mut added = containers;
-        added.push(("debug-new".to_owned(), None));
-        assert!(significant_update(&with_ephemeral(&added), Some(&old)));
     }
 }

@@ -1,33 +1,26 @@
 //! Pod Security Admission's dry run of a namespace's existing pods when its enforce level
 //! becomes stricter (spec §9.6): warnings for the user changing the label, never a denial.
+//! Reached through [`super::Admission::dry_run`].
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::time::Instant;
+use std::collections::{HashMap, HashSet};
 
 use k8s_openapi::api::core::v1::{Pod, PodSpec};
 
-use super::{LevelVersion, evaluate};
+use super::admission::{DryRun, Exemptions};
+use super::evaluate;
 
 /// At most this many pods are evaluated.
 pub const MAX_PODS_TO_CHECK: usize = 3000;
 
-/// The pods to judge and how to judge them.
-#[derive(Debug, Clone, Copy)]
-pub struct DryRun<'a> {
-    /// The namespace, for the warning text.
-    pub namespace: &'a str,
-    /// The new enforce level.
-    pub enforce: LevelVersion,
-    /// Runtime classes exempt from Pod Security (their pods are skipped).
-    pub exempt_runtime_classes: &'a BTreeSet<String>,
-    /// Evaluation stops after the pod during which this passes.
-    pub deadline: Instant,
-}
-
 /// The warnings of the dry run over `pods` (in list order). `unlisted` counts pods the
 /// caller knows exist but did not fetch; they count as not checked.
-pub fn existing_pod_warnings(run: &DryRun<'_>, pods: &[Pod], unlisted: usize) -> Vec<String> {
-    let prioritized = prioritize(pods, run.exempt_runtime_classes);
+pub(super) fn existing_pod_warnings(
+    run: &DryRun<'_>,
+    exemptions: &Exemptions,
+    pods: &[Pod],
+    unlisted: usize,
+) -> Vec<String> {
+    let prioritized = prioritize(pods, exemptions);
     let total = prioritized.len() + unlisted;
     let mut checked = prioritized.len().min(MAX_PODS_TO_CHECK);
     // Each distinct reason, in first-seen order, with the smallest pod name and a count.
@@ -53,7 +46,7 @@ pub fn existing_pod_warnings(run: &DryRun<'_>, pods: &[Pod], unlisted: usize) ->
                 }
             }
         }
-        if Instant::now() >= run.deadline {
+        if (run.out_of_time)() {
             checked = i + 1;
             break;
         }
@@ -89,7 +82,7 @@ pub fn existing_pod_warnings(run: &DryRun<'_>, pods: &[Pod], unlisted: usize) ->
 
 /// Pods in evaluation order: pods without a controller and the first pod of each
 /// controller, then the other replicas; pods with an exempt runtime class are left out.
-fn prioritize<'p>(pods: &'p [Pod], exempt_runtime_classes: &BTreeSet<String>) -> Vec<&'p Pod> {
+fn prioritize<'p>(pods: &'p [Pod], exemptions: &Exemptions) -> Vec<&'p Pod> {
     let mut first = Vec::with_capacity(pods.len());
     let mut replicas = Vec::new();
     let mut controllers = HashSet::new();
@@ -98,7 +91,7 @@ fn prioritize<'p>(pods: &'p [Pod], exempt_runtime_classes: &BTreeSet<String>) ->
             .spec
             .as_ref()
             .and_then(|s| s.runtime_class_name.as_deref());
-        if runtime_class.is_some_and(|rc| !rc.is_empty() && exempt_runtime_classes.contains(rc)) {
+        if exemptions.runtime_class(runtime_class) {
             continue;
         }
         let controller = pod
@@ -118,10 +111,11 @@ fn prioritize<'p>(pods: &'p [Pod], exempt_runtime_classes: &BTreeSet<String>) ->
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::cell::Cell;
+    use std::collections::BTreeSet;
 
     use super::*;
-    use crate::pss::Level;
+    use crate::pss::{Level, LevelVersion};
 
     fn pod(name: &str, owner: Option<&str>, privileged: bool, host_network: bool) -> Pod {
         serde_json::from_value(serde_json::json!({
@@ -140,19 +134,16 @@ mod tests {
         .expect("pod")
     }
 
-    static NONE_EXEMPT: BTreeSet<String> = BTreeSet::new();
+    fn never() -> bool {
+        false
+    }
 
-    fn run(deadline: Instant) -> DryRun<'static> {
+    fn run(out_of_time: &dyn Fn() -> bool) -> DryRun<'_> {
         DryRun {
             namespace: "shop",
             enforce: LevelVersion::latest(Level::Baseline),
-            exempt_runtime_classes: &NONE_EXEMPT,
-            deadline,
+            out_of_time,
         }
-    }
-
-    fn later() -> Instant {
-        Instant::now() + Duration::from_secs(60)
     }
 
     #[test]
@@ -166,7 +157,7 @@ mod tests {
             pod("fine", None, false, false),
         ];
         assert_eq!(
-            existing_pod_warnings(&run(later()), &pods, 0),
+            existing_pod_warnings(&run(&never), &Exemptions::default(), &pods, 0),
             [
                 "existing pods in namespace \"shop\" violate the new PodSecurity enforce level \"baseline:latest\"",
                 "agent: host namespaces",
@@ -182,29 +173,34 @@ mod tests {
             pod("a-2", Some("a"), true, false),
             pod("b-1", Some("b"), false, true),
         ];
-        let order: Vec<_> = prioritize(&pods, &NONE_EXEMPT)
+        let order: Vec<_> = prioritize(&pods, &Exemptions::default())
             .iter()
             .map(|p| p.metadata.name.clone().unwrap_or_default())
             .collect();
         assert_eq!(order, ["a-1", "b-1", "a-2"]);
-        // A deadline already passed: the first pod is checked, then the run stops.
-        let warnings = existing_pod_warnings(&run(Instant::now()), &pods, 2);
+        // Out of time after the second pod: two are checked, then the run stops.
+        let asked = Cell::new(0);
+        let second = || {
+            asked.set(asked.get() + 1);
+            asked.get() == 2
+        };
+        let warnings = existing_pod_warnings(&run(&second), &Exemptions::default(), &pods, 2);
         assert_eq!(
             warnings[0],
-            "new PodSecurity enforce level only checked against the first 1 of 5 existing pods"
+            "new PodSecurity enforce level only checked against the first 2 of 5 existing pods"
         );
         assert_eq!(warnings[2], "a-1: privileged");
+        assert_eq!(warnings[3], "b-1: host namespaces");
     }
 
     #[test]
     fn exempt_runtime_classes_are_skipped() {
         let mut sandboxed = pod("sandboxed", None, true, false);
         sandboxed.spec.as_mut().expect("spec").runtime_class_name = Some("gvisor".into());
-        let exempt = BTreeSet::from(["gvisor".to_string()]);
-        let dry_run = DryRun {
-            exempt_runtime_classes: &exempt,
-            ..run(later())
+        let exemptions = Exemptions {
+            runtime_classes: BTreeSet::from(["gvisor".to_string()]),
+            ..Exemptions::default()
         };
-        assert!(existing_pod_warnings(&dry_run, &[sandboxed], 0).is_empty());
+        assert!(existing_pod_warnings(&run(&never), &exemptions, &[sandboxed], 0).is_empty());
     }
 }

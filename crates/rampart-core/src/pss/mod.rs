@@ -9,6 +9,7 @@
 //! let denial: Option<String> = evaluation.forbidden_message(); // None when allowed
 //! ```
 
+mod admission;
 mod checks;
 mod defaults;
 mod existing;
@@ -26,8 +27,12 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::field_path::FieldPath;
 
+pub use admission::{
+    Admission, Decision, Denial, DryRun, Exemptions, NamespaceLabels, NamespaceWrite, Operation,
+    PodParts, Request, significant_update,
+};
 pub use defaults::apply_defaults;
-pub use existing::{DryRun, MAX_PODS_TO_CHECK, existing_pod_warnings};
+pub use existing::MAX_PODS_TO_CHECK;
 pub use level::{
     Level, LevelVersion, ParseLevelError, ParseLevelVersionError, ParseVersionError, Version,
 };
