@@ -22,8 +22,8 @@ use crate::object::{
 };
 use crate::pss::LevelVersion;
 use crate::rules::{
-    self, CheckContext, Checks, Collected, Findings, RunCache, RunContext, RunFindings, collects,
-    dockerfile_collected, registry, run_registry,
+    self, CheckContext, Checks, Collected, Findings, Rule, RunCache, RunContext, RunFindings,
+    collects, dockerfile_collected, registry, run_registry,
 };
 use crate::source::{Document, InputError, Limits, Pos, PosNode, decode, read_documents};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -232,25 +232,69 @@ pub(crate) fn check_image(
     });
 }
 
-/// Runs every enabled rule through `check` (which picks the rule's check for the
-/// artefact at hand), with severity overrides applied.
-pub(crate) fn run_rules(
-    options: &ScanOptions,
+/// What the catalogue found on one object.
+#[derive(Debug, Default)]
+pub struct Judged {
+    /// The findings to report, severity overrides applied.
+    pub findings: Vec<Finding>,
+    /// The findings an ignore annotation (or label) silenced.
+    pub silenced: Vec<Finding>,
+}
+
+/// The one loop over the catalogue's object rules, for `rampart scan`, the live sources
+/// and the webhook: runs `check` (which picks each rule's check for the artefact at
+/// hand) for each of `rules`, applies `config`'s severity overrides and sets aside what
+/// `ignores` silences ([`settle`], as the run rules do).
+pub fn judge<'r>(
+    rules: impl IntoIterator<Item = &'r Rule>,
+    config: &Config,
+    ignores: &Ignores,
     mut check: impl FnMut(&Checks, &mut Findings),
-) -> Vec<Finding> {
-    let mut all = Vec::new();
-    for rule in registry()
-        .iter()
-        .filter(|r| options.config.is_enabled(r.meta.id))
-    {
+) -> Judged {
+    let mut judged = Judged::default();
+    for rule in rules {
         let mut findings = Findings::new(rule.meta);
         check(&rule.checks, &mut findings);
-        for mut finding in findings.into_vec() {
-            finding.severity = options.config.severity_of(rule.meta.id, finding.severity);
-            all.push(finding);
+        for finding in findings.into_vec() {
+            match settle(finding, config, ignores) {
+                Ok(finding) => judged.findings.push(finding),
+                Err(silenced) => judged.silenced.push(silenced),
+            }
         }
     }
-    all
+    judged
+}
+
+/// What happens to every finding of every rule: the configured severity, then `Err` when
+/// an ignore annotation silences it.
+fn settle(mut finding: Finding, config: &Config, ignores: &Ignores) -> Result<Finding, Finding> {
+    finding.severity = config.severity_of(finding.rule, finding.severity);
+    if ignores.silences(&finding) {
+        Err(finding)
+    } else {
+        Ok(finding)
+    }
+}
+
+/// The rules a scan runs.
+fn enabled(options: &ScanOptions) -> impl Iterator<Item = &'static Rule> + '_ {
+    registry()
+        .iter()
+        .filter(|r| options.config.is_enabled(r.meta.id))
+}
+
+/// Every enabled rule through `check` on an artefact without ignore annotations.
+pub(crate) fn run_rules(
+    options: &ScanOptions,
+    check: impl FnMut(&Checks, &mut Findings),
+) -> Vec<Finding> {
+    judge(
+        enabled(options),
+        &options.config,
+        &Ignores::default(),
+        check,
+    )
+    .findings
 }
 
 /// Where the findings of a Docker artefact go: paths are from the document's root.
@@ -274,11 +318,11 @@ impl Target<'_> {
         check: impl FnMut(&Checks, &mut Findings),
     ) {
         scan.objects += 1;
-        let findings = run_rules(options, check);
-        self.emit(findings, scan);
+        let judged = judge(enabled(options), &options.config, &self.ignores, check);
+        self.emit(judged, scan);
     }
 
-    pub(crate) fn emit(&self, findings: Vec<Finding>, scan: &mut FileScan) {
+    pub(crate) fn emit(&self, judged: Judged, scan: &mut FileScan) {
         let pos = self
             .positions
             .map_or(Pos::new(1, 1), |p| p.locate(&self.origin).pos);
@@ -288,11 +332,8 @@ impl Target<'_> {
                 .iter()
                 .map(|(_, warning)| InputError::new(pos, warning.clone())),
         );
-        for finding in findings {
-            if self.ignores.silences(&finding) {
-                scan.suppressed += 1;
-                continue;
-            }
+        scan.suppressed += judged.silenced.len();
+        for finding in judged.findings {
             scan.findings.push(LocatedFinding {
                 pos: self.positions.map(|p| p.locate(&finding.path).pos),
                 finding,
@@ -406,12 +447,17 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
         ignores: Ignores::of_labels(&view.labels()),
         origin: FieldPath::root(),
     };
-    let findings = run_rules(options, |checks, out| {
-        if let Some(check) = checks.dockerfile {
-            check(&view, out);
-        }
-    });
-    target.emit(findings, &mut scan);
+    let judged = judge(
+        enabled(options),
+        &options.config,
+        &target.ignores,
+        |checks, out| {
+            if let Some(check) = checks.dockerfile {
+                check(&view, out);
+            }
+        },
+    );
+    target.emit(judged, &mut scan);
     let collecting = run_registry()
         .iter()
         .any(|r| options.config.is_enabled(r.meta.id));
@@ -439,7 +485,11 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
     let locate = |path: &FieldPath| document.positions.locate(path).pos;
     for object in &found {
         scan.objects += 1;
-        let Checked { findings, warnings } = match check_object(object, options) {
+        let Checked {
+            findings,
+            warnings,
+            suppressed,
+        } = match check_object(object, options) {
             Ok(checked) => checked,
             Err(problems) => {
                 scan.errors
@@ -471,20 +521,9 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
                 )
             });
         }
-        let ignores = Ignores::of(object.value);
-        for (key, warning) in &ignores.unknown {
-            let path = object
-                .base
-                .join(&FieldPath::fields(&["metadata", "annotations"]).key(key.clone()));
-            scan.warnings
-                .push(InputError::new(locate(&path), warning.clone()));
-        }
+        scan.suppressed += suppressed;
         let id = Arc::new(object.id.clone());
         for finding in findings {
-            if ignores.silences(&finding) {
-                scan.suppressed += 1;
-                continue;
-            }
             scan.findings.push(LocatedFinding {
                 pos: Some(locate(&object.base.join(&finding.path))),
                 finding,
@@ -554,24 +593,42 @@ pub fn check_object(
         pod: pod.as_ref(),
         pss: options.pss.as_ref(),
     };
-    let findings = run_rules(options, |checks, out| {
-        if let Some(check) = checks.kubernetes {
-            check(&ctx, out);
-        }
-    });
+    let ignores = Ignores::of(object.value);
+    let judged = judge(
+        enabled(options),
+        &options.config,
+        &ignores,
+        |checks, out| {
+            if let Some(check) = checks.kubernetes {
+                check(&ctx, out);
+            }
+        },
+    );
+    let mut warnings = policy.warnings;
+    warnings.extend(ignores.unknown.into_iter().map(|(key, warning)| {
+        (
+            FieldPath::fields(&["metadata", "annotations"]).key(key),
+            warning,
+        )
+    }));
     Ok(Checked {
-        findings,
-        warnings: policy.warnings,
+        findings: judged.findings,
+        warnings,
+        suppressed: judged.silenced.len(),
     })
 }
 
 /// The outcome of checking one object the API server would take.
 #[derive(Debug, Default)]
 pub struct Checked {
-    /// The enabled rules' findings, paths from the object's root.
+    /// The enabled rules' findings that no ignore annotation silenced, paths from the
+    /// object's root.
     pub findings: Vec<Finding>,
-    /// Warnings the API server would give about the object, with their paths.
+    /// Warnings the API server would give about the object, then those about its ignore
+    /// annotations, with their paths.
     pub warnings: Vec<(FieldPath, String)>,
+    /// How many findings an ignore annotation silenced.
+    pub suppressed: usize,
 }
 
 /// What the run rules found: each finding with the index of its object in the collected
@@ -611,27 +668,26 @@ pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> RunOutcome 
     {
         let mut findings = RunFindings::new(rule.meta);
         (rule.check)(&ctx, &mut findings);
-        for (index, mut finding) in findings.into_vec() {
+        for (index, finding) in findings.into_vec() {
             let Some(object) = collected.get(index) else {
                 continue;
             };
             let ignores = ignores
                 .entry(index)
                 .or_insert_with(|| Ignores::of(&object.value()));
-            if ignores.silences(&finding) {
-                outcome.suppressed.push(index);
-                continue;
+            match settle(finding, &options.config, ignores) {
+                Ok(finding) => outcome.findings.push((index, finding)),
+                Err(_) => outcome.suppressed.push(index),
             }
-            finding.severity = options.config.severity_of(rule.meta.id, finding.severity);
-            outcome.findings.push((index, finding));
         }
     }
     outcome
 }
 
-/// The ignore annotations (or labels) of one object.
+/// The ignore annotations (or labels) of one object: `rampart.dev/ignore` for the object,
+/// `rampart.dev/ignore.<container>` for one container.
 #[derive(Debug, Default)]
-pub(crate) struct Ignores {
+pub struct Ignores {
     object: Vec<String>,
     /// Per container name (a pod may have thousands, each with its annotation).
     per_container: HashMap<String, Vec<String>>,
@@ -654,7 +710,8 @@ fn rule_ids(value: &str) -> impl Iterator<Item = &str> {
 }
 
 impl Ignores {
-    fn of(object: &serde_json::Value) -> Self {
+    /// From an object's `metadata.annotations`.
+    pub fn of(object: &serde_json::Value) -> Self {
         let Some(annotations) = object["metadata"]["annotations"].as_object() else {
             return Self::default();
         };
@@ -663,6 +720,11 @@ impl Ignores {
                 .iter()
                 .filter_map(|(key, value)| Some((key.as_str(), value.as_str()?))),
         )
+    }
+
+    /// From a typed object's annotations.
+    pub fn of_annotations(annotations: &std::collections::BTreeMap<String, String>) -> Self {
+        Self::of_entries(annotations.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
     /// From labels (`(key, value)` pairs).

@@ -8,12 +8,14 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use k8s_openapi::api::core::v1::{Namespace, Pod};
+use rampart_core::config::Config as ScanConfig;
 use rampart_core::object::{
     Object, ObjectRef, PodView, TemplateLocation, WorkloadKinds, typed_from_str,
 };
 use rampart_core::psp::{self, AdmissionAttributes, Authorizer, Operation};
 use rampart_core::pss::{self, Admission, NamespaceWrite, PodParts};
-use rampart_core::rules::{CheckContext, Findings};
+use rampart_core::rules::CheckContext;
+use rampart_core::scan::{self, Ignores};
 use rampart_core::{FieldPath, Finding};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -412,7 +414,13 @@ impl Engine {
             // outside the schema, which the configuration refuses.
             value: &Value::Null,
         };
-        let findings = self.catalogue(&object, &pod);
+        let ignores = pod
+            .meta
+            .annotations
+            .as_ref()
+            .map(Ignores::of_annotations)
+            .unwrap_or_default();
+        let findings = self.catalogue(&object, &pod, &ignores);
         let denied: Vec<String> = findings
             .iter()
             .filter(|(_, mode)| *mode == RuleMode::Enforce)
@@ -469,7 +477,8 @@ impl Engine {
             base: FieldPath::root(),
             value: &value,
         };
-        warn_findings(&self.catalogue(&object, &pod), verdict);
+        let ignores = Ignores::of(&value);
+        warn_findings(&self.catalogue(&object, &pod, &ignores), verdict);
     }
 
     /// Pod Security Admission for a namespace write (spec §9.6).
@@ -554,22 +563,53 @@ impl Engine {
         }
     }
 
-    /// The configured catalogue rules on one pod or template, with their modes.
-    fn catalogue(&self, object: &Object<'_>, pod: &PodView) -> Vec<(Finding, RuleMode)> {
+    /// The configured catalogue rules on one pod or template, with their modes, through
+    /// the scanner's loop. An ignore annotation silences a warning as in `rampart scan`,
+    /// but an enforced rule is the administrator's: its findings stay.
+    fn catalogue(
+        &self,
+        object: &Object<'_>,
+        pod: &PodView,
+        ignores: &Ignores,
+    ) -> Vec<(Finding, RuleMode)> {
         let ctx = CheckContext {
             object,
             pod: Some(pod),
             pss: None,
         };
-        let mut all = Vec::new();
-        for (rule, mode) in &self.config.rules {
-            let Some(check) = rule.checks.kubernetes else {
-                continue;
-            };
-            let mut findings = Findings::new(rule.meta);
-            check(&ctx, &mut findings);
-            all.extend(findings.into_vec().into_iter().map(|f| (f, *mode)));
-        }
+        let rules = self.config.rules.iter().map(|(rule, _)| *rule);
+        let judged = scan::judge(rules, &ScanConfig::default(), ignores, |checks, out| {
+            if let Some(check) = checks.kubernetes {
+                check(&ctx, out);
+            }
+        });
+        let mode = |finding: &Finding| {
+            self.config
+                .rules
+                .iter()
+                .find(|(rule, _)| rule.meta.id == finding.rule)
+                .map_or(RuleMode::Warn, |(_, mode)| *mode)
+        };
+        let enforced_anyway = judged
+            .silenced
+            .into_iter()
+            .filter(|finding| mode(finding) == RuleMode::Enforce);
+        let mut all: Vec<(Finding, RuleMode)> = judged
+            .findings
+            .into_iter()
+            .chain(enforced_anyway)
+            .map(|finding| {
+                let mode = mode(&finding);
+                (finding, mode)
+            })
+            .collect();
+        // Catalogue order, as before the silenced findings were set aside.
+        all.sort_by_key(|(finding, _)| {
+            self.config
+                .rules
+                .iter()
+                .position(|(rule, _)| rule.meta.id == finding.rule)
+        });
         all
     }
 }

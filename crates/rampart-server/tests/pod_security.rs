@@ -119,3 +119,36 @@ fn an_unchanged_pod_in_a_privileged_namespace_records_the_policy() {
     let verdict = validate(CONFIG, &update("team", &same, &same), Ok(Some(&restricted)));
     assert!(verdict.allowed() && verdict.audit.is_empty(), "{verdict:?}");
 }
+
+fn create(pod: &Value) -> review::AdmissionRequest {
+    let mut request = update("team", pod, pod);
+    request.operation = "CREATE".into();
+    request.old_object = None;
+    request
+}
+
+/// The catalogue runs in the webhook through the scanner's loop: an ignore annotation
+/// silences a warning as it silences the finding in `rampart scan`; an enforced rule is
+/// the administrator's and still denies.
+#[test]
+fn an_ignore_annotation_silences_a_warning_but_never_lifts_a_denial() {
+    let mut host_pid = pod(json!({"rampart.dev/ignore": "host-pid=node agent"}));
+    host_pid["spec"]["hostPID"] = json!(true);
+    let warn = "rules:\n  warn: [host-pid, host-network]\ncluster: disabled\n";
+    let verdict = validate(warn, &create(&host_pid), Ok(None));
+    assert!(verdict.allowed());
+    assert!(verdict.warnings.is_empty(), "{:?}", verdict.warnings);
+    // Another rule is not silenced.
+    host_pid["spec"]["hostNetwork"] = json!(true);
+    let verdict = validate(warn, &create(&host_pid), Ok(None));
+    assert_eq!(verdict.warnings.len(), 1, "{:?}", verdict.warnings);
+    assert!(verdict.warnings[0].starts_with("rampart: host-network: "));
+    let enforce = "rules:\n  enforce: [host-pid]\ncluster: disabled\n";
+    let verdict = validate(enforce, &create(&host_pid), Ok(None));
+    let denial = verdict.denial.expect("enforced");
+    assert!(
+        denial.message.contains("rampart: host-pid: "),
+        "{}",
+        denial.message
+    );
+}
