@@ -10,9 +10,11 @@ pub mod docker;
 pub mod field_path;
 pub mod finding;
 pub mod flows;
+pub mod go;
 
 pub mod host;
 pub mod inventory;
+pub mod kinds;
 pub mod live;
 pub mod netpol;
 pub mod object;

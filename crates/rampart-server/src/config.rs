@@ -5,9 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use rampart_core::psp::{PodSecurityPolicy, Rbac, validate_policy};
 use rampart_core::pss::{Level, LevelVersion, NamespacePolicy, Version};
+use rampart_core::rbac::RbacKind;
 use rampart_core::rules::{self, Rule};
 use rampart_core::source::{Limits, parse_text};
 use serde::Deserialize;
@@ -237,27 +237,21 @@ fn psp(raw: RawPsp) -> Result<PspConfig, ConfigError> {
         policies.push(policy);
     }
     let mut rbac = Rbac::default();
-    for (i, value) in raw.rbac.into_iter().enumerate() {
-        let bad = |e: serde_json::Error| ConfigError(format!("podSecurityPolicy.rbac[{i}]: {e}"));
-        match value.get("kind").and_then(Value::as_str) {
-            Some("Role") => rbac
-                .roles
-                .push(serde_json::from_value::<Role>(value).map_err(bad)?),
-            Some("ClusterRole") => rbac
-                .cluster_roles
-                .push(serde_json::from_value::<ClusterRole>(value).map_err(bad)?),
-            Some("RoleBinding") => rbac
-                .role_bindings
-                .push(serde_json::from_value::<RoleBinding>(value).map_err(bad)?),
-            Some("ClusterRoleBinding") => rbac
-                .cluster_role_bindings
-                .push(serde_json::from_value::<ClusterRoleBinding>(value).map_err(bad)?),
-            other => {
-                return Err(ConfigError(format!(
-                    "podSecurityPolicy.rbac[{i}]: kind {other:?} is not Role, ClusterRole, RoleBinding or ClusterRoleBinding"
-                )));
-            }
-        }
+    for (i, value) in raw.rbac.iter().enumerate() {
+        let kind = value.get("kind").and_then(Value::as_str);
+        let Some(kind) = kind.and_then(RbacKind::named) else {
+            return Err(ConfigError(format!(
+                "podSecurityPolicy.rbac[{i}]: kind {kind:?} is not Role, ClusterRole, RoleBinding or ClusterRoleBinding"
+            )));
+        };
+        rbac.insert(kind, value).map_err(|e| {
+            let at = if e.path.is_root() {
+                String::new()
+            } else {
+                format!(".{}", e.path)
+            };
+            ConfigError(format!("podSecurityPolicy.rbac[{i}]{at}: {}", e.message))
+        })?;
     }
     Ok(PspConfig { policies, rbac })
 }
@@ -361,5 +355,11 @@ mod tests {
         );
         assert!(error("unknown: 1\n").contains("unknown field"));
         assert!(error("podSecurityPolicy:\n  rbac: [{kind: Pod}]\n").contains("rbac[0]"));
+        // RBAC objects are read as everywhere else: the offending field is named.
+        let wrong = error("podSecurityPolicy:\n  rbac: [{kind: Role, rules: [{verbs: 5}]}]\n");
+        assert!(
+            wrong.contains("podSecurityPolicy.rbac[0].rules[0].verbs: invalid type"),
+            "{wrong}"
+        );
     }
 }

@@ -156,7 +156,7 @@ impl Verdict {
         };
         let message = format!(
             "{kind} {} is invalid: {errors}",
-            psp::field_error::go_quote(name)
+            rampart_core::go::quote(name)
         );
         self.deny(422, "Invalid", message);
     }
@@ -679,7 +679,7 @@ fn warn_findings(findings: &[(Finding, RuleMode)], verdict: &mut Verdict) {
 fn resource_name(resource: &str, request: &AdmissionRequest) -> String {
     let name = request.name.as_deref().filter(|n| !n.is_empty());
     match name {
-        Some(name) => format!("{resource} {}", psp::field_error::go_quote(name)),
+        Some(name) => format!("{resource} {}", rampart_core::go::quote(name)),
         None => resource.to_owned(),
     }
 }

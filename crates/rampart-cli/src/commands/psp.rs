@@ -12,6 +12,7 @@ use rampart_core::psp::{
     AdmissionAttributes, AdmissionOutcome, AllowAll, Authorizer, Operation, PodSecurityPolicy,
     Rbac, UserInfo, admit,
 };
+use rampart_core::rbac::RbacKind;
 use rampart_core::source::InputError;
 use serde::Serialize;
 
@@ -43,6 +44,26 @@ impl World {
             .filter(move |(_, _, o)| o.id.kind == kind && group.contains(&o.id.group()))
     }
 
+    /// The RBAC objects among the inputs, collected as everywhere else ([`Rbac::insert`]).
+    fn rbac(&mut self) -> Rbac {
+        let mut rbac = Rbac::default();
+        let mut errors = Problems::default();
+        for (file, loaded, object) in self.objects() {
+            let Some(kind) = RbacKind::of(&object.id) else {
+                continue;
+            };
+            if let Err(e) = rbac.insert(kind, &object.value) {
+                let pos = loaded.locate(object, &e.path);
+                errors.push(
+                    file,
+                    InputError::new(pos, format!("{}: {e}", object.id.kind)),
+                );
+            }
+        }
+        self.errors.0.extend(errors.0);
+        rbac
+    }
+
     fn typed<T: serde::de::DeserializeOwned>(&mut self, group: &[&str], kind: &str) -> Vec<T> {
         let mut found = Vec::new();
         let mut errors = Problems::default();
@@ -63,7 +84,6 @@ impl World {
     }
 }
 
-const RBAC: &[&str] = &["rbac.authorization.k8s.io"];
 const PSP_GROUPS: &[&str] = &["policy", "extensions"];
 
 fn read_world(args: &PspArgs) -> World {
@@ -198,16 +218,8 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
     }
     let mut world = read_world(args);
     let policies: Vec<PodSecurityPolicy> = world.typed(PSP_GROUPS, "PodSecurityPolicy");
-    let rbac = Rbac {
-        roles: world.typed(RBAC, "Role"),
-        cluster_roles: world.typed(RBAC, "ClusterRole"),
-        role_bindings: world.typed(RBAC, "RoleBinding"),
-        cluster_role_bindings: world.typed(RBAC, "ClusterRoleBinding"),
-    };
-    let has_rbac = !(rbac.roles.is_empty()
-        && rbac.cluster_roles.is_empty()
-        && rbac.role_bindings.is_empty()
-        && rbac.cluster_role_bindings.is_empty());
+    let rbac = world.rbac();
+    let has_rbac = !rbac.is_empty();
     let authz: &dyn Authorizer = if has_rbac { &rbac } else { &AllowAll };
     let user = args.user.as_ref().map(|username| UserInfo {
         username: username.clone(),

@@ -73,23 +73,7 @@ mod tests {
     use serde_json::json;
 
     fn rbac(objects: serde_json::Value) -> Rbac {
-        let mut rbac = Rbac::default();
-        for object in objects.as_array().cloned().unwrap_or_default() {
-            match object["kind"].as_str() {
-                Some("Role") => rbac.roles.push(serde_json::from_value(object).unwrap()),
-                Some("ClusterRole") => rbac
-                    .cluster_roles
-                    .push(serde_json::from_value(object).unwrap()),
-                Some("RoleBinding") => rbac
-                    .role_bindings
-                    .push(serde_json::from_value(object).unwrap()),
-                Some("ClusterRoleBinding") => rbac
-                    .cluster_role_bindings
-                    .push(serde_json::from_value(object).unwrap()),
-                _ => panic!("unexpected object"),
-            }
-        }
-        rbac
+        Rbac::of_test_objects(&objects)
     }
 
     fn cluster_role(name: &str, rule: serde_json::Value) -> serde_json::Value {

@@ -249,32 +249,7 @@ pub fn render_error_list<'a>(errors: impl IntoIterator<Item = &'a FieldError>) -
 }
 
 /// Quotes a string like Go's `strconv.Quote` / `%q`.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c.is_control() => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use crate::go::quote as go_quote;
 
 #[cfg(test)]
 mod tests {
@@ -282,6 +257,15 @@ mod tests {
 
     fn path(s: &'static str) -> FieldPath {
         FieldPath::fields(&[s])
+    }
+
+    #[test]
+    fn string_values_are_quoted_as_go_quotes_them() {
+        let error = FieldError::invalid(path("a"), BadValue::str("x\u{a0}\u{feff}"), "no");
+        assert_eq!(
+            error.to_string(),
+            "a: Invalid value: \"x\\u00a0\\ufeff\": no"
+        );
     }
 
     #[test]

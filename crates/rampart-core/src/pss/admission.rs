@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::message::go_quote;
 use super::{Evaluation, Level, LevelVersion, NamespacePolicy, evaluate};
 
 /// Exemptions as in PSA's `PodSecurityConfiguration`: exact matches, no wildcards.
@@ -201,8 +202,8 @@ impl Admission<'_> {
         }
         let labels = labels.map_err(|error| {
             let message = format!(
-                "failed to lookup namespace {:?}: {error}",
-                request.namespace
+                "failed to lookup namespace {}: {error}",
+                go_quote(request.namespace)
             );
             let mut decision = Decision::annotated("error", message.clone());
             if enforce {

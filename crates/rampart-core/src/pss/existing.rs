@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::{Pod, PodSpec};
 
 use super::admission::{DryRun, Exemptions};
 use super::evaluate;
+use super::message::go_quote;
 
 /// At most this many pods are evaluated.
 pub const MAX_PODS_TO_CHECK: usize = 3000;
@@ -59,9 +60,9 @@ pub(super) fn existing_pod_warnings(
     }
     if !reasons.is_empty() {
         warnings.push(format!(
-            "existing pods in namespace {:?} violate the new PodSecurity enforce level {:?}",
-            run.namespace,
-            run.enforce.to_string()
+            "existing pods in namespace {} violate the new PodSecurity enforce level {}",
+            go_quote(run.namespace),
+            go_quote(&run.enforce.to_string())
         ));
     }
     let mut per_reason: Vec<String> = reasons

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::message::go_quote;
 use super::{Level, LevelVersion, Version};
 
 /// Prefix of the Pod Security Admission labels.
@@ -65,7 +66,8 @@ where
         Err(error) => {
             *target = fallback;
             errors.push(format!(
-                "metadata.labels[{key}]: Invalid value: {value:?}: {error}"
+                "metadata.labels[{key}]: Invalid value: {}: {error}",
+                go_quote(value)
             ));
             false
         }
@@ -178,7 +180,8 @@ impl NamespacePolicy {
         .map(|(mode, lv)| format!("{mode}={lv}"))
         .collect();
         Some(format!(
-            "namespace {namespace:?} is exempt from Pod Security, and the policy ({}) will be ignored",
+            "namespace {} is exempt from Pod Security, and the policy ({}) will be ignored",
+            go_quote(namespace),
             modes.join(", ")
         ))
     }
@@ -240,6 +243,17 @@ mod tests {
                 "metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: \"strict\": must be one of privileged, baseline, restricted",
                 "metadata.labels[pod-security.kubernetes.io/audit]: Invalid value: \"loud\": must be one of privileged, baseline, restricted",
                 "metadata.labels[pod-security.kubernetes.io/warn-version]: Invalid value: \"2\": must be \"latest\" or \"v1.x\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn label_values_are_quoted_as_go_quotes_them() {
+        let p = resolve(&[("enforce", "strict\u{a0}")]);
+        assert_eq!(
+            p.errors,
+            [
+                "metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: \"strict\\u00a0\": must be one of privileged, baseline, restricted"
             ]
         );
     }

@@ -9,7 +9,7 @@ pub mod risk;
 
 pub use matcher::{ResourceRequest, RuleFields, WILDCARD};
 pub use model::{
-    BindingView, GrantedRule, Rbac, SUPERUSER_GROUP, UserInfo, binds, describe_subject,
+    BindingView, GrantedRule, Rbac, RbacKind, SUPERUSER_GROUP, UserInfo, binds, describe_subject,
     service_account_of, service_account_user, subject_is,
 };
 pub use risk::{RISKS, Reach, Risk};

@@ -9,7 +9,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde::{Deserialize, Serialize};
 
 use super::matcher::{ResourceRequest, RuleFields};
+use crate::field_path::FieldPath;
 use crate::netpol::selector::{Labels, Operator, Requirement, Selector};
+use crate::object::{ObjectRef, TypeError, typed_at};
 
 /// Members of this group are allowed everything (the API server's privileged-group
 /// authorizer runs before RBAC).
@@ -44,6 +46,44 @@ impl UserInfo {
         let mut user = Self::service_account(namespace, name);
         user.groups.push("system:authenticated".to_owned());
         user
+    }
+}
+
+/// The four RBAC kinds, as [`Rbac::insert`] files them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RbacKind {
+    /// `Role`.
+    Role,
+    /// `ClusterRole`.
+    ClusterRole,
+    /// `RoleBinding`.
+    RoleBinding,
+    /// `ClusterRoleBinding`.
+    ClusterRoleBinding,
+}
+
+impl RbacKind {
+    /// The kind named `kind` (`Role`, `ClusterRole`, `RoleBinding`, `ClusterRoleBinding`).
+    pub fn named(kind: &str) -> Option<Self> {
+        Some(match kind {
+            "Role" => Self::Role,
+            "ClusterRole" => Self::ClusterRole,
+            "RoleBinding" => Self::RoleBinding,
+            "ClusterRoleBinding" => Self::ClusterRoleBinding,
+            _ => return None,
+        })
+    }
+
+    /// The RBAC kind of an object of the group `rbac.authorization.k8s.io`.
+    pub fn of(id: &ObjectRef) -> Option<Self> {
+        (id.group() == crate::kinds::RBAC_GROUP)
+            .then(|| Self::named(&id.kind))
+            .flatten()
+    }
+
+    /// Whether the kind is a binding.
+    pub fn is_binding(self) -> bool {
+        matches!(self, Self::RoleBinding | Self::ClusterRoleBinding)
     }
 }
 
@@ -119,6 +159,47 @@ fn describe(kind: &str, namespace: Option<&str>, name: Option<&str>) -> String {
 }
 
 impl Rbac {
+    /// Adds an object of `kind`, read as the API server reads it (`null` is a zero
+    /// value); the error names the offending field. The one way RBAC objects are
+    /// collected: from a scan's files, `rampart psp`'s inputs or the webhook's
+    /// configuration.
+    pub fn insert(&mut self, kind: RbacKind, value: &serde_json::Value) -> Result<(), TypeError> {
+        fn read<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Result<T, TypeError> {
+            typed_at(value, &FieldPath::root())?.ok_or_else(|| TypeError {
+                path: FieldPath::root(),
+                message: "null is not an object".to_owned(),
+            })
+        }
+        match kind {
+            RbacKind::Role => self.roles.push(read(value)?),
+            RbacKind::ClusterRole => self.cluster_roles.push(read(value)?),
+            RbacKind::RoleBinding => self.role_bindings.push(read(value)?),
+            RbacKind::ClusterRoleBinding => self.cluster_role_bindings.push(read(value)?),
+        }
+        Ok(())
+    }
+
+    /// Test objects (an array; `kind` given, `apiVersion` may be left out) collected.
+    #[cfg(test)]
+    #[allow(clippy::expect_used)]
+    pub(crate) fn of_test_objects(objects: &serde_json::Value) -> Self {
+        let mut rbac = Self::default();
+        for object in objects.as_array().into_iter().flatten() {
+            let kind = object["kind"].as_str().and_then(RbacKind::named);
+            rbac.insert(kind.expect("an RBAC kind"), object)
+                .expect("valid RBAC object");
+        }
+        rbac
+    }
+
+    /// Whether there are no roles and no bindings.
+    pub fn is_empty(&self) -> bool {
+        self.roles.is_empty()
+            && self.cluster_roles.is_empty()
+            && self.role_bindings.is_empty()
+            && self.cluster_role_bindings.is_empty()
+    }
+
     /// Every binding, ClusterRoleBindings first.
     pub fn bindings(&self) -> impl Iterator<Item = BindingView<'_>> {
         let cluster = self.cluster_role_bindings.iter().map(|b| BindingView {
@@ -329,23 +410,35 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parsed<T: serde::de::DeserializeOwned>(object: serde_json::Value) -> T {
-        serde_json::from_value(object).expect("valid RBAC object")
+    fn rbac(objects: serde_json::Value) -> Rbac {
+        Rbac::of_test_objects(&objects)
     }
 
-    fn rbac(objects: serde_json::Value) -> Rbac {
+    #[test]
+    fn objects_are_read_as_the_api_server_reads_them() {
         let mut rbac = Rbac::default();
-        for object in objects.as_array().cloned().unwrap_or_default() {
-            let kind = object["kind"].as_str().map(str::to_owned);
-            match kind.as_deref() {
-                Some("ClusterRole") => rbac.cluster_roles.push(parsed(object)),
-                Some("Role") => rbac.roles.push(parsed(object)),
-                Some("RoleBinding") => rbac.role_bindings.push(parsed(object)),
-                Some("ClusterRoleBinding") => rbac.cluster_role_bindings.push(parsed(object)),
-                _ => panic!("unexpected object"),
-            }
-        }
-        rbac
+        let null_verbs = json!({"metadata": {"name": "r"}, "rules": [{"verbs": null}]});
+        rbac.insert(RbacKind::Role, &null_verbs)
+            .expect("null is a zero value");
+        assert_eq!(rbac.roles[0].rules.as_ref().map(Vec::len), Some(1));
+        let error = rbac
+            .insert(RbacKind::ClusterRole, &json!({"rules": [{"verbs": 5}]}))
+            .expect_err("wrong type");
+        assert_eq!(error.path.to_string(), "rules[0].verbs");
+        let id = |api_version: &str, kind: &str| ObjectRef {
+            api_version: api_version.into(),
+            kind: kind.into(),
+            ..ObjectRef::default()
+        };
+        assert_eq!(
+            RbacKind::of(&id("rbac.authorization.k8s.io/v1", "RoleBinding")),
+            Some(RbacKind::RoleBinding)
+        );
+        assert_eq!(RbacKind::of(&id("v1", "Role")), None);
+        assert_eq!(
+            RbacKind::of(&id("rbac.authorization.k8s.io/v1", "Pod")),
+            None
+        );
     }
 
     fn get_secrets(name: Option<&str>) -> ResourceRequest<'_> {

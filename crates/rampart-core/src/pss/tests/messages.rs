@@ -4,7 +4,6 @@
 use serde_json::json;
 
 use super::{eval_json, message_of, paths_of};
-use crate::pss::message::go_quote;
 
 /// A pod with the given containers (name plus security context) and extra spec fields.
 fn pod_with(containers: serde_json::Value, spec_extra: serde_json::Value) -> serde_json::Value {
@@ -700,20 +699,4 @@ fn aggregated_order_follows_check_ids() {
             r#"violates PodSecurity "baseline:latest": non-default capabilities (container "c" must not include "NET_RAW" in securityContext.capabilities.add), host namespaces (hostNetwork=true), hostPath volumes (volume "h"), privileged (container "c" must not set securityContext.privileged=true), forbidden sysctls (x)"#
         )
     );
-}
-
-#[test]
-fn go_quote_matches_strconv_quote() {
-    assert_eq!(go_quote("unconfined"), r#""unconfined""#);
-    assert_eq!(go_quote(r#"a"b\c"#), r#""a\"b\\c""#);
-    assert_eq!(
-        go_quote("\u{7}\u{8}\u{c}\n\r\t\u{b}"),
-        r#""\a\b\f\n\r\t\v""#
-    );
-    assert_eq!(go_quote("\u{0}\u{1b}\u{7f}"), r#""\x00\x1b\x7f""#);
-    assert_eq!(go_quote("\u{85}\u{a0}\u{ad}"), r#""\u0085\u00a0\u00ad""#);
-    assert_eq!(go_quote("\u{feff}\u{200b}"), r#""\ufeff\u200b""#);
-    assert_eq!(go_quote("\u{e000}\u{f0000}"), r#""\ue000\U000f0000""#);
-    assert_eq!(go_quote("héllo 世界 😀"), "\"héllo 世界 😀\"");
-    assert_eq!(go_quote(""), r#""""#);
 }

@@ -10,16 +10,13 @@
 
 use std::collections::HashMap;
 
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
-use serde::de::DeserializeOwned;
+use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 
 use crate::netpol::selector::Selector;
 use crate::rbac::model::{NO_LABELS, aggregation_selectors};
 use crate::rbac::risk::{RISKS, Reach, Risk};
-use crate::rbac::{BindingView, GrantedRule, Rbac, RuleFields};
+use crate::rbac::{BindingView, GrantedRule, Rbac, RbacKind, RuleFields};
 use crate::rules::RunContext;
-
-const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
 /// How many risks the catalogue knows.
 const RISK_COUNT: usize = RISKS.len();
@@ -112,12 +109,6 @@ pub(crate) struct RunRbac {
     role_grants: Vec<Grants>,
 }
 
-/// The typed object, or `None` when a field has the wrong type (such objects grant
-/// nothing here; their own file's scan is where the shape matters).
-fn typed<T: DeserializeOwned>(value: &serde_json::Value) -> Option<T> {
-    T::deserialize(value).ok()
-}
-
 /// The run's RBAC, worked out on first use and shared by the run rules after.
 pub(super) fn run_rbac<'a>(ctx: &RunContext<'a>) -> &'a RunRbac {
     ctx.cache.rbac.get_or_init(|| RunRbac::of(ctx))
@@ -128,26 +119,18 @@ impl RunRbac {
         let mut rbac = Rbac::default();
         let (mut cluster_bindings, mut role_bindings) = (Vec::new(), Vec::new());
         for (index, object) in ctx.objects.iter().enumerate() {
-            if object.id.group() != RBAC_GROUP {
+            let Some(kind) = RbacKind::of(&object.id) else {
+                continue;
+            };
+            // An object with a field of the wrong type grants nothing here; its own
+            // file's scan reports it.
+            if rbac.insert(kind, &object.value()).is_err() {
                 continue;
             }
-            let value = &object.value();
-            match object.id.kind.as_str() {
-                "Role" => rbac.roles.extend(typed::<Role>(value)),
-                "ClusterRole" => rbac.cluster_roles.extend(typed::<ClusterRole>(value)),
-                "RoleBinding" => {
-                    if let Some(binding) = typed::<RoleBinding>(value) {
-                        rbac.role_bindings.push(binding);
-                        role_bindings.push(index);
-                    }
-                }
-                "ClusterRoleBinding" => {
-                    if let Some(binding) = typed::<ClusterRoleBinding>(value) {
-                        rbac.cluster_role_bindings.push(binding);
-                        cluster_bindings.push(index);
-                    }
-                }
-                _ => {}
+            match kind {
+                RbacKind::RoleBinding => role_bindings.push(index),
+                RbacKind::ClusterRoleBinding => cluster_bindings.push(index),
+                RbacKind::Role | RbacKind::ClusterRole => {}
             }
         }
         cluster_bindings.extend(role_bindings);
@@ -305,6 +288,7 @@ fn selected_grants(roles: &[ClusterRole], own: &[Grants], selectors: &[Selector]
 
 #[cfg(test)]
 mod tests {
+    use crate::kinds::RBAC_GROUP;
     use proptest::prelude::*;
 
     use super::*;
@@ -387,7 +371,7 @@ mod tests {
             .collect::<Vec<_>>()
             .prop_flat_map(|roles| (Just(roles), proptest::collection::vec(rule(), 0..3)));
         roles.prop_map(|(cluster_roles, role_rules)| {
-            fn parse<T: DeserializeOwned>(v: serde_json::Value) -> T {
+            fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
                 serde_json::from_value(v).expect("valid")
             }
             let mut rbac = Rbac {
