@@ -545,7 +545,7 @@ struct PolicyProblems {
 
 fn network_policy_problems(object: &Object<'_>) -> PolicyProblems {
     let mut problems = PolicyProblems::default();
-    if (object.id.group(), object.id.kind.as_str()) != ("networking.k8s.io", "NetworkPolicy") {
+    if !crate::kinds::NETWORK_POLICY.is(&object.id) {
         return problems;
     }
     let Ok(Some(policy)) = typed_at::<NetworkPolicy>(object.value, &FieldPath::root()) else {

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use rampart_core::config::Config as ScanConfig;
+use rampart_core::kinds::{self, GroupKind};
 use rampart_core::object::{
     Object, ObjectRef, PodView, TemplateLocation, WorkloadKinds, typed_from_str,
 };
@@ -209,7 +210,11 @@ impl Engine {
                 _ => Target::Pod,
             };
         }
-        if subresource.is_some() || request.kind.kind == "Pod" {
+        let kind = GroupKind {
+            group: &request.kind.group,
+            kind: &request.kind.kind,
+        };
+        if subresource.is_some() || kind == kinds::POD {
             return Target::Ignored;
         }
         let kind = &request.kind;

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::kinds::{KUBELET_CONFIG_GROUP, RAMPART_GROUP};
 use crate::object::ObjectRef;
 
 /// A configuration file kind rampart judges.
@@ -32,7 +33,7 @@ impl ConfigFile {
     pub fn of(id: &ObjectRef) -> Option<Self> {
         let kind = id.kind.as_str();
         match (id.group(), kind) {
-            ("kubelet.config.k8s.io", "KubeletConfiguration") => Some(Self::Kubelet),
+            (KUBELET_CONFIG_GROUP, "KubeletConfiguration") => Some(Self::Kubelet),
             ("apiserver.config.k8s.io", "EncryptionConfiguration") => Some(Self::Encryption),
             ("audit.k8s.io", "Policy") => Some(Self::AuditPolicy),
             ("apiserver.config.k8s.io" | "apiserver.k8s.io", "AdmissionConfiguration") => {
@@ -43,7 +44,7 @@ impl ConfigFile {
             }
             ("apiserver.config.k8s.io", "AuthorizationConfiguration") => Some(Self::Authorization),
             ("", "Config") if id.api_version == "v1" => Some(Self::Kubeconfig),
-            ("rampart.dev", super::KUBELET_FLAGS_KIND) => Some(Self::KubeletFlags),
+            (RAMPART_GROUP, super::KUBELET_FLAGS_KIND) => Some(Self::KubeletFlags),
             _ => None,
         }
     }

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::{ClusterBuilder, Endpoint, ServiceAddresses};
 use crate::field_path::FieldPath;
+use crate::kinds::{self, GroupKind};
 use crate::object::typed::typed_at;
 use crate::object::{ObjectRef, TypeError, WorkloadKinds};
 
@@ -43,25 +44,25 @@ pub fn network_object(
     value: &Value,
     workloads: &WorkloadKinds,
 ) -> Result<Option<NetworkObject>, TypeError> {
-    Ok(Some(match (id.group(), id.kind.as_str()) {
-        ("", "Namespace") => NetworkObject::Namespace(Box::new(typed(value)?)),
-        ("", "Node") => NetworkObject::Node(Box::new(typed(value)?)),
-        ("", "Service") => NetworkObject::Service(Box::new(typed(value)?)),
-        ("", "Endpoints") => {
+    Ok(Some(match GroupKind::of(id) {
+        kinds::NAMESPACE => NetworkObject::Namespace(Box::new(typed(value)?)),
+        kinds::NODE => NetworkObject::Node(Box::new(typed(value)?)),
+        kinds::SERVICE => NetworkObject::Service(Box::new(typed(value)?)),
+        kinds::ENDPOINTS => {
             NetworkObject::ServiceAddresses(Box::new(ServiceAddresses::from_endpoints(&typed::<
                 Endpoints,
             >(
                 value
             )?)))
         }
-        ("discovery.k8s.io", "EndpointSlice") => {
+        kinds::ENDPOINT_SLICE => {
             match ServiceAddresses::from_slice(&typed::<EndpointSlice>(value)?) {
                 Some(addresses) => NetworkObject::ServiceAddresses(Box::new(addresses)),
                 None => return Ok(None),
             }
         }
-        ("networking.k8s.io", "NetworkPolicy") => NetworkObject::Policy(Box::new(typed(value)?)),
-        ("", "Pod") => NetworkObject::Endpoint(Box::new(Endpoint::from_pod(&typed::<Pod>(value)?))),
+        kinds::NETWORK_POLICY => NetworkObject::Policy(Box::new(typed(value)?)),
+        kinds::POD => NetworkObject::Endpoint(Box::new(Endpoint::from_pod(&typed::<Pod>(value)?))),
         _ => {
             let Some(location) = workloads.template_of(id) else {
                 return Ok(None);

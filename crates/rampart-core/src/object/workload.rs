@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use super::ObjectRef;
 use crate::field_path::FieldPath;
+use crate::kinds::{self, GroupKind};
 
 /// Where a kind keeps its pod: the paths of the pod's metadata and spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,20 +73,28 @@ impl WorkloadKinds {
 
     /// Where the object keeps its pod, if its kind holds one.
     pub fn template_of(&self, id: &ObjectRef) -> Option<TemplateLocation> {
-        let group = id.group();
-        let builtin = match (group, id.kind.as_str()) {
-            ("", "Pod") => Some(TemplateLocation {
+        let gk = GroupKind::of(id);
+        let in_extensions = [kinds::DEPLOYMENT, kinds::REPLICA_SET, kinds::DAEMON_SET]
+            .iter()
+            .any(|k| k.in_group(kinds::EXTENSIONS_GROUP) == gk);
+        let builtin = match gk {
+            kinds::POD => Some(TemplateLocation {
                 metadata: FieldPath::fields(&["metadata"]),
                 spec: FieldPath::fields(&["spec"]),
             }),
-            ("", "PodTemplate") => Some(TemplateLocation::at(FieldPath::fields(&["template"]))),
-            ("", "ReplicationController")
-            | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
-            | ("apps", "StatefulSet")
-            | ("batch", "Job") => Some(TemplateLocation::at(FieldPath::fields(&[
+            kinds::POD_TEMPLATE => Some(TemplateLocation::at(FieldPath::fields(&["template"]))),
+            kinds::REPLICATION_CONTROLLER
+            | kinds::DEPLOYMENT
+            | kinds::REPLICA_SET
+            | kinds::DAEMON_SET
+            | kinds::STATEFUL_SET
+            | kinds::JOB => Some(TemplateLocation::at(FieldPath::fields(&[
                 "spec", "template",
             ]))),
-            ("batch", "CronJob") => Some(TemplateLocation::at(FieldPath::fields(&[
+            _ if in_extensions => Some(TemplateLocation::at(FieldPath::fields(&[
+                "spec", "template",
+            ]))),
+            kinds::CRON_JOB => Some(TemplateLocation::at(FieldPath::fields(&[
                 "spec",
                 "jobTemplate",
                 "spec",
@@ -96,7 +105,7 @@ impl WorkloadKinds {
         builtin.or_else(|| {
             self.custom
                 .iter()
-                .find(|(g, k, _)| g == group && *k == id.kind)
+                .find(|(g, k, _)| g == gk.group && *k == id.kind)
                 .map(|(_, _, path)| TemplateLocation::at(path.clone()))
         })
     }

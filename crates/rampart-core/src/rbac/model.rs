@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::matcher::{ResourceRequest, RuleFields};
 use crate::field_path::FieldPath;
+use crate::kinds;
 use crate::netpol::selector::{Labels, Operator, Requirement, Selector};
 use crate::object::{ObjectRef, TypeError, typed_at};
 
@@ -66,17 +67,17 @@ impl RbacKind {
     /// The kind named `kind` (`Role`, `ClusterRole`, `RoleBinding`, `ClusterRoleBinding`).
     pub fn named(kind: &str) -> Option<Self> {
         Some(match kind {
-            "Role" => Self::Role,
-            "ClusterRole" => Self::ClusterRole,
-            "RoleBinding" => Self::RoleBinding,
-            "ClusterRoleBinding" => Self::ClusterRoleBinding,
+            k if k == kinds::ROLE.kind => Self::Role,
+            k if k == kinds::CLUSTER_ROLE.kind => Self::ClusterRole,
+            k if k == kinds::ROLE_BINDING.kind => Self::RoleBinding,
+            k if k == kinds::CLUSTER_ROLE_BINDING.kind => Self::ClusterRoleBinding,
             _ => return None,
         })
     }
 
     /// The RBAC kind of an object of the group `rbac.authorization.k8s.io`.
     pub fn of(id: &ObjectRef) -> Option<Self> {
-        (id.group() == crate::kinds::RBAC_GROUP)
+        (id.group() == kinds::RBAC_GROUP)
             .then(|| Self::named(&id.kind))
             .flatten()
     }
@@ -222,16 +223,18 @@ impl Rbac {
     /// The rules a binding grants: its Role's, or its ClusterRole's with aggregation
     /// expanded. A missing role grants nothing.
     pub fn rules_of(&self, binding: &BindingView<'_>) -> Vec<GrantedRule<'_>> {
-        match (binding.role_ref.kind.as_str(), binding.namespace) {
-            ("ClusterRole", _) => self.cluster_role_rules(&binding.role_ref.name),
-            ("Role", Some(namespace)) => self
+        match (RbacKind::named(&binding.role_ref.kind), binding.namespace) {
+            (Some(RbacKind::ClusterRole), _) => self.cluster_role_rules(&binding.role_ref.name),
+            (Some(RbacKind::Role), Some(namespace)) => self
                 .roles
                 .iter()
                 .filter(|role| {
                     role.metadata.name.as_deref() == Some(binding.role_ref.name.as_str())
                         && role.metadata.namespace.as_deref().unwrap_or("default") == namespace
                 })
-                .flat_map(|role| listed_rules(&role.metadata, "Role", role.rules.as_deref()))
+                .flat_map(|role| {
+                    listed_rules(&role.metadata, kinds::ROLE.kind, role.rules.as_deref())
+                })
                 .collect(),
             _ => Vec::new(),
         }
@@ -242,11 +245,15 @@ impl Rbac {
         let Some(role) = self.cluster_role(name) else {
             return Vec::new();
         };
-        let mut rules = listed_rules(&role.metadata, "ClusterRole", role.rules.as_deref());
+        let mut rules = listed_rules(
+            &role.metadata,
+            kinds::CLUSTER_ROLE.kind,
+            role.rules.as_deref(),
+        );
         for source in self.aggregated_into(role) {
             rules.extend(listed_rules(
                 &source.metadata,
-                "ClusterRole",
+                kinds::CLUSTER_ROLE.kind,
                 source.rules.as_deref(),
             ));
         }
@@ -306,7 +313,10 @@ fn listed_rules<'a>(
             rule,
             index,
             kind,
-            namespace: meta.namespace.as_deref().filter(|_| kind == "Role"),
+            namespace: meta
+                .namespace
+                .as_deref()
+                .filter(|_| kind == kinds::ROLE.kind),
             name: meta.name.as_deref().unwrap_or_default(),
         })
         .collect()

@@ -13,6 +13,7 @@ use super::{Keep, RuleMeta};
 use crate::docker::DockerfileView;
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
+use crate::kinds::{self, GroupKind};
 use crate::object::{ObjectRef, WorkloadKinds};
 use crate::source::{FlatPositions, Pos, PosNode};
 
@@ -150,24 +151,22 @@ pub fn dockerfile_collected(
 }
 
 /// Kinds the run rules look at, besides every kind that holds a pod.
-const RUN_KINDS: &[(&str, &str)] = &[
-    ("", "Namespace"),
-    ("", "Node"),
-    ("", "ServiceAccount"),
-    ("networking.k8s.io", "NetworkPolicy"),
-    ("rbac.authorization.k8s.io", "Role"),
-    ("rbac.authorization.k8s.io", "ClusterRole"),
-    ("rbac.authorization.k8s.io", "RoleBinding"),
-    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
-    ("kubelet.config.k8s.io", "KubeletConfiguration"),
-    ("rampart.dev", crate::cluster::KUBELET_FLAGS_KIND),
+const RUN_KINDS: &[GroupKind<'static>] = &[
+    kinds::NAMESPACE,
+    kinds::NODE,
+    kinds::SERVICE_ACCOUNT,
+    kinds::NETWORK_POLICY,
+    kinds::ROLE,
+    kinds::CLUSTER_ROLE,
+    kinds::ROLE_BINDING,
+    kinds::CLUSTER_ROLE_BINDING,
+    kinds::KUBELET_CONFIGURATION,
+    kinds::KUBELET_FLAGS,
 ];
 
 /// Whether the object pass must keep `id` for the run rules.
 pub fn collects(id: &ObjectRef, workloads: &WorkloadKinds) -> bool {
-    let group = id.group();
-    RUN_KINDS.iter().any(|(g, k)| *g == group && *k == id.kind)
-        || workloads.template_of(id).is_some()
+    RUN_KINDS.iter().any(|gk| gk.is(id)) || workloads.template_of(id).is_some()
 }
 
 /// The fields of a pod's spec that run rules read (network identity and exposure,
@@ -210,14 +209,11 @@ pub fn located_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
     if let Some(location) = workloads.template_of(id) {
         return Keep::at(&location.spec, pod_spec_part());
     }
-    match (id.group(), id.kind.as_str()) {
-        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
-            Keep::fields(&["subjects"])
-        }
-        ("", "Namespace") => Keep::at(&FieldPath::fields(&["metadata"]), Keep::fields(&["name"])),
+    match GroupKind::of(id) {
+        kinds::ROLE_BINDING | kinds::CLUSTER_ROLE_BINDING => Keep::fields(&["subjects"]),
+        kinds::NAMESPACE => Keep::at(&FieldPath::fields(&["metadata"]), Keep::fields(&["name"])),
         // The kubelet rules report at any setting of these files.
-        ("kubelet.config.k8s.io", "KubeletConfiguration") => Keep::All,
-        ("rampart.dev", kind) if kind == crate::cluster::KUBELET_FLAGS_KIND => Keep::All,
+        kinds::KUBELET_CONFIGURATION | kinds::KUBELET_FLAGS => Keep::All,
         _ => Keep::Fields(Vec::new()),
     }
 }

@@ -208,7 +208,7 @@ pub(super) const SECRET_IN_CONFIG_MAP: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let id = &ctx.object.id;
-        if id.kind != "ConfigMap" || !id.group().is_empty() {
+        if !crate::kinds::CONFIG_MAP.is(id) {
             return;
         }
         // A ConfigMap with fields of the wrong type is reported by its type check.

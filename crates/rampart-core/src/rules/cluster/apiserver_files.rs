@@ -38,9 +38,7 @@ pub(super) const ADMISSION_POD_SECURITY_DEFAULT: Rule = Rule {
 
 fn check_pod_security_defaults(ctx: &CheckContext<'_>, out: &mut Findings) {
     let value = ctx.object.value;
-    if ctx.object.id.kind == "PodSecurityConfiguration"
-        && ctx.object.id.group() == "pod-security.admission.config.k8s.io"
-    {
+    if crate::kinds::POD_SECURITY_CONFIGURATION.is(&ctx.object.id) {
         judge_enforce_default(value, FieldPath::root(), out);
         return;
     }

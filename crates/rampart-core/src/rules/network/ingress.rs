@@ -4,12 +4,12 @@ use k8s_openapi::api::networking::v1::{Ingress, IngressTLS};
 
 use crate::field_path::FieldPath;
 use crate::finding::Severity;
+use crate::kinds;
 use crate::object::typed_at;
 use crate::rules::{Checks, Rule, RuleMeta};
 
 /// API groups that served Ingress (`extensions` and `networking.k8s.io/v1beta1` until 1.22,
 /// with the same `tls` and `rules[].host` fields).
-const INGRESS_GROUPS: &[&str] = &["networking.k8s.io", "extensions"];
 
 pub(super) const INGRESS_TLS_MISSING: Rule = Rule {
     meta: RuleMeta {
@@ -28,7 +28,8 @@ pub(super) const INGRESS_TLS_MISSING: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let id = &ctx.object.id;
-        if id.kind != "Ingress" || !INGRESS_GROUPS.contains(&id.group()) {
+        let ingress = kinds::INGRESS;
+        if !ingress.is(id) && !ingress.in_group(kinds::EXTENSIONS_GROUP).is(id) {
             return;
         }
         // An Ingress with fields of the wrong type is reported by its type check.

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 
+use crate::kinds;
 use crate::netpol::selector::Selector;
 use crate::rbac::model::{NO_LABELS, aggregation_selectors};
 use crate::rbac::risk::{RISKS, Reach, Risk};
@@ -180,13 +181,13 @@ impl RunRbac {
     /// What the role a binding refers to hands out (nothing for a role not in the run).
     fn grants_of(&self, binding: &BindingView<'_>) -> Grants {
         let name = binding.role_ref.name.as_str();
-        match (binding.role_ref.kind.as_str(), binding.namespace) {
-            ("ClusterRole", _) => self
+        match (RbacKind::named(&binding.role_ref.kind), binding.namespace) {
+            (Some(RbacKind::ClusterRole), _) => self
                 .cluster_role_by_name
                 .get(name)
                 .map(|&i| self.cluster_grants[i].clone())
                 .unwrap_or_default(),
-            ("Role", Some(namespace)) => {
+            (Some(RbacKind::Role), Some(namespace)) => {
                 let mut grants = Grants::default();
                 let key = (namespace.to_owned(), name.to_owned());
                 for &i in self.roles_by_name.get(&key).into_iter().flatten() {
@@ -230,16 +231,23 @@ impl RunRbac {
     fn granted_rule(&self, source: Source) -> Option<GrantedRule<'_>> {
         let (kind, meta, rules) = if source.cluster_role {
             let role = self.rbac.cluster_roles.get(source.role)?;
-            ("ClusterRole", &role.metadata, role.rules.as_deref())
+            (
+                kinds::CLUSTER_ROLE.kind,
+                &role.metadata,
+                role.rules.as_deref(),
+            )
         } else {
             let role = self.rbac.roles.get(source.role)?;
-            ("Role", &role.metadata, role.rules.as_deref())
+            (kinds::ROLE.kind, &role.metadata, role.rules.as_deref())
         };
         Some(GrantedRule {
             rule: rules?.get(source.rule)?,
             index: source.rule,
             kind,
-            namespace: meta.namespace.as_deref().filter(|_| kind == "Role"),
+            namespace: meta
+                .namespace
+                .as_deref()
+                .filter(|_| kind == kinds::ROLE.kind),
             name: meta.name.as_deref().unwrap_or_default(),
         })
     }
