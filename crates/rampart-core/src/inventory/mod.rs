@@ -112,6 +112,8 @@ pub struct InventoryError {
     pub message: String,
 }
 
+impl std::error::Error for InventoryError {}
+
 impl std::fmt::Display for InventoryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.line {

@@ -96,6 +96,19 @@ pub enum NotAnObject {
     },
 }
 
+/// `not a Kubernetes object`, or `path: message`.
+impl std::fmt::Display for NotAnObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Foreign => f.write_str("not a Kubernetes object (no apiVersion and kind)"),
+            Self::Malformed { path, message } if path.is_root() => f.write_str(message),
+            Self::Malformed { path, message } => write!(f, "{path}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for NotAnObject {}
+
 /// Splits a document into objects, expanding `kind: List` and `*List` kinds.
 pub fn objects(value: &Value) -> Result<Vec<Object<'_>>, NotAnObject> {
     let mut found = Vec::new();

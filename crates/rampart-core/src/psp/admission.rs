@@ -60,6 +60,19 @@ pub struct PolicyFieldError {
     pub error: FieldError,
 }
 
+/// `policy: field: error`.
+impl std::fmt::Display for PolicyFieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.policy, self.error)
+    }
+}
+
+impl std::error::Error for PolicyFieldError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
 /// A policy left out of the evaluation, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SkippedPolicy {

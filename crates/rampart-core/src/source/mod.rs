@@ -48,6 +48,15 @@ impl InputError {
     }
 }
 
+/// `line:column: message`.
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.pos.line, self.pos.column, self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
 /// The documents of one file and the problems met while reading it.
 #[derive(Debug, Default)]
 pub struct Parsed {
