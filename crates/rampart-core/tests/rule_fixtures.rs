@@ -29,9 +29,20 @@ use rampart_core::live::judge_host;
 use rampart_core::rules::{Collected, ImageFile, catalogue, judge_image_files};
 use rampart_core::scan::{ScanOptions, run_checks, scan_file};
 use rampart_core::source::{Limits, parse};
+use rampart_core::{Finding, Severity};
 
 /// A finding or an expectation: file, line, field path.
 type Expected = BTreeSet<(String, u32, String)>;
+
+/// One finding as the snapshots show it: file, line, field path, severity, message.
+type Seen = (String, u32, String, Severity, String);
+
+/// Where the findings are, as the `# expect:` lines give them.
+fn located(seen: &[Seen]) -> Expected {
+    seen.iter()
+        .map(|(name, line, path, _, _)| (name.clone(), *line, path.clone()))
+        .collect()
+}
 
 /// One fixture: its files, as (name given to the scanner, path on disk).
 struct Case {
@@ -96,10 +107,21 @@ fn cases(rule: &str, prefix: &str) -> Vec<Case> {
     found
 }
 
-fn findings_of(rule: &'static str, case: &Case) -> Expected {
+/// A finding as [`Seen`].
+fn seen(name: &str, line: u32, path: String, finding: &Finding) -> Seen {
+    (
+        name.to_owned(),
+        line,
+        path,
+        finding.severity,
+        finding.message.clone(),
+    )
+}
+
+fn findings_of(rule: &'static str, case: &Case) -> Vec<Seen> {
     let mut options = ScanOptions::from_config(Config::default().only(&[rule]));
     options.pss = Some("baseline:latest".parse().expect("policy"));
-    let mut actual = Expected::new();
+    let mut actual = Vec::new();
     let mut collected: Vec<Collected> = Vec::new();
     let mut objects = 0;
     for (file, (name, path)) in case.files.iter().enumerate() {
@@ -123,7 +145,7 @@ fn findings_of(rule: &'static str, case: &Case) -> Expected {
         for f in &scan.findings {
             assert_eq!(f.finding.rule, rule);
             let line = f.pos.expect("a file finding has a position").line;
-            actual.insert((name.clone(), line, f.finding.path.to_string()));
+            actual.push(seen(name, line, f.finding.path.to_string(), &f.finding));
         }
         collected.extend(
             std::mem::take(&mut scan.collected)
@@ -143,9 +165,10 @@ fn findings_of(rule: &'static str, case: &Case) -> Expected {
         assert_eq!(finding.rule, rule);
         let object = &collected[index];
         let pos = object.locate(&finding.path);
-        let name = case.files[object.file].0.clone();
-        actual.insert((name, pos.line, finding.path.to_string()));
+        let name = &case.files[object.file].0;
+        actual.push(seen(name, pos.line, finding.path.to_string(), &finding));
     }
+    actual.sort();
     actual
 }
 
@@ -154,7 +177,7 @@ fn judge_host_fixture(
     name: &str,
     bytes: &[u8],
     options: &ScanOptions,
-    actual: &mut Expected,
+    actual: &mut Vec<Seen>,
 ) -> usize {
     let parsed = parse(bytes, &Limits::default());
     assert!(parsed.errors.is_empty(), "{name}: {:?}", parsed.errors);
@@ -165,7 +188,8 @@ fn judge_host_fixture(
         objects += scan.objects;
         for f in scan.findings {
             assert_eq!(f.pos, None, "{name}: a host finding has no position");
-            actual.insert((name.to_owned(), 0, format!("[{file}].{}", f.finding.path)));
+            let path = format!("[{file}].{}", f.finding.path);
+            actual.push(seen(name, 0, path, &f.finding));
         }
     }
     objects
@@ -176,7 +200,7 @@ fn judge_image_files_fixture(
     name: &str,
     bytes: &[u8],
     options: &ScanOptions,
-    actual: &mut Expected,
+    actual: &mut Vec<Seen>,
 ) -> usize {
     let parsed = parse(bytes, &Limits::default());
     assert!(parsed.errors.is_empty(), "{name}: {:?}", parsed.errors);
@@ -193,7 +217,13 @@ fn judge_image_files_fixture(
         })
         .collect();
     for finding in judge_image_files(&files, &options.config) {
-        actual.insert((name.to_owned(), 0, finding.file.path.clone()));
+        actual.push((
+            name.to_owned(),
+            0,
+            finding.file.path.clone(),
+            finding.severity,
+            finding.message,
+        ));
     }
     files.len()
 }
@@ -244,7 +274,7 @@ fn every_rule_fails_its_failing_fixtures_exactly() {
                 "{}: no `# expect:` line",
                 case.path.display()
             );
-            let actual = findings_of(meta.id, &case);
+            let actual = located(&findings_of(meta.id, &case));
             if actual != expected {
                 mismatches.push(format!(
                     "{}: found\n{}",
@@ -262,7 +292,7 @@ fn every_rule_passes_its_passing_fixtures() {
     let mut failures = Vec::new();
     for meta in catalogue() {
         for case in cases(meta.id, "pass") {
-            let actual = findings_of(meta.id, &case);
+            let actual = located(&findings_of(meta.id, &case));
             if !actual.is_empty() {
                 failures.push(format!(
                     "{}: found\n{}",
@@ -273,4 +303,34 @@ fn every_rule_passes_its_passing_fixtures() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Each rule's findings on its failing fixtures, with severity and message, as one
+/// snapshot per rule (`tests/snapshots/rules/`): a message cannot change unseen. After a
+/// deliberate change, `cargo insta review` (or `INSTA_UPDATE=always`) accepts it.
+#[test]
+fn every_rules_findings_match_their_snapshot() {
+    let rules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/rules");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots/rules");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for meta in catalogue() {
+            let mut text = String::new();
+            for case in cases(meta.id, "fail") {
+                let fixture = case
+                    .path
+                    .strip_prefix(&rules)
+                    .unwrap()
+                    .display()
+                    .to_string();
+                text.push_str(&format!("{fixture}\n"));
+                for (name, line, path, severity, message) in findings_of(meta.id, &case) {
+                    text.push_str(&format!("  {name}:{line} {path} [{severity}] {message}\n"));
+                }
+            }
+            insta::assert_snapshot!(meta.id, text);
+        }
+    });
 }
