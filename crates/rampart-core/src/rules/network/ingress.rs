@@ -8,9 +8,6 @@ use crate::kinds;
 use crate::object::typed_at;
 use crate::rules::{Checks, Rule, RuleMeta};
 
-/// API groups that served Ingress (`extensions` and `networking.k8s.io/v1beta1` until 1.22,
-/// with the same `tls` and `rules[].host` fields).
-
 pub(super) const INGRESS_TLS_MISSING: Rule = Rule {
     meta: RuleMeta {
         id: "ingress-tls-missing",
@@ -28,6 +25,7 @@ pub(super) const INGRESS_TLS_MISSING: Rule = Rule {
     },
     checks: Checks::kubernetes(|ctx, out| {
         let id = &ctx.object.id;
+        // `extensions` served Ingress until 1.22, with the same `tls` and `rules[].host`.
         let ingress = kinds::INGRESS;
         if !ingress.is(id) && !ingress.in_group(kinds::EXTENSIONS_GROUP).is(id) {
             return;
