@@ -25,11 +25,7 @@ pub(super) const WRITABLE_ROOT_FILESYSTEM: Rule = Rule {
         let Some(pod) = ctx.pod else { return };
         for c in pod.containers() {
             let c = &c;
-            let read_only = c
-                .container
-                .security_context
-                .as_ref()
-                .and_then(|s| s.read_only_root_filesystem);
+            let read_only = pod.effective(c).read_only_root_filesystem.map(|s| s.value);
             let message = match read_only {
                 Some(true) => continue,
                 Some(false) => format!("{} sets readOnlyRootFilesystem: false", quoted(c)),

@@ -24,17 +24,11 @@ pub(super) const PRIVILEGED_CONTAINER: Rule = Rule {
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in pod.containers() {
-            let c = &c;
-            let privileged = c
-                .container
-                .security_context
-                .as_ref()
-                .and_then(|s| s.privileged);
-            if privileged == Some(true) {
+            if let Some(privileged) = pod.effective(&c).privileged.filter(|p| p.value) {
                 out.report_container(
-                    c,
-                    c.security_path("privileged"),
-                    format!("{} runs privileged", quoted(c)),
+                    &c,
+                    privileged.path,
+                    format!("{} runs privileged", quoted(&c)),
                 );
             }
         }
@@ -108,17 +102,17 @@ fn check_privilege_escalation(ctx: &CheckContext<'_>, out: &mut Findings) {
     let Some(pod) = ctx.pod else { return };
     for c in pod.containers() {
         let c = &c;
-        let setting = c
-            .container
-            .security_context
+        let effective = pod.effective(c);
+        let message = match effective
+            .allow_privilege_escalation
             .as_ref()
-            .and_then(|s| s.allow_privilege_escalation);
-        let message = match setting {
+            .map(|s| s.value)
+        {
             Some(false) => continue,
             Some(true) => format!("{} sets allowPrivilegeEscalation: true", quoted(c)),
             None => format!("{} does not set allowPrivilegeEscalation: false", quoted(c)),
         };
-        out.report_container(c, c.security_path("allowPrivilegeEscalation"), message);
+        out.report_container(c, effective.field_path("allowPrivilegeEscalation"), message);
     }
 }
 

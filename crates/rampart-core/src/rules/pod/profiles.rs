@@ -6,7 +6,7 @@ use super::quoted;
 use crate::docker::{ContainerSpec, DaemonConfig};
 use crate::field_path::FieldPath;
 use crate::finding::Severity;
-use crate::object::{EffectiveSecurity, Sourced};
+use crate::object::{EffectiveSecurity, Profile, Sourced};
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const SECCOMP_UNCONFINED: Rule = Rule {
@@ -205,11 +205,11 @@ fn report_unconfined(
     ctx: &CheckContext<'_>,
     out: &mut Findings,
     what: &str,
-    profile: fn(EffectiveSecurity) -> Option<Sourced<String>>,
+    profile: fn(EffectiveSecurity) -> Option<Sourced<Profile>>,
 ) {
     let Some(pod) = ctx.pod else { return };
     for c in pod.containers() {
-        if let Some(setting) = profile(pod.effective(&c)).filter(|p| p.value == "Unconfined") {
+        if let Some(setting) = profile(pod.effective(&c)).filter(|p| p.value.kind == "Unconfined") {
             let message = format!("{} runs with {what} profile Unconfined", quoted(&c));
             out.report_container(&c, setting.path, message);
         }
