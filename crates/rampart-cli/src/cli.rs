@@ -31,6 +31,10 @@ pub enum Command {
     /// isolation; judge observed flows and generate policies from them.
     #[command(subcommand)]
     Netpol(NetpolCommand),
+    /// Every security setting in force for each container (user, privileges,
+    /// capabilities, profiles, host access, service-account token): its value, where it
+    /// comes from and the line that set it.
+    Explain(ExplainArgs),
     /// List the rule catalogue, or explain one rule.
     Rules(RulesArgs),
     /// Run the HTTPS admission webhook (Pod Security, PodSecurityPolicy, catalogue rules).
@@ -383,6 +387,18 @@ fn parse_version(text: &str) -> Result<Version, String> {
 
 fn parse_severity(text: &str) -> Result<Severity, String> {
     text.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only the containers with this name.
+    #[arg(long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]

@@ -102,6 +102,9 @@ fn is_cluster_config_file(path: &Path) -> bool {
 pub enum Walk {
     /// Kubernetes manifests only (`.yaml`, `.yml`, `.json`).
     Manifests,
+    /// Manifests and Dockerfiles (`rampart explain` reads the `USER` of the images the
+    /// input builds).
+    ManifestsAndDockerfiles,
     /// Everything `rampart scan` reads: manifests, node configuration files and
     /// Dockerfiles.
     Scannable,
@@ -113,6 +116,7 @@ impl Walk {
     fn accepts(self, path: &Path) -> bool {
         match self {
             Walk::Manifests => is_manifest(path),
+            Walk::ManifestsAndDockerfiles => is_manifest(path) || is_dockerfile(path),
             Walk::Scannable => {
                 is_manifest(path) || is_dockerfile(path) || is_cluster_config_file(path)
             }

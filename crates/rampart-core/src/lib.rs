@@ -7,6 +7,7 @@ pub mod artefact;
 pub mod cluster;
 pub mod config;
 pub mod docker;
+pub mod explain;
 pub mod field_path;
 pub mod finding;
 pub mod flows;

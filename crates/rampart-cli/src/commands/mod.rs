@@ -2,6 +2,7 @@
 
 mod certs;
 mod db;
+mod explain;
 mod generate;
 mod netpol;
 mod psp;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Pss(args) => pss::run(&args),
         Command::Psp(args) => psp::run(&args),
         Command::Netpol(command) => netpol::run(&command),
+        Command::Explain(args) => explain::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Certs(args) => certs::run(&args),

@@ -4,6 +4,7 @@
 //!
 //! The readers only translate; every decision is a rule in [`crate::rules`].
 
+mod built;
 mod compose;
 mod container;
 mod daemon;
@@ -12,6 +13,7 @@ mod expand;
 mod extends;
 mod inspect;
 
+pub use built::{BuiltImage, ImageUser};
 pub use compose::compose_services;
 pub use container::{ContainerSpec, Mount, Origin, PortBinding, RestartPolicy, Setting};
 pub use daemon::DaemonConfig;

@@ -315,7 +315,7 @@ fn privilege_escalation_is_implied_by_privileged_and_sys_admin() {
     );
 
     let off = container_security(json!({"allowPrivilegeEscalation": false}));
-    assert_eq!(off.privilege_escalation().value, false);
+    assert!(!off.privilege_escalation().value);
     assert_eq!(off.privilege_escalation_conflict(), None);
     let conflict =
         container_security(json!({"allowPrivilegeEscalation": false, "privileged": true}));
