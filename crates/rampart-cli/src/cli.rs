@@ -357,7 +357,12 @@ pub enum ReportFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct PssArgs {
+    /// `migrate`: plan the move from PodSecurityPolicy (without it, `pss PATH...`
+    /// evaluates pods).
+    #[command(subcommand)]
+    pub command: Option<PssCommand>,
     #[command(flatten)]
     pub input: InputArgs,
     /// Level to evaluate every pod against. Without it, each pod takes the levels of its
@@ -373,6 +378,30 @@ pub struct PssArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PssCommand {
+    /// Plan the move from PodSecurityPolicy to Pod Security Admission: each policy
+    /// against the levels (and its mutating fields), each namespace's level once PSP no
+    /// longer changes its pods, what blocks the next level, the `kubectl label` commands,
+    /// and the pods that pass today only because PSP changes them.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Manifests or a saved cluster (`kubectl get -o yaml` of pods, workloads,
+    /// PodSecurityPolicies, RBAC and Namespaces).
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Pod Security Standards version to judge with, and to pin in the labels: v1.0 ...
+    /// v1.37 or latest (not pinned).
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub version: Option<Version>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 fn parse_level(text: &str) -> Result<Level, String> {

@@ -113,3 +113,162 @@ fn explain_one_container_by_name() {
         .code(2)
         .stderr(predicates::str::contains("no container named \"nope\""));
 }
+
+/// `rampart pss FILE --level LEVEL --format json`: whether the object named `name` is
+/// allowed.
+fn pss_allows(file: &str, kind: &str, name: &str, level: &str) -> bool {
+    let report = json(
+        rampart().args(["pss", file, "--level", level, "--format", "json"]),
+        // 1 when some object of the file is rejected.
+        if level == "privileged" {
+            0
+        } else {
+            pss_exit(file, level)
+        },
+    );
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["kind"] == kind && r["name"] == name)
+        .map(|r| r["allowed"] == true)
+        .expect("object evaluated")
+}
+
+fn pss_exit(file: &str, level: &str) -> i32 {
+    rampart()
+        .args(["pss", file, "--level", level])
+        .output()
+        .expect("runs")
+        .status
+        .code()
+        .expect("exit code")
+}
+
+#[test]
+fn migrate_recommends_levels_that_pss_confirms_on_the_pods_as_written() {
+    let report = json(
+        rampart().args(["pss", "migrate", "examples/psp", "--format", "json"]),
+        0,
+    );
+    let namespaces = report["namespaces"].as_array().expect("namespaces");
+    let level_of = |ns: &str| {
+        namespaces
+            .iter()
+            .find(|n| n["namespace"] == ns)
+            .map(|n| n["level"].as_str().expect("level").to_owned())
+            .expect("namespace")
+    };
+    assert_eq!(level_of("shop"), "baseline");
+    assert_eq!(level_of("legacy"), "baseline");
+    assert_eq!(level_of("kube-system"), "privileged");
+    let next = |level: &str| match level {
+        "privileged" => "baseline",
+        _ => "restricted",
+    };
+    let mut checked = 0;
+    for ns in namespaces {
+        let level = ns["level"].as_str().expect("level");
+        for pod in ns["pods"].as_array().expect("pods") {
+            let (file, kind, name) = (
+                pod["file"].as_str().expect("file"),
+                pod["kind"].as_str().expect("kind"),
+                pod["name"].as_str().expect("name"),
+            );
+            if pod["admitted"] != true || pod["written"] != "manifest" {
+                continue;
+            }
+            assert!(
+                pss_allows(file, kind, name, level),
+                "{kind} {name} at {level}"
+            );
+            checked += 1;
+        }
+        for blocker in ns["blocking"].as_array().expect("blocking") {
+            let (file, kind, name) = (
+                blocker["file"].as_str().expect("file"),
+                blocker["kind"].as_str().expect("kind"),
+                blocker["name"].as_str().expect("name"),
+            );
+            let as_written = ns["pods"]
+                .as_array()
+                .expect("pods")
+                .iter()
+                .any(|p| p["kind"] == kind && p["name"] == name && p["written"] == "manifest");
+            if as_written {
+                assert!(!pss_allows(file, kind, name, next(level)), "{kind} {name}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 3, "{checked}");
+    // The Deployment passes restricted only because the `defaults` policy changes it.
+    let api = namespaces
+        .iter()
+        .flat_map(|n| n["pods"].as_array().expect("pods"))
+        .find(|p| p["kind"] == "Deployment" && p["name"] == "api")
+        .expect("api");
+    assert_eq!(
+        (&api["policy"], &api["levelWithPsp"], &api["reliesOnPsp"]),
+        (
+            &Value::from("defaults"),
+            &Value::from("restricted"),
+            &Value::from(true)
+        )
+    );
+    let fields: Vec<&str> = api["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| c["path"].as_str().expect("path"))
+        .collect();
+    assert!(fields.contains(&"spec.template.spec.securityContext.seccompProfile.type"));
+    let shop = namespaces
+        .iter()
+        .find(|n| n["namespace"] == "shop")
+        .expect("shop");
+    assert_eq!(
+        shop["command"],
+        "kubectl label --overwrite ns shop pod-security.kubernetes.io/enforce=baseline \
+         pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/audit=restricted"
+    );
+    let text = stdout(rampart().args(["pss", "migrate", "examples/psp"]), 0);
+    insta::assert_snapshot!("migrate_text", text);
+}
+
+#[test]
+fn pss_keeps_its_own_form_next_to_migrate() {
+    let report = json(
+        rampart().args([
+            "pss",
+            "examples/psp/pods.yaml",
+            "--level",
+            "baseline",
+            "--format",
+            "json",
+        ]),
+        1,
+    );
+    assert_eq!(report["results"].as_array().map(Vec::len), Some(2));
+    let pinned = json(
+        rampart().args([
+            "pss",
+            "migrate",
+            "examples/psp/pods.yaml",
+            "examples/psp/policies.yaml",
+            "--version",
+            "v1.30",
+            "--format",
+            "json",
+        ]),
+        0,
+    );
+    assert_eq!(pinned["version"], "v1.30");
+    let command = pinned["namespaces"][0]["command"]
+        .as_str()
+        .expect("command");
+    assert!(
+        command.contains("pod-security.kubernetes.io/enforce-version=v1.30"),
+        "{command}"
+    );
+}

@@ -12,6 +12,7 @@ pub mod field_path;
 pub mod finding;
 pub mod flows;
 pub mod inventory;
+pub mod migrate;
 pub mod netpol;
 pub mod object;
 pub mod psp;

@@ -4,8 +4,9 @@ mod certs;
 mod db;
 mod explain;
 mod generate;
+mod migrate;
 mod netpol;
-mod psp;
+pub(crate) mod psp;
 mod pss;
 mod rules;
 mod scan;
@@ -22,7 +23,10 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
     match cli.command {
         Command::Scan(args) => scan::run(&args),
-        Command::Pss(args) => pss::run(&args),
+        Command::Pss(args) => match &args.command {
+            Some(crate::cli::PssCommand::Migrate(migrate)) => migrate::run(migrate),
+            None => pss::run(&args),
+        },
         Command::Psp(args) => psp::run(&args),
         Command::Netpol(command) => netpol::run(&command),
         Command::Explain(args) => explain::run(&args),

@@ -90,7 +90,7 @@ pub struct Profile {
 impl Profile {
     /// The profile a deprecated annotation value names (`runtime/default`,
     /// `docker/default`, `localhost/<profile>`, `unconfined`).
-    fn of_annotation(value: &str) -> Self {
+    pub fn of_annotation(value: &str) -> Self {
         let (kind, localhost) = match value {
             "unconfined" => ("Unconfined", None),
             "runtime/default" | "docker/default" => ("RuntimeDefault", None),
