@@ -335,6 +335,14 @@ pub struct ScanArgs {
     /// Also check the Pod Security Standards at LEVEL[:VERSION] (rule `pod-security`).
     #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
     pub pss: Option<LevelVersion>,
+    /// Report (and fail on) only findings not accepted in this baseline file; counts the
+    /// accepted findings and the entries that no longer match anything.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record every finding of this run in a baseline file (YAML) and accept them: the
+    /// exit code is 0 unless the input has errors.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// `restricted`, `baseline:v1.30`: a level with an optional version (default latest).

@@ -4,6 +4,7 @@
 //! terminal. Front ends move bytes in and reports out.
 
 pub mod artefact;
+pub mod baseline;
 pub mod cluster;
 pub mod config;
 pub mod docker;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::artefact::{DocumentKind, FileKind};
+use crate::baseline::stable_path;
 use crate::cluster::{Component, kubelet_flags_document, may_be_flags_file, started_components};
 use crate::config::Config;
 use crate::docker::{
@@ -68,6 +69,10 @@ pub struct LocatedFinding {
     /// Position of the offending field (or of its nearest existing ancestor).
     #[serde(flatten)]
     pub pos: Pos,
+    /// The field path with named list elements named ([`crate::baseline::stable_path`]):
+    /// part of the finding's fingerprint.
+    #[serde(skip)]
+    pub stable_path: String,
 }
 
 /// The outcome of scanning one file.
@@ -185,6 +190,8 @@ struct Target<'a> {
     object: Arc<ObjectRef>,
     document: usize,
     positions: &'a PosNode,
+    /// The document the paths start from, when it is a tree of values.
+    value: Option<&'a serde_json::Value>,
     ignores: Ignores,
 }
 
@@ -197,6 +204,7 @@ impl Target<'_> {
             }
             scan.findings.push(LocatedFinding {
                 pos: self.positions.locate(&finding.path).pos,
+                stable_path: stable_path(self.value, &finding.path),
                 finding,
                 object: Arc::clone(&self.object),
                 document: self.document,
@@ -241,6 +249,7 @@ fn scan_containers(
             }),
             document: document.index,
             positions: &document.positions,
+            value: Some(&document.value),
             ignores: Ignores::of_entries(
                 container
                     .labels
@@ -273,6 +282,7 @@ fn scan_daemon(document: &Document, options: &ScanOptions, scan: &mut FileScan) 
         object: Arc::new(docker_object("DaemonConfig", None)),
         document: document.index,
         positions: &document.positions,
+        value: Some(&document.value),
         ignores: Ignores::default(),
     };
     let findings = run_rules(options, |checks, out| {
@@ -300,6 +310,7 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
         object: Arc::new(docker_object("Dockerfile", None)),
         document: 0,
         positions: &parsed.positions,
+        value: None,
         ignores: Ignores::of_entries(view.labels().iter().map(|(k, v)| (k.as_str(), v.as_str()))),
     };
     let findings = run_rules(options, |checks, out| {
@@ -366,6 +377,7 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
                         .locate(&object.base.join(&finding.path))
                         .pos;
                     scan.findings.push(LocatedFinding {
+                        stable_path: stable_path(Some(object.value), &finding.path),
                         finding,
                         object: Arc::clone(&id),
                         document: document.index,

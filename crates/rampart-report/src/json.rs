@@ -4,9 +4,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use rampart_core::baseline::Fingerprint;
 use rampart_core::scan::LocatedFinding;
 
-use crate::model::{FileReport, ScanReport, Summary};
+use crate::model::{BaselineReport, FileReport, ScanReport, Summary};
 use crate::stream::Streamed;
 
 #[derive(Serialize)]
@@ -24,6 +25,8 @@ struct JsonFinding<'a> {
     name: Option<&'a str>,
     path: String,
     message: &'a str,
+    /// The finding's fingerprint (the one baselines and SARIF use).
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -36,10 +39,12 @@ struct JsonError<'a> {
 
 /// The report, its findings and errors serialized as they are made.
 #[derive(Serialize)]
-struct JsonReport<F, E> {
+struct JsonReport<'a, F, E> {
     findings: F,
     errors: E,
     summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a BaselineReport>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -57,6 +62,7 @@ impl<'a> JsonFinding<'a> {
             name: f.object.name.as_deref(),
             path: f.finding.path.to_string(),
             message: &f.finding.message,
+            fingerprint: Fingerprint::of(f).hash(),
         }
     }
 }
@@ -78,6 +84,7 @@ pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         findings,
         errors,
         summary: report.summary(),
+        baseline: report.baseline.as_ref(),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)

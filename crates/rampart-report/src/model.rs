@@ -128,6 +128,26 @@ fn pick_lines(text: &[u8], wanted: &[u32]) -> BTreeMap<u32, String> {
 pub struct ScanReport {
     /// Per-file results, sorted by file name.
     pub files: Vec<FileReport>,
+    /// What `--baseline` left out, when a baseline was given.
+    pub baseline: Option<BaselineReport>,
+}
+
+/// The effect of a baseline on a run.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BaselineReport {
+    /// The baseline file as given on the command line.
+    pub file: String,
+    /// Findings the baseline accepted: not reported.
+    pub baselined: usize,
+    /// Entries that matched no finding (fixed, or their object renamed or removed).
+    pub stale: Vec<rampart_core::baseline::Entry>,
+}
+
+impl BaselineReport {
+    /// Findings the stale entries stood for.
+    pub fn stale_findings(&self) -> usize {
+        self.stale.iter().map(|e| e.count).sum()
+    }
 }
 
 /// Counts over a whole run.
@@ -244,6 +264,7 @@ mod tests {
                     ..FileReport::default()
                 },
             ],
+            baseline: None,
         };
         let summary = report.summary();
         assert_eq!((summary.files, summary.errors), (1, 1));

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use rampart_core::Severity;
+use rampart_core::baseline::Fingerprint;
 use rampart_core::rules::{RuleMeta, squash};
 use rampart_core::scan::LocatedFinding;
 use rampart_core::source::{InputError, Pos};
@@ -61,18 +62,6 @@ fn help_markdown(meta: &RuleMeta) -> String {
         squash(meta.fix),
         meta.references.join("; ")
     )
-}
-
-/// FNV-1a: a stable, dependency-free hash for `partialFingerprints`.
-fn fingerprint(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain([0]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
 }
 
 fn uri(file: &str) -> String {
@@ -137,9 +126,11 @@ struct LogicalLocation {
     kind: &'static str,
 }
 
+/// The finding's fingerprint (rule, object, field path with containers named: the one
+/// baselines match on), so that code scanning tracks an alert across edits and moves.
 #[derive(Serialize)]
 struct Fingerprints {
-    #[serde(rename = "rampartFinding/v1")]
+    #[serde(rename = "rampartFinding/v2")]
     finding: String,
 }
 
@@ -171,7 +162,6 @@ impl SarifResult {
             f.object.name.as_deref().unwrap_or_default()
         );
         let path = f.finding.path.to_string();
-        let file_uri = uri(&file.file);
         Self {
             rule_id: f.finding.rule,
             level: level(f.finding.severity),
@@ -179,7 +169,7 @@ impl SarifResult {
                 text: format!("{} [{object}: {path}]", f.finding.message),
             },
             partial_fingerprints: Fingerprints {
-                finding: fingerprint(&[f.finding.rule, &file_uri, &object, &path]),
+                finding: Fingerprint::of(f).hash(),
             },
             locations: [ResultLocation {
                 physical_location: PhysicalLocation::new(&file.file, f.pos),

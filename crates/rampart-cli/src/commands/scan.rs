@@ -1,16 +1,21 @@
 //! `rampart scan`: the hardening catalogue over manifests, in parallel over files.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rampart_core::Severity;
+use rampart_core::baseline::stable_path;
+use rampart_core::baseline::{Baseline, Outcome};
 use rampart_core::config::Config;
 use rampart_core::rules::catalogue;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use rampart_core::rules::Collected;
 use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_file};
 use rampart_core::source::{InputError, Limits, Pos};
-use rampart_report::{FileReport, ScanReport, write_json, write_junit, write_sarif, write_text};
+use rampart_report::{
+    BaselineReport, FileReport, ScanReport, write_json, write_junit, write_sarif, write_text,
+};
 
 use crate::cli::{Exit, ScanArgs, ScanFormat};
 use crate::input::{self, Input};
@@ -57,13 +62,16 @@ fn add_run_findings(
     limit: u64,
 ) {
     let mut per_file: BTreeMap<usize, Vec<LocatedFinding>> = BTreeMap::new();
+    let mut values: BTreeMap<usize, serde_json::Value> = BTreeMap::new();
     for (index, finding) in run_checks(collected, options) {
         let object = &collected[index];
+        let value = values.entry(index).or_insert_with(|| object.value());
         per_file
             .entry(object.file)
             .or_default()
             .push(LocatedFinding {
                 pos: object.locate(&finding.path),
+                stable_path: stable_path(Some(value), &finding.path),
                 finding,
                 object: Arc::new(object.id.clone()),
                 document: object.document,
@@ -88,6 +96,38 @@ pub(crate) fn unreadable(file: String, error: &std::io::Error) -> FileReport {
         )],
         ..FileReport::default()
     }
+}
+
+/// Writes the baseline accepting every finding of `files` to `path`.
+fn write_baseline(path: &Path, files: &[FileReport]) -> Result<()> {
+    let baseline = Baseline::of(files.iter().flat_map(|f| &f.findings));
+    std::fs::write(path, baseline.to_yaml())
+        .with_context(|| format!("cannot write the baseline {}", path.display()))?;
+    eprintln!(
+        "rampart: wrote {} accepting {} finding{}",
+        path.display(),
+        baseline.len(),
+        if baseline.len() == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+/// Drops the findings the baseline at `path` accepts from `files`.
+fn apply_baseline(path: &Path, files: &mut [FileReport]) -> Result<BaselineReport> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the baseline {name}"))?;
+    let baseline = Baseline::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{name}:{}:{}: {}", e.pos.line, e.pos.column, e.message))?;
+    let mut outcome = Outcome::default();
+    for file in files {
+        file.findings = baseline.filter(std::mem::take(&mut file.findings), &mut outcome);
+    }
+    Ok(BaselineReport {
+        stale: baseline.stale(&outcome),
+        baselined: outcome.baselined,
+        file: name,
+    })
 }
 
 pub fn run(args: &ScanArgs) -> Result<Exit> {
@@ -119,7 +159,14 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
         missing: true,
         ..FileReport::default()
     }));
-    let report = ScanReport { files };
+    if let Some(path) = &args.write_baseline {
+        write_baseline(path, &files)?;
+    }
+    let baseline = match &args.baseline {
+        Some(path) => Some(apply_baseline(path, &mut files)?),
+        None => None,
+    };
+    let report = ScanReport { files, baseline };
     let (mut out, color) = super::output(args.output.as_deref())?;
     let written = match args.format {
         ScanFormat::Text => write_text(&report, &mut out, color),
@@ -135,6 +182,8 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     let summary = report.summary();
     Ok(if summary.errors > 0 {
         Exit::Usage
+    } else if args.write_baseline.is_some() {
+        Exit::Clean
     } else if report.worst().is_some_and(|worst| worst >= fail_on) {
         Exit::Findings
     } else {
