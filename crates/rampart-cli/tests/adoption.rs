@@ -272,3 +272,230 @@ fn pss_keeps_its_own_form_next_to_migrate() {
         "{command}"
     );
 }
+
+/// The tree a team scans before adopting a baseline.
+const WEB: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: app
+        image: shop/web:latest
+        securityContext:
+          allowPrivilegeEscalation: false
+      - name: sidecar
+        image: envoyproxy/envoy:v1.31.0
+        ports:
+        - containerPort: 9901
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+";
+
+const DEBUG: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  namespace: ops
+spec:
+  hostNetwork: true
+  containers:
+  - name: shell
+    image: busybox:1.36
+";
+
+/// The same tree after a round of edits: comments move every line, the documents are
+/// swapped, the Deployment is reformatted (flow style, other indentation, keys
+/// reordered) with its containers reordered and one new privileged container, and the
+/// debug pod's file moved to another directory.
+const WEB_EDITED: &str = "\
+# The web shop.
+# Owned by the storefront team.
+
+apiVersion: v1
+kind: Service
+metadata: {namespace: shop, name: web}
+spec: {selector: {app: web}, ports: [{port: 80}]}
+---
+kind: Deployment
+apiVersion: apps/v1
+metadata: {namespace: shop, name: web}
+spec:
+    selector: {matchLabels: {app: web}}
+    template:
+        metadata: {labels: {app: web}}
+        spec:
+            containers:
+            -   name: sidecar
+                ports: [{containerPort: 9901}]
+                image: envoyproxy/envoy:v1.31.0
+            -   name: tools
+                image: shop/tools:1.0
+                securityContext:
+                    privileged: true
+            -   {name: app, image: 'shop/web:latest', securityContext: {allowPrivilegeEscalation: false}}
+";
+
+fn write_tree(root: &std::path::Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+fn scan_in(dir: &std::path::Path, args: &[&str], code: i32) -> Value {
+    let mut cmd = Command::cargo_bin("rampart").expect("binary");
+    cmd.current_dir(dir)
+        .args(["scan", "tree", "--format", "json"])
+        .args(args);
+    json(&mut cmd, code)
+}
+
+fn fingerprints(report: &Value) -> Vec<String> {
+    let mut all: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap().to_owned())
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn a_baseline_survives_edits_and_reports_only_the_new_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    write_tree(&tree, &[("apps/web.yaml", WEB), ("debug/pod.yaml", DEBUG)]);
+    let before = scan_in(dir.path(), &[], 1);
+    let accepted = before["findings"].as_array().unwrap().len();
+    assert!(accepted > 5, "{before:#}");
+    scan_in(dir.path(), &["--write-baseline", "baseline.yaml"], 0);
+    let file = std::fs::read_to_string(dir.path().join("baseline.yaml")).unwrap();
+    assert!(
+        file.contains("path: spec.template.spec.containers[name=app].image"),
+        "{file}"
+    );
+    let unchanged = scan_in(dir.path(), &["--baseline", "baseline.yaml"], 0);
+    assert_eq!(unchanged["findings"], serde_json::json!([]));
+    assert_eq!(unchanged["baseline"]["baselined"], accepted);
+
+    std::fs::remove_dir_all(&tree).unwrap();
+    write_tree(
+        &tree,
+        &[("apps/web.yaml", WEB_EDITED), ("ops/debug/pod.yaml", DEBUG)],
+    );
+    let edited = scan_in(dir.path(), &["--baseline", "baseline.yaml"], 1);
+    assert_eq!(edited["baseline"]["baselined"], accepted, "{edited:#}");
+    assert_eq!(edited["baseline"]["stale"], serde_json::json!([]));
+    let new = edited["findings"].as_array().unwrap();
+    let rules: BTreeSet<&str> = new.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains("privileged-container"), "{rules:?}");
+    for finding in new {
+        assert_eq!(finding["name"], "web", "{finding:#}");
+        let path = finding["path"].as_str().unwrap();
+        assert!(
+            path.starts_with("spec.template.spec.containers[1]"),
+            "only the new container `tools`: {finding:#}"
+        );
+    }
+    // Code scanning sees the same fingerprints: the old ones all again, plus the new.
+    let all_after = fingerprints(&scan_in(dir.path(), &[], 1));
+    let old = fingerprints(&before);
+    assert!(old.iter().all(|f| all_after.contains(f)));
+    assert_eq!(all_after.len(), old.len() + new.len());
+    let sarif: Value = {
+        let mut cmd = Command::cargo_bin("rampart").expect("binary");
+        cmd.current_dir(dir.path())
+            .args(["scan", "tree", "--format", "sarif"]);
+        json(&mut cmd, 1)
+    };
+    let mut in_sarif: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["rampartFinding/v2"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    in_sarif.sort();
+    assert_eq!(in_sarif, all_after);
+
+    // Fixing the debug pod (here: removing it) leaves its entries stale, and says so.
+    std::fs::remove_dir_all(tree.join("ops")).unwrap();
+    let fixed = scan_in(dir.path(), &["--baseline", "baseline.yaml"], 1);
+    let debug = before["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == "debug")
+        .count();
+    assert!(debug > 0);
+    let stale = fixed["baseline"]["stale"].as_array().unwrap();
+    assert_eq!(
+        stale
+            .iter()
+            .map(|e| e["count"].as_u64().unwrap_or(1))
+            .sum::<u64>(),
+        debug as u64
+    );
+    assert!(stale.iter().all(|e| e["name"] == "debug"), "{stale:?}");
+    assert_eq!(fixed["baseline"]["baselined"], accepted - debug);
+    let mut text = Command::cargo_bin("rampart").expect("binary");
+    text.current_dir(dir.path()).args([
+        "scan",
+        "tree",
+        "--baseline",
+        "baseline.yaml",
+        "--fail-on",
+        "critical",
+    ]);
+    let text = stdout(&mut text, 1);
+    assert!(
+        text.contains(&format!(
+            "baseline baseline.yaml: {} findings not reported, {debug} entries no longer found",
+            accepted - debug
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_broken_baseline_is_a_usage_error_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            ("tree/pod.yaml", DEBUG),
+            (
+                "b.yaml",
+                "version: 1\nfindings:\n- rule: x\n  kind: Pod\n  path: spec\n  nmae: debug\n",
+            ),
+        ],
+    );
+    let mut cmd = Command::cargo_bin("rampart").expect("binary");
+    cmd.current_dir(dir.path())
+        .args(["scan", "tree", "--baseline", "b.yaml"]);
+    let output = cmd.assert().code(2).get_output().stderr.clone();
+    let stderr = String::from_utf8(output).unwrap();
+    assert!(stderr.contains("b.yaml:6:9:"), "{stderr}");
+    assert!(stderr.contains("nmae"), "{stderr}");
+}
