@@ -287,9 +287,9 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
             user: if is_pod { args.user.as_deref() } else { None },
             is_pod,
         };
-        let mut outcome = admit(&request, &policies, authz);
+        let mut outcome = admit(&request, policies, authz);
         report_against_input(&mut outcome, &input);
-        let hint = hint(&outcome, &policies, has_rbac, &requester);
+        let hint = hint(&outcome, policies, has_rbac, &requester);
         results.push(PspResult {
             file,
             document: object.document,
