@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::psp::PodSecurityPolicy;
+use crate::psp::provider::render_host_port_ranges;
 use crate::psp::strategies::sysctl::pattern_matches;
 use crate::psp::strategies::volumes::FS_TYPES;
 use crate::psp::types::{ALLOW_ALL, IdRange, IdStrategyOptions, rule};
@@ -204,27 +205,18 @@ impl Comparer {
                 );
             }
         }
-        let ports: Vec<String> = spec
-            .host_ports
-            .iter()
-            .filter(|r| r.max > 0)
-            .map(|r| {
-                if r.min == r.max {
-                    r.min.to_string()
-                } else {
-                    format!("{}-{}", r.min, r.max)
-                }
-            })
-            .collect();
+        // A `0-0` range admits only an unset hostPort: no port of the host.
+        let ranges: Vec<_> = spec.host_ports.iter().filter(|r| r.max > 0).cloned().collect();
+        let ports = render_host_port_ranges(&ranges);
         let every_port = spec.host_ports.iter().any(|r| r.min <= 1 && r.max >= 65535);
         if !ports.is_empty() {
-            let detail = format!("allows host ports {}", ports.join(","));
+            let detail = format!("allows host ports {ports}");
             self.laxer(BASELINE_AND_RESTRICTED, &spec_field("hostPorts"), detail);
         }
         if !every_port {
             let detail = match ports.is_empty() {
                 true => "forbids host ports".to_owned(),
-                false => format!("allows only host ports {}", ports.join(",")),
+                false => format!("allows only host ports {ports}"),
             };
             self.stricter(&[Level::Privileged], &spec_field("hostPorts"), detail);
         }

@@ -473,7 +473,7 @@ impl Provider {
 }
 
 /// Renders host port ranges like upstream: `min-max` or `min`, joined by `,`.
-fn render_host_port_ranges(ranges: &[HostPortRange]) -> String {
+pub(crate) fn render_host_port_ranges(ranges: &[HostPortRange]) -> String {
     let rendered: Vec<String> = ranges
         .iter()
         .map(|r| {
