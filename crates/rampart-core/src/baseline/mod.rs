@@ -96,21 +96,26 @@ impl Fingerprint {
     /// `partialFingerprints` and the JSON report. The same across runs, platforms and
     /// versions of rampart that keep [`FORMAT_VERSION`].
     pub fn hash(&self) -> String {
-        let parts = [
-            self.rule.as_str(),
-            self.group.as_str(),
-            self.kind.as_str(),
+        hash_parts(&[
+            &self.rule,
+            &self.group,
+            &self.kind,
             self.namespace.as_deref().unwrap_or_default(),
             self.name.as_deref().unwrap_or_default(),
-            self.path.as_str(),
-        ];
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in parts.iter().flat_map(|part| part.bytes().chain([0])) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        format!("{hash:016x}")
+            &self.path,
+        ])
     }
+}
+
+/// FNV-1a (64 bits, hexadecimal) of `parts`, each followed by a NUL byte: a stable,
+/// dependency-free hash for fingerprints.
+pub fn hash_parts(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in parts.iter().flat_map(|part| part.bytes().chain([0])) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }
 
 /// One entry of the baseline file: a fingerprint and how many findings carry it.

@@ -206,7 +206,12 @@ impl Comparer {
             }
         }
         // A `0-0` range admits only an unset hostPort: no port of the host.
-        let ranges: Vec<_> = spec.host_ports.iter().filter(|r| r.max > 0).cloned().collect();
+        let ranges: Vec<_> = spec
+            .host_ports
+            .iter()
+            .filter(|r| r.max > 0)
+            .cloned()
+            .collect();
         let ports = render_host_port_ranges(&ranges);
         let every_port = spec.host_ports.iter().any(|r| r.min <= 1 && r.max >= 65535);
         if !ports.is_empty() {
