@@ -292,6 +292,8 @@ spec:
         image: shop/web:latest
         securityContext:
           allowPrivilegeEscalation: false
+          capabilities:
+            add: [NET_RAW, SYS_ADMIN]
       - name: sidecar
         image: envoyproxy/envoy:v1.31.0
         ports:
@@ -320,8 +322,8 @@ spec:
 
 /// The same tree after a round of edits: comments move every line, the documents are
 /// swapped, the Deployment is reformatted (flow style, other indentation, keys
-/// reordered) with its containers reordered and one new privileged container, and the
-/// debug pod's file moved to another directory.
+/// reordered) with its containers (and added capabilities) reordered and one new
+/// privileged container, and the debug pod's file moved to another directory.
 const WEB_EDITED: &str = "\
 # The web shop.
 # Owned by the storefront team.
@@ -347,7 +349,11 @@ spec:
                 image: shop/tools:1.0
                 securityContext:
                     privileged: true
-            -   {name: app, image: 'shop/web:latest', securityContext: {allowPrivilegeEscalation: false}}
+            -   name: app
+                image: 'shop/web:latest'
+                securityContext:
+                    capabilities: {add: [SYS_ADMIN, NET_RAW]}
+                    allowPrivilegeEscalation: false
 ";
 
 fn write_tree(root: &std::path::Path, files: &[(&str, &str)]) {
@@ -389,6 +395,10 @@ fn a_baseline_survives_edits_and_reports_only_the_new_findings() {
     let file = std::fs::read_to_string(dir.path().join("baseline.yaml")).unwrap();
     assert!(
         file.contains("path: spec.template.spec.containers[name=app].image"),
+        "{file}"
+    );
+    assert!(
+        file.contains("securityContext.capabilities.add[=SYS_ADMIN]"),
         "{file}"
     );
     let unchanged = scan_in(dir.path(), &["--baseline", "baseline.yaml"], 0);

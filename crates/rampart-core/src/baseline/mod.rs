@@ -3,7 +3,8 @@
 //!
 //! A finding is identified by its [`Fingerprint`]: the rule, the object (API group,
 //! kind, namespace, name) and the field path with list elements that have a `name`
-//! (containers, volumes, env...) named rather than indexed. File, line, document order
+//! (containers, volumes, env...) named rather than indexed, and short strings of a list
+//! (capabilities, flags) given by their value. File, line, document order
 //! and container order are left out, so the fingerprint survives reformatting, moved
 //! lines, reordered documents and containers, and files moved within the scanned tree.
 //! The baseline file is YAML, sorted, one entry per fingerprint (with a `count` when the
@@ -22,10 +23,11 @@ use crate::source::{InputError, Limits, parse_text};
 /// The version of the baseline file format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// `path` rendered with every list element that is an object with a string `name`
-/// written `[name=NAME]` instead of its index (`spec.containers[name=web].image`), read
-/// against `value` (the object the path starts from). Elements without a name keep
-/// their index; so does every element when `value` is unknown.
+/// `path` read against `value` (the object the path starts from), with list elements
+/// identified by what they are rather than where they are: an object with a string
+/// `name` as `[name=NAME]` (`spec.containers[name=web].image`), a short one-line string
+/// as `[=VALUE]` (`capabilities.add[=SYS_ADMIN]`). Other elements keep their index; so
+/// does every element when `value` is unknown.
 pub fn stable_path(value: Option<&Value>, path: &FieldPath) -> String {
     let mut out = String::new();
     let mut at = value;
@@ -44,14 +46,14 @@ pub fn stable_path(value: Option<&Value>, path: &FieldPath) -> String {
             }
             Segment::Index(index) => {
                 let element = at.and_then(|v| v.get(*index));
-                match element.and_then(|e| e.get("name")).and_then(Value::as_str) {
-                    Some(name) => {
-                        let _ = write!(out, "[name={name}]");
-                    }
-                    None => {
-                        let _ = write!(out, "[{index}]");
-                    }
-                }
+                let _ = match element {
+                    Some(Value::Object(fields)) => match fields.get("name") {
+                        Some(Value::String(name)) => write!(out, "[name={name}]"),
+                        _ => write!(out, "[{index}]"),
+                    },
+                    Some(Value::String(text)) if is_short_line(text) => write!(out, "[={text}]"),
+                    _ => write!(out, "[{index}]"),
+                };
                 element
             }
         };
@@ -59,6 +61,15 @@ pub fn stable_path(value: Option<&Value>, path: &FieldPath) -> String {
     }
     out
 }
+
+/// Whether a string list element is short enough, and on one line, to stand for itself
+/// in a path (a capability, a flag; not a script).
+fn is_short_line(text: &str) -> bool {
+    text.len() <= MAX_NAMED_VALUE && !text.contains(['\n', '\r'])
+}
+
+/// The longest string list element a path names by its value.
+const MAX_NAMED_VALUE: usize = 100;
 
 /// What identifies a finding across edits of the scanned tree.
 /// Ordered by namespace, kind, name, group, rule and path: the order of a baseline file.

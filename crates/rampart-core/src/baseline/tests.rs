@@ -47,6 +47,16 @@ fn containers_and_other_named_elements_are_named_not_indexed() {
         "spec.containers[7].image"
     );
     assert_eq!(stable_path(None, &path), path.to_string());
+    // Short strings stand for themselves; long or multi-line ones (scripts) do not.
+    let lists =
+        json!({"add": ["NET_RAW", "SYS_ADMIN"], "args": ["-c", "echo a\necho b", "x".repeat(101)]});
+    let add = FieldPath::root().child("add").index(1);
+    assert_eq!(stable_path(Some(&lists), &add), "add[=SYS_ADMIN]");
+    let args = FieldPath::root().child("args");
+    let named: Vec<String> = (0..3)
+        .map(|i| stable_path(Some(&lists), &args.index(i)))
+        .collect();
+    assert_eq!(named, ["args[=-c]", "args[1]", "args[2]"]);
     let key = FieldPath::fields(&["metadata", "annotations"]).key("k/v");
     assert_eq!(stable_path(Some(&value), &key), "metadata.annotations[k/v]");
 }
