@@ -509,3 +509,41 @@ fn a_broken_baseline_is_a_usage_error_with_its_position() {
     assert!(stderr.contains("b.yaml:6:9:"), "{stderr}");
     assert!(stderr.contains("nmae"), "{stderr}");
 }
+
+#[test]
+fn an_invalid_policy_is_an_error_at_its_field_and_the_rest_is_planned() {
+    let input = "\
+apiVersion: policy/v1beta1
+kind: PodSecurityPolicy
+metadata: {name: bad}
+spec:
+  runAsUser: {rule: RunAsAny}
+  privileged: maybe
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: a}
+spec:
+  containers: [{name: c, image: x}]
+";
+    let report = json(
+        rampart()
+            .args(["pss", "migrate", "-", "--format", "json"])
+            .write_stdin(input),
+        2,
+    );
+    let error = &report["errors"][0];
+    assert_eq!(
+        (&error["line"], &error["column"]),
+        (&Value::from(6), &Value::from(15))
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("spec.privileged: invalid type"),
+        "{error}"
+    );
+    assert_eq!(report["namespaces"][0]["namespace"], "a");
+    assert_eq!(report["namespaces"][0]["level"], "baseline");
+}

@@ -7,7 +7,8 @@ use std::io::Write;
 use anyhow::Result;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use rampart_core::object::{Loaded, LoadedObject, PodView, WorkloadKinds};
+use rampart_core::FieldPath;
+use rampart_core::object::{Loaded, LoadedObject, PodView, WorkloadKinds, typed_at};
 use rampart_core::psp::{
     AdmissionAttributes, AdmissionOutcome, AllowAll, Authorizer, Operation, PodSecurityPolicy,
     Rbac, UserInfo, admit, as_seen_by_the_plugin,
@@ -47,13 +48,14 @@ impl World {
         let mut found = Vec::new();
         let mut errors = Problems::default();
         for (file, loaded, object) in self.of_kind(group, kind) {
-            match serde_path_to_error::deserialize::<_, T>(&object.value) {
-                Ok(value) => found.push(value),
+            match typed_at::<T>(&object.value, &FieldPath::root()) {
+                Ok(Some(value)) => found.push(value),
+                Ok(None) => {}
                 Err(e) => errors.push(
                     file,
                     InputError::new(
-                        loaded.locate(object, &rampart_core::FieldPath::root()),
-                        format!("{kind}: {e}"),
+                        loaded.locate(object, &e.path),
+                        format!("{kind}: {}: {}", e.path, e.message),
                     ),
                 ),
             }

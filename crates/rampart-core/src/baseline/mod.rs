@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::field_path::{FieldPath, Segment};
+use crate::object::typed_at;
 use crate::scan::LocatedFinding;
 use crate::source::{InputError, Limits, parse_text};
 
@@ -246,14 +247,15 @@ impl Baseline {
                 "a baseline is one YAML document",
             ));
         }
-        let file: File = serde_path_to_error::deserialize(&document.value).map_err(|e| {
-            let path = field_path_of(e.path());
-            let pos = document.positions.locate(&path).pos;
-            InputError::new(
-                pos,
-                format!("invalid baseline at {path}: {}", e.into_inner()),
-            )
-        })?;
+        let file: File = match typed_at(&document.value, &FieldPath::root()) {
+            Ok(Some(file)) => file,
+            Ok(None) => return Ok(Self::default()),
+            Err(e) => {
+                let pos = document.positions.locate(&e.path).pos;
+                let message = format!("invalid baseline at {}: {}", e.path, e.message);
+                return Err(InputError::new(pos, message));
+            }
+        };
         if file.version != FORMAT_VERSION {
             let pos = document
                 .positions
@@ -334,16 +336,6 @@ pub struct Outcome {
     /// Findings the baseline accepted (not reported).
     pub baselined: usize,
     used: BTreeMap<Fingerprint, usize>,
-}
-
-/// A serde path as a field path (to locate a deserialization error).
-fn field_path_of(path: &serde_path_to_error::Path) -> FieldPath {
-    path.iter()
-        .fold(FieldPath::root(), |at, segment| match segment {
-            serde_path_to_error::Segment::Seq { index } => at.index(*index),
-            serde_path_to_error::Segment::Map { key } => at.child_owned(key.clone()),
-            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => at,
-        })
 }
 
 #[cfg(test)]
