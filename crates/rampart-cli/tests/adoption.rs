@@ -546,4 +546,19 @@ spec:
     );
     assert_eq!(report["namespaces"][0]["namespace"], "a");
     assert_eq!(report["namespaces"][0]["level"], "baseline");
+    let text = rampart()
+        .args(["pss", "migrate", "-"])
+        .write_stdin(input)
+        .assert()
+        .code(2)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains(
+            "namespace a: no PodSecurityPolicy in the input (every pod counted); baseline"
+        ),
+        "{text}"
+    );
 }

@@ -231,6 +231,9 @@ fn write_text(
     for ns in &migration.namespaces {
         writeln!(out)?;
         let today = match ns.policies.is_empty() {
+            true if migration.policies.is_empty() => {
+                "no PodSecurityPolicy in the input (every pod counted)".to_owned()
+            }
             true => "no PodSecurityPolicy admits its pods today".to_owned(),
             false => format!(
                 "admitted today by {}",
