@@ -562,3 +562,67 @@ spec:
         "{text}"
     );
 }
+
+/// The `image-user-mismatch` fixture's Deployment (a rule that looks across files) with
+/// its containers in reverse order.
+const SHOP_REORDERED: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shop}
+spec:
+  selector: {matchLabels: {app: shop}}
+  template:
+    metadata: {labels: {app: shop}}
+    spec:
+      securityContext: {runAsNonRoot: true}
+      containers:
+      - {name: other, image: 'registry.example.com/other:1.0'}
+      - name: metrics
+        image: registry.example.com/shop/metrics:1.4.2
+        securityContext: {runAsNonRoot: false}
+      - name: worker
+        image: registry.example.com/shop/worker:1.4.2
+        securityContext: {runAsNonRoot: true}
+      - {name: api, image: 'registry.example.com/shop/api:1.4.2'}
+";
+
+#[test]
+fn run_rule_findings_keep_their_fingerprint_when_containers_are_reordered() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = repository().join("crates/rampart-core/tests/rules/image-user-mismatch/fail");
+    let tree = dir.path().join("tree");
+    for image in ["api", "metrics", "worker"] {
+        let dockerfile = std::fs::read_to_string(fixture.join(image).join("Dockerfile")).unwrap();
+        write_tree(&tree, &[(&format!("{image}/Dockerfile"), &dockerfile)]);
+    }
+    let deploy = std::fs::read_to_string(fixture.join("deploy.yaml")).unwrap();
+    write_tree(&tree, &[("deploy.yaml", &deploy)]);
+    let rule = ["--rule", "image-user-mismatch"];
+    let before = scan_in(dir.path(), &rule, 1);
+    let count = before["findings"].as_array().unwrap().len();
+    assert!(count >= 3, "{before:#}");
+    scan_in(
+        dir.path(),
+        &[&rule[..], &["--write-baseline", "b.yaml"]].concat(),
+        0,
+    );
+    write_tree(&tree, &[("deploy.yaml", SHOP_REORDERED)]);
+    let after = scan_in(dir.path(), &rule, 1);
+    let moved: Vec<&str> = after["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert!(
+        moved.contains(&"spec.template.spec.containers[1].securityContext.runAsNonRoot"),
+        "{moved:?}"
+    );
+    assert_eq!(fingerprints(&after), fingerprints(&before));
+    let baselined = scan_in(
+        dir.path(),
+        &[&rule[..], &["--baseline", "b.yaml"]].concat(),
+        0,
+    );
+    assert_eq!(baselined["baseline"]["baselined"], count);
+}
