@@ -306,11 +306,13 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
     scan.documents = 1;
     scan.objects = 1;
     let view = DockerfileView::new(&parsed.dockerfile);
+    // Fingerprints name instructions by keyword and rank, not by index.
+    let identity = serde_json::json!({ "instructions": parsed.ranks });
     let target = Target {
         object: Arc::new(docker_object("Dockerfile", None)),
         document: 0,
         positions: &parsed.positions,
-        value: None,
+        value: Some(&identity),
         ignores: Ignores::of_entries(view.labels().iter().map(|(k, v)| (k.as_str(), v.as_str()))),
     };
     let findings = run_rules(options, |checks, out| {

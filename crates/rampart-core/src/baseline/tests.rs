@@ -178,3 +178,40 @@ fn bad_files_are_errors_with_their_position() {
     assert!(Baseline::parse("version: 1\n---\nversion: 1\n").is_err());
     assert_eq!(Baseline::parse(""), Ok(Baseline::default()));
 }
+
+#[test]
+fn dockerfile_instructions_are_named_by_keyword_and_rank() {
+    let scan = |text: &str| {
+        let scan = scan_file("Dockerfile", text.as_bytes(), &ScanOptions::default());
+        assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+        let mut found: Vec<(String, String)> = scan
+            .findings
+            .iter()
+            .map(|f| (f.finding.rule.to_owned(), f.stable_path.clone()))
+            .collect();
+        found.sort();
+        found
+    };
+    let before = scan(
+        "FROM debian:12.6\n\
+         RUN curl -fsSL https://example.com/install.sh | sh\n\
+         USER 10001\n",
+    );
+    assert!(
+        before.contains(&(
+            "curl-pipe-shell".to_owned(),
+            "instructions[=RUN#1]".to_owned()
+        )),
+        "{before:?}"
+    );
+    // A comment, blank lines, an ENV and a new base image tag above it: same names.
+    let after = scan(
+        "# syntax=docker/dockerfile:1\n\n\
+         FROM debian:12.7\n\
+         ENV LANG=C.UTF-8\n\n\
+         # the installer\n\
+         RUN curl -fsSL https://example.com/install.sh | sh\n\
+         USER 10001\n",
+    );
+    assert_eq!(before, after);
+}

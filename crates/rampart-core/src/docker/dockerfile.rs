@@ -17,6 +17,11 @@ pub struct ParsedDockerfile<'a> {
     pub dockerfile: Dockerfile<'a>,
     /// `instructions[i]` -> the line and column of its keyword.
     pub positions: PosNode,
+    /// Each instruction's keyword and rank among the instructions of that keyword
+    /// (`RUN#3`, the third `RUN`): what a finding's fingerprint names it by, so that
+    /// blank lines, comments and other kinds of instructions added above it, or a new
+    /// base image tag, do not make its findings new.
+    pub ranks: Vec<String>,
 }
 
 /// Parses a Dockerfile. A syntax error becomes an [`InputError`] at its position.
@@ -45,9 +50,24 @@ pub fn parse_dockerfile(text: &str) -> Result<ParsedDockerfile<'_>, InputError> 
             },
         )]),
     };
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let ranks = dockerfile
+        .instructions
+        .iter()
+        .map(|instruction| {
+            let keyword = text
+                .get(keyword_span(instruction))
+                .unwrap_or_default()
+                .to_ascii_uppercase();
+            let rank = seen.entry(keyword.clone()).or_insert(0);
+            *rank += 1;
+            format!("{keyword}#{rank}")
+        })
+        .collect();
     Ok(ParsedDockerfile {
         dockerfile,
         positions,
+        ranks,
     })
 }
 
