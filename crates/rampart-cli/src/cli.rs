@@ -21,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Lint manifests for container and cluster hardening problems.
     Scan(ScanArgs),
+    /// Repair findings in place with minimal edits that keep comments and style: prints
+    /// a unified diff, or edits the files with --write.
+    Fix(FixArgs),
     /// Evaluate pods and workloads against the Pod Security Standards, exactly as Pod
     /// Security Admission does.
     Pss(PssArgs),
@@ -331,6 +334,50 @@ pub struct ScanArgs {
     /// Also check the Pod Security Standards at LEVEL[:VERSION] (rule `pod-security`).
     #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
     pub pss: Option<LevelVersion>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixFormat {
+    /// A unified diff per file (the fixed text for standard input), and a summary on
+    /// standard error.
+    Text,
+    /// Per file: each finding fixed with its text edits and JSON Patch, and each left.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Fix only these rules (repeatable, comma-separated) [default: every rule that has
+    /// a fix and the configuration enables].
+    #[arg(
+        long = "rule",
+        value_name = "ID",
+        value_delimiter = ',',
+        conflicts_with = "pss"
+    )]
+    pub rules: Vec<String>,
+    /// Also apply fixes that may change what the workload does (readOnlyRootFilesystem,
+    /// runAsNonRoot, dropping host namespaces...).
+    #[arg(long = "unsafe")]
+    pub unsafe_fixes: bool,
+    /// Fix what blocks this Pod Security level where a fix exists, and say what cannot
+    /// be fixed.
+    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
+    pub pss: Option<LevelVersion>,
+    /// Print a unified diff per file and change nothing (the default).
+    #[arg(long, conflicts_with = "write")]
+    pub diff: bool,
+    /// Edit the files in place (atomically, keeping their permissions).
+    #[arg(long)]
+    pub write: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FixFormat::Text)]
+    pub format: FixFormat,
+    /// Configuration file [default: .rampart.yaml in the current directory, if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// `restricted`, `baseline:v1.30`: a level with an optional version (default latest).

@@ -9,6 +9,7 @@ pub mod config;
 pub mod docker;
 pub mod field_path;
 pub mod finding;
+pub mod fix;
 pub mod flows;
 pub mod inventory;
 pub mod netpol;

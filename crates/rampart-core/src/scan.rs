@@ -142,7 +142,7 @@ fn scan_file_contents(name: &str, bytes: &[u8], options: &ScanOptions) -> FileSc
 }
 
 /// Checks one document of a file of `kind`, as what its content shows it to be.
-fn scan_any_document(
+pub(crate) fn scan_any_document(
     kind: FileKind,
     document: &Document,
     options: &ScanOptions,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use rampart_core::Severity;
+use rampart_core::fix::Suggestion;
 use rampart_core::scan::{FileScan, LocatedFinding};
 use rampart_core::source::InputError;
 
@@ -25,6 +26,8 @@ pub struct FileReport {
     pub suppressed: usize,
     /// The path does not exist: its error is reported, and it is not counted as a file.
     pub missing: bool,
+    /// Safe fixes for findings of this file (SARIF `fixes`), when they were asked for.
+    pub fixes: Vec<Suggestion>,
 }
 
 impl FileReport {
@@ -40,6 +43,7 @@ impl FileReport {
             suppressed: scan.suppressed,
             source_lines: BTreeMap::new(),
             missing: false,
+            fixes: Vec::new(),
         };
         report.findings.sort_by(order);
         let wanted: Vec<u32> = report
@@ -50,6 +54,16 @@ impl FileReport {
             .collect();
         report.source_lines = pick_lines(text, &wanted);
         report
+    }
+
+    /// The safe fix suggested for `finding`, if any.
+    pub fn fix_for(&self, finding: &LocatedFinding) -> Option<&Suggestion> {
+        self.fixes.iter().find(|fix| {
+            fix.document == finding.document
+                && fix.rule == finding.finding.rule
+                && fix.path == finding.finding.path
+                && *fix.object == *finding.object
+        })
     }
 
     /// Adds findings found after the file was scanned (by the run rules), with the file's

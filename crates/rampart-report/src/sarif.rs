@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use rampart_core::Severity;
+use rampart_core::fix::{Replacement, Suggestion};
 use rampart_core::rules::{RuleMeta, squash};
 use rampart_core::scan::LocatedFinding;
 use rampart_core::source::{InputError, Pos};
@@ -160,6 +161,33 @@ struct SarifResult {
     properties: ResultProperties,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_index: Option<usize>,
+    /// The finding's safe fix, which code-scanning UIs offer as a suggestion.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<Value>,
+}
+
+/// A SARIF `fix`: the replacements of one file.
+fn sarif_fix(file: &str, fix: &Suggestion) -> Value {
+    let region = |r: &Replacement| {
+        json!({
+            "startLine": r.start.line,
+            "startColumn": r.start.column,
+            "endLine": r.end.line,
+            "endColumn": r.end.column,
+            "charOffset": r.char_offset,
+            "charLength": r.char_length,
+        })
+    };
+    json!({
+        "description": {"text": squash(fix.description)},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": uri(file), "uriBaseId": "%SRCROOT%"},
+            "replacements": fix.replacements.iter().map(|r| json!({
+                "deletedRegion": region(r),
+                "insertedContent": {"text": r.text},
+            })).collect::<Vec<_>>(),
+        }],
+    })
 }
 
 impl SarifResult {
@@ -193,6 +221,11 @@ impl SarifResult {
                 severity: f.finding.severity.as_str(),
             },
             rule_index,
+            fixes: file
+                .fix_for(f)
+                .map(|fix| sarif_fix(&file.file, fix))
+                .into_iter()
+                .collect(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod certs;
 mod db;
+mod fix;
 mod generate;
 mod netpol;
 mod psp;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Fix(args) => fix::run(&args),
         Command::Pss(args) => pss::run(&args),
         Command::Psp(args) => psp::run(&args),
         Command::Netpol(command) => netpol::run(&command),

@@ -7,6 +7,7 @@ use rampart_core::rules::catalogue;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rampart_core::fix::{FixOptions, suggestions};
 use rampart_core::rules::Collected;
 use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_file};
 use rampart_core::source::{InputError, Limits, Pos};
@@ -25,13 +26,33 @@ pub(crate) fn load_config(explicit: Option<&std::path::Path>) -> Result<Config> 
 }
 
 /// Reads and scans every input (one report per input, in input order), then runs the
-/// rules that look across all of them.
-pub(crate) fn scan_inputs(inputs: &[Input], options: &ScanOptions, limit: u64) -> Vec<FileReport> {
+/// rules that look across all of them. With `fixes`, each file's report carries the safe
+/// fixes of its findings (for SARIF; not for rendered manifests, whose text is no file
+/// to edit).
+pub(crate) fn scan_inputs(
+    inputs: &[Input],
+    options: &ScanOptions,
+    limit: u64,
+    fixes: Option<&FixOptions>,
+) -> Vec<FileReport> {
+    let rendered = |name: &str| {
+        inputs
+            .iter()
+            .any(|i| matches!(i, Input::Rendered(r) if r.name == name))
+    };
     let scanned = input::map_inputs(inputs, limit, |name, bytes| match bytes {
         Ok(bytes) => {
             let mut scan = scan_file(&name, &bytes, options);
             let collected = std::mem::take(&mut scan.collected);
-            (FileReport::new(name, scan, &bytes), collected)
+            let suggestions = match fixes {
+                Some(fixes) if !scan.findings.is_empty() && !rendered(&name) => {
+                    suggestions(&name, &bytes, fixes)
+                }
+                _ => Vec::new(),
+            };
+            let mut report = FileReport::new(name, scan, &bytes);
+            report.fixes = suggestions;
+            (report, collected)
         }
         Err(error) => (unreadable(name, &error), Vec::new()),
     });
@@ -112,7 +133,9 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
         &|path| options.config.is_excluded(path),
         &args.input.render_options(),
     );
-    let mut files = scan_inputs(&inputs, &options, args.input.max_file_size);
+    let fixes =
+        (args.format == ScanFormat::Sarif).then(|| FixOptions::new(options.clone(), false, None));
+    let mut files = scan_inputs(&inputs, &options, args.input.max_file_size, fixes.as_ref());
     files.extend(missing.into_iter().map(|m| FileReport {
         file: m.name,
         errors: vec![InputError::new(Pos::new(1, 1), m.message)],

@@ -19,7 +19,7 @@ mod run;
 mod secrets;
 
 pub use context::{CheckContext, Findings};
-pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
+pub use docs::{applies_to, fix_text, rule_markdown, rules_markdown, squash};
 pub use examples::{Example, ExampleFile, Examples, ExcerptLine, examples, rules_without_examples};
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
@@ -33,6 +33,7 @@ use std::sync::LazyLock;
 
 use crate::docker::{ContainerSpec, DaemonConfig, DockerfileView};
 use crate::finding::Severity;
+use crate::fix::Fix;
 
 /// Everything a user needs to know about a rule, without running it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,8 +70,9 @@ pub type DaemonCheck = fn(&DaemonConfig<'_>, &mut Findings);
 /// A check over a Dockerfile.
 pub type DockerfileCheck = fn(&DockerfileView<'_, '_>, &mut Findings);
 
-/// What a rule checks in each kind of artefact. One rule, one id, whatever the artefact:
-/// `privileged-container` means the same in a Deployment and in a Compose file.
+/// What a rule checks in each kind of artefact, and how it fixes what it finds. One rule,
+/// one id, whatever the artefact: `privileged-container` means the same in a Deployment
+/// and in a Compose file.
 #[derive(Clone, Copy)]
 pub struct Checks {
     /// Kubernetes objects (pods and every workload).
@@ -81,6 +83,8 @@ pub struct Checks {
     pub daemon: Option<DaemonCheck>,
     /// Dockerfiles.
     pub dockerfile: Option<DockerfileCheck>,
+    /// How `rampart fix` repairs the findings, when it can.
+    pub fix: Option<&'static Fix>,
 }
 
 impl Checks {
@@ -90,6 +94,7 @@ impl Checks {
         container: None,
         daemon: None,
         dockerfile: None,
+        fix: None,
     };
 
     /// Only a Kubernetes check.
@@ -144,6 +149,14 @@ impl Checks {
     pub const fn and_dockerfile(self, check: DockerfileCheck) -> Self {
         Self {
             dockerfile: Some(check),
+            ..self
+        }
+    }
+
+    /// These checks, whose findings `fix` repairs.
+    pub const fn fixed_by(self, fix: &'static Fix) -> Self {
+        Self {
+            fix: Some(fix),
             ..self
         }
     }
@@ -226,6 +239,20 @@ pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
 /// the binary defaults assumed when a setting is absent.
 pub fn settings_doc(id: &str) -> Option<String> {
     cluster::settings_doc(id)
+}
+
+/// How the rule `id` (object or run rule) fixes its findings, if it does.
+pub fn fix_of(id: &str) -> Option<&'static Fix> {
+    registry()
+        .iter()
+        .find(|rule| rule.meta.id == id)
+        .and_then(|rule| rule.checks.fix)
+        .or_else(|| {
+            run_registry()
+                .iter()
+                .find(|rule| rule.meta.id == id)
+                .and_then(|rule| rule.fix)
+        })
 }
 
 /// The metadata of the rule with id `id`.

@@ -1,0 +1,266 @@
+//! Every rule with a fix has before/after fixture pairs under `tests/fixes/<rule>/`
+//! (`all-rules/`: every fixable rule at once): `<case>.before.<name>` is fixed, as a file
+//! called `<name>` with that rule and `--unsafe`, into exactly `<case>.after.<name>`, and
+//! the diff is an insta snapshot. Each case also checks the guarantees of `rampart fix`:
+//! a fresh scan reports none of the fixed findings; the fixed file reads as the original
+//! objects with each fix's JSON Patch applied; fixing again changes nothing.
+//!
+//! `RAMPART_BLESS=1 cargo test -p rampart-core --test fixes` rewrites the `after` files
+//! (review them!), `INSTA_UPDATE=always` the snapshots.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // tests fail by panicking
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rampart_core::config::Config;
+use rampart_core::fix::{FileFix, FixOptions, RunFinding, fix_file, fixable_rules};
+use rampart_core::object::objects;
+use rampart_core::scan::{ScanOptions, run_checks, scan_file};
+use rampart_core::source::{Limits, parse};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixes")
+}
+
+/// The rules a fixture directory is about.
+fn rules_of(dir: &str) -> Vec<&'static str> {
+    if dir == "all-rules" {
+        return fixable_rules().collect();
+    }
+    let rule = fixable_rules()
+        .find(|id| *id == dir)
+        .unwrap_or_else(|| panic!("tests/fixes/{dir}: not a rule with a fix"));
+    vec![rule]
+}
+
+fn options(rules: &[&str]) -> FixOptions {
+    FixOptions::new(
+        ScanOptions::from_config(Config::default().only(rules)),
+        true,
+        None,
+    )
+}
+
+/// The run rules' findings about the file, as `rampart fix` gathers them.
+fn run_findings(name: &str, bytes: &[u8], options: &FixOptions) -> Vec<RunFinding> {
+    let collected = scan_file(name, bytes, options.checks()).collected;
+    run_checks(&collected, options.checks())
+        .into_iter()
+        .map(|(index, finding)| RunFinding {
+            document: collected[index].document,
+            object: collected[index].id.clone(),
+            finding,
+        })
+        .collect()
+}
+
+fn fix(name: &str, bytes: &[u8], options: &FixOptions) -> FileFix {
+    let run = run_findings(name, bytes, options);
+    fix_file(name, bytes, options, &run)
+}
+
+/// What a scan of `bytes` finds for the fixture's rules: (rule, object, path).
+fn findings(name: &str, bytes: &[u8], options: &FixOptions) -> BTreeSet<(String, String, String)> {
+    let scan = scan_file(name, bytes, options.checks());
+    let object = |o: &rampart_core::object::ObjectRef| o.label();
+    scan.findings
+        .iter()
+        .map(|f| {
+            (
+                f.finding.rule.to_owned(),
+                object(&f.object),
+                f.finding.path.to_string(),
+            )
+        })
+        .chain(run_findings(name, bytes, options).into_iter().map(|f| {
+            (
+                f.finding.rule.to_owned(),
+                f.object.label(),
+                f.finding.path.to_string(),
+            )
+        }))
+        .collect()
+}
+
+fn documents(bytes: &[u8]) -> Vec<Value> {
+    let parsed = parse(bytes, &Limits::default());
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    parsed.documents.into_iter().map(|d| d.value).collect()
+}
+
+/// The original documents with every fix's JSON Patch applied to its object, in order.
+fn patched(before: &[u8], fixed: &FileFix) -> Vec<Value> {
+    let mut docs = documents(before);
+    for applied in &fixed.applied {
+        let ops = applied.patch.clone().expect("a JSON Patch");
+        let document = &mut docs[applied.target.document];
+        let base = if applied.target.object.kind == "ComposeService" {
+            String::new()
+        } else {
+            let found = objects(document).expect("objects");
+            let object = found
+                .iter()
+                .find(|o| o.id == *applied.target.object)
+                .expect("the object is in its document");
+            rampart_core::fix::pointer(&object.base)
+        };
+        let target = document.pointer_mut(&base).expect("the object");
+        let patch: json_patch::Patch = serde_json::from_value(Value::Array(ops)).expect("RFC 6902");
+        json_patch::patch(target, &patch)
+            .unwrap_or_else(|e| panic!("{}: {e}", applied.target.rule));
+    }
+    docs
+}
+
+fn diff(name: &str, old: &[u8], new: &[u8]) -> String {
+    let (old, new) = (String::from_utf8_lossy(old), String::from_utf8_lossy(new));
+    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header(name, name)
+        .to_string()
+        .replace('\r', "\\r")
+}
+
+fn cases() -> Vec<(String, String, String, PathBuf)> {
+    let mut found = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let rule = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for file in files {
+            let file_name = file.file_name().unwrap().to_string_lossy().into_owned();
+            if let Some((case, name)) = file_name.split_once(".before.") {
+                found.push((rule.clone(), case.to_owned(), name.to_owned(), file));
+            }
+        }
+    }
+    found
+}
+
+fn after_path(before: &Path) -> PathBuf {
+    let name = before
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replacen(".before.", ".after.", 1);
+    before.with_file_name(name)
+}
+
+#[test]
+fn every_fixture_is_fixed_into_its_pair_with_every_guarantee() {
+    let bless = std::env::var_os("RAMPART_BLESS").is_some();
+    let cases = cases();
+    let mut covered = BTreeSet::new();
+    for (dir, case, name, path) in &cases {
+        let rules = rules_of(dir);
+        let options = options(&rules);
+        let before = std::fs::read(path).unwrap();
+        let fixed = fix(name, &before, &options);
+        let context = format!("{dir}/{case}");
+        assert!(fixed.errors.is_empty(), "{context}: {:?}", fixed.errors);
+        let after = fixed.fixed.clone().unwrap_or_else(|| before.clone());
+        let after_file = after_path(path);
+        if bless {
+            std::fs::write(&after_file, &after).unwrap();
+        }
+        let expected = std::fs::read(&after_file).unwrap_or_else(|e| {
+            panic!("{}: {e} (RAMPART_BLESS=1 writes it)", after_file.display())
+        });
+        assert!(
+            after == expected,
+            "{context}: fixed text differs from {}:\n{}",
+            after_file.display(),
+            diff(name, &expected, &after)
+        );
+        insta::assert_snapshot!(format!("{dir}__{case}"), diff(name, &before, &after));
+        for applied in &fixed.applied {
+            covered.insert(applied.target.rule);
+        }
+        assert!(
+            dir == "all-rules" || fixed.applied.iter().any(|f| f.target.rule == dir.as_str()),
+            "{context}: the fixture fixes nothing of its rule"
+        );
+        // A fresh scan reports nothing the fix repaired; what is left was reported as left.
+        let left = findings(name, &after, &options);
+        let unfixed: BTreeSet<(String, String, String)> = fixed
+            .unfixed
+            .iter()
+            .map(|u| {
+                (
+                    u.target.rule.to_owned(),
+                    u.target.object.label(),
+                    u.target.path.to_string(),
+                )
+            })
+            .collect();
+        for finding in &left {
+            assert!(
+                unfixed.contains(finding),
+                "{context}: still reported and not said to be left: {finding:?}"
+            );
+        }
+        // The fixed file reads as the original objects with the fixes' JSON Patches.
+        if name.ends_with("Dockerfile") {
+            assert!(
+                after.starts_with(&before),
+                "{context}: a Dockerfile fix only appends"
+            );
+        } else {
+            assert_eq!(documents(&after), patched(&before, &fixed), "{context}");
+        }
+        // Fixing again changes nothing.
+        let again = fix(name, &after, &options);
+        assert!(
+            again.fixed.is_none(),
+            "{context}: a second fix changed {}",
+            diff(name, &after, again.fixed.as_deref().unwrap_or_default())
+        );
+    }
+    let missing: Vec<&str> = fixable_rules().filter(|id| !covered.contains(id)).collect();
+    assert!(
+        missing.is_empty(),
+        "rules with a fix but no fixture fixed by it: {missing:?}"
+    );
+}
+
+#[test]
+fn every_artefact_a_fix_edits_has_a_fixture() {
+    let cases = cases();
+    for rule in fixable_rules() {
+        let fix = rampart_core::rules::fix_of(rule).expect("a fix");
+        let has = |suffix: &dyn Fn(&str) -> bool| {
+            cases
+                .iter()
+                .any(|(dir, _, name, _)| dir == rule && suffix(name))
+        };
+        if fix.kubernetes.is_some() {
+            assert!(
+                has(&|n| n.ends_with("yaml") && !n.contains("compose") || n.ends_with("json")),
+                "{rule}: no Kubernetes fixture"
+            );
+        }
+        if fix.compose.is_some() {
+            assert!(
+                has(&|n| n.contains("compose")),
+                "{rule}: no Compose fixture"
+            );
+        }
+        if fix.dockerfile.is_some() {
+            assert!(
+                has(&|n| n.ends_with("Dockerfile")),
+                "{rule}: no Dockerfile fixture"
+            );
+        }
+    }
+}
