@@ -280,6 +280,11 @@ pub fn fix_file(name: &str, bytes: &[u8], options: &FixOptions, run: &[RunFindin
             };
         }
     };
+    // A kubelet flags file (a systemd drop-in, an environment file) is read for the
+    // cluster rules, none of which has a fix: there is nothing to edit.
+    if crate::cluster::kubelet_flags_document(text).is_some() {
+        return FileFix::default();
+    }
     let bom = &bytes[..bytes.len() - text.len()];
     let mut fixed = match FileKind::of(name, bytes) {
         FileKind::Dockerfile => dockerfile::fix(name, text, options),
