@@ -264,3 +264,155 @@ fn every_artefact_a_fix_edits_has_a_fixture() {
         }
     }
 }
+
+/// The corpus files `fix` reads (YAML, JSON, Dockerfiles), sorted; read once.
+fn corpus_files(test: &str) -> &'static [(String, Vec<u8>)] {
+    static FILES: std::sync::OnceLock<Vec<(String, Vec<u8>)>> = std::sync::OnceLock::new();
+    if let Some(files) = FILES.get() {
+        return files;
+    }
+    let Some(root) = rampart_test_support::shared("corpus", test) else {
+        return &[];
+    };
+    FILES.get_or_init(|| read_corpus(&root))
+}
+
+fn read_corpus(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if [".yaml", ".yml", ".json", "Dockerfile"]
+                .iter()
+                .any(|s| name.ends_with(s))
+            {
+                files.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Every guarantee of `fix --write --unsafe` on one file, with every rule: a file that
+/// does not parse is not changed; the fixed file parses to the original objects with
+/// the fixes' JSON Patches applied; a rescan reports only what the fix said it left;
+/// fixing again changes nothing. Returns the number of findings fixed.
+fn round_trip(name: &str, before: &[u8]) -> usize {
+    let options = FixOptions::new(ScanOptions::default(), true, None);
+    let fixed = fix(name, before, &options);
+    let Some(after) = fixed.fixed.as_deref() else {
+        return 0;
+    };
+    assert!(
+        fixed.errors.is_empty(),
+        "{name}: changed with errors {:?}",
+        fixed.errors
+    );
+    if name.ends_with("Dockerfile") {
+        assert!(
+            after.starts_with(before),
+            "{name}: a Dockerfile fix only appends"
+        );
+    } else {
+        assert_eq!(documents(after), patched(before, &fixed), "{name}");
+    }
+    let unfixed: BTreeSet<(String, String, String)> = fixed
+        .unfixed
+        .iter()
+        .map(|u| {
+            (
+                u.target.rule.to_owned(),
+                u.target.object.label(),
+                u.target.path.to_string(),
+            )
+        })
+        .collect();
+    for finding in findings(name, after, &options) {
+        assert!(
+            unfixed.contains(&finding),
+            "{name}: still reported and not said to be left: {finding:?}"
+        );
+    }
+    let again = fix(name, after, &options);
+    assert!(
+        again.fixed.is_none(),
+        "{name}: a second fix changed {}",
+        diff(name, after, again.fixed.as_deref().unwrap_or_default())
+    );
+    fixed.applied.len()
+}
+
+#[test]
+fn the_whole_corpus_round_trips() {
+    let files = corpus_files("the_whole_corpus_round_trips");
+    let mut fixed = 0;
+    let mut changed = 0;
+    for (name, bytes) in files {
+        let count = round_trip(name, bytes);
+        fixed += count;
+        changed += usize::from(count > 0);
+    }
+    eprintln!(
+        "corpus: {} files, {changed} changed, {fixed} findings fixed",
+        files.len()
+    );
+    assert!(
+        files.is_empty() || fixed > 1000,
+        "only {fixed} findings fixed in the corpus"
+    );
+}
+
+/// The full-line comments of a text, in order.
+fn comment_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(|line| line.trim_end_matches('\r'))
+        .filter(|line| line.trim_start().starts_with('#'))
+        .collect()
+}
+
+/// Whether `wanted` appear in `lines` in order.
+fn in_order(wanted: &[&str], lines: &[&str]) -> bool {
+    let mut rest = lines.iter();
+    wanted.iter().all(|w| rest.any(|l| l == w))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// Fixing a random corpus file with a random selection of rules keeps every comment
+    /// line (in order) and gives text that parses.
+    #[test]
+    fn fixing_keeps_every_comment_line(
+        pick in proptest::prelude::any::<proptest::sample::Index>(),
+        rules in proptest::sample::subsequence(fixable_rules().collect::<Vec<_>>(), 1..=8),
+        unsafe_fixes in proptest::prelude::any::<bool>(),
+    ) {
+        let files = corpus_files("fixing_keeps_every_comment_line");
+        if files.is_empty() {
+            return Ok(());
+        }
+        let (name, before) = &files[pick.index(files.len())];
+        let options = FixOptions::new(ScanOptions::from_config(Config::default().only(&rules)), unsafe_fixes, None);
+        let fixed = fix(name, before, &options);
+        if let Some(after) = fixed.fixed.as_deref() {
+            let (old, new) = (String::from_utf8_lossy(before), String::from_utf8_lossy(after));
+            proptest::prop_assert!(
+                in_order(&comment_lines(&old), &comment_lines(&new)),
+                "{name} lost a comment line:\n{}", diff(name, before, after)
+            );
+            if !name.ends_with("Dockerfile") {
+                let parsed = parse(after, &Limits::default());
+                proptest::prop_assert!(parsed.errors.is_empty(), "{name}: {:?}", parsed.errors);
+            }
+        }
+    }
+}
