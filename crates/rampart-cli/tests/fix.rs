@@ -303,3 +303,111 @@ fn sarif_offers_the_safe_fixes_as_artifact_changes() {
         .unwrap();
     assert!(root.get("fixes").is_none(), "{root:#}");
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// `(file, rule, path)` of each finding a `fix --format json` run left, or of each
+/// finding of a `scan --format json` run.
+fn keys(report: &Value, list: &str) -> std::collections::BTreeSet<(String, String, String)> {
+    let of = |file: &Value, f: &Value| {
+        (
+            f.get("file")
+                .or(file.get("file"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            f["rule"].as_str().unwrap_or_default().to_owned(),
+            f["path"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    match list {
+        "unfixed" => report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|file| {
+                file["unfixed"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(move |f| of(file, f))
+            })
+            .collect(),
+        _ => report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| of(&Value::Null, f))
+            .collect(),
+    }
+}
+
+#[test]
+fn the_corpus_fixed_in_a_temporary_copy_rescans_with_no_fixable_finding_left() {
+    let Some(corpus) =
+        rampart_test_support::shared("corpus", "the_corpus_fixed_in_a_temporary_copy")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&corpus, &dir.path().join("corpus"));
+    rampart(dir.path())
+        .args(["fix", "corpus", "--write", "--unsafe"])
+        .assert()
+        .stderr(predicate::str::contains("fixed "));
+    // Nothing more to change, and every finding a fix exists for is one it says it left.
+    let again = rampart(dir.path())
+        .args(["fix", "corpus", "--unsafe", "--format", "json"])
+        .output()
+        .unwrap();
+    let again: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        again["summary"]["changed"], 0,
+        "a second run would change files"
+    );
+    let left = keys(&again, "unfixed");
+    let fixable: Vec<String> = again["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["fixed"].as_array().unwrap().iter())
+        .filter_map(|f| f["rule"].as_str().map(str::to_owned))
+        .collect();
+    assert!(fixable.is_empty(), "{fixable:?}");
+    let scan = rampart(dir.path())
+        .args(["scan", "corpus", "--format", "json"])
+        .output()
+        .unwrap();
+    let scan: Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let fix_rules: Vec<&str> = rampart_core::fix::fixable_rules().collect();
+    let mut checked = 0;
+    for finding in keys(&scan, "findings") {
+        if fix_rules.contains(&finding.1.as_str()) {
+            assert!(
+                left.contains(&finding),
+                "a fixable finding is left unreported: {finding:?}"
+            );
+            checked += 1;
+        }
+    }
+    // Some findings have no fix in their case (a container's own `runAsUser: 0`...).
+    assert!(
+        checked > 0
+            && checked
+                == left
+                    .iter()
+                    .filter(|f| fix_rules.contains(&f.1.as_str()))
+                    .count()
+    );
+}
