@@ -423,6 +423,10 @@ enum Change {
 
 type Rendered = (Vec<TextEdit>, BTreeMap<usize, Vec<TextEdit>>);
 
+/// An insertion for one change: the depth of its mapping, the edit, and the fixes that
+/// need it.
+type Insertion<'a> = (usize, TextEdit, &'a Vec<usize>);
+
 /// The text edits that turn `original` into `planned`, for the paths the accepted fixes
 /// touch, with the edits each fix took.
 fn render(
@@ -468,7 +472,7 @@ fn render(
         }
     }
     let mut edits: Vec<(TextEdit, Vec<usize>)> = Vec::new();
-    let mut insertions: BTreeMap<usize, Vec<(usize, TextEdit, &Vec<usize>)>> = BTreeMap::new();
+    let mut insertions: BTreeMap<usize, Vec<Insertion<'_>>> = BTreeMap::new();
     for change in &order {
         let contributors = &changes[change];
         let edit = make_edit(editor, original, planned, change)
