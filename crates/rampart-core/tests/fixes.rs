@@ -306,9 +306,18 @@ fn read_corpus(root: &Path) -> Vec<(String, Vec<u8>)> {
 /// does not parse is not changed; the fixed file parses to the original objects with
 /// the fixes' JSON Patches applied; a rescan reports only what the fix said it left;
 /// fixing again changes nothing. Returns the number of findings fixed.
-fn round_trip(name: &str, before: &[u8]) -> usize {
+fn round_trip(
+    name: &str,
+    before: &[u8],
+    refusals: &mut std::collections::BTreeMap<String, usize>,
+) -> usize {
     let options = FixOptions::new(ScanOptions::default(), true, None);
     let fixed = fix(name, before, &options);
+    for unfixed in &fixed.unfixed {
+        if let rampart_core::fix::Reason::NotEdited(why) = &unfixed.reason {
+            *refusals.entry(why.clone()).or_default() += 1;
+        }
+    }
     let Some(after) = fixed.fixed.as_deref() else {
         return 0;
     };
@@ -356,8 +365,9 @@ fn the_whole_corpus_round_trips() {
     let files = corpus_files("the_whole_corpus_round_trips");
     let mut fixed = 0;
     let mut changed = 0;
+    let mut refusals = std::collections::BTreeMap::new();
     for (name, bytes) in files {
-        let count = round_trip(name, bytes);
+        let count = round_trip(name, bytes, &mut refusals);
         fixed += count;
         changed += usize::from(count > 0);
     }
