@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::patch::Op;
-use super::{FileFix, FixOptions, Fixed, MAX_ROUNDS, Reason, Safety, Target, Unfixed};
+use super::{FileFix, FixOptions, Fixed, Reason, Safety, Target, Unfixed};
 use crate::docker::{DockerfileView, parse_dockerfile};
 use crate::rules::fix_of;
 use crate::scan::scan_file;
@@ -17,7 +17,7 @@ pub(super) fn fix(name: &str, text: &str, options: &FixOptions) -> FileFix {
     let mut out = FileFix::default();
     let mut current: Cow<'_, str> = Cow::Borrowed(text);
     let mut expected: Option<usize> = None;
-    for round in 0..=MAX_ROUNDS {
+    for round in 0..=options.rounds {
         let parsed = match parse_dockerfile(&current) {
             Ok(parsed) => parsed,
             Err(error) if round == 0 => {
@@ -73,7 +73,7 @@ pub(super) fn fix(name: &str, text: &str, options: &FixOptions) -> FileFix {
                 Err(reason) => out.unfixed.push(Unfixed { target, reason }),
             }
         }
-        if lines.is_empty() || round == MAX_ROUNDS {
+        if lines.is_empty() || round == options.rounds {
             out.collected = std::mem::take(&mut scan.collected);
             break;
         }

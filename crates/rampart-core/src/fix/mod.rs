@@ -65,6 +65,9 @@ pub struct FixOptions {
     /// The scan that finds what to fix: the selected rules that have a fix (or
     /// `pod-security` with `--pss`).
     checks: ScanOptions,
+    /// Rounds of fixing at most ([`MAX_ROUNDS`]; 1 for SARIF suggestions, which only
+    /// offer the first round's edits).
+    rounds: usize,
 }
 
 impl FixOptions {
@@ -85,6 +88,7 @@ impl FixOptions {
             unsafe_fixes,
             pss,
             checks,
+            rounds: MAX_ROUNDS,
         }
     }
 
@@ -344,6 +348,7 @@ pub fn suggestions(name: &str, bytes: &[u8], options: &FixOptions) -> Vec<Sugges
     let safe_only = FixOptions {
         unsafe_fixes: false,
         pss: None,
+        rounds: 1,
         ..options.clone()
     };
     let fixed = fix_file(name, bytes, &safe_only, &[]);

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::patch::{Op, apply, value_at};
 use super::site::Site;
-use super::{FileFix, FixOptions, Fixed, MAX_ROUNDS, Reason, RunFinding, Target, Unfixed, pss};
+use super::{FileFix, FixOptions, Fixed, Reason, RunFinding, Target, Unfixed, pss};
 use crate::artefact::FileKind;
 use crate::field_path::{FieldPath, Segment};
 use crate::object::{ObjectRef, objects};
@@ -31,7 +31,7 @@ pub(super) fn fix_documents(
     let mut out = FileFix::default();
     let mut current: Cow<'_, str> = Cow::Borrowed(text);
     let mut expected: Option<Vec<Value>> = None;
-    for round in 0..=MAX_ROUNDS {
+    for round in 0..=options.rounds {
         let parsed = parse_text(&current, &options.scan.limits);
         if !parsed.errors.is_empty() {
             if round > 0 {
@@ -56,7 +56,7 @@ pub(super) fn fix_documents(
             .filter(|f| !out.applied.iter().any(|a| is_run_finding(a, f)))
             .cloned()
             .collect();
-        let found = if round < MAX_ROUNDS {
+        let found = if round < options.rounds {
             round_plan(kind, &current, &documents, options, &pending, round)
         } else {
             RoundPlan::default()
