@@ -449,7 +449,7 @@ impl<'t> DocumentEditor<'t> {
                 "a mapping or sequence is not replaced by a scalar",
             ));
         }
-        if node.span.len == 0 {
+        if node.span.len == 0 || (self.is_null(node) && (value.is_object() || value.is_array())) {
             return self.fill_empty(&steps, value);
         }
         let start = node.span.start as usize;
@@ -474,10 +474,26 @@ impl<'t> DocumentEditor<'t> {
         indicator.ends_with('|') || indicator.ends_with('>')
     }
 
-    /// Fills an empty value (`key:` with nothing after it) with a collection, written
-    /// in block style on the lines after the key.
+    /// Whether `node` is a null scalar: nothing written (`key:`), `~` or `null`.
+    fn is_null(&self, node: &PosNode) -> bool {
+        matches!(node.children, PosChildren::Leaf)
+            && (node.span.len == 0
+                || matches!(
+                    self.file
+                        .text
+                        .get(node.span.start as usize..node.span.token_end()),
+                    Some("~" | "null" | "Null" | "NULL")
+                ))
+    }
+
+    /// Fills an empty value (`key:` with nothing after it, or `~`/`null`, which goes)
+    /// with a collection, written in block style on the lines after the key.
     fn fill_empty(&self, steps: &[Step<'t>], value: &Value) -> Result<TextEdit, Refusal> {
-        let Some(Step { key: Some(key), .. }) = steps.last() else {
+        let Some(Step {
+            key: Some(key),
+            node,
+        }) = steps.last()
+        else {
             return Err(Refusal::Layout("an empty sequence item is not filled"));
         };
         if self.in_flow(steps) {
@@ -521,7 +537,31 @@ impl<'t> DocumentEditor<'t> {
                 ));
             }
         }
-        Ok(self.insert_after_line(key_at, text))
+        if node.span.len == 0 {
+            return Ok(self.insert_after_line(key_at, text));
+        }
+        // `key: ~`: the token goes with the spaces before it; the rest of its line (a
+        // comment) stays, and the new lines follow.
+        let token = node.span.start as usize;
+        let start = self
+            .file
+            .text
+            .get(..token)
+            .map_or(token, |before| before.trim_end_matches([' ', '\t']).len());
+        let end = self.file.after_line(token);
+        let mut rest = self
+            .file
+            .text
+            .get(node.span.token_end()..end)
+            .unwrap_or_default()
+            .to_owned();
+        if !rest.ends_with('\n') {
+            rest.push_str(self.style.eol);
+            if let Some(body) = text.strip_suffix(self.style.eol) {
+                text = body.to_owned();
+            }
+        }
+        Ok(TextEdit::new(start, end, rest + &text))
     }
 
     /// An insertion of whole lines after the line holding `offset`.
@@ -550,7 +590,7 @@ impl<'t> DocumentEditor<'t> {
         };
         let node = last.node;
         match &node.children {
-            PosChildren::Leaf if node.span.len == 0 => {
+            PosChildren::Leaf if self.is_null(node) => {
                 let value = Value::Object(entries.iter().cloned().collect());
                 self.fill_empty(&steps, &value)
             }
@@ -617,13 +657,16 @@ impl<'t> DocumentEditor<'t> {
         })
     }
 
-    fn flow_value(&self, value: &Value, layout: &FlowLayout) -> String {
+    /// A new value of a flow collection; `quoted`: the collection's keys or items are
+    /// double-quoted, so the new ones are written the JSON way too.
+    fn flow_value(&self, value: &Value, layout: &FlowLayout, quoted: bool) -> String {
         match layout {
             FlowLayout::Lines { indent, unit } if self.style.json => {
                 let mut out = String::new();
                 render::json_pretty(&mut out, value, indent, unit, self.style.eol);
                 out
             }
+            _ if quoted => render::flow(value, true),
             _ => render::scalar(value, Quote::Plain, &self.style, true),
         }
     }
@@ -664,7 +707,7 @@ impl<'t> DocumentEditor<'t> {
             text.push_str(&self.flow_separator(&layout, existing.is_empty() && i == 0));
             text.push_str(&render::key(name, self.style.json, quoted));
             text.push_str(": ");
-            text.push_str(&self.flow_value(value, &layout));
+            text.push_str(&self.flow_value(value, &layout, quoted));
         }
         Ok(TextEdit::new(at, at, text))
     }
@@ -677,7 +720,7 @@ impl<'t> DocumentEditor<'t> {
         };
         let node = last.node;
         let PosChildren::Seq(existing) = &node.children else {
-            if matches!(node.children, PosChildren::Leaf) && node.span.len == 0 {
+            if self.is_null(node) {
                 return self.fill_empty(&steps, &Value::Array(items.to_vec()));
             }
             return Err(Refusal::Layout("the field to append to is not a sequence"));
@@ -685,6 +728,7 @@ impl<'t> DocumentEditor<'t> {
         if self.file.is_flow(node) {
             let open = node.span.start as usize;
             let first = existing.first().map(|i| i.span.start as usize);
+            let quoted = first.is_some_and(|at| self.file.byte(at) == Some(b'"'));
             let layout = self.flow_layout(open, first)?;
             let mut at = open + 1;
             for item in existing {
@@ -695,7 +739,7 @@ impl<'t> DocumentEditor<'t> {
             let mut text = String::new();
             for (i, item) in items.iter().enumerate() {
                 text.push_str(&self.flow_separator(&layout, existing.is_empty() && i == 0));
-                text.push_str(&self.flow_value(item, &layout));
+                text.push_str(&self.flow_value(item, &layout, quoted));
             }
             return Ok(TextEdit::new(at, at, text));
         }

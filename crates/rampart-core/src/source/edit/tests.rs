@@ -324,3 +324,38 @@ fn block_scalars_end_at_their_last_line() {
         "c:\n- name: a\n  command:\n  - >-\n    one\n\n    two\n  x: 1\n- name: b\n"
     );
 }
+
+#[test]
+fn a_null_written_as_tilde_or_null_is_filled_keeping_its_comment() {
+    let text = "spec:\n  securityContext: ~ # none yet\n  hostPID: true\n";
+    let out = edited(text, 0, |e| {
+        e.insert(
+            &path("spec.securityContext"),
+            &entry("runAsNonRoot", json!(true)),
+        )
+    });
+    assert_eq!(
+        out,
+        "spec:\n  securityContext: # none yet\n    runAsNonRoot: true\n  hostPID: true\n"
+    );
+    let last = "spec:\n  drop: null";
+    let out = edited(last, 0, |e| e.append(&path("spec.drop"), &[json!("ALL")]));
+    assert_eq!(out, "spec:\n  drop:\n    - ALL");
+}
+
+#[test]
+fn double_quoted_flow_collections_get_double_quoted_additions() {
+    let text = "c: {\"name\": \"a\", \"drop\": [\"NET_RAW\"]}\n";
+    let out = edited(text, 0, |e| {
+        e.insert(&path("c"), &entry("sc", json!({"caps": ["ALL"]})))
+    });
+    assert_eq!(
+        out,
+        "c: {\"name\": \"a\", \"drop\": [\"NET_RAW\"], \"sc\": {\"caps\": [\"ALL\"]}}\n"
+    );
+    let out = edited(text, 0, |e| e.append(&path("c.drop"), &[json!("ALL")]));
+    assert_eq!(
+        out,
+        "c: {\"name\": \"a\", \"drop\": [\"NET_RAW\", \"ALL\"]}\n"
+    );
+}
