@@ -632,18 +632,25 @@ impl<'t> DocumentEditor<'t> {
         Ok(self.insert_after_line(end - 1, text))
     }
 
-    /// The layout of a flow collection's items: after its last item, on the same line
-    /// or each on its own line.
-    fn flow_layout(&self, open: usize, first_item: Option<usize>) -> Result<FlowLayout, Refusal> {
+    /// The layout of the flow collection from `open` to `close`: new items after its
+    /// last item, on the same line (compact when the author wrote `a,b` and `"k":v`) or
+    /// each on its own line.
+    fn flow_layout(&self, open: usize, close: usize, first_item: Option<usize>) -> FlowLayout {
+        let inner = self.file.text.get(open..close).unwrap_or_default();
+        let inline = FlowLayout::Inline {
+            compact: !inner.contains(", ")
+                && !inner.contains(": ")
+                && (inner.contains(',') || inner.contains("\":")),
+        };
         let Some(first) = first_item else {
-            return Ok(FlowLayout::Inline);
+            return inline;
         };
         if self.file.line_of(first) == self.file.line_of(open) {
-            return Ok(FlowLayout::Inline);
+            return inline;
         }
         let indent = self.file.line_prefix(first);
         if !indent.bytes().all(|b| b == b' ' || b == b'\t') {
-            return Ok(FlowLayout::Inline);
+            return inline;
         }
         let outer = self.file.line_prefix(open);
         let outer_indent = &outer[..outer.len() - outer.trim_start_matches([' ', '\t']).len()];
@@ -651,10 +658,10 @@ impl<'t> DocumentEditor<'t> {
             .strip_prefix(outer_indent)
             .filter(|u| !u.is_empty())
             .unwrap_or("  ");
-        Ok(FlowLayout::Lines {
+        FlowLayout::Lines {
             indent: indent.to_owned(),
             unit: unit.to_owned(),
-        })
+        }
     }
 
     /// A new value of a flow collection; `quoted`: the collection's keys or items are
@@ -666,6 +673,9 @@ impl<'t> DocumentEditor<'t> {
                 render::json_pretty(&mut out, value, indent, unit, self.style.eol);
                 out
             }
+            FlowLayout::Inline { compact: true } => {
+                render::flow_with(value, quoted || self.style.json, true)
+            }
             _ if quoted => render::flow(value, true),
             _ => render::scalar(value, Quote::Plain, &self.style, true),
         }
@@ -674,8 +684,9 @@ impl<'t> DocumentEditor<'t> {
     /// The separator before a new item of a flow collection.
     fn flow_separator(&self, layout: &FlowLayout, first: bool) -> String {
         match layout {
-            FlowLayout::Inline if first => String::new(),
-            FlowLayout::Inline => ", ".to_owned(),
+            FlowLayout::Inline { .. } if first => String::new(),
+            FlowLayout::Inline { compact: true } => ",".to_owned(),
+            FlowLayout::Inline { compact: false } => ", ".to_owned(),
             FlowLayout::Lines { indent, .. } => {
                 format!("{}{}{indent}", if first { "" } else { "," }, self.style.eol)
             }
@@ -693,7 +704,6 @@ impl<'t> DocumentEditor<'t> {
             .first()
             .map(|(_, key, _)| self.file.offset_of(*key));
         let quoted = first_key.is_some_and(|k| self.file.byte(k) == Some(b'"'));
-        let layout = self.flow_layout(open, first_key)?;
         let mut at = open + 1;
         for (_, key, child) in existing {
             at = at
@@ -702,11 +712,16 @@ impl<'t> DocumentEditor<'t> {
         }
         let close = self.file.end_of(node)?;
         self.no_template(open, close)?;
+        let layout = self.flow_layout(open, close, first_key);
+        let colon = match layout {
+            FlowLayout::Inline { compact: true } if quoted || self.style.json => ":",
+            _ => ": ",
+        };
         let mut text = String::new();
         for (i, (name, value)) in entries.iter().enumerate() {
             text.push_str(&self.flow_separator(&layout, existing.is_empty() && i == 0));
             text.push_str(&render::key(name, self.style.json, quoted));
-            text.push_str(": ");
+            text.push_str(colon);
             text.push_str(&self.flow_value(value, &layout, quoted));
         }
         Ok(TextEdit::new(at, at, text))
@@ -729,13 +744,13 @@ impl<'t> DocumentEditor<'t> {
             let open = node.span.start as usize;
             let first = existing.first().map(|i| i.span.start as usize);
             let quoted = first.is_some_and(|at| self.file.byte(at) == Some(b'"'));
-            let layout = self.flow_layout(open, first)?;
             let mut at = open + 1;
             for item in existing {
                 at = at.max(self.file.end_of(item)?);
             }
             let close = self.file.end_of(node)?;
             self.no_template(open, close)?;
+            let layout = self.flow_layout(open, close, first);
             let mut text = String::new();
             for (i, item) in items.iter().enumerate() {
                 text.push_str(&self.flow_separator(&layout, existing.is_empty() && i == 0));
@@ -852,8 +867,9 @@ impl DocumentEditor<'_> {
 /// How the items of a flow collection are laid out.
 #[derive(Debug)]
 enum FlowLayout {
-    /// On one line (or as the author wrapped them): new items follow `, `.
-    Inline,
+    /// On one line (or as the author wrapped them): new items follow `, ` (`,` and
+    /// `"key":value` when `compact`).
+    Inline { compact: bool },
     /// One per line at `indent`; nested JSON one more `unit` per level.
     Lines { indent: String, unit: String },
 }

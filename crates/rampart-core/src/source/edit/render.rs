@@ -101,22 +101,29 @@ pub(crate) fn key(name: &str, json: bool, quoted: bool) -> String {
 /// A value in flow style on one line: `{a: b, c: [d]}`, or compact JSON with spaces after
 /// `:` and `,`.
 pub(crate) fn flow(value: &Value, json: bool) -> String {
+    flow_with(value, json, false)
+}
+
+/// [`flow`], `compact` without the spaces after `,` (and after `:` in JSON).
+pub(crate) fn flow_with(value: &Value, json: bool, compact: bool) -> String {
     let mut out = String::new();
-    write_flow(&mut out, value, json);
+    write_flow(&mut out, value, json, compact);
     out
 }
 
-fn write_flow(out: &mut String, value: &Value, json: bool) {
+fn write_flow(out: &mut String, value: &Value, json: bool, compact: bool) {
+    let comma = if compact { "," } else { ", " };
+    let colon = if compact && json { ":" } else { ": " };
     match value {
         Value::Object(entries) => {
             out.push('{');
             for (i, (name, item)) in entries.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push_str(comma);
                 }
                 out.push_str(&key(name, json, false));
-                out.push_str(": ");
-                write_flow(out, item, json);
+                out.push_str(colon);
+                write_flow(out, item, json, compact);
             }
             out.push('}');
         }
@@ -124,9 +131,9 @@ fn write_flow(out: &mut String, value: &Value, json: bool) {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(", ");
+                    out.push_str(comma);
                 }
-                write_flow(out, item, json);
+                write_flow(out, item, json, compact);
             }
             out.push(']');
         }

@@ -160,7 +160,7 @@ fn json_keeps_its_indentation_and_quoting() {
     });
     assert_eq!(
         out,
-        "{\"kind\":\"Pod\",\"spec\":{\"hostPID\":true, \"hostIPC\": false}}"
+        "{\"kind\":\"Pod\",\"spec\":{\"hostPID\":true,\"hostIPC\":false}}"
     );
 }
 
@@ -358,4 +358,18 @@ fn double_quoted_flow_collections_get_double_quoted_additions() {
         out,
         "c: {\"name\": \"a\", \"drop\": [\"NET_RAW\", \"ALL\"]}\n"
     );
+}
+
+#[test]
+fn compact_flow_collections_stay_compact() {
+    let text = "a: {\"b\":[\"X\"],\"c\":1}\nd: [x,y]\n";
+    let out = edited(text, 0, |e| {
+        e.insert(&path("a"), &entry("e", json!({"f": [true, "g"]})))
+    });
+    assert_eq!(
+        out,
+        "a: {\"b\":[\"X\"],\"c\":1,\"e\":{\"f\":[true,\"g\"]}}\nd: [x,y]\n"
+    );
+    let out = edited(text, 0, |e| e.append(&path("d"), &[json!("ALL")]));
+    assert_eq!(out, "a: {\"b\":[\"X\"],\"c\":1}\nd: [x,y,ALL]\n");
 }
