@@ -183,7 +183,8 @@ fn every_fixture_is_fixed_into_its_pair_with_every_guarantee() {
             after_file.display(),
             diff(name, &expected, &after)
         );
-        insta::assert_snapshot!(format!("{dir}__{case}"), diff(name, &before, &after));
+        let shown = format!("{dir}/{case}.{name}");
+        insta::assert_snapshot!(format!("{dir}__{case}"), diff(&shown, &before, &after));
         for applied in &fixed.applied {
             covered.insert(applied.target.rule);
         }
