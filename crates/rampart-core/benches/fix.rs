@@ -17,24 +17,7 @@ fn corpus() -> &'static [(String, Vec<u8>)] {
         let Some(root) = rampart_test_support::shared("corpus", "bench fix") else {
             return Vec::new();
         };
-        let mut files = Vec::new();
-        let mut dirs = vec![root.clone()];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                let name = path.to_string_lossy().into_owned();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if [".yaml", ".yml", ".json", "Dockerfile"]
-                    .iter()
-                    .any(|s| name.ends_with(s))
-                {
-                    files.push((name, std::fs::read(&path).unwrap_or_default()));
-                }
-            }
-        }
-        files.sort();
-        files
+        rampart_test_support::files_under(&root, &[".yaml", ".yml", ".json", "Dockerfile"])
     })
 }
 

@@ -157,6 +157,51 @@ fn after_path(before: &Path) -> PathBuf {
     before.with_file_name(name)
 }
 
+/// The guarantees of a fix of `before` into `after` (`context` names the case): a fresh
+/// scan reports nothing the fix repaired (what is left was reported as left); the fixed
+/// file reads as the original objects with the fixes' JSON Patches applied (a
+/// Dockerfile only grows at its end); fixing again changes nothing.
+fn assert_guarantees(
+    context: &str,
+    name: &str,
+    before: &[u8],
+    after: &[u8],
+    fixed: &FileFix,
+    options: &FixOptions,
+) {
+    let unfixed: BTreeSet<(String, String, String)> = fixed
+        .unfixed
+        .iter()
+        .map(|u| {
+            (
+                u.target.rule.to_owned(),
+                u.target.object.label(),
+                u.target.path.to_string(),
+            )
+        })
+        .collect();
+    for finding in findings(name, after, options) {
+        assert!(
+            unfixed.contains(&finding),
+            "{context}: still reported and not said to be left: {finding:?}"
+        );
+    }
+    if name.ends_with("Dockerfile") {
+        assert!(
+            after.starts_with(before),
+            "{context}: a Dockerfile fix only appends"
+        );
+    } else {
+        assert_eq!(documents(after), patched(before, fixed), "{context}");
+    }
+    let again = fix(name, after, options);
+    assert!(
+        again.fixed.is_none(),
+        "{context}: a second fix changed {}",
+        diff(name, after, again.fixed.as_deref().unwrap_or_default())
+    );
+}
+
 #[test]
 fn every_fixture_is_fixed_into_its_pair_with_every_guarantee() {
     let bless = std::env::var_os("RAMPART_BLESS").is_some();
@@ -192,41 +237,7 @@ fn every_fixture_is_fixed_into_its_pair_with_every_guarantee() {
             dir == "all-rules" || fixed.applied.iter().any(|f| f.target.rule == dir.as_str()),
             "{context}: the fixture fixes nothing of its rule"
         );
-        // A fresh scan reports nothing the fix repaired; what is left was reported as left.
-        let left = findings(name, &after, &options);
-        let unfixed: BTreeSet<(String, String, String)> = fixed
-            .unfixed
-            .iter()
-            .map(|u| {
-                (
-                    u.target.rule.to_owned(),
-                    u.target.object.label(),
-                    u.target.path.to_string(),
-                )
-            })
-            .collect();
-        for finding in &left {
-            assert!(
-                unfixed.contains(finding),
-                "{context}: still reported and not said to be left: {finding:?}"
-            );
-        }
-        // The fixed file reads as the original objects with the fixes' JSON Patches.
-        if name.ends_with("Dockerfile") {
-            assert!(
-                after.starts_with(&before),
-                "{context}: a Dockerfile fix only appends"
-            );
-        } else {
-            assert_eq!(documents(&after), patched(&before, &fixed), "{context}");
-        }
-        // Fixing again changes nothing.
-        let again = fix(name, &after, &options);
-        assert!(
-            again.fixed.is_none(),
-            "{context}: a second fix changed {}",
-            diff(name, &after, again.fixed.as_deref().unwrap_or_default())
-        );
+        assert_guarantees(&context, name, &before, &after, &fixed, &options);
     }
     let missing: Vec<&str> = fixable_rules().filter(|id| !covered.contains(id)).collect();
     assert!(
@@ -266,6 +277,9 @@ fn every_artefact_a_fix_edits_has_a_fixture() {
     }
 }
 
+/// The names of the files `fix` reads.
+const CORPUS_FILES: &[&str] = &[".yaml", ".yml", ".json", "Dockerfile"];
+
 /// The corpus files `fix` reads (YAML, JSON, Dockerfiles), sorted; read once.
 fn corpus_files(test: &str) -> &'static [(String, Vec<u8>)] {
     static FILES: std::sync::OnceLock<Vec<(String, Vec<u8>)>> = std::sync::OnceLock::new();
@@ -275,32 +289,7 @@ fn corpus_files(test: &str) -> &'static [(String, Vec<u8>)] {
     let Some(root) = rampart_test_support::shared("corpus", test) else {
         return &[];
     };
-    FILES.get_or_init(|| read_corpus(&root))
-}
-
-fn read_corpus(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if [".yaml", ".yml", ".json", "Dockerfile"]
-                .iter()
-                .any(|s| name.ends_with(s))
-            {
-                files.push((name, std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
+    FILES.get_or_init(|| rampart_test_support::files_under(&root, CORPUS_FILES))
 }
 
 /// Every guarantee of `fix --write --unsafe` on one file, with every rule: a file that
@@ -327,37 +316,7 @@ fn round_trip(
         "{name}: changed with errors {:?}",
         fixed.errors
     );
-    if name.ends_with("Dockerfile") {
-        assert!(
-            after.starts_with(before),
-            "{name}: a Dockerfile fix only appends"
-        );
-    } else {
-        assert_eq!(documents(after), patched(before, &fixed), "{name}");
-    }
-    let unfixed: BTreeSet<(String, String, String)> = fixed
-        .unfixed
-        .iter()
-        .map(|u| {
-            (
-                u.target.rule.to_owned(),
-                u.target.object.label(),
-                u.target.path.to_string(),
-            )
-        })
-        .collect();
-    for finding in findings(name, after, &options) {
-        assert!(
-            unfixed.contains(&finding),
-            "{name}: still reported and not said to be left: {finding:?}"
-        );
-    }
-    let again = fix(name, after, &options);
-    assert!(
-        again.fixed.is_none(),
-        "{name}: a second fix changed {}",
-        diff(name, after, again.fixed.as_deref().unwrap_or_default())
-    );
+    assert_guarantees(name, name, before, after, &fixed, &options);
     fixed.applied.len()
 }
 
