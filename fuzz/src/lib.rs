@@ -23,7 +23,7 @@ pub fn scan_run(name: &str, bytes: &[u8]) -> (FileScan, RunOutcome) {
     for (index, finding) in &run.findings {
         let object = &collected[*index];
         scan.findings.push(LocatedFinding {
-            pos: object.locate(&finding.path),
+            pos: Some(object.locate(&finding.path)),
             finding: finding.clone(),
             object: Arc::new(object.id.clone()),
             document: object.document,
