@@ -11,7 +11,10 @@ pub mod field_path;
 pub mod finding;
 pub mod fix;
 pub mod flows;
+
+pub mod host;
 pub mod inventory;
+pub mod live;
 pub mod netpol;
 pub mod object;
 pub mod psp;

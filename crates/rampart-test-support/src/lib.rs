@@ -6,6 +6,8 @@
 //! says so in one line and is skipped; in CI (`CI` set to anything but `false` or `0`)
 //! an absent data set or service is a failure, so a partial environment cannot pass.
 
+pub mod image;
+
 use std::path::PathBuf;
 
 /// Whether this run is CI (`CI` is set and not `false`/`0`): missing data fails there.
@@ -68,4 +70,53 @@ pub fn files_under(root: &std::path::Path, suffixes: &[&str]) -> Vec<(String, Ve
     }
     files.sort();
     files
+}
+
+/// The shared lockfile expectations (`vulndata/lang/expected.json` and
+/// `expected-go.json`): per lockfile (relative to `lang/lockfiles`), its package count
+/// and the `(record id, package, version)` triples expected to be found.
+pub fn lockfile_expectations(lang: &std::path::Path) -> Vec<LockfileCase> {
+    let mut cases = Vec::new();
+    for file in ["expected.json", "expected-go.json"] {
+        let text = std::fs::read(lang.join(file))
+            .unwrap_or_else(|e| panic!("{}: {e}", lang.join(file).display()));
+        let json: serde_json::Value =
+            serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let text_of = |v: &serde_json::Value, key: &str| {
+            v[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("{file}: no {key} in {v}"))
+                .to_owned()
+        };
+        for case in json.as_array().into_iter().flatten() {
+            cases.push(LockfileCase {
+                lockfile: text_of(case, "lockfile"),
+                packages: case["packages"].as_u64().unwrap_or_default(),
+                vulnerable: case["vulnerable"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| {
+                        (
+                            text_of(v, "id"),
+                            text_of(v, "package"),
+                            text_of(v, "version"),
+                        )
+                    })
+                    .collect(),
+            });
+        }
+    }
+    cases
+}
+
+/// One lockfile's expectations.
+#[derive(Debug, Clone)]
+pub struct LockfileCase {
+    /// The lockfile, relative to `vulndata/lang/lockfiles`.
+    pub lockfile: String,
+    /// How many packages it pins.
+    pub packages: u64,
+    /// `(record id, package, version)` expected to be found.
+    pub vulnerable: std::collections::BTreeSet<(String, String, String)>,
 }

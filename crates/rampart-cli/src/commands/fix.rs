@@ -60,7 +60,7 @@ pub fn run(args: &FixArgs) -> Result<Exit> {
     let (inputs, missing) = input::collect(
         &args.input.paths,
         input::Walk::Scannable,
-        &|path| options.scan.config.is_excluded(path),
+        &input::excluded_by(&options.scan.config),
         &args.input.render_options(),
     );
     let mut outcomes = fix_inputs(&inputs, &options, limit);

@@ -2,8 +2,11 @@
 
 mod certs;
 mod db;
+mod docker;
 mod fix;
 mod generate;
+
+mod image;
 mod netpol;
 mod psp;
 mod pss;
@@ -23,12 +26,14 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Fix(args) => fix::run(&args),
+        Command::Docker(args) => docker::run(&args),
         Command::Pss(args) => pss::run(&args),
         Command::Psp(args) => psp::run(&args),
         Command::Netpol(command) => netpol::run(&command),
         Command::Rules(args) => rules::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Certs(args) => certs::run(&args),
+        Command::Image(args) => image::run(&args),
         Command::Db(command) => db::run(&command),
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),

@@ -1,5 +1,7 @@
 //! `rampart scan`: the hardening catalogue over manifests, in parallel over files.
 
+use std::io::Write;
+
 use anyhow::Result;
 use rampart_core::Severity;
 use rampart_core::config::Config;
@@ -13,7 +15,7 @@ use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_file};
 use rampart_core::source::{InputError, Limits, Pos};
 use rampart_report::{FileReport, ScanReport, write_json, write_junit, write_sarif, write_text};
 
-use crate::cli::{Exit, ScanArgs, ScanFormat};
+use crate::cli::{Exit, ReportArgs, ScanArgs, ScanFormat};
 use crate::input::{self, Input};
 
 /// Loads the configuration (explicit, or `.rampart.yaml` when present).
@@ -78,13 +80,17 @@ fn add_run_findings(
     limit: u64,
 ) {
     let mut per_file: BTreeMap<usize, Vec<LocatedFinding>> = BTreeMap::new();
-    for (index, finding) in run_checks(collected, options) {
+    let outcome = run_checks(collected, options);
+    for index in &outcome.suppressed {
+        reports[collected[*index].file].suppressed += 1;
+    }
+    for (index, finding) in outcome {
         let object = &collected[index];
         per_file
             .entry(object.file)
             .or_default()
             .push(LocatedFinding {
-                pos: object.locate(&finding.path),
+                pos: Some(object.locate(&finding.path)),
                 finding,
                 object: Arc::new(object.id.clone()),
                 document: object.document,
@@ -111,7 +117,9 @@ pub(crate) fn unreadable(file: String, error: &std::io::Error) -> FileReport {
     }
 }
 
-pub fn run(args: &ScanArgs) -> Result<Exit> {
+/// The options and the failing severity the report flags ask for: the configuration
+/// file, `--rule`, `--fail-on`.
+pub(crate) fn scan_options(args: &ReportArgs) -> Result<(ScanOptions, Severity)> {
     let mut config = load_config(args.config.as_deref())?;
     if !args.rules.is_empty() {
         let ids: Vec<&str> = args.rules.iter().map(String::as_str).collect();
@@ -124,34 +132,21 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
         config = config.only(&ids);
     }
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Low);
-    let mut options = ScanOptions::from_config(config);
-    options.pss = args.pss;
-    options.limits = Limits::for_file_size(args.input.max_file_size);
-    let (inputs, missing) = input::collect(
-        &args.input.paths,
-        input::Walk::Scannable,
-        &|path| options.config.is_excluded(path),
-        &args.input.render_options(),
-    );
-    let fixes =
-        (args.format == ScanFormat::Sarif).then(|| FixOptions::new(options.clone(), false, None));
-    let mut files = scan_inputs(&inputs, &options, args.input.max_file_size, fixes.as_ref());
-    files.extend(missing.into_iter().map(|m| FileReport {
-        file: m.name,
-        errors: vec![InputError::new(Pos::new(1, 1), m.message)],
-        missing: true,
-        ..FileReport::default()
-    }));
-    let report = ScanReport { files };
+    Ok((ScanOptions::from_config(config), fail_on))
+}
+
+/// Writes the report in the asked format and says how the run ends: 2 with input errors,
+/// 1 with a finding at or above `fail_on`, else 0.
+pub(crate) fn finish(report: &ScanReport, args: &ReportArgs, fail_on: Severity) -> Result<Exit> {
     let (mut out, color) = super::output(args.output.as_deref())?;
     let written = match args.format {
-        ScanFormat::Text => write_text(&report, &mut out, color),
-        ScanFormat::Json => write_json(&report, &mut out),
+        ScanFormat::Text => write_text(report, &mut out, color),
+        ScanFormat::Json => write_json(report, &mut out),
         ScanFormat::Sarif => {
             let rules: Vec<_> = catalogue().copied().collect();
-            write_sarif(&report, &rules, env!("CARGO_PKG_VERSION"), &mut out)
+            write_sarif(report, &rules, env!("CARGO_PKG_VERSION"), &mut out)
         }
-        ScanFormat::Junit => write_junit(&report, &mut out),
+        ScanFormat::Junit => write_junit(report, &mut out),
     }
     .and_then(|()| out.flush());
     super::report_written(written.map_err(Into::into))?;
@@ -163,4 +158,26 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+pub fn run(args: &ScanArgs) -> Result<Exit> {
+    let (mut options, fail_on) = scan_options(&args.report)?;
+    options.pss = args.pss;
+    options.limits = Limits::for_file_size(args.input.max_file_size);
+    let (inputs, missing) = input::collect(
+        &args.input.paths,
+        input::Walk::Scannable,
+        &input::excluded_by(&options.config),
+        &args.input.render_options(),
+    );
+    let fixes = (args.report.format == ScanFormat::Sarif)
+        .then(|| FixOptions::new(options.clone(), false, None));
+    let mut files = scan_inputs(&inputs, &options, args.input.max_file_size, fixes.as_ref());
+    files.extend(missing.into_iter().map(|m| FileReport {
+        file: m.name,
+        errors: vec![InputError::new(Pos::new(1, 1), m.message)],
+        missing: true,
+        ..FileReport::default()
+    }));
+    finish(&ScanReport { files }, &args.report, fail_on)
 }

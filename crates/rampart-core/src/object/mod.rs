@@ -2,12 +2,15 @@
 //! pod-spec extraction from every workload kind.
 
 mod containers;
+mod decode;
+mod kinds;
 mod load;
 mod pod;
 pub(crate) mod typed;
 pub(crate) mod workload;
 
 pub use containers::{ContainerKind, ContainerRef, pod_containers};
+pub use kinds::{InvalidObject, TemplatePod, validate};
 pub use load::{Loaded, LoadedObject, load};
 pub use pod::{ContainerView, EffectiveSecurity, PodView, Sourced};
 pub use typed::{TypeError, typed_at, typed_from_str};

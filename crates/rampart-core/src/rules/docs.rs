@@ -41,6 +41,9 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
     if let Some(settings) = super::settings_doc(m.id) {
         let _ = writeln!(out, "**Settings.** {settings}\n");
     }
+    if let Some(files) = super::files_doc(m.id) {
+        let _ = writeln!(out, "**Files.** {files}\n");
+    }
     if let Some(examples) = super::examples(m.id) {
         let _ = writeln!(out, "{}", examples.to_markdown());
     }
@@ -52,6 +55,9 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
 pub fn applies_to(id: &str) -> String {
     if let Some(artefacts) = super::cluster::run_artefacts(id) {
         return artefacts.to_owned();
+    }
+    if super::FILE_RULES.iter().any(|rule| rule.meta.id == id) {
+        return "container images' files (`rampart image`)".to_owned();
     }
     registry()
         .iter()

@@ -108,14 +108,15 @@ fn text_documents<'a>(
     text: &'a str,
     limits: &Limits,
 ) -> impl Iterator<Item = Result<Document, InputError>> + 'a {
-    let options = limits.yaml_options();
+    let limits = limits.clone();
     let mut index = 0;
     split::split_documents(text)
         .into_iter()
         .filter_map(move |chunk| {
+            let options = limits.yaml_options(chunk.text.len());
             let read = serde_saphyr::from_str_with_options::<
                 Option<serde_saphyr::Spanned<tree::Built>>,
-            >(chunk.text, options.clone());
+            >(chunk.text, options);
             let item = match read {
                 Ok(None) => return None,
                 Ok(Some(spanned)) => {

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::tree::PosChildren;
+use super::tree::{PosChildren, find_key};
 use crate::field_path::{FieldPath, Segment};
 
 /// A 1-based line and column in a source file.
@@ -163,11 +163,4 @@ impl PosNode {
             }
         }
     }
-}
-
-fn find_key<'a>(entries: &'a [(String, Pos, PosNode)], name: &str) -> Option<(Pos, &'a PosNode)> {
-    entries
-        .iter()
-        .find(|(key, _, _)| key == name)
-        .map(|(_, key_pos, node)| (*key_pos, node))
 }

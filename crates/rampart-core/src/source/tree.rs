@@ -22,8 +22,40 @@ pub enum PosChildren {
     Leaf,
     /// A sequence: one node per item.
     Seq(Vec<PosNode>),
-    /// A mapping: per key, the key's position and the value's node.
+    /// A mapping: per key, the key's position and the value's node; in document order
+    /// when small, sorted by key when larger (see [`PosChildren::map`]).
     Map(Vec<(String, Pos, PosNode)>),
+}
+
+/// Mappings with more entries than this are sorted by key, so that finding a key does not
+/// scan them (a pod with thousands of annotations, each a finding's position).
+const SORTED_FROM: usize = 16;
+
+impl PosChildren {
+    /// The children of a mapping (its keys unique): sorted by key when there are many,
+    /// so that [`find_key`] searches them in logarithmic time.
+    pub(crate) fn map(mut entries: Vec<(String, Pos, PosNode)>) -> Self {
+        if entries.len() > SORTED_FROM {
+            entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
+        Self::Map(entries)
+    }
+}
+
+/// The entry `name` of a mapping's children built by [`PosChildren::map`].
+pub(crate) fn find_key<'a>(
+    entries: &'a [(String, Pos, PosNode)],
+    name: &str,
+) -> Option<(Pos, &'a PosNode)> {
+    let found = if entries.len() > SORTED_FROM {
+        entries
+            .binary_search_by(|(key, _, _)| key.as_str().cmp(name))
+            .ok()
+            .and_then(|index| entries.get(index))
+    } else {
+        entries.iter().find(|(key, _, _)| key == name)
+    };
+    found.map(|(_, key_pos, node)| (*key_pos, node))
 }
 
 impl Built {
@@ -172,7 +204,7 @@ impl<'de> Visitor<'de> for BuiltVisitor {
         }
         Ok(Built {
             value: Value::Object(values),
-            children: PosChildren::Map(nodes),
+            children: PosChildren::map(nodes),
         })
     }
 }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::quoted;
-use crate::docker::{ContainerSpec, DockerfileView, Origin};
+use crate::docker::{ContainerSpec, DockerfileView, ImageSpec, Origin};
 use crate::finding::Severity;
 use crate::fix::{Fix, Op, Patch, Safety, set_flag, set_text};
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
@@ -31,6 +31,7 @@ pub(super) const RUN_AS_ROOT: Rule = Rule {
     checks: Checks::kubernetes(check_run_as_root)
         .and_container(container_run_as_root)
         .and_dockerfile(dockerfile_run_as_root)
+        .and_image(image_run_as_root)
         .fixed_by(&NON_ROOT_FIX),
 };
 
@@ -144,6 +145,21 @@ fn dockerfile_run_as_root(view: &DockerfileView<'_, '_>, out: &mut Findings) {
         None => out.report(
             DockerfileView::path(stage.from),
             "the final stage has no USER instruction: the image runs as root",
+        ),
+    }
+}
+
+/// An image's `Config.User`: what its containers run as unless they set a user.
+fn image_run_as_root(image: &ImageSpec, out: &mut Findings) {
+    match &image.user {
+        Some(user) if is_root_user(&user.value) => out.report(
+            user.path.clone(),
+            format!("{} runs as root (User: {})", image.describe(), user.value),
+        ),
+        Some(_) => {}
+        None => out.report(
+            image.config_field("User"),
+            format!("{} runs as root (Config.User is empty)", image.describe()),
         ),
     }
 }

@@ -246,6 +246,9 @@ fn container_no_new_privileges(spec: &ContainerSpec, out: &mut Findings) {
 
 /// Docker Bench 2.14: `"no-new-privileges": true` as the daemon-wide default.
 fn daemon_no_new_privileges(config: &DaemonConfig<'_>, out: &mut Findings) {
+    if !config.decides("no-new-privileges") {
+        return;
+    }
     match config.flag("no-new-privileges") {
         Some(true) => {}
         Some(false) => out.report(

@@ -226,9 +226,10 @@ fn container_seccomp(spec: &ContainerSpec, out: &mut Findings) {
 
 /// Docker Bench 2.17: the daemon's default profile must not be `unconfined`.
 fn daemon_seccomp(config: &DaemonConfig<'_>, out: &mut Findings) {
-    if config
-        .text("seccomp-profile")
-        .is_some_and(|p| p.eq_ignore_ascii_case("unconfined"))
+    if config.decides("seccomp-profile")
+        && config
+            .text("seccomp-profile")
+            .is_some_and(|p| p.eq_ignore_ascii_case("unconfined"))
     {
         out.report(
             config.path("seccomp-profile"),
