@@ -21,6 +21,12 @@ pub struct Cli {
 pub enum Command {
     /// Lint manifests for container and cluster hardening problems.
     Scan(ScanArgs),
+    /// Repair findings in place with minimal edits that keep comments and style: prints
+    /// a unified diff, or edits the files with --write.
+    Fix(FixArgs),
+    /// Audit a live Docker host through the Engine API, as Docker Bench does: the daemon,
+    /// every container (running or not) and every image, with the rules of `scan`.
+    Docker(DockerArgs),
     /// Evaluate pods and workloads against the Pod Security Standards, exactly as Pod
     /// Security Admission does.
     Pss(PssArgs),
@@ -42,6 +48,10 @@ pub enum Command {
     /// Create a CA and a serving certificate for the webhook's Service, or a new serving
     /// certificate from an existing CA.
     Certs(CertsArgs),
+    /// Known vulnerabilities of container images (OS and language packages matched
+    /// offline against OSV data), their configuration judged by the image rules, and
+    /// their set-id and world-writable files.
+    Image(ImageArgs),
     /// Vulnerability data: what an OSV database directory holds, and how old it is.
     #[command(subcommand)]
     Db(DbCommand),
@@ -49,6 +59,52 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write one page per command into a directory.
     Man(ManArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImageFormat {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    /// A CycloneDX 1.5 SBOM (JSON) with the vulnerabilities found.
+    Cyclonedx,
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// Images to read: docker-archive:PATH[:TAG], oci-archive:PATH[:REF], oci:DIR[:REF],
+    /// dir:ROOTFS, docker-daemon:NAME[:TAG], docker://HOST[:PORT]/REPO[:TAG|@DIGEST], or a
+    /// path (an archive, an OCI layout or a root file system, told apart by content).
+    #[arg(value_name = "TARGET", required = true)]
+    pub targets: Vec<String>,
+    /// The vulnerability database directory [default: $RAMPART_DB, else rampart/db in
+    /// the user cache directory].
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ImageFormat::Text)]
+    pub format: ImageFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a vulnerability or finding is at or above this severity (an
+    /// unrated vulnerability counts as low) [default: low, or the config's fail-on].
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Leave out vulnerabilities that have no fixed version yet.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Configuration file (rule selection and severities for the image rules)
+    /// [default: .rampart.yaml in the current directory, if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The platform read from multi-platform images.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value = "linux/amd64")]
+    pub platform: rampart_image::Platform,
+    /// A registry spoken to over plain HTTP (repeatable).
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    pub insecure_registries: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,6 +373,16 @@ pub enum ScanFormat {
 pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Also check the Pod Security Standards at LEVEL[:VERSION] (rule `pod-security`).
+    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
+    pub pss: Option<LevelVersion>,
+}
+
+/// The catalogue's report: shared by `scan` and the live sources.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
@@ -332,9 +398,6 @@ pub struct ScanArgs {
     /// Run only these rules (repeatable, comma-separated).
     #[arg(long = "rule", value_name = "ID", value_delimiter = ',')]
     pub rules: Vec<String>,
-    /// Also check the Pod Security Standards at LEVEL[:VERSION] (rule `pod-security`).
-    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
-    pub pss: Option<LevelVersion>,
     /// Report (and fail on) only findings not accepted in this baseline file; counts the
     /// accepted findings and the entries that no longer match anything.
     #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
@@ -343,6 +406,83 @@ pub struct ScanArgs {
     /// exit code is 0 unless the input has errors.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+}
+
+/// `rampart docker`: a live Docker host through the Engine API.
+#[derive(Debug, Args)]
+pub struct DockerArgs {
+    /// The Docker Engine: unix:///path/to/docker.sock or tcp://host:port [default:
+    /// $DOCKER_HOST, else unix:///var/run/docker.sock].
+    #[arg(long, short = 'H', value_name = "URL")]
+    pub host: Option<String>,
+    /// CA certificate that signed the daemon's certificate (TLS on a tcp:// host)
+    /// [default: ca.pem in $DOCKER_CERT_PATH, else ~/.docker].
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+    /// Client certificate [default: cert.pem beside the CA].
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// Client key [default: key.pem beside the CA].
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Also check the host's files under DIR (`/` on the Docker host itself, or a copy of
+    /// its files): owner and mode of Docker's and the kubelet's files, audit rules,
+    /// daemon.json's settings the API does not show.
+    #[arg(long, value_name = "DIR")]
+    pub host_root: Option<PathBuf>,
+    /// Engine API requests in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+    /// Print to standard error how long the Engine API took and how long rampart's own
+    /// work took, and the peak memory.
+    #[arg(long)]
+    pub timings: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixFormat {
+    /// A unified diff per file (the fixed text for standard input), and a summary on
+    /// standard error.
+    Text,
+    /// Per file: each finding fixed with its text edits and JSON Patch, and each left.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Fix only these rules (repeatable, comma-separated) [default: every rule that has
+    /// a fix and the configuration enables].
+    #[arg(
+        long = "rule",
+        value_name = "ID",
+        value_delimiter = ',',
+        conflicts_with = "pss"
+    )]
+    pub rules: Vec<String>,
+    /// Also apply fixes that may change what the workload does (readOnlyRootFilesystem,
+    /// runAsNonRoot, dropping host namespaces...).
+    #[arg(long = "unsafe")]
+    pub unsafe_fixes: bool,
+    /// Fix what blocks this Pod Security level where a fix exists, and say what cannot
+    /// be fixed.
+    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
+    pub pss: Option<LevelVersion>,
+    /// Print a unified diff per file and change nothing (the default).
+    #[arg(long, conflicts_with = "write")]
+    pub diff: bool,
+    /// Edit the files in place (atomically, keeping their permissions).
+    #[arg(long)]
+    pub write: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FixFormat::Text)]
+    pub format: FixFormat,
+    /// Configuration file [default: .rampart.yaml in the current directory, if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// `restricted`, `baseline:v1.30`: a level with an optional version (default latest).

@@ -2,30 +2,13 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
-use serde_json::Value;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn rampart() -> Command {
-    let mut cmd = Command::cargo_bin("rampart").expect("binary");
-    cmd.current_dir(repo());
-    cmd
-}
-
-fn json_of(output: &[u8]) -> Value {
-    serde_json::from_slice(output).expect("valid JSON output")
-}
-
-/// Runs `cmd`, checks its exit code and returns its standard output.
-fn stdout_of(cmd: &mut Command, code: i32) -> Vec<u8> {
-    cmd.assert().code(code).get_output().stdout.clone()
-}
+use support::{json_of, rampart, repo, sarif_problems, stdout_of};
 
 const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\nspec:\n  containers:\n  - name: c\n    image: busybox:1.36\n    securityContext:\n      privileged: true\n";
 
@@ -371,6 +354,25 @@ fn the_config_file_selects_rerates_and_excludes() {
     assert_eq!(findings.len(), 1, "{json:#}");
     assert_eq!(findings[0]["severity"], "low");
     assert_eq!(findings[0]["file"], "./pod.yaml");
+    // The same files are excluded when the directory is given as an absolute path.
+    let mut absolute = Command::cargo_bin("rampart").expect("binary");
+    let output = stdout_of(
+        absolute
+            .current_dir(dir.path())
+            .arg("scan")
+            .arg(dir.path().canonicalize().expect("canonical"))
+            .args(["--format", "json"]),
+        0,
+    );
+    let json = json_of(&output);
+    let files: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["file"].as_str())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("/pod.yaml") && !files[0].contains("vendor"));
     let mut bad = Command::cargo_bin("rampart").expect("binary");
     std::fs::write(
         dir.path().join("bad.yaml"),
@@ -382,7 +384,7 @@ fn the_config_file_selects_rerates_and_excludes() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "bad.yaml:1:1: unknown rule id \"typo-rule\"",
+            "bad.yaml:1:19: unknown rule id \"typo-rule\"",
         ));
 }
 
@@ -399,22 +401,7 @@ fn sarif_output_validates_against_the_2_1_0_schema() {
         1,
     );
     let sarif = json_of(&output);
-    let text = std::fs::read_to_string(
-        repo().join("crates/rampart-cli/tests/data/sarif-2.1.0-rtm.5.json"),
-    )
-    .expect("schema");
-    // The published schema's `run.language` pattern has a stray `]` that strict regex
-    // engines reject; use the pattern the SARIF spec describes (a BCP 47 language tag).
-    let text = text.replace(
-        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
-        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
-    );
-    let schema: Value = serde_json::from_str(&text).expect("schema JSON");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let problems: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let problems = sarif_problems(&sarif);
     assert!(problems.is_empty(), "{problems:#?}");
     let run = &sarif["runs"][0];
     let results = run["results"].as_array().expect("results");
@@ -659,4 +646,62 @@ fn dockerfiles_and_compose_files_are_recognised_by_name_and_content() {
         .stdout(predicate::str::contains(
             "-:4:17: critical privileged-container",
         ));
+}
+
+#[test]
+fn input_the_api_server_would_refuse_exits_2_and_warnings_are_reported() {
+    let wrong_group = PRIVILEGED_POD.replace("kind: Pod", "kind: Deployment");
+    rampart()
+        .args(["scan", "-"])
+        .write_stdin(wrong_group)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(
+            "-:1:13: error: no matches for kind \"Deployment\" in version \"v1\" (Deployment is served as apps/v1)",
+        ));
+    let three = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: \"three\"\n";
+    rampart()
+        .args(["scan", "-"])
+        .write_stdin(three)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(
+            "-:5:13: error: spec.replicas: invalid type: expected integer, got string \"three\"",
+        ));
+    let typo = PRIVILEGED_POD.replace(
+        "  namespace: ns\n",
+        "  namespace: ns\n  annotations: {rampart.dev/ignore: privileged-containr}\n",
+    );
+    let output = stdout_of(
+        rampart()
+            .args([
+                "scan",
+                "-",
+                "--format",
+                "json",
+                "--rule",
+                "privileged-container",
+            ])
+            .write_stdin(typo.clone()),
+        1,
+    );
+    let json = json_of(&output);
+    assert_eq!(json["findings"].as_array().map(Vec::len), Some(1));
+    assert_eq!(json["summary"]["warnings"], 1);
+    assert_eq!(json["warnings"][0]["line"], 6);
+    assert!(
+        json["warnings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("unknown rule id \"privileged-containr\"")),
+        "{json:#}"
+    );
+    rampart()
+        .args(["scan", "-", "--rule", "privileged-container"])
+        .write_stdin(typo)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "-:6:37: warning: rampart.dev/ignore: unknown rule id",
+        ))
+        .stdout(predicate::str::contains(", 1 warning"));
 }

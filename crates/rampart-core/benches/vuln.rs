@@ -1,10 +1,12 @@
 //! Benchmarks of the vulnerability engine, each with a baseline in the same run:
 //!
 //! * building the index from every shared OSV record (Debian 12, crates.io, PyPI, Go:
-//!   550 JSON records) and from a synthetic 20,000-record database, against parsing
-//!   the same JSON into `serde_json::Value` (the cost of reading alone);
+//!   550 JSON records), from those plus the full offline databases (`full-db`: RustSec,
+//!   PyPA, Go; 8,708 records, JSON and YAML) and from a synthetic 20,000-record
+//!   database, against parsing the same text into `serde_json::Value` / a YAML value
+//!   (the cost of reading alone);
 //! * matching a 500-package inventory (Debian packages plus language packages that
-//!   all have records) against that index;
+//!   all have records) against the shared and the full index;
 //! * reading the dpkg status file of a large image (the shared 88-package status,
 //!   repeated to 2,640 packages), against splitting it into lines.
 //!
@@ -44,6 +46,54 @@ fn shared_records() -> Vec<Vec<u8>> {
     out
 }
 
+/// The shared records plus every record of the full offline databases.
+fn full_records() -> Vec<Vec<u8>> {
+    use std::io::Read;
+    let mut out = shared_records();
+    let Some(dir) = rampart_test_support::shared("vulndata/full-db", "vuln benchmarks") else {
+        return out;
+    };
+    for tarball in [
+        "rustsec-osv-branch.tar.gz",
+        "pypa-advisory-database.tar.gz",
+        "golang-vulndb-osv.tar.gz",
+    ] {
+        let Ok(file) = std::fs::File::open(dir.join(tarball)) else {
+            continue;
+        };
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+        let Ok(entries) = archive.entries() else {
+            continue;
+        };
+        for mut entry in entries.flatten() {
+            let name = entry
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut bytes = Vec::new();
+            if entry.read_to_end(&mut bytes).is_err() {
+                continue;
+            }
+            if name.ends_with(".json") {
+                out.push(bytes);
+            } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+                // YAML records are marked by a leading NUL (JSON never starts with one).
+                bytes.insert(0, 0);
+                out.push(bytes);
+            }
+        }
+    }
+    out
+}
+
+fn records(set: &str) -> Vec<Vec<u8>> {
+    match set {
+        "shared" => shared_records(),
+        "full" => full_records(),
+        _ => synthetic_records(),
+    }
+}
+
 /// 20,000 records over 2,000 npm packages, each with two ranges.
 fn synthetic_records() -> Vec<Vec<u8>> {
     (0..20_000)
@@ -62,34 +112,36 @@ fn synthetic_records() -> Vec<Vec<u8>> {
 fn index_of(records: &[Vec<u8>]) -> Index {
     let mut builder = IndexBuilder::new();
     for bytes in records {
-        if let Ok(record) = osv::from_json(bytes) {
+        let record = match bytes.split_first() {
+            Some((0, yaml)) => osv::from_yaml(&String::from_utf8_lossy(yaml)).ok(),
+            _ => osv::from_json(bytes).ok(),
+        };
+        if let Some(record) = record {
             builder.add(record);
         }
     }
     builder.finish()
 }
 
-#[divan::bench(args = ["shared", "synthetic"])]
+#[divan::bench(args = ["shared", "full", "synthetic"], sample_count = 10)]
 fn index_build(bencher: Bencher, set: &str) {
-    let records = if set == "shared" {
-        shared_records()
-    } else {
-        synthetic_records()
-    };
+    let records = records(set);
     bencher.bench(|| index_of(&records));
 }
 
-#[divan::bench(args = ["shared", "synthetic"])]
+#[divan::bench(args = ["shared", "full", "synthetic"], sample_count = 10)]
 fn baseline_json_value_parse(bencher: Bencher, set: &str) {
-    let records = if set == "shared" {
-        shared_records()
-    } else {
-        synthetic_records()
-    };
+    let records = records(set);
     bencher.bench(|| {
         records
             .iter()
-            .filter_map(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+            .filter(|b| match b.split_first() {
+                Some((0, yaml)) => {
+                    serde_saphyr::from_str::<serde_json::Value>(&String::from_utf8_lossy(yaml))
+                        .is_ok()
+                }
+                _ => serde_json::from_slice::<serde_json::Value>(b).is_ok(),
+            })
             .count()
     });
 }
@@ -143,9 +195,9 @@ fn inventory_of_500(index: &Index) -> Inventory {
     inventory
 }
 
-#[divan::bench]
-fn match_500_packages(bencher: Bencher) {
-    let index = index_of(&shared_records());
+#[divan::bench(args = ["shared", "full"])]
+fn match_500_packages(bencher: Bencher, set: &str) {
+    let index = index_of(&records(set));
     let inventory = inventory_of_500(&index);
     bencher.bench(|| matches(&inventory, &index).matches.len());
 }

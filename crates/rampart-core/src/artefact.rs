@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::docker::{inspect_is_container, looks_like_daemon_config};
+use crate::docker::{inspect_is_container, is_engine_daemon, is_image, looks_like_daemon_config};
 
 /// What a file's name says about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,8 +98,13 @@ pub enum DocumentKind {
     Compose,
     /// `docker inspect` output.
     Inspect,
+    /// `docker image inspect` output, or an OCI image configuration.
+    Image,
     /// A Docker daemon configuration.
     DaemonConfig,
+    /// A running Docker daemon as its Engine API shows it: `{"Info": ..., "Version": ...,
+    /// "BridgeNetwork": ...}` (what `rampart docker` reads).
+    EngineDaemon,
 }
 
 impl DocumentKind {
@@ -110,15 +115,19 @@ impl DocumentKind {
             return Self::Kubernetes;
         }
         let has_services = value.get("services").is_some_and(Value::is_object);
-        let inspect = match value {
-            Value::Array(items) => !items.is_empty() && items.iter().all(inspect_is_container),
-            one => inspect_is_container(one),
+        let all = |test: fn(&Value) -> bool| match value {
+            Value::Array(items) => !items.is_empty() && items.iter().all(test),
+            one => test(one),
         };
+        let inspect = all(inspect_is_container);
+        let image = all(is_image);
         match file {
             FileKind::Compose => Self::Compose,
             FileKind::DaemonConfig => Self::DaemonConfig,
             _ if has_services => Self::Compose,
+            _ if is_engine_daemon(value) => Self::EngineDaemon,
             _ if inspect => Self::Inspect,
+            _ if image => Self::Image,
             _ if looks_like_daemon_config(value) => Self::DaemonConfig,
             _ => Self::Kubernetes,
         }

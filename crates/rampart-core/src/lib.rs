@@ -11,8 +11,12 @@ pub mod docker;
 pub mod explain;
 pub mod field_path;
 pub mod finding;
+pub mod fix;
 pub mod flows;
+
+pub mod host;
 pub mod inventory;
+pub mod live;
 pub mod migrate;
 pub mod netpol;
 pub mod object;

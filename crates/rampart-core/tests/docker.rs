@@ -16,7 +16,10 @@ fn scan_text(name: &str, text: &str, rules: &[&str]) -> FileScan {
 fn located(scan: &FileScan) -> Vec<(&'static str, u32, String)> {
     scan.findings
         .iter()
-        .map(|f| (f.finding.rule, f.pos.line, f.finding.path.to_string()))
+        .map(|f| {
+            let line = f.pos.expect("a file finding has a position").line;
+            (f.finding.rule, line, f.finding.path.to_string())
+        })
         .collect()
 }
 

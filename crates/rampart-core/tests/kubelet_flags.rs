@@ -17,11 +17,12 @@ fn findings(files: &[(&str, &str)]) -> Vec<(String, String, u32, u32, String)> {
         let mut scan = scan_file(name, text.as_bytes(), &options);
         assert!(scan.errors.is_empty(), "{name}: {:?}", scan.errors);
         for f in &scan.findings {
+            let pos = f.pos.expect("a file finding has a position");
             found.push((
                 (*name).to_owned(),
                 f.finding.rule.to_owned(),
-                f.pos.line,
-                f.pos.column,
+                pos.line,
+                pos.column,
                 f.finding.path.to_string(),
             ));
         }

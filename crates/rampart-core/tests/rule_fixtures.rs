@@ -10,6 +10,13 @@
 //! `# expect: <line> <field path>` (the YAML parser reads JSON files, so JSON fixtures
 //! carry them too); passing fixtures must produce none for their rule. The
 //! `pod-security` rule runs at `baseline:latest` (what `--pss baseline` gives).
+//!
+//! Host file rules have no text to point at: their fixtures are host facts
+//! (`fail.host.json`, what `rampart docker --host-root` reads), judged live, with
+//! `# expect: 0 [<file>].<field>` (line 0: no position). Image file rules likewise:
+//! their fixtures are the files of an image's final file system
+//! (`fail.image-files.json`: `[{"path", "mode": "<octal>", "directory"}]`), with
+//! `# expect: 0 <path>`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // tests fail by panicking
 
@@ -17,8 +24,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rampart_core::config::Config;
-use rampart_core::rules::{Collected, catalogue};
+use rampart_core::host::HostFacts;
+use rampart_core::live::judge_host;
+use rampart_core::rules::{Collected, ImageFile, catalogue, judge_image_files};
 use rampart_core::scan::{ScanOptions, run_checks, scan_file};
+use rampart_core::source::{Limits, parse};
 
 /// A finding or an expectation: file, line, field path.
 type Expected = BTreeSet<(String, u32, String)>;
@@ -94,6 +104,14 @@ fn findings_of(rule: &'static str, case: &Case) -> Expected {
     let mut objects = 0;
     for (file, (name, path)) in case.files.iter().enumerate() {
         let bytes = std::fs::read(path).unwrap();
+        if name.ends_with("host.json") {
+            objects += judge_host_fixture(name, &bytes, &options, &mut actual);
+            continue;
+        }
+        if name.ends_with("image-files.json") {
+            objects += judge_image_files_fixture(name, &bytes, &options, &mut actual);
+            continue;
+        }
         let mut scan = scan_file(name, &bytes, &options);
         assert!(
             scan.errors.is_empty(),
@@ -104,7 +122,8 @@ fn findings_of(rule: &'static str, case: &Case) -> Expected {
         objects += scan.objects;
         for f in &scan.findings {
             assert_eq!(f.finding.rule, rule);
-            actual.insert((name.clone(), f.pos.line, f.finding.path.to_string()));
+            let line = f.pos.expect("a file finding has a position").line;
+            actual.insert((name.clone(), line, f.finding.path.to_string()));
         }
         collected.extend(
             std::mem::take(&mut scan.collected)
@@ -128,6 +147,55 @@ fn findings_of(rule: &'static str, case: &Case) -> Expected {
         actual.insert((name, pos.line, finding.path.to_string()));
     }
     actual
+}
+
+/// Host facts judged live: each finding as `(fixture, 0, [<file>].<field>)`.
+fn judge_host_fixture(
+    name: &str,
+    bytes: &[u8],
+    options: &ScanOptions,
+    actual: &mut Expected,
+) -> usize {
+    let parsed = parse(bytes, &Limits::default());
+    assert!(parsed.errors.is_empty(), "{name}: {:?}", parsed.errors);
+    let value = parsed.documents.into_iter().next().unwrap().value;
+    let facts: HostFacts = serde_json::from_value(value).unwrap();
+    let mut objects = 0;
+    for (file, scan) in judge_host(&facts, options) {
+        objects += scan.objects;
+        for f in scan.findings {
+            assert_eq!(f.pos, None, "{name}: a host finding has no position");
+            actual.insert((name.to_owned(), 0, format!("[{file}].{}", f.finding.path)));
+        }
+    }
+    objects
+}
+
+/// Image files judged by the image file rules: each finding as `(fixture, 0, <path>)`.
+fn judge_image_files_fixture(
+    name: &str,
+    bytes: &[u8],
+    options: &ScanOptions,
+    actual: &mut Expected,
+) -> usize {
+    let parsed = parse(bytes, &Limits::default());
+    assert!(parsed.errors.is_empty(), "{name}: {:?}", parsed.errors);
+    let value = parsed.documents.into_iter().next().unwrap().value;
+    let files: Vec<ImageFile> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| ImageFile {
+            path: f["path"].as_str().unwrap().to_owned(),
+            mode: u32::from_str_radix(f["mode"].as_str().unwrap(), 8).unwrap(),
+            directory: f["directory"].as_bool().unwrap_or(false),
+            layer: None,
+        })
+        .collect();
+    for finding in judge_image_files(&files, &options.config) {
+        actual.insert((name.to_owned(), 0, finding.file.path.clone()));
+    }
+    files.len()
 }
 
 fn expectations(case: &Case) -> Expected {
@@ -155,7 +223,10 @@ fn show(case: &Case, actual: &Expected) -> String {
         .map(|(name, line, field)| {
             let path = &case.files.iter().find(|(n, _)| n == name).unwrap().1;
             let text = std::fs::read_to_string(path).unwrap();
-            let source = text.lines().nth(*line as usize - 1).unwrap_or_default();
+            let source = (*line as usize)
+                .checked_sub(1)
+                .and_then(|i| text.lines().nth(i))
+                .unwrap_or_default();
             format!("  {name}: # expect: {line} {field}    <- {source:?}")
         })
         .collect::<Vec<_>>()

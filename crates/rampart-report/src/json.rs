@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use rampart_core::baseline::Fingerprint;
 use rampart_core::scan::LocatedFinding;
+use rampart_core::source::InputError;
 
 use crate::model::{BaselineReport, FileReport, ScanReport, Summary};
 use crate::stream::Streamed;
@@ -15,8 +16,8 @@ struct JsonFinding<'a> {
     rule: &'a str,
     severity: &'a str,
     file: &'a str,
-    line: u32,
-    column: u32,
+    line: Option<u32>,
+    column: Option<u32>,
     document: usize,
     #[serde(rename = "apiVersion")]
     api_version: &'a str,
@@ -32,16 +33,17 @@ struct JsonFinding<'a> {
 #[derive(Serialize)]
 struct JsonError<'a> {
     file: &'a str,
-    line: u32,
-    column: u32,
+    line: Option<u32>,
+    column: Option<u32>,
     message: &'a str,
 }
 
 /// The report, its findings and errors serialized as they are made.
 #[derive(Serialize)]
-struct JsonReport<'a, F, E> {
+struct JsonReport<'a, F, E, W> {
     findings: F,
     errors: E,
+    warnings: W,
     summary: Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'a BaselineReport>,
@@ -53,8 +55,8 @@ impl<'a> JsonFinding<'a> {
             rule: f.finding.rule,
             severity: f.finding.severity.as_str(),
             file: &file.file,
-            line: f.pos.line,
-            column: f.pos.column,
+            line: f.pos.map(|pos| pos.line),
+            column: f.pos.map(|pos| pos.column),
             document: f.document,
             api_version: &f.object.api_version,
             kind: &f.object.kind,
@@ -67,22 +69,27 @@ impl<'a> JsonFinding<'a> {
     }
 }
 
-/// Writes `{"findings": [...], "errors": [...], "summary": {...}}`.
+/// Writes `{"findings": [...], "errors": [...], "warnings": [...], "summary": {...}}`.
+/// Findings, errors and warnings of live objects have `line` and `column` null.
 pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     let findings = Streamed(|| report.findings().map(|(file, f)| JsonFinding::new(file, f)));
-    let errors = Streamed(|| {
-        report.files.iter().flat_map(|file| {
-            file.errors.iter().map(|e| JsonError {
-                file: &file.file,
-                line: e.pos.line,
-                column: e.pos.column,
-                message: &e.message,
+    let problems = |list: fn(&FileReport) -> &[InputError]| {
+        Streamed(move || {
+            report.files.iter().flat_map(move |file| {
+                let located = file.has_positions();
+                list(file).iter().map(move |e| JsonError {
+                    file: &file.file,
+                    line: located.then_some(e.pos.line),
+                    column: located.then_some(e.pos.column),
+                    message: &e.message,
+                })
             })
         })
-    });
+    };
     let json = JsonReport {
         findings,
-        errors,
+        errors: problems(|file| &file.errors),
+        warnings: problems(|file| &file.warnings),
         summary: report.summary(),
         baseline: report.baseline.as_ref(),
     };

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use rampart_core::source::Pos;
 
 use crate::model::{FileReport, ScanReport};
 
@@ -19,6 +20,14 @@ fn object_label(
         (Some(ns), Some(name)) => format!("{kind} {ns}/{name}"),
         (None, Some(name)) => format!("{kind} {name}"),
         _ => format!("{kind} (document {document})"),
+    }
+}
+
+/// `file:line:col`, or the file (a live object's URI) alone when there is no position.
+fn location(file: &str, pos: Option<Pos>) -> String {
+    match pos {
+        Some(pos) => format!("{file}:{}:{}", pos.line, pos.column),
+        None => file.to_owned(),
     }
 }
 
@@ -36,10 +45,8 @@ fn suite(file: &FileReport) -> TestSuite {
             .entry((f.document, label))
             .or_default()
             .push(format!(
-                "{}:{}:{}: {} {}: {} ({})",
-                file.file,
-                f.pos.line,
-                f.pos.column,
+                "{}: {} {}: {} ({})",
+                location(&file.file, f.pos),
                 f.finding.severity,
                 f.finding.rule,
                 f.finding.message,
@@ -55,7 +62,7 @@ fn suite(file: &FileReport) -> TestSuite {
     for error in &file.errors {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
         status.set_message(error.message.as_str());
-        let name = format!("{}:{}:{}", file.file, error.pos.line, error.pos.column);
+        let name = location(&file.file, file.has_positions().then_some(error.pos));
         suite.add_test_case(TestCase::new(name, status));
     }
     if file.findings.is_empty() && file.errors.is_empty() {
@@ -77,7 +84,7 @@ pub fn write_junit(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
 
 /// quick-junit wraps a failed write twice (in quick-xml's error, then its own); the io
 /// error's kind is kept, so that a reader that closed the pipe is still told apart.
-fn into_io_error(error: quick_junit::SerializeError) -> io::Error {
+pub(crate) fn into_io_error(error: quick_junit::SerializeError) -> io::Error {
     let mut causes = std::iter::successors(std::error::Error::source(&error), |e| e.source());
     let kind = causes
         .find_map(|cause| cause.downcast_ref::<Arc<io::Error>>())

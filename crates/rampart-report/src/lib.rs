@@ -1,8 +1,10 @@
-//! rampart's printers: text (with source snippets), JSON, SARIF 2.1.0 and JUnit XML.
+//! rampart's printers: text (with source snippets), JSON, SARIF 2.1.0 and JUnit XML;
+//! for `rampart image` ([`image`]) also a CycloneDX 1.5 SBOM.
 //!
 //! Printers take the engine's data ([`ScanReport`]) and only format it: they never
 //! decide anything.
 
+pub mod image;
 mod json;
 mod junit;
 mod model;
@@ -12,6 +14,6 @@ mod text;
 
 pub use json::write_json;
 pub use junit::write_junit;
-pub use model::{BaselineReport, FileReport, ScanReport, Summary};
+pub use model::{BaselineReport, FileReport, ScanReport, Source, Summary};
 pub use sarif::write_sarif;
 pub use text::write_text;

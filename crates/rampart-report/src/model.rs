@@ -3,18 +3,37 @@
 use std::collections::BTreeMap;
 
 use rampart_core::Severity;
+use rampart_core::fix::Suggestion;
 use rampart_core::scan::{FileScan, LocatedFinding};
 use rampart_core::source::InputError;
 
-/// The results for one input file.
+/// What a report is about, which decides how its findings are located.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Source {
+    /// A text file: findings and errors have a line and a column.
+    #[default]
+    Text,
+    /// A live object, which has no text: a container read from the Docker Engine (`file`
+    /// is a URI such as `docker://localhost/containers/web`), or a host file judged by its
+    /// owner and mode (`file` is its path). Findings and errors have no line or column;
+    /// a finding's `path` alone locates the field (`HostConfig.Privileged`, `mode`).
+    Live,
+}
+
+/// The results for one input file, or for one live object.
 #[derive(Debug, Clone, Default)]
 pub struct FileReport {
     /// The file as given on the command line (or found under a directory); `-` for stdin.
+    /// For a live object, its URI (or a host file's path).
     pub file: String,
+    /// A text file or a live object.
+    pub source: Source,
     /// Findings, sorted by position.
     pub findings: Vec<LocatedFinding>,
     /// Input problems, sorted by position.
     pub errors: Vec<InputError>,
+    /// Input that is read but looks wrong, sorted by position.
+    pub warnings: Vec<InputError>,
     /// The source lines that findings and errors point at, for snippets.
     pub source_lines: BTreeMap<u32, String>,
     /// Documents read.
@@ -25,37 +44,90 @@ pub struct FileReport {
     pub suppressed: usize,
     /// The path does not exist: its error is reported, and it is not counted as a file.
     pub missing: bool,
+    /// Safe fixes for findings of this file (SARIF `fixes`), when they were asked for.
+    pub fixes: Vec<Suggestion>,
 }
 
 impl FileReport {
     /// Builds the report of `file` from its scan, keeping only the source lines the
     /// findings and errors need (so memory does not grow with file sizes).
     pub fn new(file: String, scan: FileScan, text: &[u8]) -> Self {
-        let mut report = Self {
-            file,
-            findings: scan.findings,
-            errors: scan.errors,
-            documents: scan.documents,
-            objects: scan.objects,
-            suppressed: scan.suppressed,
-            source_lines: BTreeMap::new(),
-            missing: false,
-        };
-        report.findings.sort_by(order);
+        let mut report = Self::of(file, Source::Text, scan);
         let wanted: Vec<u32> = report
             .findings
             .iter()
-            .map(|f| f.pos.line)
+            .filter_map(|f| f.pos.map(|pos| pos.line))
             .chain(report.errors.iter().map(|e| e.pos.line))
+            .chain(report.warnings.iter().map(|e| e.pos.line))
             .collect();
         report.source_lines = pick_lines(text, &wanted);
         report
     }
 
+    /// The report of a live object named `file` (a URI, or a host file's path): its
+    /// findings have no position and there is no text to quote.
+    pub fn live(file: String, scan: FileScan) -> Self {
+        Self::of(file, Source::Live, scan)
+    }
+
+    /// A scan's results, findings in report order.
+    fn of(file: String, source: Source, scan: FileScan) -> Self {
+        let mut report = Self {
+            file,
+            source,
+            findings: scan.findings,
+            errors: scan.errors,
+            warnings: scan.warnings,
+            documents: scan.documents,
+            objects: scan.objects,
+            suppressed: scan.suppressed,
+            source_lines: BTreeMap::new(),
+            missing: false,
+            fixes: Vec::new(),
+        };
+        report.findings.sort_by(order);
+        report
+    }
+
+    /// The safe fix suggested for `finding`, if any.
+    pub fn fix_for(&self, finding: &LocatedFinding) -> Option<&Suggestion> {
+        self.fixes.iter().find(|fix| {
+            fix.document == finding.document
+                && fix.rule == finding.finding.rule
+                && fix.path == finding.finding.path
+                && *fix.object == *finding.object
+        })
+    }
+
+    /// The report of a live object that could not be read: `message` says why.
+    pub fn live_error(file: String, message: impl Into<String>) -> Self {
+        let mut report = Self {
+            file,
+            source: Source::Live,
+            ..Self::default()
+        };
+        report.add_error(message);
+        report
+    }
+
+    /// Adds an error about the whole file or object (at line 1, column 1 in a file).
+    pub fn add_error(&mut self, message: impl Into<String>) {
+        let start = rampart_core::source::Pos::new(1, 1);
+        self.errors.push(InputError::new(start, message));
+    }
+
+    /// Whether findings and errors of this report have a line and column.
+    pub fn has_positions(&self) -> bool {
+        self.source == Source::Text
+    }
+
     /// Adds findings found after the file was scanned (by the run rules), with the file's
     /// text when it can be read again (for snippets).
     pub fn add_findings(&mut self, findings: Vec<LocatedFinding>, text: Option<&[u8]>) {
-        let wanted: Vec<u32> = findings.iter().map(|f| f.pos.line).collect();
+        let wanted: Vec<u32> = findings
+            .iter()
+            .filter_map(|f| f.pos.map(|pos| pos.line))
+            .collect();
         if let Some(text) = text {
             self.source_lines.extend(pick_lines(text, &wanted));
         }
@@ -153,7 +225,7 @@ impl BaselineReport {
 /// Counts over a whole run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
-    /// Files read.
+    /// Files read (text files; live objects are counted in `objects` only).
     pub files: usize,
     /// Documents read.
     pub documents: usize,
@@ -163,6 +235,8 @@ pub struct Summary {
     pub findings: usize,
     /// Input errors.
     pub errors: usize,
+    /// Warnings about the input.
+    pub warnings: usize,
     /// Findings silenced by annotations.
     pub suppressed: usize,
     /// Findings per severity: info, low, medium, high, critical.
@@ -174,7 +248,11 @@ impl ScanReport {
     /// Totals over every file.
     pub fn summary(&self) -> Summary {
         let mut summary = Summary {
-            files: self.files.iter().filter(|f| !f.missing).count(),
+            files: self
+                .files
+                .iter()
+                .filter(|f| f.has_positions() && !f.missing)
+                .count(),
             ..Summary::default()
         };
         for file in &self.files {
@@ -182,6 +260,7 @@ impl ScanReport {
             summary.objects += file.objects;
             summary.findings += file.findings.len();
             summary.errors += file.errors.len();
+            summary.warnings += file.warnings.len();
             summary.suppressed += file.suppressed;
             for finding in &file.findings {
                 summary.by_severity[finding.finding.severity as usize] += 1;

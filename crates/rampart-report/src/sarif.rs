@@ -1,22 +1,26 @@
-//! SARIF 2.1.0 for code-scanning UIs: rule metadata, real regions, fingerprints.
+//! SARIF 2.1.0 for code-scanning UIs: rule metadata, real regions, fingerprints. Live
+//! objects (a container read from the Docker Engine) have no file: their results carry
+//! logical locations only; a host file judged by its owner and mode is a physical location
+//! without a region.
 
 use std::io::{self, Write};
 
 use rampart_core::Severity;
 use rampart_core::baseline::Fingerprint;
+use rampart_core::fix::{Replacement, Suggestion};
 use rampart_core::rules::{RuleMeta, squash};
 use rampart_core::scan::LocatedFinding;
 use rampart_core::source::{InputError, Pos};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::model::{FileReport, ScanReport};
+use crate::model::{FileReport, ScanReport, Source};
 use crate::stream::Streamed;
 
-const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/rampart-dev/rampart";
+pub(crate) const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const INFORMATION_URI: &str = "https://github.com/rampart-dev/rampart";
 
-fn level(severity: Severity) -> &'static str {
+pub(crate) fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -25,7 +29,7 @@ fn level(severity: Severity) -> &'static str {
 }
 
 /// GitHub's numeric `security-severity` for a severity.
-fn security_severity(severity: Severity) -> &'static str {
+pub(crate) fn security_severity(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -35,7 +39,7 @@ fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-fn rule_descriptor(meta: &RuleMeta) -> Value {
+pub(crate) fn rule_descriptor(meta: &RuleMeta) -> Value {
     json!({
         "id": meta.id,
         "name": meta.id,
@@ -64,6 +68,11 @@ fn help_markdown(meta: &RuleMeta) -> String {
     )
 }
 
+/// The hash of `parts` for `partialFingerprints` (the baselines' FNV-1a).
+pub(crate) fn fingerprint(parts: &[&str]) -> String {
+    rampart_core::baseline::hash_parts(parts)
+}
+
 fn uri(file: &str) -> String {
     file.trim_start_matches("./").replace('\\', "/")
 }
@@ -73,29 +82,69 @@ fn uri(file: &str) -> String {
 #[serde(rename_all = "camelCase")]
 struct PhysicalLocation {
     artifact_location: ArtifactLocation,
-    region: Region,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
 }
 
 impl PhysicalLocation {
     fn new(file: &str, pos: Pos) -> Self {
         Self {
-            artifact_location: ArtifactLocation {
-                uri: uri(file),
-                uri_base_id: "%SRCROOT%",
-            },
-            region: Region {
+            artifact_location: ArtifactLocation::new(file),
+            region: Some(Region {
                 start_line: pos.line,
                 start_column: pos.column,
-            },
+            }),
         }
     }
+
+    /// Where a report's findings are: the file with a region, a host file without one, or
+    /// nothing physical for a live object named by a URI (`docker://...`).
+    fn of(file: &FileReport, pos: Option<Pos>) -> Option<Self> {
+        match (file.source, pos) {
+            (Source::Text, Some(pos)) => Some(Self::new(&file.file, pos)),
+            _ if is_uri(&file.file) => None,
+            _ => Some(Self {
+                artifact_location: ArtifactLocation::new(&file.file),
+                region: None,
+            }),
+        }
+    }
+}
+
+/// True for `scheme://...` (a live object), false for a path.
+fn is_uri(file: &str) -> bool {
+    file.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+')
+    })
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
-    uri_base_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+impl ArtifactLocation {
+    /// A relative path is resolved against the source root; an absolute path (a host
+    /// file) is a `file://` URI of its own.
+    fn new(file: &str) -> Self {
+        let uri = uri(file);
+        match uri.strip_prefix('/') {
+            Some(absolute) => Self {
+                uri: format!("file:///{absolute}"),
+                uri_base_id: None,
+            },
+            None => Self {
+                uri,
+                uri_base_id: Some("%SRCROOT%"),
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -110,11 +159,13 @@ struct Message {
     text: String,
 }
 
-/// A finding's location: physical, and logical (the object and field path).
+/// A finding's location: physical (none for a live object), and logical (the object and
+/// field path).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ResultLocation {
-    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
     logical_locations: [LogicalLocation; 1],
 }
 
@@ -151,6 +202,33 @@ struct SarifResult {
     properties: ResultProperties,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_index: Option<usize>,
+    /// The finding's safe fix, which code-scanning UIs offer as a suggestion.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<Value>,
+}
+
+/// A SARIF `fix`: the replacements of one file.
+fn sarif_fix(file: &str, fix: &Suggestion) -> Value {
+    let region = |r: &Replacement| {
+        json!({
+            "startLine": r.start.line,
+            "startColumn": r.start.column,
+            "endLine": r.end.line,
+            "endColumn": r.end.column,
+            "charOffset": r.char_offset,
+            "charLength": r.char_length,
+        })
+    };
+    json!({
+        "description": {"text": squash(fix.description)},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": uri(file), "uriBaseId": "%SRCROOT%"},
+            "replacements": fix.replacements.iter().map(|r| json!({
+                "deletedRegion": region(r),
+                "insertedContent": {"text": r.text},
+            })).collect::<Vec<_>>(),
+        }],
+    })
 }
 
 impl SarifResult {
@@ -162,6 +240,11 @@ impl SarifResult {
             f.object.name.as_deref().unwrap_or_default()
         );
         let path = f.finding.path.to_string();
+        // A live object is qualified by its URI (`docker://localhost/containers/web`).
+        let qualified = match file.source {
+            Source::Text => format!("{object}:{path}"),
+            Source::Live => format!("{}#{path}", file.file),
+        };
         Self {
             rule_id: f.finding.rule,
             level: level(f.finding.severity),
@@ -172,9 +255,9 @@ impl SarifResult {
                 finding: Fingerprint::of(f).hash(),
             },
             locations: [ResultLocation {
-                physical_location: PhysicalLocation::new(&file.file, f.pos),
+                physical_location: PhysicalLocation::of(file, f.pos),
                 logical_locations: [LogicalLocation {
-                    fully_qualified_name: format!("{object}:{path}"),
+                    fully_qualified_name: qualified,
                     name: path,
                     kind: "member",
                 }],
@@ -183,11 +266,16 @@ impl SarifResult {
                 severity: f.finding.severity.as_str(),
             },
             rule_index,
+            fixes: file
+                .fix_for(f)
+                .map(|fix| sarif_fix(&file.file, fix))
+                .into_iter()
+                .collect(),
         }
     }
 }
 
-/// One tool execution notification: an input error.
+/// One tool execution notification: an input error or warning.
 #[derive(Serialize)]
 struct Notification<'a> {
     level: &'static str,
@@ -203,18 +291,33 @@ struct MessageRef<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct NotificationLocation {
-    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
 }
 
 impl<'a> Notification<'a> {
-    fn new(file: &FileReport, error: &'a InputError) -> Self {
+    fn new(file: &FileReport, error: &'a InputError, level: &'static str) -> Self {
+        let pos = file.has_positions().then_some(error.pos);
+        let physical_location = PhysicalLocation::of(file, pos);
+        // A live object without a physical location is named logically.
+        let logical_locations = match physical_location {
+            Some(_) => Vec::new(),
+            None => vec![LogicalLocation {
+                name: file.file.clone(),
+                fully_qualified_name: file.file.clone(),
+                kind: "resource",
+            }],
+        };
         Self {
-            level: "error",
+            level,
             message: MessageRef {
                 text: &error.message,
             },
             locations: [NotificationLocation {
-                physical_location: PhysicalLocation::new(&file.file, error.pos),
+                physical_location,
+                logical_locations,
             }],
         }
     }
@@ -275,9 +378,13 @@ pub fn write_sarif(
     });
     let notifications = Streamed(|| {
         report.files.iter().flat_map(|file| {
-            file.errors
+            let errors = file
+                .errors
                 .iter()
-                .map(move |error| Notification::new(file, error))
+                .map(move |e| Notification::new(file, e, "error"));
+            let warnings =
+                (file.warnings.iter()).map(move |w| Notification::new(file, w, "warning"));
+            errors.chain(warnings)
         })
     });
     let log = Log {

@@ -6,6 +6,8 @@
 //! says so in one line and is skipped; in CI (`CI` set to anything but `false` or `0`)
 //! an absent data set or service is a failure, so a partial environment cannot pass.
 
+pub mod image;
+
 use std::path::PathBuf;
 
 /// Whether this run is CI (`CI` is set and not `false`/`0`): missing data fails there.
@@ -39,4 +41,82 @@ pub fn skip_or_fail<T>(test: &str, why: &str) -> Option<T> {
     }
     eprintln!("skipped {test}: {why}");
     None
+}
+
+/// The files under `root` (recursively, sorted by path) whose path ends with one of
+/// `suffixes`, as (path relative to `root`, bytes). For tests and benches that run
+/// over a whole shared data set such as the corpus.
+pub fn files_under(root: &std::path::Path, suffixes: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.flatten().map(|entry| entry.path()) {
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if suffixes.iter().any(|s| name.ends_with(s))
+                && let Ok(bytes) = std::fs::read(&path)
+            {
+                files.push((name, bytes));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The shared lockfile expectations (`vulndata/lang/expected.json` and
+/// `expected-go.json`): per lockfile (relative to `lang/lockfiles`), its package count
+/// and the `(record id, package, version)` triples expected to be found.
+pub fn lockfile_expectations(lang: &std::path::Path) -> Vec<LockfileCase> {
+    let mut cases = Vec::new();
+    for file in ["expected.json", "expected-go.json"] {
+        let text = std::fs::read(lang.join(file))
+            .unwrap_or_else(|e| panic!("{}: {e}", lang.join(file).display()));
+        let json: serde_json::Value =
+            serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let text_of = |v: &serde_json::Value, key: &str| {
+            v[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("{file}: no {key} in {v}"))
+                .to_owned()
+        };
+        for case in json.as_array().into_iter().flatten() {
+            cases.push(LockfileCase {
+                lockfile: text_of(case, "lockfile"),
+                packages: case["packages"].as_u64().unwrap_or_default(),
+                vulnerable: case["vulnerable"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| {
+                        (
+                            text_of(v, "id"),
+                            text_of(v, "package"),
+                            text_of(v, "version"),
+                        )
+                    })
+                    .collect(),
+            });
+        }
+    }
+    cases
+}
+
+/// One lockfile's expectations.
+#[derive(Debug, Clone)]
+pub struct LockfileCase {
+    /// The lockfile, relative to `vulndata/lang/lockfiles`.
+    pub lockfile: String,
+    /// How many packages it pins.
+    pub packages: u64,
+    /// `(record id, package, version)` expected to be found.
+    pub vulnerable: std::collections::BTreeSet<(String, String, String)>,
 }

@@ -15,12 +15,32 @@ pub fn run(command: &DbCommand) -> Result<Exit> {
     }
 }
 
-fn info(args: &DbInfoArgs) -> Result<Exit> {
-    let dir = match &args.db {
-        Some(dir) => dir.clone(),
+/// The database directory: `--db`, else `$RAMPART_DB`, else the user cache directory's.
+pub(crate) fn database_dir(db: Option<&std::path::Path>) -> Result<std::path::PathBuf> {
+    match db {
+        Some(dir) => Ok(dir.to_owned()),
         None => rampart_vulndb::default_dir()
-            .ok_or_else(|| anyhow!("no --db DIR, no $RAMPART_DB and no user cache directory"))?,
-    };
+            .ok_or_else(|| anyhow!("no --db DIR, no $RAMPART_DB and no user cache directory")),
+    }
+}
+
+/// Whole days of the data's age at `now`.
+pub(crate) fn age_days(db: &Database, now: jiff::Timestamp) -> Option<i64> {
+    db.age(now).map(|age| age.as_hours().div_euclid(24))
+}
+
+/// Warns on standard error when the data is stale.
+pub(crate) fn warn_if_stale(db: &Database, now: jiff::Timestamp) {
+    if db.is_stale(now) {
+        eprintln!(
+            "rampart: warning: the vulnerability data is more than {STALE_AFTER_DAYS} days old; update {}",
+            db.dir.display()
+        );
+    }
+}
+
+fn info(args: &DbInfoArgs) -> Result<Exit> {
+    let dir = database_dir(args.db.as_deref())?;
     let db = rampart_vulndb::load(&dir).context("reading the vulnerability database")?;
     // The only clock read: how old the data is now.
     let now = jiff::Timestamp::now();
@@ -30,21 +50,12 @@ fn info(args: &DbInfoArgs) -> Result<Exit> {
         ReportFormat::Json => write_json(&db, now, &mut out),
     };
     super::report_written(written.and_then(|()| out.flush().map_err(Into::into)))?;
-    if db.is_stale(now) {
-        eprintln!(
-            "rampart: warning: the vulnerability data is more than {STALE_AFTER_DAYS} days old; update {}",
-            dir.display()
-        );
-    }
+    warn_if_stale(&db, now);
     Ok(if db.errors.is_empty() {
         Exit::Clean
     } else {
         Exit::Usage
     })
-}
-
-fn age_days(db: &Database, now: jiff::Timestamp) -> Option<i64> {
-    db.age(now).map(|age| age.as_hours().div_euclid(24))
 }
 
 fn write_text(db: &Database, now: jiff::Timestamp, out: &mut dyn Write) -> Result<()> {

@@ -2,8 +2,11 @@
 
 mod certs;
 mod db;
+mod docker;
 mod explain;
+mod fix;
 mod generate;
+mod image;
 mod migrate;
 mod netpol;
 pub(crate) mod psp;
@@ -23,6 +26,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Fix(args) => fix::run(&args),
+        Command::Docker(args) => docker::run(&args),
         Command::Pss(args) => match &args.command {
             Some(crate::cli::PssCommand::Migrate(migrate)) => migrate::run(migrate),
             None => pss::run(&args),
@@ -33,6 +38,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Rules(args) => rules::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Certs(args) => certs::run(&args),
+        Command::Image(args) => image::run(&args),
         Command::Db(command) => db::run(&command),
         Command::Completions(args) => generate::completions(&args),
         Command::Man(args) => generate::man(&args),

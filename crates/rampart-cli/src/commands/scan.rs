@@ -1,5 +1,7 @@
 //! `rampart scan`: the hardening catalogue over manifests, in parallel over files.
 
+use std::io::Write;
+
 use anyhow::{Context, Result};
 use rampart_core::Severity;
 use rampart_core::baseline::stable_path;
@@ -10,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use rampart_core::fix::{FixOptions, suggestions};
 use rampart_core::rules::Collected;
 use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_file};
 use rampart_core::source::{InputError, Limits, Pos};
@@ -17,7 +20,7 @@ use rampart_report::{
     BaselineReport, FileReport, ScanReport, write_json, write_junit, write_sarif, write_text,
 };
 
-use crate::cli::{Exit, ScanArgs, ScanFormat};
+use crate::cli::{Exit, ReportArgs, ScanArgs, ScanFormat};
 use crate::input::{self, Input};
 
 /// Loads the configuration (explicit, or `.rampart.yaml` when present).
@@ -30,13 +33,33 @@ pub(crate) fn load_config(explicit: Option<&std::path::Path>) -> Result<Config> 
 }
 
 /// Reads and scans every input (one report per input, in input order), then runs the
-/// rules that look across all of them.
-pub(crate) fn scan_inputs(inputs: &[Input], options: &ScanOptions, limit: u64) -> Vec<FileReport> {
+/// rules that look across all of them. With `fixes`, each file's report carries the safe
+/// fixes of its findings (for SARIF; not for rendered manifests, whose text is no file
+/// to edit).
+pub(crate) fn scan_inputs(
+    inputs: &[Input],
+    options: &ScanOptions,
+    limit: u64,
+    fixes: Option<&FixOptions>,
+) -> Vec<FileReport> {
+    let rendered = |name: &str| {
+        inputs
+            .iter()
+            .any(|i| matches!(i, Input::Rendered(r) if r.name == name))
+    };
     let scanned = input::map_inputs(inputs, limit, |name, bytes| match bytes {
         Ok(bytes) => {
             let mut scan = scan_file(&name, &bytes, options);
             let collected = std::mem::take(&mut scan.collected);
-            (FileReport::new(name, scan, &bytes), collected)
+            let suggestions = match fixes {
+                Some(fixes) if !scan.findings.is_empty() && !rendered(&name) => {
+                    suggestions(&name, &bytes, fixes)
+                }
+                _ => Vec::new(),
+            };
+            let mut report = FileReport::new(name, scan, &bytes);
+            report.fixes = suggestions;
+            (report, collected)
         }
         Err(error) => (unreadable(name, &error), Vec::new()),
     });
@@ -63,14 +86,18 @@ fn add_run_findings(
 ) {
     let mut per_file: BTreeMap<usize, Vec<LocatedFinding>> = BTreeMap::new();
     let mut values: BTreeMap<usize, serde_json::Value> = BTreeMap::new();
-    for (index, finding) in run_checks(collected, options) {
+    let outcome = run_checks(collected, options);
+    for index in &outcome.suppressed {
+        reports[collected[*index].file].suppressed += 1;
+    }
+    for (index, finding) in outcome {
         let object = &collected[index];
         let value = values.entry(index).or_insert_with(|| object.value());
         per_file
             .entry(object.file)
             .or_default()
             .push(LocatedFinding {
-                pos: object.locate(&finding.path),
+                pos: Some(object.locate(&finding.path)),
                 stable_path: stable_path(Some(value), &finding.path),
                 finding,
                 object: Arc::new(object.id.clone()),
@@ -130,7 +157,9 @@ fn apply_baseline(path: &Path, files: &mut [FileReport]) -> Result<BaselineRepor
     })
 }
 
-pub fn run(args: &ScanArgs) -> Result<Exit> {
+/// The options and the failing severity the report flags ask for: the configuration
+/// file, `--rule`, `--fail-on`.
+pub(crate) fn scan_options(args: &ReportArgs) -> Result<(ScanOptions, Severity)> {
     let mut config = load_config(args.config.as_deref())?;
     if !args.rules.is_empty() {
         let ids: Vec<&str> = args.rules.iter().map(String::as_str).collect();
@@ -143,22 +172,17 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
         config = config.only(&ids);
     }
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Low);
-    let mut options = ScanOptions::from_config(config);
-    options.pss = args.pss;
-    options.limits = Limits::for_file_size(args.input.max_file_size);
-    let (inputs, missing) = input::collect(
-        &args.input.paths,
-        input::Walk::Scannable,
-        &|path| options.config.is_excluded(path),
-        &args.input.render_options(),
-    );
-    let mut files = scan_inputs(&inputs, &options, args.input.max_file_size);
-    files.extend(missing.into_iter().map(|m| FileReport {
-        file: m.name,
-        errors: vec![InputError::new(Pos::new(1, 1), m.message)],
-        missing: true,
-        ..FileReport::default()
-    }));
+    Ok((ScanOptions::from_config(config), fail_on))
+}
+
+/// Applies the baseline flags to `files`, writes the report in the asked format and says
+/// how the run ends: 2 with input errors, 0 when a baseline was written, 1 with a finding
+/// at or above `fail_on`, else 0.
+pub(crate) fn finish(
+    mut files: Vec<FileReport>,
+    args: &ReportArgs,
+    fail_on: Severity,
+) -> Result<Exit> {
     if let Some(path) = &args.write_baseline {
         write_baseline(path, &files)?;
     }
@@ -166,16 +190,16 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
         Some(path) => Some(apply_baseline(path, &mut files)?),
         None => None,
     };
-    let report = ScanReport { files, baseline };
+    let report = &ScanReport { files, baseline };
     let (mut out, color) = super::output(args.output.as_deref())?;
     let written = match args.format {
-        ScanFormat::Text => write_text(&report, &mut out, color),
-        ScanFormat::Json => write_json(&report, &mut out),
+        ScanFormat::Text => write_text(report, &mut out, color),
+        ScanFormat::Json => write_json(report, &mut out),
         ScanFormat::Sarif => {
             let rules: Vec<_> = catalogue().copied().collect();
-            write_sarif(&report, &rules, env!("CARGO_PKG_VERSION"), &mut out)
+            write_sarif(report, &rules, env!("CARGO_PKG_VERSION"), &mut out)
         }
-        ScanFormat::Junit => write_junit(&report, &mut out),
+        ScanFormat::Junit => write_junit(report, &mut out),
     }
     .and_then(|()| out.flush());
     super::report_written(written.map_err(Into::into))?;
@@ -189,4 +213,26 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+pub fn run(args: &ScanArgs) -> Result<Exit> {
+    let (mut options, fail_on) = scan_options(&args.report)?;
+    options.pss = args.pss;
+    options.limits = Limits::for_file_size(args.input.max_file_size);
+    let (inputs, missing) = input::collect(
+        &args.input.paths,
+        input::Walk::Scannable,
+        &input::excluded_by(&options.config),
+        &args.input.render_options(),
+    );
+    let fixes = (args.report.format == ScanFormat::Sarif)
+        .then(|| FixOptions::new(options.clone(), false, None));
+    let mut files = scan_inputs(&inputs, &options, args.input.max_file_size, fixes.as_ref());
+    files.extend(missing.into_iter().map(|m| FileReport {
+        file: m.name,
+        errors: vec![InputError::new(Pos::new(1, 1), m.message)],
+        missing: true,
+        ..FileReport::default()
+    }));
+    finish(files, &args.report, fail_on)
 }

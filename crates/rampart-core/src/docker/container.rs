@@ -142,6 +142,12 @@ pub struct ContainerSpec {
     pub labels: Vec<(String, String)>,
     /// Environment variables as `NAME=value` (`environment` / `Config.Env`).
     pub env: Vec<Setting<String>>,
+    /// The health check's last verdict (`docker inspect` only: `State.Health.Status`,
+    /// `healthy`, `unhealthy` or `starting`).
+    pub health_status: Option<Setting<String>>,
+    /// The command lines of the processes running in the container, when a live source
+    /// listed them (the Engine API's `top` endpoint, kept under `Top`).
+    pub processes: Vec<Setting<String>>,
 }
 
 impl ContainerSpec {
@@ -181,6 +187,8 @@ impl ContainerSpec {
             healthcheck: None,
             labels: Vec::new(),
             env: Vec::new(),
+            health_status: None,
+            processes: Vec::new(),
         }
     }
 

@@ -9,7 +9,7 @@ use parse_dockerfile::{Dockerfile, Instruction};
 
 use super::expand::{Lookup, Variables, expand};
 use crate::field_path::FieldPath;
-use crate::source::{InputError, Pos, PosChildren, PosNode};
+use crate::source::{InputError, LineIndex, Pos, PosChildren, PosNode};
 
 /// A parsed Dockerfile and the positions of its instructions.
 pub struct ParsedDockerfile<'a> {
@@ -34,22 +34,21 @@ pub fn parse_dockerfile(text: &str) -> Result<ParsedDockerfile<'_>, InputError> 
     let items = dockerfile
         .instructions
         .iter()
-        .map(|instruction| PosNode {
-            pos: lines.pos(keyword_span(instruction).start),
-            children: PosChildren::Leaf,
+        .map(|instruction| {
+            PosNode::new(
+                lines.pos(keyword_span(instruction).start),
+                PosChildren::Leaf,
+            )
         })
         .collect();
-    let positions = PosNode {
-        pos: Pos::new(1, 1),
-        children: PosChildren::Map(vec![(
+    let positions = PosNode::new(
+        Pos::new(1, 1),
+        PosChildren::Map(vec![(
             "instructions".to_owned(),
             Pos::new(1, 1),
-            PosNode {
-                pos: Pos::new(1, 1),
-                children: PosChildren::Seq(items),
-            },
+            PosNode::new(Pos::new(1, 1), PosChildren::Seq(items)),
         )]),
-    };
+    );
     let mut seen: HashMap<String, usize> = HashMap::new();
     let ranks = dockerfile
         .instructions
@@ -73,31 +72,6 @@ pub fn parse_dockerfile(text: &str) -> Result<ParsedDockerfile<'_>, InputError> 
 
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// Byte offsets to 1-based line and character column.
-struct LineIndex<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    fn new(text: &'a str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Self { text, starts }
-    }
-
-    fn pos(&self, offset: usize) -> Pos {
-        let line = self.starts.partition_point(|start| *start <= offset).max(1);
-        let start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(start..offset.min(self.text.len()))
-            .map_or(1, |prefix| prefix.chars().count() + 1);
-        Pos::new(to_u32(line), to_u32(column))
-    }
 }
 
 /// Where an instruction starts: its keyword.

@@ -1,4 +1,6 @@
-//! `docker inspect` output (a JSON list of containers) into [`ContainerSpec`]s.
+//! `docker inspect` output (a JSON list of containers) into [`ContainerSpec`]s. The Engine
+//! API's container inspect answer (`GET /containers/{id}/json`) is the same object; a
+//! live source may add the answer of `GET /containers/{id}/top` under `Top`.
 
 use serde_json::Value;
 
@@ -6,10 +8,13 @@ use super::compose::scalar_text;
 use super::container::{ContainerSpec, Mount, Origin, PortBinding, RestartPolicy, Setting};
 use crate::field_path::FieldPath;
 
-/// Whether `value` is one `docker inspect` container object.
+/// Whether `value` is one `docker inspect` container object (not an image, whose
+/// inspect answer also has `Config` and `Id`).
 pub(crate) fn is_inspect_container(value: &Value) -> bool {
     value.get("HostConfig").is_some_and(Value::is_object)
-        || (value.get("Config").is_some_and(Value::is_object) && value.get("Id").is_some())
+        || (value.get("Config").is_some_and(Value::is_object)
+            && value.get("Id").is_some()
+            && !super::is_image(value))
 }
 
 /// The containers of a `docker inspect` document: a list of containers, or one.
@@ -164,7 +169,35 @@ fn read_container(value: &Value, path: FieldPath) -> ContainerSpec {
         .into_iter()
         .map(|(k, v, _)| (k, scalar_text(v).unwrap_or_default()))
         .collect();
+    spec.health_status = at.text(&["State", "Health", "Status"]);
+    spec.processes = processes(&at);
     spec
+}
+
+/// The command column of the `top` answer (`{"Titles": [..., "CMD"], "Processes":
+/// [[...]]}`), located at `Top.Processes[i][column]`.
+fn processes(at: &At<'_>) -> Vec<Setting<String>> {
+    let Some((top, path)) = at.get(&["Top"]) else {
+        return Vec::new();
+    };
+    let titles = top.get("Titles").and_then(Value::as_array);
+    let column = titles.and_then(|titles| {
+        titles
+            .iter()
+            .position(|t| matches!(t.as_str(), Some("CMD" | "COMMAND" | "ARGS")))
+    });
+    let (Some(column), Some(rows)) = (column, top.get("Processes").and_then(Value::as_array))
+    else {
+        return Vec::new();
+    };
+    let rows_path = path.child("Processes");
+    rows.iter()
+        .enumerate()
+        .filter_map(|(i, row)| {
+            let command = row.get(column).and_then(scalar_text)?;
+            Some(Setting::new(command, rows_path.index(i).index(column)))
+        })
+        .collect()
 }
 
 fn without_protocol(port: &str) -> String {

@@ -3,8 +3,7 @@
 
 use std::io::Read;
 
-use super::python::toml_line;
-use super::{FileResult, InventoryError, Kind, Package, package, purl};
+use super::{FileResult, Kind, Package, package, purl};
 
 fn krate(name: &str, version: &str, path: &str) -> Package {
     let mut package = package(Kind::Cargo, name, version, path);
@@ -16,36 +15,7 @@ fn krate(name: &str, version: &str, path: &str) -> Package {
 /// dependencies (no `source`) are the project's own code, not published crates (a local
 /// crate named like a published one must not take its advisories).
 pub(crate) fn cargo_lock(path: &str, text: &str) -> FileResult {
-    let table: toml::Table = match toml::from_str(text) {
-        Ok(table) => table,
-        Err(e) => {
-            return FileResult::error(
-                path,
-                toml_line(text, &e),
-                format!("not valid TOML: {}", e.message()),
-            );
-        }
-    };
-    let mut result = FileResult::default();
-    let packages = table
-        .get("package")
-        .and_then(toml::Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    for (i, entry) in packages.iter().enumerate() {
-        let name = entry.get("name").and_then(toml::Value::as_str);
-        let version = entry.get("version").and_then(toml::Value::as_str);
-        let local = entry.get("source").is_none();
-        match (name, version) {
-            (Some(_), Some(_)) if local => {}
-            (Some(name), Some(version)) => result.packages.push(krate(name, version, path)),
-            _ => result.errors.push(InventoryError {
-                path: path.to_owned(),
-                line: None,
-                message: format!("[[package]] number {} has no name or version", i + 1),
-            }),
-        }
-    }
-    result
+    super::toml_packages(path, text, |entry| entry.contains_key("source"), krate)
 }
 
 /// The crates recorded by cargo-auditable in an ELF binary, if it has them.

@@ -9,7 +9,7 @@ use super::select::{Format, normalise};
 use super::{FileResult, Inventory, InventoryError, Kind, Layer, Package, purl};
 
 /// What one file yielded.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Parsed {
     OsRelease { release: OsRelease, primary: bool },
     DebianVersion(String),
@@ -40,32 +40,25 @@ impl Collector {
 
     /// Reads the contents of the file at `path`, written by `layer`. Returns whether
     /// the path names a format rampart reads (or the contents are an ELF binary);
-    /// otherwise nothing is kept.
+    /// otherwise nothing is kept. The same as [`read`] then [`Collector::insert`].
     pub fn add(&mut self, path: &str, layer: Option<&Layer>, contents: &[u8]) -> bool {
-        let path = normalise(path);
-        let format = match Format::of(path) {
-            Some(format) => format,
-            None if super::is_elf(contents) => Format::Binary,
-            None => return false,
-        };
-        let parsed = match format {
-            Format::OsRelease { primary } => Parsed::OsRelease {
-                release: OsRelease::parse(&String::from_utf8_lossy(contents)),
-                primary,
-            },
-            Format::DebianVersion => {
-                Parsed::DebianVersion(String::from_utf8_lossy(contents).trim().to_owned())
+        match read(path, contents) {
+            Some(file) => {
+                self.insert(file, layer);
+                true
             }
-            _ => Parsed::Packages(parse(format, path, contents)),
-        };
-        self.files
-            .entry(path.to_owned())
-            .or_default()
-            .push(Written {
-                layer: layer.cloned(),
-                parsed,
-            });
-        true
+            None => false,
+        }
+    }
+
+    /// Places a file read with [`read`] in the file system, written by `layer`. Layers
+    /// may be read in any order (in parallel, or as an archive lists them) and their
+    /// files inserted in layer order afterwards.
+    pub fn insert(&mut self, file: ReadFile, layer: Option<&Layer>) {
+        self.files.entry(file.path).or_default().push(Written {
+            layer: layer.cloned(),
+            parsed: file.parsed,
+        });
     }
 
     /// A whiteout: `path`, and everything under it, no longer exists.
@@ -77,17 +70,7 @@ impl Collector {
 
     /// An opaque directory: everything under `dir` from earlier layers is hidden.
     pub fn remove_under(&mut self, dir: &str) {
-        let prefix = format!("{}/", normalise(dir).trim_end_matches('/'));
-        let under: Vec<String> = self
-            .files
-            .range(prefix.clone()..)
-            .map(|(p, _)| p)
-            .take_while(|p| p.starts_with(&prefix))
-            .cloned()
-            .collect();
-        for path in under {
-            self.files.remove(&path);
-        }
+        remove_paths_under(&mut self.files, normalise(dir));
     }
 
     /// A wanted file larger than its limit: reported, not read.
@@ -153,6 +136,65 @@ impl Collector {
             errors,
         }
     }
+}
+
+/// Removes every path below `dir` (all of them for the root, `""`) from a map keyed by
+/// paths relative to the root.
+pub fn remove_paths_under<V>(paths: &mut BTreeMap<String, V>, dir: &str) {
+    let dir = dir.trim_end_matches('/');
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    let under: Vec<String> = paths
+        .range(prefix.clone()..)
+        .map(|(path, _)| path)
+        .take_while(|path| path.starts_with(&prefix))
+        .cloned()
+        .collect();
+    for path in under {
+        paths.remove(&path);
+    }
+}
+
+/// A wanted file, parsed, not yet placed in a file system (see [`Collector::insert`]).
+#[derive(Debug, Clone)]
+pub struct ReadFile {
+    path: String,
+    parsed: Parsed,
+}
+
+impl ReadFile {
+    /// The file's path, relative to the root.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+/// Parses the contents of the file at `path`: `None` when the path names no format
+/// rampart reads and the contents are not an ELF binary.
+pub fn read(path: &str, contents: &[u8]) -> Option<ReadFile> {
+    let path = normalise(path);
+    let format = match Format::of(path) {
+        Some(format) => format,
+        None if super::is_elf(contents) => Format::Binary,
+        None => return None,
+    };
+    let parsed = match format {
+        Format::OsRelease { primary } => Parsed::OsRelease {
+            release: OsRelease::parse(&String::from_utf8_lossy(contents)),
+            primary,
+        },
+        Format::DebianVersion => {
+            Parsed::DebianVersion(String::from_utf8_lossy(contents).trim().to_owned())
+        }
+        _ => Parsed::Packages(parse(format, path, contents)),
+    };
+    Some(ReadFile {
+        path: path.to_owned(),
+        parsed,
+    })
 }
 
 /// What identifies a package across versions of its database file.

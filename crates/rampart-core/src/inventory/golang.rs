@@ -268,11 +268,7 @@ mod tests {
     #[test]
     fn requirements_and_replacements() {
         let text = "module example.com/app\n\ngo 1.21\n\nrequire (\n\tgolang.org/x/text v0.3.0 // indirect\n\tgithub.com/a/b v1.0.0\n)\nrequire github.com/c/d v2.0.0+incompatible\nreplace github.com/a/b => github.com/fork/b v1.0.1\nreplace github.com/c/d => ../d\n";
-        let got: Vec<_> = go_mod("go.mod", text)
-            .packages
-            .into_iter()
-            .map(|p| (p.name, p.version))
-            .collect();
+        let got = go_mod("go.mod", text).names_and_versions();
         assert_eq!(
             got,
             [

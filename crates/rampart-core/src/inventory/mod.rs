@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vuln::OsRelease;
 
-pub use collector::Collector;
+pub use collector::{Collector, ReadFile, read, remove_paths_under};
 pub use select::{Wanted, is_elf, wanted};
 
 /// What kind of package database or lockfile a package came from.
@@ -134,7 +134,7 @@ pub struct Inventory {
 }
 
 /// What one file yielded.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct FileResult {
     pub packages: Vec<Package>,
     pub errors: Vec<InventoryError>,
@@ -153,6 +153,17 @@ impl FileResult {
     }
 }
 
+#[cfg(test)]
+impl FileResult {
+    /// `(name, version)` of every package, in order.
+    pub(crate) fn names_and_versions(&self) -> Vec<(String, String)> {
+        self.packages
+            .iter()
+            .map(|p| (p.name.clone(), p.version.clone()))
+            .collect()
+    }
+}
+
 /// A package before the collector fills in its URL and layer.
 pub(crate) fn package(kind: Kind, name: &str, version: &str, path: &str) -> Package {
     Package {
@@ -165,6 +176,58 @@ pub(crate) fn package(kind: Kind, name: &str, version: &str, path: &str) -> Pack
         path: path.to_owned(),
         layer: None,
     }
+}
+
+/// TOML lockfiles' `[[package]]` tables of `name` and `version` (`Cargo.lock`,
+/// `poetry.lock`, `uv.lock`): the entries `keep` accepts, made into packages by `make`
+/// (name, version, path); an entry without a name or version is an error.
+pub(crate) fn toml_packages(
+    path: &str,
+    text: &str,
+    keep: impl Fn(&toml::Table) -> bool,
+    make: fn(&str, &str, &str) -> Package,
+) -> FileResult {
+    let table: toml::Table = match toml::from_str(text) {
+        Ok(table) => table,
+        Err(e) => {
+            return FileResult::error(
+                path,
+                toml_line(text, &e),
+                format!("not valid TOML: {}", e.message()),
+            );
+        }
+    };
+    let mut result = FileResult::default();
+    let packages = table
+        .get("package")
+        .and_then(toml::Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    for (i, entry) in packages.iter().enumerate() {
+        let Some(entry) = entry.as_table() else {
+            continue;
+        };
+        let name = entry.get("name").and_then(toml::Value::as_str);
+        let version = entry.get("version").and_then(toml::Value::as_str);
+        match (name, version) {
+            (Some(name), Some(version)) if keep(entry) => {
+                result.packages.push(make(name, version, path));
+            }
+            (Some(_), Some(_)) => {}
+            _ => result.errors.push(InventoryError {
+                path: path.to_owned(),
+                line: None,
+                message: format!("[[package]] number {} has no name or version", i + 1),
+            }),
+        }
+    }
+    result
+}
+
+/// The line of a TOML error.
+fn toml_line(text: &str, error: &toml::de::Error) -> Option<usize> {
+    error
+        .span()
+        .map(|span| text[..span.start.min(text.len())].lines().count().max(1))
 }
 
 /// Reads one lockfile or package database outside an image (`Cargo.lock`,

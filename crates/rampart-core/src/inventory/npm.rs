@@ -103,11 +103,7 @@ mod tests {
     #[test]
     fn lockfile_versions() {
         let v3 = br#"{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/@a/b":{"version":"1.0.0"},"node_modules/x/node_modules/y":{"version":"2.0.0"},"node_modules/l":{"link":true}}}"#;
-        let got: Vec<_> = package_lock("package-lock.json", v3)
-            .packages
-            .into_iter()
-            .map(|p| (p.name, p.version))
-            .collect();
+        let got = package_lock("package-lock.json", v3).names_and_versions();
         assert_eq!(
             got,
             [

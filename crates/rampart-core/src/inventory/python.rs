@@ -2,7 +2,7 @@
 //! `*.egg-info/PKG-INFO`) and lockfiles (`requirements*.txt` pins, `poetry.lock`,
 //! `Pipfile.lock`, `uv.lock`).
 
-use super::{FileResult, InventoryError, Kind, Package, package, purl};
+use super::{FileResult, Kind, Package, package, purl};
 
 fn python(name: &str, version: &str, path: &str) -> Package {
     let mut package = package(Kind::Python, name, version, path);
@@ -60,65 +60,21 @@ pub(crate) fn requirements(path: &str, text: &str) -> FileResult {
     result
 }
 
-/// TOML lockfiles with `[[package]]` tables of `name` and `version` (poetry, uv).
-fn toml_packages(path: &str, text: &str, keep: impl Fn(&toml::Table) -> bool) -> FileResult {
-    let table: toml::Table = match toml::from_str(text) {
-        Ok(table) => table,
-        Err(e) => {
-            return FileResult::error(
-                path,
-                toml_line(text, &e),
-                format!("not valid TOML: {}", e.message()),
-            );
-        }
-    };
-    let mut result = FileResult::default();
-    let packages = table
-        .get("package")
-        .and_then(toml::Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    for (i, entry) in packages.iter().enumerate() {
-        let Some(entry) = entry.as_table() else {
-            continue;
-        };
-        let name = entry.get("name").and_then(toml::Value::as_str);
-        let version = entry.get("version").and_then(toml::Value::as_str);
-        match (name, version) {
-            (Some(name), Some(version)) if keep(entry) => {
-                result.packages.push(python(name, version, path))
-            }
-            (Some(_), Some(_)) => {}
-            _ => result.errors.push(InventoryError {
-                path: path.to_owned(),
-                line: None,
-                message: format!("[[package]] number {} has no name or version", i + 1),
-            }),
-        }
-    }
-    result
-}
-
-/// The line of a TOML error.
-pub(crate) fn toml_line(text: &str, error: &toml::de::Error) -> Option<usize> {
-    error
-        .span()
-        .map(|span| text[..span.start.min(text.len())].lines().count().max(1))
-}
-
 /// `poetry.lock`.
 pub(crate) fn poetry_lock(path: &str, text: &str) -> FileResult {
-    toml_packages(path, text, |_| true)
+    super::toml_packages(path, text, |_| true, python)
 }
 
 /// `uv.lock`, less the project itself and other local sources (editable, virtual,
 /// directory).
 pub(crate) fn uv_lock(path: &str, text: &str) -> FileResult {
-    toml_packages(path, text, |entry| {
+    let registry = |entry: &toml::Table| {
         let source = entry.get("source").and_then(toml::Value::as_table);
         !source.is_some_and(|s| {
             s.contains_key("editable") || s.contains_key("virtual") || s.contains_key("directory")
         })
-    })
+    };
+    super::toml_packages(path, text, registry, python)
 }
 
 /// `Pipfile.lock`: `default` and `develop` sections of `name: {"version": "==x"}`.
@@ -153,11 +109,7 @@ mod tests {
     #[test]
     fn requirement_pins() {
         let text = "# c\nFlask[async]==2.0.1 ; python_version > '3'\n-r other.txt\nrequests>=2\nurllib3==1.26.5 \\\n    --hash=sha256:abc\nDjango === 3.2\n";
-        let got: Vec<_> = requirements("r.txt", text)
-            .packages
-            .into_iter()
-            .map(|p| (p.name, p.version))
-            .collect();
+        let got = requirements("r.txt", text).names_and_versions();
         assert_eq!(
             got,
             [

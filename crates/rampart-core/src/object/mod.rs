@@ -2,7 +2,9 @@
 //! pod-spec extraction from every workload kind.
 
 mod containers;
+mod decode;
 mod effective;
+mod kinds;
 mod load;
 mod pod;
 mod security;
@@ -13,6 +15,7 @@ pub use containers::{ContainerKind, ContainerRef, pod_containers};
 pub use effective::{
     CapabilitySet, EffectiveSecurity, Origin, Profile, RUNTIME_DEFAULT_CAPABILITIES, Sourced,
 };
+pub use kinds::{InvalidObject, TemplatePod, validate};
 pub use load::{Loaded, LoadedObject, load};
 pub use pod::{ContainerView, PodView};
 pub use security::{

@@ -60,13 +60,24 @@ impl PodView {
             return Ok(None);
         };
         let meta = typed_at::<ObjectMeta>(object, &location.metadata)?.unwrap_or_default();
+        Ok(Some(Self::of_parts(object, location, meta, spec)))
+    }
+
+    /// The pod at `location` of `object`, already decoded (see
+    /// [`validate`](super::validate)).
+    pub fn of_parts(
+        object: &Value,
+        location: TemplateLocation,
+        meta: ObjectMeta,
+        spec: PodSpec,
+    ) -> Self {
         let running = object["kind"] == "Pod" && !object["status"].is_null();
-        Ok(Some(Self {
+        Self {
             location,
             meta,
             spec,
             running,
-        }))
+        }
     }
 
     /// Every container: init, regular, then ephemeral, each in list order.

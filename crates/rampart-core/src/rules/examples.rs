@@ -131,13 +131,20 @@ pub fn examples(id: &str) -> Option<Examples> {
 }
 
 /// Which fixture shows a rule best, by the kind of file its name says (lower first):
-/// Kubernetes manifests, Compose, Dockerfile, daemon.json, `docker inspect`, directories.
+/// Kubernetes manifests, Compose, Dockerfile, daemon.json, `docker inspect`, `docker
+/// image inspect`, the Engine's daemon document, a host's file facts, directories.
 fn preference(name: &str) -> u8 {
     let rest = name
         .trim_start_matches("fail")
         .trim_start_matches("pass")
         .to_ascii_lowercase();
     if rest.is_empty() {
+        8
+    } else if rest.ends_with("host.json") {
+        7
+    } else if rest.ends_with("engine.json") {
+        6
+    } else if rest.ends_with("image.json") {
         5
     } else if rest.ends_with("inspect.json") {
         4
@@ -359,6 +366,21 @@ mod tests {
         let docker = examples("add-remote-url").expect("fixtures");
         assert!(docker.failing.files[0].path.ends_with("/fail.Dockerfile"));
         assert!(docker.passing.files[0].path.ends_with("/pass.Dockerfile"));
+    }
+
+    #[test]
+    fn live_fixtures_come_after_the_files_users_write() {
+        // run-as-root has Kubernetes, Compose, Dockerfile, inspect and image fixtures.
+        let user = examples("run-as-root").expect("fixtures");
+        assert!(user.failing.files[0].path.ends_with("/fail.yaml"));
+        // daemon-icc-enabled has daemon.json and the Engine's daemon document.
+        let icc = examples("daemon-icc-enabled").expect("fixtures");
+        assert!(icc.failing.files[0].path.ends_with("/fail.daemon.json"));
+        // A host rule has only host facts, which are shown.
+        let sock = examples("docker-sock-permissions").expect("fixtures");
+        assert!(sock.failing.files[0].path.ends_with("/fail.host.json"));
+        assert!(preference("fail.image.json") > preference("fail.inspect.json"));
+        assert!(preference("fail.engine.json") > preference("fail.daemon.json"));
     }
 
     #[test]

@@ -11,6 +11,8 @@ mod context;
 mod docker;
 mod docs;
 mod examples;
+mod host;
+mod image_files;
 mod keep;
 mod network;
 mod pod;
@@ -19,8 +21,10 @@ mod run;
 mod secrets;
 
 pub use context::{CheckContext, Findings};
-pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
+pub use docs::{applies_to, fix_text, rule_markdown, rules_markdown, squash};
 pub use examples::{Example, ExampleFile, Examples, ExcerptLine, examples, rules_without_examples};
+pub use host::host_plan;
+pub use image_files::{FILE_RULES, FileFinding, FileRule, ImageFile, judge_image_files};
 pub use keep::Keep;
 pub use pod::OUTSIDE_SCHEMA;
 pub(crate) use run::RunCache;
@@ -31,8 +35,10 @@ pub use run::{
 
 use std::sync::LazyLock;
 
-use crate::docker::{ContainerSpec, DaemonConfig, DockerfileView};
+use crate::docker::{ContainerSpec, DaemonConfig, DockerfileView, ImageSpec};
 use crate::finding::Severity;
+use crate::fix::Fix;
+use crate::host::HostFacts;
 
 /// Everything a user needs to know about a rule, without running it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,9 +74,15 @@ pub type ContainerCheck = fn(&ContainerSpec, &mut Findings);
 pub type DaemonCheck = fn(&DaemonConfig<'_>, &mut Findings);
 /// A check over a Dockerfile.
 pub type DockerfileCheck = fn(&DockerfileView<'_, '_>, &mut Findings);
+/// A check over a built image: its configuration and history.
+pub type ImageCheck = fn(&ImageSpec, &mut Findings);
+/// A check over a host's files; each finding's path names its file (see
+/// [`crate::host::finding_path`]).
+pub type HostCheck = fn(&HostFacts, &mut Findings);
 
-/// What a rule checks in each kind of artefact. One rule, one id, whatever the artefact:
-/// `privileged-container` means the same in a Deployment and in a Compose file.
+/// What a rule checks in each kind of artefact, and how it fixes what it finds. One rule,
+/// one id, whatever the artefact: `privileged-container` means the same in a Deployment
+/// and in a Compose file.
 #[derive(Clone, Copy)]
 pub struct Checks {
     /// Kubernetes objects (pods and every workload).
@@ -81,6 +93,12 @@ pub struct Checks {
     pub daemon: Option<DaemonCheck>,
     /// Dockerfiles.
     pub dockerfile: Option<DockerfileCheck>,
+    /// How `rampart fix` repairs the findings, when it can.
+    pub fix: Option<&'static Fix>,
+    /// Built images (`docker image inspect`, the Engine API, OCI image configurations).
+    pub image: Option<ImageCheck>,
+    /// A host's files (owner, mode, audit rules).
+    pub host: Option<HostCheck>,
 }
 
 impl Checks {
@@ -90,6 +108,9 @@ impl Checks {
         container: None,
         daemon: None,
         dockerfile: None,
+        fix: None,
+        image: None,
+        host: None,
     };
 
     /// Only a Kubernetes check.
@@ -124,6 +145,14 @@ impl Checks {
         }
     }
 
+    /// Only a check over host files.
+    pub const fn host_only(check: HostCheck) -> Self {
+        Self {
+            host: Some(check),
+            ..Self::NONE
+        }
+    }
+
     /// These checks plus one over Compose services and `docker inspect` containers.
     pub const fn and_container(self, check: ContainerCheck) -> Self {
         Self {
@@ -148,6 +177,22 @@ impl Checks {
         }
     }
 
+    /// These checks, whose findings `fix` repairs.
+    pub const fn fixed_by(self, fix: &'static Fix) -> Self {
+        Self {
+            fix: Some(fix),
+            ..self
+        }
+    }
+
+    /// These checks plus one over built images.
+    pub const fn and_image(self, check: ImageCheck) -> Self {
+        Self {
+            image: Some(check),
+            ..self
+        }
+    }
+
     /// The names of the artefacts these checks cover, for the documentation.
     pub fn artefacts(&self) -> Vec<&'static str> {
         let mut names = Vec::new();
@@ -155,13 +200,19 @@ impl Checks {
             names.push("Kubernetes");
         }
         if self.container.is_some() {
-            names.extend(["Compose", "docker inspect"]);
+            names.extend(["Compose", "docker inspect (and live containers)"]);
         }
         if self.daemon.is_some() {
-            names.push("daemon.json");
+            names.push("Docker daemon (daemon.json or the Engine API)");
         }
         if self.dockerfile.is_some() {
             names.push("Dockerfile");
+        }
+        if self.image.is_some() {
+            names.push("images (configuration and history)");
+        }
+        if self.host.is_some() {
+            names.push("host files (`rampart docker --host-root`)");
         }
         names
     }
@@ -189,6 +240,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         .chain(docker::RULES)
         .copied()
         .chain(cluster::rules())
+        .chain(host::rules())
         .chain(rbac::rules())
         .collect()
 });
@@ -214,18 +266,39 @@ pub fn run_registry() -> &'static [RunRule] {
     &RUN_RULES
 }
 
-/// The metadata of every rule, object and run rules alike, in documentation order.
+/// The metadata of every rule, object, run and image file rules alike, in
+/// documentation order.
 pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
     registry()
         .iter()
         .map(|r| &r.meta)
         .chain(run_registry().iter().map(|r| &r.meta))
+        .chain(FILE_RULES.iter().map(|r| &r.meta))
 }
 
 /// For rules judging component settings: the flags and config-file fields they read, with
 /// the binary defaults assumed when a setting is absent.
 pub fn settings_doc(id: &str) -> Option<String> {
     cluster::settings_doc(id)
+}
+
+/// How the rule `id` (object or run rule) fixes its findings, if it does.
+pub fn fix_of(id: &str) -> Option<&'static Fix> {
+    registry()
+        .iter()
+        .find(|rule| rule.meta.id == id)
+        .and_then(|rule| rule.checks.fix)
+        .or_else(|| {
+            run_registry()
+                .iter()
+                .find(|rule| rule.meta.id == id)
+                .and_then(|rule| rule.fix)
+        })
+}
+
+/// For rules judging host files: the files, owners and modes they check.
+pub fn files_doc(id: &str) -> Option<String> {
+    host::files_doc(id)
 }
 
 /// The metadata of the rule with id `id`.

@@ -289,6 +289,9 @@ pub struct RunRule {
     pub meta: RuleMeta,
     /// The check.
     pub check: fn(&RunContext<'_>, &mut RunFindings),
+    /// How `rampart fix` repairs the findings (their paths are from their objects'
+    /// roots), when it can.
+    pub fix: Option<&'static crate::fix::Fix>,
 }
 
 impl std::fmt::Debug for RunRule {

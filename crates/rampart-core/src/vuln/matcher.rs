@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::finding::Severity;
-use crate::inventory::{Inventory, Package};
+use crate::inventory::{Inventory, Kind, Package};
 
 use super::ecosystem::scheme;
 use super::index::{self, Index};
@@ -137,10 +137,14 @@ pub fn matches(inventory: &Inventory, index: &Index) -> Matches {
 }
 
 /// The name and version that vulnerability data uses for a package: the source
-/// package's for OS packages (falling back to the binary's), else its own.
+/// package's for dpkg and apk packages (falling back to the binary's), else its own.
+/// RPM distributions' advisories name binary packages (`openssl-libs`), as Trivy and
+/// osv-scanner match them.
 pub fn looked_up(package: &Package) -> (&str, &str) {
     match &package.source {
-        Some(source) if !source.name.is_empty() => (&source.name, &source.version),
+        Some(source) if !source.name.is_empty() && package.kind != Kind::Rpm => {
+            (&source.name, &source.version)
+        }
         _ => (&package.name, &package.version),
     }
 }

@@ -25,6 +25,7 @@ pub(super) const IMAGE_USER_MISMATCH: RunRule = RunRule {
             "CIS Docker 4.1",
         ],
     },
+    fix: None,
     check: check_image_user,
 };
 

@@ -1,10 +1,12 @@
-//! Dockerfile rules (Docker Bench section 4, hadolint, checkov). The root user, SSH and
-//! base image tags are checked by `run-as-root`, `ssh-exposed` and `image-tag-mutable`.
+//! Dockerfile rules (Docker Bench section 4, hadolint, checkov), and the same rules over
+//! built images: their configuration and the history of the instructions that built
+//! them. The root user, SSH and base image tags are checked by `run-as-root`,
+//! `ssh-exposed` and `image-tag-mutable`.
 
 use parse_dockerfile::{HealthcheckArguments, Instruction, Source};
 
 use super::shell::{basename, command_words, pipelines, program};
-use crate::docker::DockerfileView;
+use crate::docker::{DockerfileView, HistoryStep, ImageSpec};
 use crate::finding::Severity;
 use crate::rules::{Checks, Findings, Rule, RuleMeta, secrets};
 
@@ -29,7 +31,7 @@ pub(super) const ADD_REMOTE_URL: Rule = Rule {
               integrity check: a compromised or spoofed server puts its file in the image.",
         fix: "Use `ADD --checksum=sha256:... <url>`, or download with `curl` and verify the \
               checksum in the same `RUN`; use `COPY` for local files.",
-        references: &["CIS Docker 4.9", "checkov CKV_DOCKER_4"],
+        references: &["CIS Docker 4.9", "Docker Bench 4.9", "checkov CKV_DOCKER_4"],
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, instruction) in view.build_steps() {
@@ -53,8 +55,53 @@ pub(super) const ADD_REMOTE_URL: Rule = Rule {
                 }
             }
         }
-    }),
+    })
+    .and_image(image_add_remote_url),
 };
+
+/// Schemes of the sources `ADD` downloads.
+const REMOTE_SCHEMES: &[&str] = &["http://", "https://", "git@", "ftp://"];
+
+/// An `ADD` step of the history that downloaded a URL. BuildKit records the instruction
+/// (`ADD --checksum=... https://x /y`); the classic builder records `ADD <hash> in /y`,
+/// where a local source's hash says `file:`, `dir:` or `multi:` and a download's is bare.
+fn image_add_remote_url(image: &ImageSpec, out: &mut Findings) {
+    for step in image.steps("ADD") {
+        let words: Vec<&str> = step.text.split_whitespace().collect();
+        if words.iter().any(|w| w.starts_with("--checksum")) {
+            continue;
+        }
+        let sources = words.iter().filter(|w| !w.starts_with("--"));
+        let url = sources
+            .clone()
+            .find(|w| REMOTE_SCHEMES.iter().any(|scheme| w.starts_with(scheme)));
+        if let Some(url) = url {
+            out.report(
+                step.path.clone(),
+                format!(
+                    "{} was built with ADD of {url} without --checksum",
+                    image.describe()
+                ),
+            );
+            continue;
+        }
+        let classic_download = words.get(1) == Some(&"in")
+            && sources.clone().next().is_some_and(|hash| {
+                hash.len() == 64 && hash.chars().all(|c| c.is_ascii_hexdigit())
+            });
+        if classic_download {
+            out.report(
+                step.path.clone(),
+                format!(
+                    "{} was built with ADD of a URL (the history keeps only the download's \
+                     hash: ADD {})",
+                    image.describe(),
+                    step.text
+                ),
+            );
+        }
+    }
+}
 
 pub(super) const SUDO_IN_RUN: Rule = Rule {
     meta: RuleMeta {
@@ -73,16 +120,41 @@ pub(super) const SUDO_IN_RUN: Rule = Rule {
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, script) in runs(view) {
-            let uses_sudo = pipelines(&script)
-                .iter()
-                .flatten()
-                .any(|command| command.first().is_some_and(|w| basename(w) == "sudo"));
-            if uses_sudo {
+            if uses_sudo(&script) {
                 out.report(DockerfileView::path(i), "RUN uses sudo");
             }
         }
+    })
+    .and_image(|image, out| {
+        report_runs(image, out, |script| {
+            uses_sudo(script).then(|| "a RUN that uses sudo".to_owned())
+        });
     }),
 };
+
+/// Reports each `RUN` step of an image's history for which `problem` says what is wrong
+/// (`was built with <problem>`).
+pub(super) fn report_runs(
+    image: &ImageSpec,
+    out: &mut Findings,
+    problem: impl Fn(&str) -> Option<String>,
+) {
+    for step in image.steps("RUN") {
+        if let Some(problem) = problem(&step.text) {
+            out.report(
+                step.path.clone(),
+                format!("{} was built with {problem}", image.describe()),
+            );
+        }
+    }
+}
+
+fn uses_sudo(script: &str) -> bool {
+    pipelines(script)
+        .iter()
+        .flatten()
+        .any(|command| command.first().is_some_and(|w| basename(w) == "sudo"))
+}
 
 /// Why `name=value` looks like a secret, if it does.
 fn secret(name: &str, value: &str) -> Option<&'static str> {
@@ -120,6 +192,7 @@ pub(super) const SECRET_IN_ENV_OR_ARG: Rule = Rule {
               secrets at run time (Compose `secrets`, Kubernetes Secrets).",
         references: &[
             "CIS Docker 4.10",
+            "Docker Bench 4.10",
             "Trivy AVD-DS-0031",
             "Docker build check SecretsUsedInArgOrEnv",
         ],
@@ -143,8 +216,56 @@ pub(super) const SECRET_IN_ENV_OR_ARG: Rule = Rule {
                 }
             }
         }
-    }),
+    })
+    .and_image(image_secrets),
 };
+
+/// Secrets an image carries: in its environment (`Config.Env`), and in its history, where
+/// build arguments are recorded with their values (`ARG TOKEN=x`, `|1 TOKEN=x ...`).
+fn image_secrets(image: &ImageSpec, out: &mut Findings) {
+    for entry in &image.env {
+        let (name, value) = entry.value.split_once('=').unwrap_or((&entry.value, ""));
+        if value.is_empty() || value.starts_with('$') {
+            continue;
+        }
+        if let Some(why) = secret(name, value) {
+            out.report(
+                entry.path.clone(),
+                format!("{} sets ENV {name}, which {why}", image.describe()),
+            );
+        }
+    }
+    for step in &image.history {
+        let recorded = recorded_arguments(step);
+        for (name, value) in recorded.into_iter().filter(|(_, value)| !value.is_empty()) {
+            if let Some(why) = secret(&name, &value) {
+                out.report(
+                    step.path.clone(),
+                    format!(
+                        "{}'s history records build argument {name} with its value, which {why}",
+                        image.describe()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The build arguments a history step records with their values: those a `RUN` ran with
+/// (`|1 TOKEN=x /bin/sh -c ...`, set even when empty) and the defaults an `ARG` step
+/// declares (`ARG TOKEN=x`; an `ARG` without a default sets nothing).
+pub(super) fn recorded_arguments(step: &HistoryStep) -> Vec<(String, String)> {
+    let mut recorded = step.build_args.clone();
+    if step.keyword == "ARG" {
+        recorded.extend(
+            variables(&step.text, false)
+                .into_iter()
+                .filter(|(_, value)| !value.is_empty()),
+        );
+    }
+    recorded.dedup_by(|a, b| a.0 == b.0);
+    recorded
+}
 
 const DOWNLOADERS: &[&str] = &["curl", "wget"];
 const SHELLS: &[&str] = &[
@@ -189,6 +310,7 @@ pub(super) const CURL_PIPE_SHELL: Rule = Rule {
               `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` when piping.",
         references: &[
             "CIS Docker 4.11",
+            "Docker Bench 4.11",
             "hadolint DL4006 (a pipe without pipefail)",
         ],
     },
@@ -201,6 +323,12 @@ pub(super) const CURL_PIPE_SHELL: Rule = Rule {
                 );
             }
         }
+    })
+    .and_image(|image, out| {
+        report_runs(image, out, |script| {
+            pipes_download_to_shell(script)
+                .then(|| "a RUN that pipes a download into a shell".to_owned())
+        });
     }),
 };
 
@@ -264,6 +392,15 @@ pub(super) const PACKAGE_UPGRADE_UNPINNED: Rule = Rule {
                 );
             }
         }
+    })
+    .and_image(|image, out| {
+        report_runs(image, out, |script| {
+            let upgrade = pipelines(script)
+                .iter()
+                .flatten()
+                .find_map(|command| unpinned_upgrade(command))?;
+            Some(format!("a RUN that upgrades every package ({upgrade})"))
+        });
     }),
 };
 
@@ -278,38 +415,56 @@ pub(super) const HEALTHCHECK_MISSING: Rule = Rule {
               there); in Compose, do not set `healthcheck.disable: true` or `test: [\"NONE\"]`.",
         references: &[
             "CIS Docker 4.6",
+            "Docker Bench 4.6",
             "Docker Bench 5.27",
             "checkov CKV_DOCKER_2",
             "hadolint DL3057",
             "Trivy AVD-DS-0026",
         ],
     },
-    checks: Checks::container_only(container_healthcheck).and_dockerfile(|view, out| {
-        let Some(stage) = view.final_stage() else {
-            return;
-        };
-        // The final stage inherits the health check of the stages it builds on.
-        let last = view
-            .final_image_instructions()
-            .filter_map(|(i, ins)| match ins {
-                Instruction::Healthcheck(check) => Some((i, check)),
-                _ => None,
-            })
-            .last();
-        match last {
-            Some((i, check)) if matches!(check.arguments, HealthcheckArguments::None { .. }) => {
-                out.report(
-                    DockerfileView::path(i),
-                    "HEALTHCHECK NONE disables the health check",
-                );
+    checks: Checks::container_only(container_healthcheck)
+        .and_dockerfile(|view, out| {
+            let Some(stage) = view.final_stage() else {
+                return;
+            };
+            // The final stage inherits the health check of the stages it builds on.
+            let last = view
+                .final_image_instructions()
+                .filter_map(|(i, ins)| match ins {
+                    Instruction::Healthcheck(check) => Some((i, check)),
+                    _ => None,
+                })
+                .last();
+            match last {
+                Some((i, check))
+                    if matches!(check.arguments, HealthcheckArguments::None { .. }) =>
+                {
+                    out.report(
+                        DockerfileView::path(i),
+                        "HEALTHCHECK NONE disables the health check",
+                    );
+                }
+                Some(_) => {}
+                None => out.report(
+                    DockerfileView::path(stage.from),
+                    "the final stage has no HEALTHCHECK (nor do the stages it builds on)",
+                ),
             }
-            Some(_) => {}
-            None => out.report(
-                DockerfileView::path(stage.from),
-                "the final stage has no HEALTHCHECK (nor do the stages it builds on)",
+        })
+        .and_image(|image, out| match &image.healthcheck {
+            Some(check) if check.value => {}
+            Some(check) => out.report(
+                check.path.clone(),
+                format!(
+                    "{} disables the health check (HEALTHCHECK NONE)",
+                    image.describe()
+                ),
             ),
-        }
-    }),
+            None => out.report(
+                image.config_field("Healthcheck"),
+                format!("{} has no HEALTHCHECK", image.describe()),
+            ),
+        }),
 };
 
 /// A Compose service that disables the image's health check, or a container that has
@@ -334,7 +489,11 @@ pub(super) const PASSWORD_IN_RUN: Rule = Rule {
         fix: "Do not give image accounts passwords: use key-based access or none at all. If a \
               password is unavoidable, pass it as a build secret (`RUN \
               --mount=type=secret,id=pw chpasswd < /run/secrets/pw`) or set it at run time.",
-        references: &["checkov CKV2_DOCKER_17", "CIS Docker 4.10"],
+        references: &[
+            "checkov CKV2_DOCKER_17",
+            "CIS Docker 4.10",
+            "Docker Bench 4.10",
+        ],
     },
     checks: Checks::dockerfile_only(|view, out| {
         for (i, script) in runs(view) {
@@ -345,6 +504,12 @@ pub(super) const PASSWORD_IN_RUN: Rule = Rule {
                 );
             }
         }
+    })
+    .and_image(|image, out| {
+        report_runs(image, out, |script| {
+            let how = literal_password(script)?;
+            Some(format!("a RUN that sets a password written in it ({how})"))
+        });
     }),
 };
 
@@ -436,6 +601,14 @@ mod tests {
             "curl -o x.tgz https://x && tar xzf x.tgz"
         ));
         assert!(!pipes_download_to_shell("curl https://x | tar xz"));
+    }
+
+    #[test]
+    fn commands_in_subshells_and_groups() {
+        assert!(uses_sudo("echo x && (sudo true || true)"));
+        assert!(uses_sudo("{ sudo apt-get update; }"));
+        assert!(!uses_sudo("echo sudo"));
+        assert!(pipes_download_to_shell("(curl -fsSL https://x | sh)"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::docker::ContainerSpec;
 use crate::finding::Severity;
+use crate::fix::{Fix, Proposal, Safety, Site, remove_in_service};
 use crate::rules::{Checks, Findings, Rule, RuleMeta};
 
 pub(super) const PORT_BOUND_ALL_INTERFACES: Rule = Rule {
@@ -145,8 +146,20 @@ pub(super) const HOST_USER_NAMESPACE: Rule = Rule {
             "userns_mode",
             "user namespace",
         );
-    }),
+    })
+    .fixed_by(&USERNS_FIX),
 };
+
+const USERNS_FIX: Fix = Fix {
+    summary: "Unsafe (the container may rely on host user ids): removes `userns_mode: host`.",
+    kubernetes: None,
+    compose: Some(host_mode_removed),
+    dockerfile: None,
+};
+
+fn host_mode_removed(site: &Site<'_>) -> Proposal {
+    remove_in_service(site, Safety::Unsafe)
+}
 
 pub(super) const HOST_UTS: Rule = Rule {
     meta: RuleMeta {
@@ -160,7 +173,15 @@ pub(super) const HOST_UTS: Rule = Rule {
     },
     checks: Checks::container_only(|spec, out| {
         report_host_mode(spec, out, spec.uts_mode.as_ref(), "uts", "UTS namespace");
-    }),
+    })
+    .fixed_by(&UTS_FIX),
+};
+
+const UTS_FIX: Fix = Fix {
+    summary: "Unsafe (the container may manage the host's name): removes `uts: host`.",
+    kubernetes: None,
+    compose: Some(host_mode_removed),
+    dockerfile: None,
 };
 
 pub(super) const HOST_CGROUP_NAMESPACE: Rule = Rule {
@@ -183,7 +204,16 @@ pub(super) const HOST_CGROUP_NAMESPACE: Rule = Rule {
             "cgroup",
             "cgroup namespace",
         );
-    }),
+    })
+    .fixed_by(&CGROUPNS_FIX),
+};
+
+const CGROUPNS_FIX: Fix = Fix {
+    summary: "Unsafe (a monitoring agent may read the host's cgroups on purpose): removes \
+              `cgroup: host`.",
+    kubernetes: None,
+    compose: Some(host_mode_removed),
+    dockerfile: None,
 };
 
 /// `security_opt: [systempaths=unconfined]`: the runtime's masking of sensitive `/proc`
@@ -209,14 +239,27 @@ pub(super) const CGROUP_PARENT_SET: Rule = Rule {
         title: "Container uses a custom cgroup parent",
         why: "A custom cgroup parent places the container outside the cgroup Docker manages, \
               where the resource limits meant for containers may not apply.",
-        fix: "Remove `cgroup_parent` (`--cgroup-parent`) unless the cgroup was reviewed.",
-        references: &["Docker Bench 5.25"],
+        fix: "Remove `cgroup_parent` (`--cgroup-parent`; daemon.json `cgroup-parent`) unless the \
+              cgroup was reviewed.",
+        references: &["Docker Bench 5.25", "Docker Bench 2.10"],
     },
     checks: Checks::container_only(|spec, out| {
         if let Some(parent) = spec.cgroup_parent.as_ref().filter(|p| !p.value.is_empty()) {
             out.report(
                 parent.path.clone(),
                 format!("{} uses cgroup parent {:?}", spec.describe(), parent.value),
+            );
+        }
+    })
+    .and_daemon(|config, out| {
+        // Docker Bench 2.10: the daemon-wide default parent.
+        let parent = config
+            .text("cgroup-parent")
+            .filter(|p| config.decides("cgroup-parent") && !p.is_empty());
+        if let Some(parent) = parent {
+            out.report(
+                config.path("cgroup-parent"),
+                format!("the daemon puts containers under cgroup parent {parent:?}"),
             );
         }
     }),
@@ -273,6 +316,94 @@ pub(super) const MOUNT_PROPAGATION_SHARED: Rule = Rule {
                     ),
                 );
             }
+        }
+    }),
+};
+
+pub(super) const PRIVILEGED_PORT_PUBLISHED: Rule = Rule {
+    meta: RuleMeta {
+        id: "privileged-port-published",
+        severity: Severity::Low,
+        title: "Container publishes a privileged host port",
+        why: "Host ports below 1024 are reserved for the host's own services (SSH, HTTP, DNS...): a \
+              container publishing one can take the place of a host service, or be mistaken for it.",
+        fix: "Publish on a host port of 1024 or above (`-p 8080:80`) and put a load balancer or \
+              the host's own service in front when port 80/443 is needed.",
+        references: &["Docker Bench 5.8", "CIS Docker 5.8"],
+    },
+    checks: Checks::container_only(|spec, out| {
+        for port in &spec.ports {
+            let Some(host_port) = port.host_port.as_deref() else {
+                continue;
+            };
+            // `80`, or the low end of a range `80-90`; ephemeral ports are not privileged.
+            let low = host_port.split('-').next().unwrap_or(host_port).trim();
+            if low.parse::<u32>().is_ok_and(|n| (1..1024).contains(&n)) {
+                out.report(
+                    port.path.clone(),
+                    format!(
+                        "{} publishes container port {} on privileged host port {host_port}",
+                        spec.describe(),
+                        port.container_port
+                    ),
+                );
+            }
+        }
+    }),
+};
+
+pub(super) const DEFAULT_BRIDGE_NETWORK: Rule = Rule {
+    meta: RuleMeta {
+        id: "default-bridge-network",
+        severity: Severity::Info,
+        title: "Container is on the default bridge network",
+        why: "Every container started without `--network` joins the default bridge `docker0`, \
+              where (unless the daemon sets `icc: false`) all of them can reach each other, with \
+              no name resolution or isolation between applications.",
+        fix: "Create a user-defined network per application (`docker network create app`) and run \
+              its containers with `--network app`; Compose does this for each project.",
+        references: &["Docker Bench 5.30", "CIS Docker 5.30"],
+    },
+    checks: Checks::container_only(|spec, out| {
+        // `docker run` without `--network` records `default`; Compose services get a project
+        // network unless they ask for `network_mode: bridge`.
+        let Some(mode) = spec.network_mode.as_ref() else {
+            return;
+        };
+        if matches!(mode.value.as_str(), "default" | "bridge") {
+            out.report(
+                mode.path.clone(),
+                format!(
+                    "{} is on the default bridge network (network mode {})",
+                    spec.describe(),
+                    mode.value
+                ),
+            );
+        }
+    }),
+};
+
+pub(super) const CONTAINER_UNHEALTHY: Rule = Rule {
+    meta: RuleMeta {
+        id: "container-unhealthy",
+        severity: Severity::Low,
+        title: "Container's health check fails",
+        why: "Docker marks a container unhealthy when its health check keeps failing: the service \
+              may be hung or half-started, and Docker (outside Swarm) does not restart it.",
+        fix: "Look at `docker inspect --format '{{json .State.Health}}' NAME` for the failing \
+              probes, fix the service or its health check, and restart the container.",
+        references: &["Docker Bench 5.27", "CIS Docker 5.27"],
+    },
+    checks: Checks::container_only(|spec, out| {
+        if let Some(status) = spec
+            .health_status
+            .as_ref()
+            .filter(|s| s.value.eq_ignore_ascii_case("unhealthy"))
+        {
+            out.report(
+                status.path.clone(),
+                format!("{} is unhealthy (its health check fails)", spec.describe()),
+            );
         }
     }),
 };

@@ -2,10 +2,11 @@
 //! the command a wrapper such as `sudo -E`, `env -u X` or `nohup` runs.
 
 /// The simple commands of a shell script, each split into pipelines of words:
-/// `a && b | c` gives `[[a], [b, c]]` (backslash continuations joined, quotes kept).
+/// `a && b | c` gives `[[a], [b, c]]` (backslash continuations joined, quotes kept;
+/// subshells and groups, `(a || b)` and `{ a; }`, opened).
 pub(super) fn pipelines(script: &str) -> Vec<Vec<Vec<&str>>> {
     script
-        .split(['\n', ';'])
+        .split(['\n', ';', '(', ')'])
         .flat_map(|line| line.split("&&"))
         .flat_map(|list| list.split("||"))
         .map(|pipeline| {
@@ -14,7 +15,7 @@ pub(super) fn pipelines(script: &str) -> Vec<Vec<Vec<&str>>> {
                 .map(|command| {
                     command
                         .split_whitespace()
-                        .filter(|w| *w != "\\")
+                        .filter(|w| !matches!(*w, "\\" | "{" | "}" | "!"))
                         .collect::<Vec<_>>()
                 })
                 .filter(|words| !words.is_empty())

@@ -1,12 +1,13 @@
 //! `verification-disabled`: TLS certificate or package signature verification switched
 //! off, by a command's option in `RUN`, by a package manager configuration a `RUN`
 //! writes, or by an environment variable (`ENV`, `ARG`, `RUN X=... cmd`, Compose
-//! `environment`, `docker inspect` `Config.Env`).
+//! `environment`, `docker inspect` `Config.Env`); in an image, its `Config.Env` and the
+//! `RUN` steps and build arguments its history records.
 
 use parse_dockerfile::Instruction;
 
 use super::shell::{basename, command_words, pipelines};
-use crate::docker::{ContainerSpec, DockerfileView};
+use crate::docker::{ContainerSpec, DockerfileView, ImageSpec, Setting};
 use crate::finding::Severity;
 use crate::rules::{Checks, Findings, Rule, RuleMeta};
 
@@ -27,9 +28,15 @@ pub(super) const VERIFICATION_DISABLED: Rule = Rule {
               store (`update-ca-certificates`) or pass it explicitly (`--cacert`, `--cert`, \
               `NODE_EXTRA_CA_CERTS`) instead; import a repository's signing key rather than \
               skipping the check.",
-        references: &["CIS Docker 4.11", "checkov CKV2_DOCKER_2 to CKV2_DOCKER_16"],
+        references: &[
+            "CIS Docker 4.11",
+            "Docker Bench 4.11",
+            "checkov CKV2_DOCKER_2 to CKV2_DOCKER_16",
+        ],
     },
-    checks: Checks::dockerfile_only(dockerfile_verification).and_container(container_verification),
+    checks: Checks::dockerfile_only(dockerfile_verification)
+        .and_container(container_verification)
+        .and_image(image_verification),
 };
 
 /// A variable's name, whether a value switches verification off, and what it switches off.
@@ -392,8 +399,43 @@ fn variable_problems(text: &str, legacy_env: bool) -> Vec<String> {
         .collect()
 }
 
+/// An image's environment (`Config.Env`), the `RUN` steps of its history, and the build
+/// arguments the history records (`ARG X=v`, `|1 X=v /bin/sh -c ...`).
+fn image_verification(image: &ImageSpec, out: &mut Findings) {
+    report_environment(&image.env, &image.describe(), out);
+    super::dockerfile::report_runs(image, out, |script| {
+        let problems = script_problems(script);
+        (!problems.is_empty()).then(|| {
+            format!(
+                "a RUN that switches off verification: {}",
+                problems.join("; ")
+            )
+        })
+    });
+    for step in &image.history {
+        for (name, value) in super::dockerfile::recorded_arguments(step) {
+            if let Some(what) = variable_problem(&name, &value) {
+                out.report(
+                    step.path.clone(),
+                    format!(
+                        "{}'s history records build argument {name}={value}, which switches \
+                         off {what}",
+                        image.describe()
+                    ),
+                );
+            }
+        }
+    }
+}
+
 fn container_verification(spec: &ContainerSpec, out: &mut Findings) {
-    for variable in &spec.env {
+    report_environment(&spec.env, &spec.describe(), out);
+}
+
+/// The `NAME=value` entries of an environment that switch verification off, reported as
+/// what `subject` (`container "web"`, `image "app:1"`) sets.
+fn report_environment(env: &[Setting<String>], subject: &str, out: &mut Findings) {
+    for variable in env {
         let (name, value) = variable
             .value
             .split_once('=')
@@ -401,10 +443,7 @@ fn container_verification(spec: &ContainerSpec, out: &mut Findings) {
         if let Some(what) = variable_problem(name, value) {
             out.report(
                 variable.path.clone(),
-                format!(
-                    "{} sets {name}={value}, which switches off {what}",
-                    spec.describe()
-                ),
+                format!("{subject} sets {name}={value}, which switches off {what}"),
             );
         }
     }

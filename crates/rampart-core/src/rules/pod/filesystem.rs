@@ -3,6 +3,7 @@
 use super::quoted;
 use crate::docker::ContainerSpec;
 use crate::finding::Severity;
+use crate::fix::{Fix, Safety, set_flag};
 use crate::object::PodView;
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
@@ -34,7 +35,17 @@ pub(super) const WRITABLE_ROOT_FILESYSTEM: Rule = Rule {
             out.report_container(c, c.security_path("readOnlyRootFilesystem"), message);
         }
     })
-    .and_container(container_read_only),
+    .and_container(container_read_only)
+    .fixed_by(&READ_ONLY_FIX),
+};
+
+const READ_ONLY_FIX: Fix = Fix {
+    summary: "Unsafe (the application may write to its file system): sets \
+              `readOnlyRootFilesystem: true` (Compose: `read_only: true`); mount an `emptyDir` \
+              (a `tmpfs`) where it must write.",
+    kubernetes: Some(|site| set_flag(site, true, Safety::Unsafe)),
+    compose: Some(|site| set_flag(site, true, Safety::Unsafe)),
+    dockerfile: None,
 };
 
 pub(super) const HOST_PATH_VOLUME: Rule = Rule {

@@ -2,10 +2,11 @@
 
 use super::quoted;
 use crate::finding::Severity;
+use crate::fix::{Fix, Safety, remove_in_container};
 use crate::object::ContainerView;
 use parse_dockerfile::Instruction;
 
-use crate::docker::{ContainerSpec, DockerfileView};
+use crate::docker::{ContainerSpec, DockerfileView, ImageSpec};
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const HOST_PORT: Rule = Rule {
@@ -37,7 +38,15 @@ pub(super) const HOST_PORT: Rule = Rule {
                 }
             }
         }
-    }),
+    })
+    .fixed_by(&NO_HOST_PORT_FIX),
+};
+
+const NO_HOST_PORT_FIX: Fix = Fix {
+    summary: "Unsafe (clients may reach the workload on the node's port): removes `hostPort`.",
+    kubernetes: Some(|site| remove_in_container(site, Safety::Unsafe)),
+    compose: None,
+    dockerfile: None,
 };
 
 pub(super) const SSH_EXPOSED: Rule = Rule {
@@ -59,7 +68,8 @@ pub(super) const SSH_EXPOSED: Rule = Rule {
     },
     checks: Checks::kubernetes(check_ssh)
         .and_container(container_ssh)
-        .and_dockerfile(dockerfile_ssh),
+        .and_dockerfile(dockerfile_ssh)
+        .and_image(image_ssh),
 };
 
 const SSH_IMAGE_MARKERS: &[&str] = &["sshd", "openssh-server", "openssh"];
@@ -141,6 +151,18 @@ fn container_ssh(spec: &ContainerSpec, out: &mut Findings) {
         );
         return;
     }
+    // Docker Bench 5.7 looks at the processes of running containers.
+    if let Some(process) = spec.processes.iter().find(|p| mentions_sshd(&p.value)) {
+        out.report(
+            process.path.clone(),
+            format!(
+                "{} is running an SSH server ({})",
+                spec.describe(),
+                process.value
+            ),
+        );
+        return;
+    }
     for port in &spec.ports {
         if is_ssh_port(&port.container_port) {
             out.report(
@@ -164,6 +186,35 @@ fn container_ssh(spec: &ContainerSpec, out: &mut Findings) {
 /// Packages that install an SSH server.
 const SSH_PACKAGES: &[&str] = &["openssh-server", "dropbear", "openssh"];
 
+/// Whether a shell script installs an SSH server package.
+fn installs_ssh(script: &str) -> bool {
+    script
+        .split_whitespace()
+        .any(|w| SSH_PACKAGES.contains(&w.split('=').next().unwrap_or(w)))
+}
+
+/// An image that exposes port 22, starts sshd, or was built installing an SSH server.
+fn image_ssh(image: &ImageSpec, out: &mut Findings) {
+    for port in image.exposed.iter().filter(|p| is_ssh_port(&p.value)) {
+        out.report(
+            port.path.clone(),
+            format!("{} exposes SSH port {}", image.describe(), port.value),
+        );
+    }
+    if let Some(word) = image.command.iter().find(|w| mentions_sshd(&w.value)) {
+        out.report(
+            word.path.clone(),
+            format!("{} starts an SSH server", image.describe()),
+        );
+    }
+    for step in image.steps("RUN").filter(|s| installs_ssh(&s.text)) {
+        out.report(
+            step.path.clone(),
+            format!("{} was built installing an SSH server", image.describe()),
+        );
+    }
+}
+
 /// What the image that runs has: the final stage and the stages it builds on (an SSH
 /// server installed in a build stage only is not in the image).
 fn dockerfile_ssh(view: &DockerfileView<'_, '_>, out: &mut Findings) {
@@ -175,10 +226,7 @@ fn dockerfile_ssh(view: &DockerfileView<'_, '_>, out: &mut Findings) {
                 .any(|port| is_ssh_port(&port.value))
                 .then_some("exposes SSH port 22"),
             Instruction::Run(_) => DockerfileView::command_text(instruction)
-                .filter(|text| {
-                    text.split_whitespace()
-                        .any(|w| SSH_PACKAGES.contains(&w.split('=').next().unwrap_or(w)))
-                })
+                .filter(|text| installs_ssh(text))
                 .map(|_| "installs an SSH server"),
             Instruction::Cmd(_) | Instruction::Entrypoint(_) => {
                 DockerfileView::command_text(instruction)
