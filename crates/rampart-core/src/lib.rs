@@ -82,11 +82,14 @@
 //! ```
 
 pub mod artefact;
+pub mod baseline;
 pub mod cluster;
 pub mod config;
 pub mod docker;
+pub mod explain;
 pub mod field_path;
 pub mod finding;
+pub mod fix;
 pub mod flows;
 pub mod go;
 
@@ -94,6 +97,7 @@ pub mod host;
 pub mod inventory;
 pub mod kinds;
 pub mod live;
+pub mod migrate;
 pub mod netpol;
 pub mod object;
 pub mod psp;
