@@ -399,12 +399,32 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
 
 /// Scans one parsed document into `scan`.
 pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut FileScan) {
-    let found = match objects(&document.value) {
+    scan_value(
+        document.index,
+        &document.value,
+        Some(&document.positions),
+        options,
+        scan,
+    );
+}
+
+/// Scans the objects of one value (a document's, or a live object's), locating findings
+/// and errors through `positions` when the value has text; without (a live object),
+/// findings have no position and errors are at line 1, column 1.
+pub(crate) fn scan_value(
+    index: usize,
+    value: &serde_json::Value,
+    positions: Option<&PosNode>,
+    options: &ScanOptions,
+    scan: &mut FileScan,
+) {
+    let locate = |path: &FieldPath| positions.map(|p| p.locate(path).pos);
+    let error_at = |path: &FieldPath| locate(path).unwrap_or(Pos::new(1, 1));
+    let found = match objects(value) {
         Ok(found) => found,
         Err(NotAnObject::Foreign) => return,
         Err(NotAnObject::Malformed { path, message }) => {
-            let pos = document.positions.locate(&path).pos;
-            scan.errors.push(InputError::new(pos, message));
+            scan.errors.push(InputError::new(error_at(&path), message));
             return;
         }
     };
@@ -414,21 +434,15 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
     for object in &found {
         scan.objects += 1;
         if collecting && collects(&object.id, &options.workloads) {
-            let positions = document.positions.subtree(&object.base);
+            let subtree = positions.and_then(|p| p.subtree(&object.base));
             let id = object.id.clone();
             // The kubelet rules read the command line of a pod that runs the kubelet.
             let kubelet = started_components(object.value, &object.id, &options.workloads)
                 .contains(&Component::Kubelet);
             scan.collected.push(if kubelet {
-                Collected::whole(document.index, id, object.value, positions)
+                Collected::whole(index, id, object.value, subtree)
             } else {
-                Collected::new(
-                    document.index,
-                    id,
-                    object.value,
-                    positions,
-                    &options.workloads,
-                )
+                Collected::new(index, id, object.value, subtree, &options.workloads)
             });
         }
         match check_object(object, options) {
@@ -440,21 +454,16 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
                         scan.suppressed += 1;
                         continue;
                     }
-                    let pos = document
-                        .positions
-                        .locate(&object.base.join(&finding.path))
-                        .pos;
-                    let pos = Some(pos);
                     scan.findings.push(LocatedFinding {
+                        pos: locate(&object.base.join(&finding.path)),
                         finding,
                         object: Arc::clone(&id),
-                        document: document.index,
-                        pos,
+                        document: index,
                     });
                 }
             }
             Err((path, message)) => {
-                let pos = document.positions.locate(&object.base.join(&path)).pos;
+                let pos = error_at(&object.base.join(&path));
                 scan.errors.push(InputError::new(pos, message));
             }
         }

@@ -70,6 +70,12 @@ impl WorkloadKinds {
         }
     }
 
+    /// The custom kinds (beyond the built-in workloads) as `(group, kind)` pairs: the
+    /// defaults (Argo Rollouts, Knative) and the configured ones.
+    pub fn custom_kinds(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.custom.iter().map(|(g, k, _)| (g.as_str(), k.as_str()))
+    }
+
     /// Where the object keeps its pod, if its kind holds one.
     pub fn template_of(&self, id: &ObjectRef) -> Option<TemplateLocation> {
         let group = id.group();
