@@ -24,6 +24,11 @@ pub enum Command {
     /// Audit a live Docker host through the Engine API, as Docker Bench does: the daemon,
     /// every container (running or not) and every image, with the rules of `scan`.
     Docker(DockerArgs),
+    /// Audit a live Kubernetes cluster through its API server: every object the rules
+    /// read (workloads, RBAC, NetworkPolicies, namespaces and their Pod Security labels,
+    /// nodes), the control plane's mirror pods and each node's kubelet configuration,
+    /// with the rules of `scan`.
+    Cluster(ClusterArgs),
     /// Evaluate pods and workloads against the Pod Security Standards, exactly as Pod
     /// Security Admission does.
     Pss(PssArgs),
@@ -424,6 +429,65 @@ pub struct DockerArgs {
     pub timings: bool,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `rampart cluster`: a live cluster through its API server.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// The kubeconfig [default: $KUBECONFIG, else ~/.kube/config, else the in-cluster
+    /// service account].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use [default: its current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Read only these namespaces (repeatable, comma-separated) [default: all].
+    /// Cluster-scoped kinds (ClusterRoles, Nodes...) are still read.
+    #[arg(
+        long = "namespace",
+        short = 'n',
+        value_name = "NS",
+        value_delimiter = ','
+    )]
+    pub namespaces: Vec<String>,
+    /// Also write the objects read as one multi-document YAML file, which `rampart scan`
+    /// judges with the same findings.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// How long reading the cluster may take in all, retries included (`90`, `90s`,
+    /// `2m`); what is not read by then is reported as a gap.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Also check the Pod Security Standards at LEVEL[:VERSION] (rule `pod-security`).
+    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
+    pub pss: Option<LevelVersion>,
+    /// Print to standard error how long the API server took and how long rampart's own
+    /// work took, and the peak memory.
+    #[arg(long)]
+    pub timings: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// `90`, `90s`, `2m`, `1h`: a duration in whole seconds, minutes or hours.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (90, 90s, 2m, 1h)"))?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number.saturating_mul(60),
+        "h" => number.saturating_mul(3600),
+        _ => return Err(format!("{text:?} is not a duration (90, 90s, 2m, 1h)")),
+    };
+    if seconds == 0 {
+        return Err("the timeout must be at least one second".to_owned());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 /// `restricted`, `baseline:v1.30`: a level with an optional version (default latest).

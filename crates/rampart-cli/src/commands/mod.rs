@@ -1,6 +1,7 @@
 //! One module per command.
 
 mod certs;
+mod cluster;
 mod db;
 mod docker;
 mod generate;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Docker(args) => docker::run(&args),
+        Command::Cluster(args) => cluster::run(&args),
         Command::Pss(args) => pss::run(&args),
         Command::Psp(args) => psp::run(&args),
         Command::Netpol(command) => netpol::run(&command),

@@ -1,0 +1,267 @@
+//! `rampart cluster`: a live cluster read through its API server (rampart-live) and
+//! judged object by object by the catalogue, as `rampart scan` judges the same objects
+//! saved as files; then the run rules (RBAC, NetworkPolicies, kubelets) over all of
+//! them. Each object is a report of its own, named by its URI
+//! `kubernetes://<context>/<apiVersion>/<kind>/<namespace>/<name>` (the namespace empty
+//! for cluster-scoped kinds); each node's kubelet configuration is
+//! `kubernetes://<context>/v1/Node//<node>/configz`. What could not be read is an error
+//! (a gap), and the rest is still judged.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use rampart_core::cluster::{Component, started_components};
+use rampart_core::live::{judge_kubernetes_object, judge_run, kubelet_configuration};
+use rampart_core::object::ObjectRef;
+use rampart_core::rules::Collected;
+use rampart_core::scan::ScanOptions;
+use rampart_live::kubernetes::{ApiClient, ClusterFlags, ClusterReader, Resource, Snapshot};
+use rampart_report::{FileReport, ScanReport};
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::cli::{ClusterArgs, Exit};
+
+pub fn run(args: &ClusterArgs) -> Result<Exit> {
+    let (mut options, fail_on) = super::scan::scan_options(&args.report)?;
+    options.pss = args.pss;
+    let flags = ClusterFlags {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        namespaces: args.namespaces.clone(),
+        timeout: args.timeout,
+    };
+    let snapshot = read_cluster(&flags, &options)?;
+    if let Some(path) = &args.save {
+        save(&snapshot, path).with_context(|| format!("--save {}", path.display()))?;
+    }
+    let judging = Instant::now();
+    let report = judge(&snapshot, &options, &args.namespaces);
+    let judged = judging.elapsed();
+    let exit = super::scan::finish(&report, &args.report, fail_on)?;
+    if args.timings {
+        let mut line = format!(
+            "rampart: API server {:.3} s ({} objects, {} pages, {} nodes); judging {:.3} s",
+            snapshot.elapsed.as_secs_f64(),
+            snapshot.objects().count(),
+            snapshot.lists.iter().map(|l| l.pages).sum::<usize>(),
+            snapshot.nodes.len(),
+            judged.as_secs_f64(),
+        );
+        if let Some(peak) = super::docker::peak_rss_kib() {
+            line.push_str(&format!("; peak RSS {:.1} MiB", peak as f64 / 1024.0));
+        }
+        eprintln!("{line}");
+    }
+    Ok(exit)
+}
+
+/// Connects and reads the cluster on a small runtime of its own.
+fn read_cluster(flags: &ClusterFlags, options: &ScanOptions) -> Result<Snapshot> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let client = ApiClient::connect(flags).await?;
+        let reader = ClusterReader::new(client, flags.namespaces.clone());
+        Ok(reader.read(options.workloads.custom_kinds()).await)
+    })
+}
+
+/// The URI of an object of `context`.
+pub(crate) fn object_uri(context: &str, id: &ObjectRef) -> String {
+    format!(
+        "kubernetes://{context}/{}/{}/{}/{}",
+        id.api_version,
+        id.kind,
+        id.namespace.as_deref().unwrap_or_default(),
+        id.name.as_deref().unwrap_or_default()
+    )
+}
+
+/// The URI of a kind of `context` (where a gap in listing it is reported).
+fn kind_uri(context: &str, resource: &Resource) -> String {
+    format!(
+        "kubernetes://{context}/{}/{}",
+        resource.api_version(),
+        resource.kind
+    )
+}
+
+/// The URI of node `node`'s kubelet configuration.
+fn configz_uri(context: &str, node: &str) -> String {
+    format!("kubernetes://{context}/v1/Node//{node}/configz")
+}
+
+/// Every object the snapshot holds, as values with their URIs: the listed objects, then
+/// each node's kubelet configuration (as a KubeletConfiguration named after the node).
+fn objects(snapshot: &Snapshot) -> Vec<(String, Value)> {
+    let context = &snapshot.context;
+    let listed = snapshot
+        .objects()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .filter_map(|(_, json)| {
+            let value: Value = serde_json::from_str(json).ok()?;
+            Some((object_uri(context, &ObjectRef::of(&value)), value))
+        });
+    let mut all: Vec<(String, Value)> = listed.collect();
+    all.extend(snapshot.nodes.iter().filter_map(|node| {
+        let configz = node.configz.as_ref().ok()?;
+        let config = kubelet_configuration(&node.node, configz)?;
+        Some((configz_uri(context, &node.node), config))
+    }));
+    all
+}
+
+/// Judges the snapshot: one report per object (with the run rules' findings), one per
+/// gap, and one when the control plane is out of reach.
+fn judge(snapshot: &Snapshot, options: &ScanOptions, namespaces: &[String]) -> ScanReport {
+    let objects = objects(snapshot);
+    let judged: Vec<(FileReport, Vec<Collected>)> = objects
+        .par_iter()
+        .enumerate()
+        .map(|(file, (uri, value))| {
+            let mut scan = judge_kubernetes_object(value, options);
+            let name: Arc<str> = Arc::from(uri.as_str());
+            let collected = std::mem::take(&mut scan.collected)
+                .into_iter()
+                .map(|mut object| {
+                    object.file = file;
+                    object.file_name = Arc::clone(&name);
+                    object
+                })
+                .collect();
+            (FileReport::live(uri.clone(), scan), collected)
+        })
+        .collect();
+    let mut files = Vec::with_capacity(judged.len());
+    let mut collected = Vec::new();
+    for (report, objects) in judged {
+        files.push(report);
+        collected.extend(objects);
+    }
+    let mut run: Vec<Vec<_>> = vec![Vec::new(); files.len()];
+    for (file, finding) in judge_run(&collected, options) {
+        run[file].push(finding);
+    }
+    for (report, findings) in files.iter_mut().zip(run) {
+        if !findings.is_empty() {
+            report.add_findings(findings, None);
+        }
+    }
+    files.extend(gap_reports(snapshot));
+    if namespaces.is_empty() || namespaces.iter().any(|n| n == "kube-system") {
+        files.extend(control_plane_reach(snapshot, &objects, options));
+    }
+    files.sort_by(|a, b| a.file.cmp(&b.file));
+    ScanReport { files }
+}
+
+/// One error report per gap, at the URI of what could not be read.
+fn gap_reports(snapshot: &Snapshot) -> Vec<FileReport> {
+    let context = &snapshot.context;
+    let lists = snapshot.lists.iter().flat_map(|listed| {
+        listed
+            .gaps
+            .iter()
+            .map(|gap| FileReport::live_error(kind_uri(context, &listed.resource), gap.to_string()))
+    });
+    let nodes = snapshot.nodes.iter().filter_map(|node| {
+        let gap = node.configz.as_ref().err()?;
+        Some(FileReport::live_error(
+            configz_uri(context, &node.node),
+            gap.to_string(),
+        ))
+    });
+    lists.chain(nodes).collect()
+}
+
+/// The control plane's components whose mirror pods are not in kube-system: out of
+/// reach (a managed control plane, or etcd outside the cluster), said as an error so
+/// that their checks are not taken as passed. Nothing is said when the pods could not be
+/// listed (that gap is reported already).
+fn control_plane_reach(
+    snapshot: &Snapshot,
+    objects: &[(String, Value)],
+    options: &ScanOptions,
+) -> Option<FileReport> {
+    let pods_listed = snapshot
+        .lists
+        .iter()
+        .any(|l| l.resource.group.is_empty() && l.resource.kind == "Pod" && l.gaps.is_empty());
+    if !pods_listed {
+        return None;
+    }
+    let mut seen = Vec::new();
+    for (_, value) in objects {
+        let id = ObjectRef::of(value);
+        if id.kind == "Pod"
+            && id.api_version == "v1"
+            && id.namespace.as_deref() == Some("kube-system")
+        {
+            seen.extend(started_components(value, &id, &options.workloads));
+        }
+    }
+    let missing: Vec<&str> = [
+        (Component::ApiServer, "kube-apiserver (CIS 1.2)"),
+        (
+            Component::ControllerManager,
+            "kube-controller-manager (CIS 1.3)",
+        ),
+        (Component::Scheduler, "kube-scheduler (CIS 1.4)"),
+        (Component::Etcd, "etcd (CIS 2)"),
+    ]
+    .into_iter()
+    .filter(|(component, _)| !seen.contains(component))
+    .map(|(_, name)| name)
+    .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let managed = if missing.len() == 4 {
+        " (a managed control plane?)"
+    } else {
+        ""
+    };
+    Some(FileReport::live_error(
+        format!("kubernetes://{}/control-plane", snapshot.context),
+        format!(
+            "out of reach: no pod in kube-system runs {}{managed}; their checks were not run, not passed",
+            missing.join(", ")
+        ),
+    ))
+}
+
+/// Writes the objects read as one multi-document YAML stream (each document in JSON,
+/// which YAML reads as it is), which `rampart scan` judges with the same findings.
+fn save(snapshot: &Snapshot, path: &std::path::Path) -> Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(
+        out,
+        "# rampart cluster: context {}, API server {}",
+        snapshot.context, snapshot.server
+    )?;
+    for gap in snapshot.gaps() {
+        writeln!(out, "# {gap}")?;
+    }
+    for (_, json) in snapshot.objects() {
+        writeln!(out, "---\n{json}")?;
+    }
+    for node in &snapshot.nodes {
+        if let Some(config) = node
+            .configz
+            .as_ref()
+            .ok()
+            .and_then(|configz| kubelet_configuration(&node.node, configz))
+        {
+            writeln!(out, "---\n{config}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
