@@ -1,5 +1,7 @@
 //! The cluster reader against the stand-in kube-apiserver: credentials, pages, faults.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
+
 use std::time::{Duration, Instant};
 
 use rampart_live::kubernetes::{ApiClient, ClusterFlags, ClusterReader, Snapshot};

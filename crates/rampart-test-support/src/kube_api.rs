@@ -5,6 +5,8 @@
 //! `/configz` — with kubeconfigs for token, client-certificate and exec-plugin
 //! authentication. Faults can be set per path.
 
+#![allow(clippy::expect_used)] // a stand-in server that cannot start fails its test
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
