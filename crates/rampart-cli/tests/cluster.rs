@@ -369,3 +369,30 @@ fn sarif_names_live_objects_by_logical_locations() {
         )
     );
 }
+
+#[test]
+fn the_shipped_cluster_role_lets_the_audit_list_every_kind_it_reads() {
+    let text = std::fs::read(support::repo().join("deploy/cluster-audit.yaml")).unwrap();
+    let parsed = rampart_core::source::parse(&text, &rampart_core::source::Limits::default());
+    let role = parsed
+        .documents
+        .iter()
+        .map(|d| &d.value)
+        .find(|v| v["kind"] == "ClusterRole" && v["metadata"]["name"] == "rampart-cluster-audit")
+        .unwrap();
+    let allows = |group: &str, resource: &str, verb: &str| {
+        role["rules"].as_array().unwrap().iter().any(|rule| {
+            let has = |field: &str, wanted: &str| {
+                rule[field].as_array().unwrap().iter().any(|v| v == wanted)
+            };
+            has("apiGroups", group) && has("resources", resource) && has("verbs", verb)
+        })
+    };
+    for resource in rampart_live::kubernetes::resources::builtin() {
+        assert!(allows(&resource.group, &resource.plural, "list"), "{resource:?}");
+    }
+    for write in ["create", "update", "patch", "delete"] {
+        assert!(!role.to_string().contains(write));
+    }
+    assert!(!allows("", "secrets", "list"));
+}
