@@ -65,12 +65,14 @@ fn cluster() -> Cluster {
             "spec": {"replicas": 3, "selector": {"matchLabels": {"app": format!("app-{i}")}}, "template": template}}));
     }
     for i in 0..POLICIES {
-        objects.push(json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        objects.push(
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
             "metadata": {"name": format!("allow-{i}"), "namespace": ns(i)},
             "spec": {"podSelector": {"matchLabels": {"app": format!("app-{}", i * 4 % WORKLOADS)}},
                 "policyTypes": ["Ingress"],
                 "ingress": [{"from": [{"podSelector": {"matchLabels": {"tier": "web"}}}],
-                    "ports": [{"protocol": "TCP", "port": 8080}]}]}}));
+                    "ports": [{"protocol": "TCP", "port": 8080}]}]}}),
+        );
     }
     for i in 0..RBAC {
         let object = match i % 4 {
@@ -93,27 +95,43 @@ fn cluster() -> Cluster {
     }
     let mut cluster_objects = objects;
     for i in 0..NODES {
-        cluster_objects.push(json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": format!("node-{i}")}}));
+        cluster_objects.push(
+            json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": format!("node-{i}")}}),
+        );
     }
     let mut cluster = Cluster::new(cluster_objects);
     for i in 0..NODES {
-        cluster = cluster.configz(&format!("node-{i}"), json!({
+        cluster = cluster.configz(
+            &format!("node-{i}"),
+            json!({
             "authentication": {"anonymous": {"enabled": false}, "webhook": {"enabled": true},
                 "x509": {"clientCAFile": "/etc/kubernetes/pki/ca.crt"}},
             "authorization": {"mode": "Webhook"}, "readOnlyPort": 0, "rotateCertificates": true,
-            "streamingConnectionIdleTimeout": "4h0m0s", "makeIPTablesUtilChains": true}));
+            "streamingConnectionIdleTimeout": "4h0m0s", "makeIPTablesUtilChains": true}),
+        );
     }
     cluster
 }
 
 /// `(wall, API server, judging, peak RSS MiB)` of one `rampart cluster` run.
-fn audit(kubeconfig: &std::path::Path, save: Option<&std::path::Path>) -> (Duration, f64, f64, f64) {
+fn audit(
+    kubeconfig: &std::path::Path,
+    save: Option<&std::path::Path>,
+) -> (Duration, f64, f64, f64) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rampart"));
     command
         .arg("cluster")
         .arg("--kubeconfig")
         .arg(kubeconfig)
-        .args(["--format", "json", "--output", "/dev/null", "--timings", "--timeout", "120s"]);
+        .args([
+            "--format",
+            "json",
+            "--output",
+            "/dev/null",
+            "--timings",
+            "--timeout",
+            "120s",
+        ]);
     if let Some(save) = save {
         command.arg("--save").arg(save);
     }

@@ -45,6 +45,7 @@ pub(super) static RULES: &[Rule] = &[
     resources::RESOURCE_REQUESTS_MISSING,
     lifecycle::RESTART_POLICY_NEVER,
     lifecycle::DEFAULT_NAMESPACE,
+    lifecycle::POD_WITHOUT_CONTROLLER,
     images::IMAGE_TAG_MUTABLE,
     images::IMAGE_DIGEST_MISSING,
     misplaced::IGNORED_FIELD,
