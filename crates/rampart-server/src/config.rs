@@ -292,6 +292,12 @@ fn rule_modes(raw: &RawRules) -> Result<Vec<(&'static Rule, RuleMode)>, ConfigEr
                      drops fields outside the schema before webhooks see the object"
                 )));
             }
+            if rules::STATUS_ONLY.contains(&rule.meta.id) {
+                return Err(ConfigError(format!(
+                    "rules.{name}[{i}]: rule {id:?} cannot fire in admission: it judges what \
+                     the API server reports of a running object, which a review does not carry"
+                )));
+            }
             if modes.iter().any(|(r, _)| r.meta.id == rule.meta.id) {
                 return Err(ConfigError(format!(
                     "rules.{name}[{i}]: rule {id:?} is listed twice"

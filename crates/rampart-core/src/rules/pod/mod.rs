@@ -57,6 +57,10 @@ pub(super) static RULES: &[Rule] = &[
 /// never carry such fields, so these rules have nothing to see there.
 pub const OUTSIDE_SCHEMA: &[&str] = &[misplaced::IGNORED_FIELD.meta.id];
 
+/// Rules about what the API server reports of a running object (its `status`), which an
+/// admission webhook never judges: they have nothing to see in a review.
+pub const STATUS_ONLY: &[&str] = &[lifecycle::POD_WITHOUT_CONTROLLER.meta.id];
+
 /// `container "name"`, the way upstream messages name a container.
 fn quoted(container: &crate::object::ContainerView<'_>) -> String {
     format!("container {:?}", container.name())
