@@ -242,6 +242,12 @@ pub enum NetpolFormat {
 pub struct NetpolArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// Read the pods, namespaces, nodes and NetworkPolicies from the live cluster (as
+    /// `rampart cluster` does, with the pods' live IPs) instead of PATHs.
+    #[arg(long)]
+    pub cluster: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
     /// Source: namespace/pod (a Pod, or a workload named after it) or an IP address.
     #[arg(long, value_name = "NS/POD|IP")]
     pub from: Option<String>,
@@ -434,13 +440,8 @@ pub struct DockerArgs {
 /// `rampart cluster`: a live cluster through its API server.
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
-    /// The kubeconfig [default: $KUBECONFIG, else ~/.kube/config, else the in-cluster
-    /// service account].
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
-    /// The kubeconfig context to use [default: its current context].
-    #[arg(long, value_name = "NAME")]
-    pub context: Option<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
     /// Read only these namespaces (repeatable, comma-separated) [default: all].
     /// Cluster-scoped kinds (ClusterRoles, Nodes...) are still read.
     #[arg(
@@ -454,10 +455,6 @@ pub struct ClusterArgs {
     /// judges with the same findings.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
-    /// How long reading the cluster may take in all, retries included (`90`, `90s`,
-    /// `2m`); what is not read by then is reported as a gap.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
-    pub timeout: std::time::Duration,
     /// Also check the Pod Security Standards at LEVEL[:VERSION] (rule `pod-security`).
     #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
     pub pss: Option<LevelVersion>,
@@ -467,6 +464,22 @@ pub struct ClusterArgs {
     pub timings: bool,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// How to reach a cluster's API server (`rampart cluster`, `rampart netpol --cluster`).
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// The kubeconfig [default: $KUBECONFIG, else ~/.kube/config, else the in-cluster
+    /// service account].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use [default: its current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// How long reading the cluster may take in all, retries included (`90`, `90s`,
+    /// `2m`); what is not read by then is reported as a gap.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
 }
 
 /// `90`, `90s`, `2m`, `1h`: a duration in whole seconds, minutes or hours.

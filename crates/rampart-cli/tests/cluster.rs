@@ -406,3 +406,43 @@ fn the_shipped_cluster_role_lets_the_audit_list_every_kind_it_reads() {
     }
     assert!(!allows("", "secrets", "list"));
 }
+
+#[test]
+fn netpol_reads_the_live_cluster_as_its_saved_objects() {
+    let mut items = fixture("kubeadm.json")["items"].as_array().unwrap().clone();
+    items.push(
+        serde_json::json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "web-from-debug-only", "namespace": "shop"},
+        "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"podSelector": {"matchExpressions": [
+                {"key": "app", "operator": "DoesNotExist"}]}}],
+                "ports": [{"protocol": "TCP", "port": 80}]}]}}),
+    );
+    let server = ApiServer::start(Cluster::new(items));
+    let kubeconfig = server.kubeconfig("kind-rampart", Auth::Token);
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("cluster.yaml");
+    let mut save = rampart();
+    save.arg("cluster")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .arg("--save")
+        .arg(&saved);
+    save.output().unwrap();
+    let matrix = |source: &mut assert_cmd::Command| {
+        source.args(["--port", "80", "--format", "json"]);
+        json_of(&stdout_of(source, 0))
+    };
+    let mut live = rampart();
+    live.args(["netpol", "matrix", "--cluster", "--kubeconfig"])
+        .arg(&kubeconfig);
+    let mut file = rampart();
+    file.args(["netpol", "matrix"]).arg(&saved);
+    let live = matrix(&mut live);
+    assert_eq!(live, matrix(&mut file));
+    let text = live.to_string();
+    assert!(
+        text.contains("shop/debug") && text.contains("shop/web"),
+        "{text}"
+    );
+}

@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use rampart_core::cluster::{Component, started_components};
 use rampart_core::live::{judge_kubernetes_object, judge_run, kubelet_configuration};
-use rampart_core::object::ObjectRef;
+use rampart_core::object::{ObjectRef, WorkloadKinds};
 use rampart_core::rules::Collected;
 use rampart_core::scan::ScanOptions;
 use rampart_live::kubernetes::{ApiClient, ClusterFlags, ClusterReader, Resource, Snapshot};
@@ -22,18 +22,13 @@ use rampart_report::{FileReport, ScanReport};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::cli::{ClusterArgs, Exit};
+use crate::cli::{ClusterArgs, ConnectionArgs, Exit};
 
 pub fn run(args: &ClusterArgs) -> Result<Exit> {
     let (mut options, fail_on) = super::scan::scan_options(&args.report)?;
     options.pss = args.pss;
-    let flags = ClusterFlags {
-        kubeconfig: args.kubeconfig.clone(),
-        context: args.context.clone(),
-        namespaces: args.namespaces.clone(),
-        timeout: args.timeout,
-    };
-    let snapshot = read_cluster(&flags, &options)?;
+    let flags = flags(&args.connection, &args.namespaces);
+    let snapshot = read_cluster(&flags, &options.workloads, true)?;
     if let Some(path) = &args.save {
         save(&snapshot, path).with_context(|| format!("--save {}", path.display()))?;
     }
@@ -58,16 +53,31 @@ pub fn run(args: &ClusterArgs) -> Result<Exit> {
     Ok(exit)
 }
 
-/// Connects and reads the cluster on a small runtime of its own.
-fn read_cluster(flags: &ClusterFlags, options: &ScanOptions) -> Result<Snapshot> {
+/// The reader's flags from the command line's.
+pub(crate) fn flags(connection: &ConnectionArgs, namespaces: &[String]) -> ClusterFlags {
+    ClusterFlags {
+        kubeconfig: connection.kubeconfig.clone(),
+        context: connection.context.clone(),
+        namespaces: namespaces.to_vec(),
+        timeout: connection.timeout,
+    }
+}
+
+/// Connects and reads the cluster (with the custom workload kinds of `workloads`, and the
+/// kubelets' configuration when `kubelets`) on a small runtime of its own.
+pub(crate) fn read_cluster(
+    flags: &ClusterFlags,
+    workloads: &WorkloadKinds,
+    kubelets: bool,
+) -> Result<Snapshot> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     runtime.block_on(async {
         let client = ApiClient::connect(flags).await?;
-        let reader = ClusterReader::new(client, flags.namespaces.clone());
-        Ok(reader.read(options.workloads.custom_kinds()).await)
+        let reader = ClusterReader::new(client, flags.namespaces.clone()).with_kubelets(kubelets);
+        Ok(reader.read(workloads.custom_kinds()).await)
     })
 }
 
@@ -241,6 +251,13 @@ fn control_plane_reach(
 fn save(snapshot: &Snapshot, path: &std::path::Path) -> Result<()> {
     let file = std::fs::File::create(path)?;
     let mut out = std::io::BufWriter::new(file);
+    write_stream(snapshot, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The objects of `snapshot` as one multi-document YAML stream (what `--save` writes).
+pub(crate) fn write_stream(snapshot: &Snapshot, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "# rampart cluster: context {}, API server {}",
@@ -262,6 +279,5 @@ fn save(snapshot: &Snapshot, path: &std::path::Path) -> Result<()> {
             writeln!(out, "---\n{config}")?;
         }
     }
-    out.flush()?;
     Ok(())
 }

@@ -120,6 +120,7 @@ pub struct ClusterReader {
     client: ApiClient,
     namespaces: Vec<String>,
     progress: bool,
+    kubelets: bool,
 }
 
 impl ClusterReader {
@@ -129,7 +130,14 @@ impl ClusterReader {
             client,
             namespaces,
             progress: std::io::stderr().is_terminal(),
+            kubelets: true,
         }
+    }
+
+    /// Reads (or not) each node's kubelet configuration [default: yes].
+    pub fn with_kubelets(mut self, kubelets: bool) -> Self {
+        self.kubelets = kubelets;
+        self
     }
 
     /// Says (or not) on standard error what is being read [default: when it is a
@@ -155,6 +163,7 @@ impl ClusterReader {
         }
         let nodes = lists
             .iter()
+            .filter(|_| self.kubelets)
             .find(|l| l.resource.group.is_empty() && l.resource.kind == "Node")
             .map(|l| l.objects.iter().filter_map(|o| object_name(o)).collect())
             .unwrap_or_default();
