@@ -28,7 +28,7 @@ fn container(i: usize) -> Value {
     json!({"name": "app", "image": format!("registry.example.com/team/app-{}:1.{}", i % 97, i % 13),
         "ports": [{"containerPort": 8080, "protocol": "TCP"}],
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
-        "securityContext": {"allowPrivilegeEscalation": i % 7 == 0, "runAsNonRoot": i % 3 != 0,
+        "securityContext": {"allowPrivilegeEscalation": i.is_multiple_of(7), "runAsNonRoot": !i.is_multiple_of(3),
             "capabilities": {"drop": ["ALL"]}},
         "env": [{"name": "MODE", "value": "production"}],
         "volumeMounts": [{"name": "data", "mountPath": "/data"}]})
@@ -39,7 +39,7 @@ fn cluster() -> Cluster {
     let mut objects = Vec::new();
     for i in 0..NAMESPACES {
         objects.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns(i),
-            "labels": {"pod-security.kubernetes.io/enforce": if i % 2 == 0 { "baseline" } else { "restricted" }}}}));
+            "labels": {"pod-security.kubernetes.io/enforce": if i.is_multiple_of(2) { "baseline" } else { "restricted" }}}}));
     }
     for i in 0..PODS {
         objects.push(json!({"apiVersion": "v1", "kind": "Pod",
