@@ -106,53 +106,94 @@ fn configz_uri(context: &str, node: &str) -> String {
     format!("kubernetes://{context}/v1/Node//{node}/configz")
 }
 
-/// Every object the snapshot holds, as values with their URIs: the listed objects, then
-/// each node's kubelet configuration (as a KubeletConfiguration named after the node).
-fn objects(snapshot: &Snapshot) -> Vec<(String, Value)> {
-    let context = &snapshot.context;
-    let listed = snapshot
+/// One object of the snapshot: a listed object's JSON text (parsed only when judged, so
+/// that the trees are never all held at once), or a node's kubelet configuration with its
+/// URI.
+enum Source<'a> {
+    Listed(&'a str),
+    Kubelet(String, Value),
+}
+
+/// Every object the snapshot holds: the listed objects, then each node's kubelet
+/// configuration (as a KubeletConfiguration named after the node).
+fn sources(snapshot: &Snapshot) -> Vec<Source<'_>> {
+    let mut all: Vec<Source<'_>> = snapshot
         .objects()
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .filter_map(|(_, json)| {
-            let value: Value = serde_json::from_str(json).ok()?;
-            Some((object_uri(context, &ObjectRef::of(&value)), value))
-        });
-    let mut all: Vec<(String, Value)> = listed.collect();
+        .map(|(_, json)| Source::Listed(json))
+        .collect();
     all.extend(snapshot.nodes.iter().filter_map(|node| {
         let configz = node.configz.as_ref().ok()?;
         let config = kubelet_configuration(&node.node, configz)?;
-        Some((configz_uri(context, &node.node), config))
+        Some(Source::Kubelet(
+            configz_uri(&snapshot.context, &node.node),
+            config,
+        ))
     }));
     all
+}
+
+/// One object judged: its report, what it keeps for the run rules, and the control-plane
+/// components it runs when it is a pod of kube-system.
+struct Judged {
+    report: FileReport,
+    collected: Vec<Collected>,
+    components: Vec<Component>,
+}
+
+/// Judges one object (its collected objects are numbered by the caller).
+fn judge_one(source: &Source<'_>, context: &str, options: &ScanOptions) -> Option<Judged> {
+    let parsed;
+    let (uri, value) = match source {
+        Source::Listed(json) => {
+            parsed = serde_json::from_str::<Value>(json).ok()?;
+            (object_uri(context, &ObjectRef::of(&parsed)), &parsed)
+        }
+        Source::Kubelet(uri, value) => (uri.clone(), value),
+    };
+    let id = ObjectRef::of(value);
+    let components = if id.kind == "Pod"
+        && id.api_version == "v1"
+        && id.namespace.as_deref() == Some("kube-system")
+    {
+        started_components(value, &id, &options.workloads)
+    } else {
+        Vec::new()
+    };
+    let mut scan = judge_kubernetes_object(value, options);
+    let name: Arc<str> = Arc::from(uri.as_str());
+    let collected = std::mem::take(&mut scan.collected)
+        .into_iter()
+        .map(|mut object| {
+            object.file_name = Arc::clone(&name);
+            object
+        })
+        .collect();
+    Some(Judged {
+        report: FileReport::live(uri, scan),
+        collected,
+        components,
+    })
 }
 
 /// Judges the snapshot: one report per object (with the run rules' findings), one per
 /// gap, and one when the control plane is out of reach.
 fn judge(snapshot: &Snapshot, options: &ScanOptions, namespaces: &[String]) -> ScanReport {
-    let objects = objects(snapshot);
-    let judged: Vec<(FileReport, Vec<Collected>)> = objects
+    let sources = sources(snapshot);
+    let judged: Vec<Judged> = sources
         .par_iter()
-        .enumerate()
-        .map(|(file, (uri, value))| {
-            let mut scan = judge_kubernetes_object(value, options);
-            let name: Arc<str> = Arc::from(uri.as_str());
-            let collected = std::mem::take(&mut scan.collected)
-                .into_iter()
-                .map(|mut object| {
-                    object.file = file;
-                    object.file_name = Arc::clone(&name);
-                    object
-                })
-                .collect();
-            (FileReport::live(uri.clone(), scan), collected)
-        })
+        .filter_map(|source| judge_one(source, &snapshot.context, options))
         .collect();
     let mut files = Vec::with_capacity(judged.len());
     let mut collected = Vec::new();
-    for (report, objects) in judged {
-        files.push(report);
-        collected.extend(objects);
+    let mut components = Vec::new();
+    for (index, one) in judged.into_iter().enumerate() {
+        files.push(one.report);
+        // Reports are numbered by their place among the judged objects.
+        collected.extend(one.collected.into_iter().map(|mut object| {
+            object.file = index;
+            object
+        }));
+        components.extend(one.components);
     }
     let mut run: Vec<Vec<_>> = vec![Vec::new(); files.len()];
     for (file, finding) in judge_run(&collected, options) {
@@ -165,7 +206,7 @@ fn judge(snapshot: &Snapshot, options: &ScanOptions, namespaces: &[String]) -> S
     }
     files.extend(gap_reports(snapshot));
     if namespaces.is_empty() || namespaces.iter().any(|n| n == "kube-system") {
-        files.extend(control_plane_reach(snapshot, &objects, options));
+        files.extend(control_plane_reach(snapshot, &components));
     }
     files.sort_by(|a, b| a.file.cmp(&b.file));
     ScanReport { files }
@@ -194,27 +235,13 @@ fn gap_reports(snapshot: &Snapshot) -> Vec<FileReport> {
 /// reach (a managed control plane, or etcd outside the cluster), said as an error so
 /// that their checks are not taken as passed. Nothing is said when the pods could not be
 /// listed (that gap is reported already).
-fn control_plane_reach(
-    snapshot: &Snapshot,
-    objects: &[(String, Value)],
-    options: &ScanOptions,
-) -> Option<FileReport> {
+fn control_plane_reach(snapshot: &Snapshot, seen: &[Component]) -> Option<FileReport> {
     let pods_listed = snapshot
         .lists
         .iter()
         .any(|l| l.resource.group.is_empty() && l.resource.kind == "Pod" && l.gaps.is_empty());
     if !pods_listed {
         return None;
-    }
-    let mut seen = Vec::new();
-    for (_, value) in objects {
-        let id = ObjectRef::of(value);
-        if id.kind == "Pod"
-            && id.api_version == "v1"
-            && id.namespace.as_deref() == Some("kube-system")
-        {
-            seen.extend(started_components(value, &id, &options.workloads));
-        }
     }
     let missing: Vec<&str> = [
         (Component::ApiServer, "kube-apiserver (CIS 1.2)"),
