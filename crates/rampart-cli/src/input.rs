@@ -102,6 +102,9 @@ fn is_cluster_config_file(path: &Path) -> bool {
 pub enum Walk {
     /// Kubernetes manifests only (`.yaml`, `.yml`, `.json`).
     Manifests,
+    /// Manifests and Dockerfiles (`rampart explain` reads the `USER` of the images the
+    /// input builds).
+    ManifestsAndDockerfiles,
     /// Everything `rampart scan` reads: manifests, node configuration files and
     /// Dockerfiles.
     Scannable,
@@ -113,6 +116,7 @@ impl Walk {
     fn accepts(self, path: &Path) -> bool {
         match self {
             Walk::Manifests => is_manifest(path),
+            Walk::ManifestsAndDockerfiles => is_manifest(path) || is_dockerfile(path),
             Walk::Scannable => {
                 is_manifest(path) || is_dockerfile(path) || is_cluster_config_file(path)
             }
@@ -131,7 +135,7 @@ impl Walk {
 pub fn collect(
     paths: &[PathBuf],
     kind: Walk,
-    excluded: &dyn Fn(&str) -> bool,
+    excluded: &dyn Fn(&Path) -> bool,
     render: &RenderOptions,
 ) -> (Vec<Input>, Vec<MissingInput>) {
     let mut inputs = Vec::new();
@@ -263,7 +267,7 @@ fn stdin_has_data() -> bool {
 fn walk(
     root: &Path,
     kind: Walk,
-    excluded: &dyn Fn(&str) -> bool,
+    excluded: &dyn Fn(&Path) -> bool,
     problems: &mut Vec<MissingInput>,
 ) -> Vec<Found> {
     let mut files = Vec::new();
@@ -276,7 +280,7 @@ fn walk(
                 let Some(file_type) = entry.file_type() else {
                     continue;
                 };
-                if excluded(&path.to_string_lossy()) {
+                if excluded(path) {
                     continue;
                 }
                 if file_type.is_dir() {
@@ -308,6 +312,42 @@ fn walk(
         .collect();
     found.sort_by(|a, b| a.path().cmp(b.path()));
     found
+}
+
+/// Whether the configuration's `exclude` globs drop `path`: they match paths relative to
+/// the current directory, however the paths were given (see [`exclude_key`]).
+pub fn excluded_by(config: &rampart_core::config::Config) -> impl Fn(&Path) -> bool + '_ {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    move |path| config.is_excluded(&exclude_key(&cwd, path))
+}
+
+/// `path` as the configuration's `exclude` globs see it: relative to `base` (the current
+/// directory) and `/`-separated, whether it was given relative or absolute, `./` and
+/// `..` resolved; a path outside `base` stays absolute.
+pub fn exclude_key(base: &Path, path: &Path) -> String {
+    use std::path::Component;
+    let mut absolute = PathBuf::new();
+    for component in base.join(path).components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                absolute.pop();
+            }
+            other => absolute.push(other),
+        }
+    }
+    let shown = absolute.strip_prefix(base).unwrap_or(&absolute);
+    let parts: Vec<_> = shown
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    let joined = parts.join("/");
+    if shown.is_absolute() {
+        // `RootDir` printed as "/" already starts the path.
+        joined.replacen("//", "/", 1)
+    } else {
+        joined
+    }
 }
 
 /// Reads an input, refusing more than `limit` bytes without reading them all.
@@ -371,4 +411,31 @@ pub fn read_config(explicit: Option<&Path>) -> Result<Option<(String, String)>> 
     let text =
         std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(Some((path.display().to_string(), text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclude_keys_are_the_same_for_relative_and_absolute_paths() {
+        let base = Path::new("/work/repo");
+        for given in [
+            "vendor/a.yaml",
+            "./vendor/a.yaml",
+            "/work/repo/vendor/a.yaml",
+            "/work/repo/./x/../vendor/a.yaml",
+        ] {
+            assert_eq!(
+                exclude_key(base, Path::new(given)),
+                "vendor/a.yaml",
+                "{given}"
+            );
+        }
+        assert_eq!(
+            exclude_key(base, Path::new("../other/b.yaml")),
+            "/work/other/b.yaml"
+        );
+        assert_eq!(exclude_key(base, Path::new("/etc/c.yaml")), "/etc/c.yaml");
+    }
 }

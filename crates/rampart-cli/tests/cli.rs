@@ -84,7 +84,10 @@ fn stdin_json_has_the_documented_shape() {
         "rule": "privileged-container", "severity": "critical", "file": "-", "line": 11,
         "column": 19, "document": 0, "apiVersion": "v1", "kind": "Pod", "namespace": "ns",
         "name": "p", "path": "spec.containers[0].securityContext.privileged",
-        "message": "container \"c\" runs privileged"
+        "message": "container \"c\" runs privileged",
+        // FNV-1a 64 of "privileged-container\0\0Pod\0ns\0p\0spec.containers[name=c]
+        // .securityContext.privileged\0", as the README documents.
+        "fingerprint": "8dc64dccf9a28cf4"
     });
     assert_eq!(finding, &expected);
     assert_eq!(json["errors"], serde_json::json!([]));
@@ -351,6 +354,25 @@ fn the_config_file_selects_rerates_and_excludes() {
     assert_eq!(findings.len(), 1, "{json:#}");
     assert_eq!(findings[0]["severity"], "low");
     assert_eq!(findings[0]["file"], "./pod.yaml");
+    // The same files are excluded when the directory is given as an absolute path.
+    let mut absolute = Command::cargo_bin("rampart").expect("binary");
+    let output = stdout_of(
+        absolute
+            .current_dir(dir.path())
+            .arg("scan")
+            .arg(dir.path().canonicalize().expect("canonical"))
+            .args(["--format", "json"]),
+        0,
+    );
+    let json = json_of(&output);
+    let files: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["file"].as_str())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("/pod.yaml") && !files[0].contains("vendor"));
     let mut bad = Command::cargo_bin("rampart").expect("binary");
     std::fs::write(
         dir.path().join("bad.yaml"),
@@ -362,7 +384,7 @@ fn the_config_file_selects_rerates_and_excludes() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "bad.yaml:1:1: unknown rule id \"typo-rule\"",
+            "bad.yaml:1:19: unknown rule id \"typo-rule\"",
         ));
 }
 
@@ -624,4 +646,62 @@ fn dockerfiles_and_compose_files_are_recognised_by_name_and_content() {
         .stdout(predicate::str::contains(
             "-:4:17: critical privileged-container",
         ));
+}
+
+#[test]
+fn input_the_api_server_would_refuse_exits_2_and_warnings_are_reported() {
+    let wrong_group = PRIVILEGED_POD.replace("kind: Pod", "kind: Deployment");
+    rampart()
+        .args(["scan", "-"])
+        .write_stdin(wrong_group)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(
+            "-:1:13: error: no matches for kind \"Deployment\" in version \"v1\" (Deployment is served as apps/v1)",
+        ));
+    let three = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: \"three\"\n";
+    rampart()
+        .args(["scan", "-"])
+        .write_stdin(three)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains(
+            "-:5:13: error: spec.replicas: invalid type: expected integer, got string \"three\"",
+        ));
+    let typo = PRIVILEGED_POD.replace(
+        "  namespace: ns\n",
+        "  namespace: ns\n  annotations: {rampart.dev/ignore: privileged-containr}\n",
+    );
+    let output = stdout_of(
+        rampart()
+            .args([
+                "scan",
+                "-",
+                "--format",
+                "json",
+                "--rule",
+                "privileged-container",
+            ])
+            .write_stdin(typo.clone()),
+        1,
+    );
+    let json = json_of(&output);
+    assert_eq!(json["findings"].as_array().map(Vec::len), Some(1));
+    assert_eq!(json["summary"]["warnings"], 1);
+    assert_eq!(json["warnings"][0]["line"], 6);
+    assert!(
+        json["warnings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("unknown rule id \"privileged-containr\"")),
+        "{json:#}"
+    );
+    rampart()
+        .args(["scan", "-", "--rule", "privileged-container"])
+        .write_stdin(typo)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "-:6:37: warning: rampart.dev/ignore: unknown rule id",
+        ))
+        .stdout(predicate::str::contains(", 1 warning"));
 }

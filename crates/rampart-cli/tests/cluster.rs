@@ -352,6 +352,28 @@ fn namespaces_limit_what_is_read() {
 }
 
 #[test]
+fn a_baseline_of_a_live_cluster_names_containers_and_accepts_its_findings() {
+    let server = ApiServer::start(kubeadm());
+    let before = audit(&server, Auth::Token, &[], 1);
+    let accepted = findings(&before).len();
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.yaml");
+    let baseline = baseline.to_str().unwrap();
+    audit(&server, Auth::Token, &["--write-baseline", baseline], 0);
+    let file = std::fs::read_to_string(baseline).unwrap();
+    // Containers by name, as in the objects' files; the kubelets' by their node.
+    assert!(
+        file.contains("path: spec.template.spec.containers[name="),
+        "{file}"
+    );
+    assert!(file.contains("worker-1"), "{file}");
+    let after = audit(&server, Auth::Token, &["--baseline", baseline], 0);
+    assert_eq!(findings(&after), Vec::new());
+    assert_eq!(after["baseline"]["baselined"], accepted, "{after:#}");
+    assert_eq!(after["baseline"]["stale"], serde_json::json!([]));
+}
+
+#[test]
 fn sarif_names_live_objects_by_logical_locations() {
     let server = ApiServer::start(kubeadm());
     let kubeconfig = server.kubeconfig("kind-rampart", Auth::Token);

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
+use crate::field_path::FieldPath;
 use crate::finding::Severity;
 use crate::object::workload::CustomWorkload;
 use crate::rules;
-use crate::source::{InputError, Limits, Pos, parse_text};
+use crate::source::{InputError, Limits, parse_text};
 
 /// The configuration file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -59,29 +60,39 @@ impl Config {
         let Some(document) = parsed.documents.into_iter().next() else {
             return Ok(Self::default());
         };
+        let at = |path: &FieldPath, message: String| {
+            InputError::new(document.positions.locate(path).pos, message)
+        };
         let raw: RawConfig = serde_path_to_error::deserialize(&document.value).map_err(|e| {
-            let path = e.path().to_string();
-            InputError::new(
-                document.positions.pos,
-                format!("invalid configuration at {path}: {}", e.into_inner()),
+            let path = field_path(e.path());
+            let shown = e.path().to_string();
+            at(
+                &path,
+                format!("invalid configuration at {shown}: {}", e.into_inner()),
             )
         })?;
-        let unknown = |id: &String| rules::find(id).is_none();
-        let mentioned = raw
-            .rules
-            .enable
-            .iter()
-            .flatten()
-            .chain(&raw.rules.disable)
-            .chain(raw.severity.keys());
-        if let Some(id) = mentioned.into_iter().find(|id| unknown(id)) {
-            return Err(InputError::new(
-                document.positions.pos,
-                format!("unknown rule id {id:?} in configuration"),
-            ));
+        let mentioned = (raw.rules.enable.iter().flatten().enumerate())
+            .map(|(i, id)| (FieldPath::fields(&["rules", "enable"]).index(i), id))
+            .chain(
+                (raw.rules.disable.iter().enumerate())
+                    .map(|(i, id)| (FieldPath::fields(&["rules", "disable"]).index(i), id)),
+            )
+            .chain(
+                raw.severity
+                    .keys()
+                    .map(|id| (FieldPath::fields(&["severity"]).child_owned(id.clone()), id)),
+            );
+        for (path, id) in mentioned {
+            if rules::find(id).is_none() {
+                return Err(at(
+                    &path,
+                    format!("unknown rule id {id:?} in configuration"),
+                ));
+            }
         }
-        let exclude = build_globs(&raw.exclude)
-            .map_err(|message| InputError::new(Pos::new(1, 1), message))?;
+        let exclude = build_globs(&raw.exclude).map_err(|(index, message)| {
+            at(&FieldPath::fields(&["exclude"]).index(index), message)
+        })?;
         Ok(Self {
             enabled: raw.rules.enable,
             disabled: raw.rules.disable,
@@ -112,7 +123,8 @@ impl Config {
         self.severity.get(id).copied().unwrap_or(default)
     }
 
-    /// Whether a path (as given or found on disk, `/`-separated) is excluded.
+    /// Whether a path is excluded: `path` is relative to the directory the globs are
+    /// relative to (the current one for the command line; see the CLI), `/`-separated.
     pub fn is_excluded(&self, path: &str) -> bool {
         self.exclude
             .as_ref()
@@ -120,25 +132,38 @@ impl Config {
     }
 }
 
-fn build_globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+/// The globs of `exclude`; a bad one is its index and the message.
+fn build_globs(patterns: &[String]) -> Result<Option<GlobSet>, (usize, String)> {
     if patterns.is_empty() {
         return Ok(None);
     }
     let mut builder = GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob =
-            Glob::new(pattern).map_err(|e| format!("invalid exclude pattern {pattern:?}: {e}"))?;
-        builder.add(glob);
+    for (index, pattern) in patterns.iter().enumerate() {
+        let glob = |text: &str| {
+            Glob::new(text)
+                .map_err(|e| (index, format!("invalid exclude pattern {pattern:?}: {e}")))
+        };
+        builder.add(glob(pattern)?);
         if !pattern.contains('/') {
-            let nested = Glob::new(&format!("**/{pattern}"))
-                .map_err(|e| format!("invalid exclude pattern {pattern:?}: {e}"))?;
-            builder.add(nested);
+            builder.add(glob(&format!("**/{pattern}"))?);
         }
     }
     builder
         .build()
         .map(Some)
-        .map_err(|e| format!("invalid exclude patterns: {e}"))
+        .map_err(|e| (0, format!("invalid exclude patterns: {e}")))
+}
+
+/// The configuration path serde names, as a [`FieldPath`] to locate.
+fn field_path(path: &serde_path_to_error::Path) -> FieldPath {
+    path.iter()
+        .fold(FieldPath::root(), |path, segment| match segment {
+            serde_path_to_error::Segment::Seq { index } => path.index(*index),
+            serde_path_to_error::Segment::Map { key } => path.child_owned(key.clone()),
+            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {
+                path
+            }
+        })
 }
 
 #[cfg(test)]
@@ -188,6 +213,31 @@ mod tests {
             bad_severity.message
         );
         assert!(Config::parse("exclude: ['a/[']\n").is_err());
+    }
+
+    /// `(line, column)` of the error of a configuration.
+    fn error_at(text: &str) -> (u32, u32) {
+        let error = Config::parse(text).expect_err("invalid");
+        (error.pos.line, error.pos.column)
+    }
+
+    #[test]
+    fn errors_carry_their_real_line_and_column() {
+        let text = "fail-on: high\nrules:\n  disable:\n  - host-pid\n  - typo-rule\n";
+        assert_eq!(error_at(text), (5, 5));
+        assert_eq!(
+            error_at("severity:\n  host-pid: low\n  nope: high\n"),
+            (3, 9)
+        );
+        assert_eq!(error_at("exclude:\n- ok/**\n- 'a/['\n"), (3, 3));
+        assert_eq!(
+            error_at("fail-on: high\nrules:\n  enabel: [host-pid]\n"),
+            (3, 3)
+        );
+        assert_eq!(
+            error_at("fail-on: high\nseverity:\n  host-pid: severe\n"),
+            (3, 13)
+        );
     }
 
     #[test]

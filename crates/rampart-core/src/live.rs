@@ -22,13 +22,15 @@ use crate::scan::{
 };
 use crate::source::{InputError, Pos, read_documents};
 
-/// A live target: no text, so no positions.
-fn live_target(object: ObjectRef, ignores: Ignores) -> Target<'static> {
+/// A live target: no text, so no positions; `value` is the object the paths start from.
+fn live_target(object: ObjectRef, value: &Value, ignores: Ignores) -> Target<'_> {
     Target {
         object: Arc::new(object),
         document: 0,
         positions: None,
+        value: Some(value),
         ignores,
+        origin: FieldPath::root(),
     }
 }
 
@@ -50,6 +52,7 @@ pub fn judge_container(container: &Value, options: &ScanOptions) -> FileScan {
     };
     let target = live_target(
         container_object(&spec, "Container", None),
+        container,
         Ignores::of_labels(&spec.labels),
     );
     let mut scan = FileScan::default();
@@ -66,6 +69,7 @@ pub fn judge_image(image: &Value, options: &ScanOptions) -> FileScan {
     let spec = ImageSpec::read(image, FieldPath::root());
     let target = live_target(
         docker_object("Image", Some(spec.name.clone())),
+        image,
         Ignores::of_labels(&spec.labels),
     );
     let mut scan = FileScan::default();
@@ -78,7 +82,7 @@ pub fn judge_image(image: &Value, options: &ScanOptions) -> FileScan {
 /// rules, with the settings the API shows.
 pub fn judge_daemon(document: &Value, options: &ScanOptions) -> FileScan {
     let daemon = EngineDaemon::read(document);
-    let target = live_target(daemon_object(document), Ignores::default());
+    let target = live_target(daemon_object(document), document, Ignores::default());
     let mut scan = FileScan::default();
     check_daemon(&DaemonConfig::engine(&daemon), &target, options, &mut scan);
     scan
@@ -116,7 +120,9 @@ pub fn judge_daemon_file(bytes: &[u8], daemon: Option<&Value>, options: &ScanOpt
             object: Arc::new(docker_object("DaemonConfig", None)),
             document: document.index,
             positions: Some(&document.positions),
+            value: Some(&document.value),
             ignores: Ignores::default(),
+            origin: FieldPath::root(),
         };
         check_daemon(&config, &target, options, &mut scan);
     }
@@ -153,6 +159,7 @@ pub fn judge_host(facts: &HostFacts, options: &ScanOptions) -> Vec<(String, File
             .or_insert_with(|| Arc::new(docker_object("HostFile", Some(file.clone()))));
         let scan = scans.entry(file).or_insert_with(one_object);
         scan.findings.push(LocatedFinding {
+            stable_path: crate::baseline::stable_path(None, &finding.path),
             finding,
             object: Arc::clone(object),
             document: 0,
@@ -175,15 +182,34 @@ pub fn judge_kubernetes_object(object: &Value, options: &ScanOptions) -> FileSca
     scan
 }
 
+/// The run rules' verdicts on a live run: each finding with the index of the report it
+/// belongs to, and for each silenced finding the index of its report (to count it there).
+#[derive(Debug, Default)]
+pub struct LiveRun {
+    /// Findings, each with its report's index, without a position.
+    pub findings: Vec<(usize, LocatedFinding)>,
+    /// For each silenced finding, its report's index.
+    pub suppressed: Vec<usize>,
+}
+
 /// The run rules over the objects collected from a live run (each with `file` set to the
 /// index of its object's report): each finding with the report it belongs to, without a
-/// position.
-pub fn judge_run(collected: &[Collected], options: &ScanOptions) -> Vec<(usize, LocatedFinding)> {
-    run_checks(collected, options)
+/// position, its containers named in its stable path as in the object's file.
+pub fn judge_run(collected: &[Collected], options: &ScanOptions) -> LiveRun {
+    let outcome = run_checks(collected, options);
+    let suppressed = outcome
+        .suppressed
+        .iter()
+        .map(|&index| collected[index].file)
+        .collect();
+    let mut values: BTreeMap<usize, Value> = BTreeMap::new();
+    let findings = outcome
         .into_iter()
         .map(|(index, finding)| {
             let object = &collected[index];
+            let value = values.entry(index).or_insert_with(|| object.value());
             let located = LocatedFinding {
+                stable_path: crate::baseline::stable_path(Some(value), &finding.path),
                 finding,
                 object: Arc::new(object.id.clone()),
                 document: 0,
@@ -191,7 +217,11 @@ pub fn judge_run(collected: &[Collected], options: &ScanOptions) -> Vec<(usize, 
             };
             (object.file, located)
         })
-        .collect()
+        .collect();
+    LiveRun {
+        findings,
+        suppressed,
+    }
 }
 
 /// The `apiVersion` of the KubeletConfiguration a kubelet's `/configz` answer holds.
@@ -311,7 +341,7 @@ mod tests {
         for object in &mut scan.collected {
             object.file = 7;
         }
-        let found = judge_run(&scan.collected, &options);
+        let found = judge_run(&scan.collected, &options).findings;
         assert_eq!(found.len(), 1);
         let (file, finding) = &found[0];
         assert_eq!(*file, 7);

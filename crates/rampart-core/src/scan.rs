@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::artefact::{DocumentKind, FileKind};
+use crate::baseline::stable_path;
 use crate::cluster::{Component, kubelet_flags_document, may_be_flags_file, started_components};
 use crate::config::Config;
 use crate::docker::{
@@ -15,13 +16,18 @@ use crate::docker::{
 };
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
-use crate::object::{NotAnObject, Object, ObjectRef, PodView, WorkloadKinds, objects};
+use crate::netpol::Severity as PolicySeverity;
+use crate::object::{
+    NotAnObject, Object, ObjectRef, PodView, TemplatePod, WorkloadKinds, objects, typed_at,
+    validate,
+};
 use crate::pss::LevelVersion;
 use crate::rules::{
-    CheckContext, Checks, Collected, Findings, RunCache, RunContext, RunFindings, collects,
+    self, CheckContext, Checks, Collected, Findings, RunCache, RunContext, RunFindings, collects,
     dockerfile_collected, registry, run_registry,
 };
 use crate::source::{Document, InputError, Limits, Pos, PosNode, decode, read_documents};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 
 /// Annotation listing rules to ignore for an object: `"rule-a,rule-b"`, optionally
 /// followed by `=reason`.
@@ -71,6 +77,10 @@ pub struct LocatedFinding {
     /// path, and `path` alone locates the field.
     #[serde(flatten)]
     pub pos: Option<Pos>,
+    /// The field path with named list elements named ([`crate::baseline::stable_path`]):
+    /// part of the finding's fingerprint.
+    #[serde(skip)]
+    pub stable_path: String,
 }
 
 /// The outcome of scanning one file.
@@ -80,6 +90,9 @@ pub struct FileScan {
     pub findings: Vec<LocatedFinding>,
     /// Input problems: unreadable documents, wrong types, malformed objects.
     pub errors: Vec<InputError>,
+    /// Input that is read but looks wrong: an unknown rule id in an ignore annotation, a
+    /// NetworkPolicy the API server accepts with a warning.
+    pub warnings: Vec<InputError>,
     /// Findings silenced by an ignore annotation.
     pub suppressed: usize,
     /// Documents read.
@@ -141,11 +154,12 @@ fn scan_file_contents(name: &str, bytes: &[u8], options: &ScanOptions) -> FileSc
         }
     }
     scan.errors.sort_by_key(|e| e.pos);
+    scan.warnings.sort_by_key(|e| e.pos);
     scan
 }
 
 /// Checks one document of a file of `kind`, as what its content shows it to be.
-fn scan_any_document(
+pub(crate) fn scan_any_document(
     kind: FileKind,
     document: &Document,
     options: &ScanOptions,
@@ -167,7 +181,9 @@ fn scan_any_document(
                     object: Arc::new(docker_object("Image", Some(image.name.clone()))),
                     document: document.index,
                     positions: Some(&document.positions),
+                    value: Some(&document.value),
                     ignores: Ignores::of_labels(&image.labels),
+                    origin: image.path.clone(),
                 };
                 check_image(&image, &target, options, scan);
             }
@@ -179,7 +195,9 @@ fn scan_any_document(
                 object: Arc::new(daemon_object(&document.value)),
                 document: document.index,
                 positions: Some(&document.positions),
+                value: Some(&document.value),
                 ignores: Ignores::default(),
+                origin: FieldPath::root(),
             };
             check_daemon(&DaemonConfig::engine(&daemon), &target, options, scan);
         }
@@ -248,7 +266,11 @@ pub(crate) struct Target<'a> {
     pub(crate) document: usize,
     /// The document's positions; `None` for a live object, which has no text.
     pub(crate) positions: Option<&'a PosNode>,
+    /// The document the paths start from, when it is a tree of values.
+    pub(crate) value: Option<&'a serde_json::Value>,
     pub(crate) ignores: Ignores,
+    /// Where the artefact starts (for warnings about its ignore labels).
+    pub(crate) origin: FieldPath,
 }
 
 impl Target<'_> {
@@ -266,6 +288,15 @@ impl Target<'_> {
     }
 
     pub(crate) fn emit(&self, findings: Vec<Finding>, scan: &mut FileScan) {
+        let pos = self
+            .positions
+            .map_or(Pos::new(1, 1), |p| p.locate(&self.origin).pos);
+        scan.warnings.extend(
+            self.ignores
+                .unknown
+                .iter()
+                .map(|(_, warning)| InputError::new(pos, warning.clone())),
+        );
         for finding in findings {
             if self.ignores.silences(&finding) {
                 scan.suppressed += 1;
@@ -273,6 +304,7 @@ impl Target<'_> {
             }
             scan.findings.push(LocatedFinding {
                 pos: self.positions.map(|p| p.locate(&finding.path).pos),
+                stable_path: stable_path(self.value, &finding.path),
                 finding,
                 object: Arc::clone(&self.object),
                 document: self.document,
@@ -304,7 +336,9 @@ fn scan_containers(
             object: Arc::new(container_object(container, kind, project)),
             document: document.index,
             positions: Some(&document.positions),
+            value: Some(&document.value),
             ignores: Ignores::of_labels(&container.labels),
+            origin: container.path.clone(),
         };
         check_container(container, &target, options, scan);
     }
@@ -357,7 +391,9 @@ fn scan_daemon(document: &Document, options: &ScanOptions, scan: &mut FileScan) 
         object: Arc::new(docker_object("DaemonConfig", None)),
         document: document.index,
         positions: Some(&document.positions),
+        value: Some(&document.value),
         ignores: Ignores::default(),
+        origin: FieldPath::root(),
     };
     check_daemon(&config, &target, options, scan);
 }
@@ -375,11 +411,15 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
     scan.documents = 1;
     scan.objects = 1;
     let view = DockerfileView::new(&parsed.dockerfile);
+    // Fingerprints name instructions by keyword and rank, not by index.
+    let identity = serde_json::json!({ "instructions": parsed.ranks });
     let target = Target {
         object: Arc::new(docker_object("Dockerfile", None)),
         document: 0,
         positions: Some(&parsed.positions),
+        value: Some(&identity),
         ignores: Ignores::of_labels(&view.labels()),
+        origin: FieldPath::root(),
     };
     let findings = run_rules(options, |checks, out| {
         if let Some(check) = checks.dockerfile {
@@ -433,6 +473,20 @@ pub(crate) fn scan_value(
         .any(|r| options.config.is_enabled(r.meta.id));
     for object in &found {
         scan.objects += 1;
+        let Checked { findings, warnings } = match check_object(object, options) {
+            Ok(checked) => checked,
+            Err(problems) => {
+                scan.errors
+                    .extend(problems.into_iter().map(|(path, message)| {
+                        InputError::new(error_at(&object.base.join(&path)), message)
+                    }));
+                continue;
+            }
+        };
+        for (path, warning) in warnings {
+            scan.warnings
+                .push(InputError::new(error_at(&object.base.join(&path)), warning));
+        }
         if collecting && collects(&object.id, &options.workloads) {
             let subtree = positions.and_then(|p| p.subtree(&object.base));
             let id = object.id.clone();
@@ -445,67 +499,140 @@ pub(crate) fn scan_value(
                 Collected::new(index, id, object.value, subtree, &options.workloads)
             });
         }
-        match check_object(object, options) {
-            Ok(findings) => {
-                let ignores = Ignores::of(object.value);
-                let id = Arc::new(object.id.clone());
-                for finding in findings {
-                    if ignores.silences(&finding) {
-                        scan.suppressed += 1;
-                        continue;
-                    }
-                    scan.findings.push(LocatedFinding {
-                        pos: locate(&object.base.join(&finding.path)),
-                        finding,
-                        object: Arc::clone(&id),
-                        document: index,
-                    });
-                }
+        let ignores = Ignores::of(object.value);
+        for (key, warning) in &ignores.unknown {
+            let path = object
+                .base
+                .join(&FieldPath::fields(&["metadata", "annotations"]).key(key.clone()));
+            scan.warnings
+                .push(InputError::new(error_at(&path), warning.clone()));
+        }
+        let id = Arc::new(object.id.clone());
+        for finding in findings {
+            if ignores.silences(&finding) {
+                scan.suppressed += 1;
+                continue;
             }
-            Err((path, message)) => {
-                let pos = error_at(&object.base.join(&path));
-                scan.errors.push(InputError::new(pos, message));
-            }
+            scan.findings.push(LocatedFinding {
+                pos: locate(&object.base.join(&finding.path)),
+                stable_path: stable_path(Some(object.value), &finding.path),
+                finding,
+                object: Arc::clone(&id),
+                document: index,
+            });
         }
     }
 }
 
-/// Runs every enabled rule on one object. A field of the wrong type is an error with
-/// its path (the object is then not checked: its typed view cannot be built).
+/// The problems of a NetworkPolicy the API server would report: errors (the policy is
+/// refused, and left out of the cloud-metadata judgement as `rampart netpol` leaves it
+/// out) and warnings, each with its path. Other objects have none.
+#[derive(Default)]
+struct PolicyProblems {
+    errors: Vec<(FieldPath, String)>,
+    warnings: Vec<(FieldPath, String)>,
+}
+
+fn network_policy_problems(object: &Object<'_>) -> PolicyProblems {
+    let mut problems = PolicyProblems::default();
+    if (object.id.group(), object.id.kind.as_str()) != ("networking.k8s.io", "NetworkPolicy") {
+        return problems;
+    }
+    let Ok(Some(policy)) = typed_at::<NetworkPolicy>(object.value, &FieldPath::root()) else {
+        return problems;
+    };
+    for problem in crate::netpol::validate(&policy) {
+        let message = format!(
+            "NetworkPolicy {}/{}: {}: {}",
+            problem.namespace, problem.name, problem.path, problem.message
+        );
+        match problem.severity {
+            PolicySeverity::Error => problems
+                .errors
+                .push((problem.path, format!("{message} (policy left out)"))),
+            PolicySeverity::Warning => problems.warnings.push((problem.path, message)),
+        }
+    }
+    problems
+}
+
+/// Runs every enabled rule on one object. An object the API server would refuse is one
+/// or more errors with their paths, and is not checked: a kind its group does not serve
+/// under the object's version, a field of the wrong type (its typed view cannot be
+/// built), an invalid NetworkPolicy.
 pub fn check_object(
     object: &Object<'_>,
     options: &ScanOptions,
-) -> Result<Vec<Finding>, (FieldPath, String)> {
-    crate::rbac::type_check(&object.id, object.value)
-        .map_err(|e| (e.path.clone(), format!("{}: {}", e.path, e.message)))?;
-    let pod = match options.workloads.template_of(&object.id) {
-        Some(location) => PodView::read(object.value, location)
-            .map_err(|e| (e.path.clone(), format!("{}: {}", e.path, e.message)))?,
-        None => None,
+) -> Result<Checked, Vec<(FieldPath, String)>> {
+    let decoded = validate(&object.id, object.value).map_err(|e| vec![(e.path, e.message)])?;
+    let policy = network_policy_problems(object);
+    if !policy.errors.is_empty() {
+        return Err(policy.errors);
+    }
+    let pod = match (options.workloads.template_of(&object.id), decoded) {
+        (None, _) | (Some(_), TemplatePod::Absent) => None,
+        (Some(location), TemplatePod::Read(pod)) => {
+            let (meta, spec) = *pod;
+            Some(PodView::of_parts(object.value, location, meta, spec))
+        }
+        (Some(location), TemplatePod::Unread) => PodView::read(object.value, location)
+            .map_err(|e| vec![(e.path.clone(), e.to_string())])?,
     };
     let ctx = CheckContext {
         object,
         pod: pod.as_ref(),
         pss: options.pss.as_ref(),
     };
-    Ok(run_rules(options, |checks, out| {
+    let findings = run_rules(options, |checks, out| {
         if let Some(check) = checks.kubernetes {
             check(&ctx, out);
         }
-    }))
+    });
+    Ok(Checked {
+        findings,
+        warnings: policy.warnings,
+    })
+}
+
+/// The outcome of checking one object the API server would take.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// The enabled rules' findings, paths from the object's root.
+    pub findings: Vec<Finding>,
+    /// Warnings the API server would give about the object, with their paths.
+    pub warnings: Vec<(FieldPath, String)>,
+}
+
+/// What the run rules found: each finding with the index of its object in the collected
+/// objects, and the objects of the findings that an ignore annotation silenced.
+#[derive(Debug, Default)]
+pub struct RunOutcome {
+    /// Findings with the index of their object, suppression and severity overrides applied.
+    pub findings: Vec<(usize, Finding)>,
+    /// For each silenced finding, the index of its object (to count it in its file).
+    pub suppressed: Vec<usize>,
+}
+
+impl IntoIterator for RunOutcome {
+    type Item = (usize, Finding);
+    type IntoIter = std::vec::IntoIter<(usize, Finding)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.findings.into_iter()
+    }
 }
 
 /// Runs the enabled run rules over the objects collected from every file of a run.
 /// Returns each finding with the index of its object in `collected`, suppression and
-/// severity overrides applied.
-pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize, Finding)> {
+/// severity overrides applied, and the objects of silenced findings.
+pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> RunOutcome {
     let cache = RunCache::default();
     let ctx = RunContext {
         objects: collected,
         workloads: &options.workloads,
         cache: &cache,
     };
-    let mut all = Vec::new();
+    let mut outcome = RunOutcome::default();
     let mut ignores: HashMap<usize, Ignores> = HashMap::new();
     for rule in run_registry()
         .iter()
@@ -521,31 +648,38 @@ pub fn run_checks(collected: &[Collected], options: &ScanOptions) -> Vec<(usize,
                 .entry(index)
                 .or_insert_with(|| Ignores::of(&object.value()));
             if ignores.silences(&finding) {
+                outcome.suppressed.push(index);
                 continue;
             }
             finding.severity = options.config.severity_of(rule.meta.id, finding.severity);
-            all.push((index, finding));
+            outcome.findings.push((index, finding));
         }
     }
-    all
+    outcome
 }
 
 /// The ignore annotations (or labels) of one object.
 #[derive(Debug, Default)]
 pub(crate) struct Ignores {
     object: Vec<String>,
-    per_container: Vec<(String, Vec<String>)>,
+    /// Per container name (a pod may have thousands, each with its annotation).
+    per_container: HashMap<String, Vec<String>>,
+    /// Ids that name no rule, with the annotation they are in and the warning to give.
+    unknown: Vec<(String, String)>,
 }
 
-fn rule_list(value: &str) -> Vec<String> {
-    let rules = value
-        .split_once('=')
-        .map_or(value, |(rules, _reason)| rules);
-    rules
+/// The rule ids of an ignore annotation: `a=reason,b` is `a` (with a reason) and `b`.
+/// A comma always starts the next id, so a reason cannot contain one.
+fn rule_ids(value: &str) -> impl Iterator<Item = &str> {
+    value
         .split(',')
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty())
-        .collect()
+        .map(|entry| {
+            entry
+                .split_once('=')
+                .map_or(entry, |(id, _reason)| id)
+                .trim()
+        })
+        .filter(|id| !id.is_empty())
 }
 
 impl Ignores {
@@ -570,15 +704,27 @@ impl Ignores {
     fn of_entries<'a>(entries: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
         let mut ignores = Self::default();
         for (key, value) in entries {
-            if key == IGNORE_ANNOTATION {
-                ignores.object = rule_list(value);
-            } else if let Some(container) = key
+            let container = key
                 .strip_prefix(IGNORE_ANNOTATION)
-                .and_then(|k| k.strip_prefix('.'))
-            {
-                ignores
-                    .per_container
-                    .push((container.to_owned(), rule_list(value)));
+                .and_then(|k| k.strip_prefix('.'));
+            if key != IGNORE_ANNOTATION && container.is_none() {
+                continue;
+            }
+            let mut ids = Vec::new();
+            for id in rule_ids(value) {
+                if id != "all" && rules::find(id).is_none() {
+                    ignores.unknown.push((
+                        key.to_owned(),
+                        format!("{key}: unknown rule id {id:?} (`rampart rules` lists them)"),
+                    ));
+                }
+                ids.push(id.to_owned());
+            }
+            match container {
+                Some(container) => {
+                    ignores.per_container.insert(container.to_owned(), ids);
+                }
+                None => ignores.object = ids,
             }
         }
         ignores
@@ -587,11 +733,11 @@ impl Ignores {
     fn silences(&self, finding: &Finding) -> bool {
         let listed = |rules: &[String]| rules.iter().any(|r| r == finding.rule || r == "all");
         listed(&self.object)
-            || finding.container.as_ref().is_some_and(|name| {
-                self.per_container
-                    .iter()
-                    .any(|(c, rules)| c == name && listed(rules))
-            })
+            || finding
+                .container
+                .as_ref()
+                .and_then(|name| self.per_container.get(name))
+                .is_some_and(|rules| listed(rules))
     }
 }
 

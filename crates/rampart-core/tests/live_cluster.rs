@@ -59,6 +59,7 @@ fn file_verdicts(name: &str, bytes: &[u8], options: &ScanOptions) -> Verdicts {
     let mut verdicts: Verdicts = scan.findings.iter().map(|f| key(&f.finding)).collect();
     verdicts.extend(
         run_checks(&scan.collected, options)
+            .findings
             .iter()
             .map(|(_, finding)| key(finding)),
     );
@@ -82,6 +83,7 @@ fn live_verdicts(bytes: &[u8], options: &ScanOptions) -> Option<Verdicts> {
     }
     verdicts.extend(
         judge_run(&collected, options)
+            .findings
             .iter()
             .map(|(_, f)| key(&f.finding)),
     );

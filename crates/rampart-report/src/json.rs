@@ -4,9 +4,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use rampart_core::baseline::Fingerprint;
 use rampart_core::scan::LocatedFinding;
+use rampart_core::source::InputError;
 
-use crate::model::{FileReport, ScanReport, Summary};
+use crate::model::{BaselineReport, FileReport, ScanReport, Summary};
 use crate::stream::Streamed;
 
 #[derive(Serialize)]
@@ -24,6 +26,8 @@ struct JsonFinding<'a> {
     name: Option<&'a str>,
     path: String,
     message: &'a str,
+    /// The finding's fingerprint (the one baselines and SARIF use).
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -36,10 +40,13 @@ struct JsonError<'a> {
 
 /// The report, its findings and errors serialized as they are made.
 #[derive(Serialize)]
-struct JsonReport<F, E> {
+struct JsonReport<'a, F, E, W> {
     findings: F,
     errors: E,
+    warnings: W,
     summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a BaselineReport>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -57,29 +64,34 @@ impl<'a> JsonFinding<'a> {
             name: f.object.name.as_deref(),
             path: f.finding.path.to_string(),
             message: &f.finding.message,
+            fingerprint: Fingerprint::of(f).hash(),
         }
     }
 }
 
-/// Writes `{"findings": [...], "errors": [...], "summary": {...}}`. Findings and errors
-/// of live objects have `line` and `column` null.
+/// Writes `{"findings": [...], "errors": [...], "warnings": [...], "summary": {...}}`.
+/// Findings, errors and warnings of live objects have `line` and `column` null.
 pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     let findings = Streamed(|| report.findings().map(|(file, f)| JsonFinding::new(file, f)));
-    let errors = Streamed(|| {
-        report.files.iter().flat_map(|file| {
-            let located = file.has_positions();
-            file.errors.iter().map(move |e| JsonError {
-                file: &file.file,
-                line: located.then_some(e.pos.line),
-                column: located.then_some(e.pos.column),
-                message: &e.message,
+    let problems = |list: fn(&FileReport) -> &[InputError]| {
+        Streamed(move || {
+            report.files.iter().flat_map(move |file| {
+                let located = file.has_positions();
+                list(file).iter().map(move |e| JsonError {
+                    file: &file.file,
+                    line: located.then_some(e.pos.line),
+                    column: located.then_some(e.pos.column),
+                    message: &e.message,
+                })
             })
         })
-    });
+    };
     let json = JsonReport {
         findings,
-        errors,
+        errors: problems(|file| &file.errors),
+        warnings: problems(|file| &file.warnings),
         summary: report.summary(),
+        baseline: report.baseline.as_ref(),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)

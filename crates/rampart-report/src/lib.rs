@@ -14,6 +14,6 @@ mod text;
 
 pub use json::write_json;
 pub use junit::write_junit;
-pub use model::{FileReport, ScanReport, Source, Summary};
+pub use model::{BaselineReport, FileReport, ScanReport, Source, Summary};
 pub use sarif::write_sarif;
 pub use text::write_text;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use rampart_core::Severity;
+use rampart_core::fix::Suggestion;
 use rampart_core::scan::{FileScan, LocatedFinding};
 use rampart_core::source::InputError;
 
@@ -31,6 +32,8 @@ pub struct FileReport {
     pub findings: Vec<LocatedFinding>,
     /// Input problems, sorted by position.
     pub errors: Vec<InputError>,
+    /// Input that is read but looks wrong, sorted by position.
+    pub warnings: Vec<InputError>,
     /// The source lines that findings and errors point at, for snippets.
     pub source_lines: BTreeMap<u32, String>,
     /// Documents read.
@@ -41,6 +44,8 @@ pub struct FileReport {
     pub suppressed: usize,
     /// The path does not exist: its error is reported, and it is not counted as a file.
     pub missing: bool,
+    /// Safe fixes for findings of this file (SARIF `fixes`), when they were asked for.
+    pub fixes: Vec<Suggestion>,
 }
 
 impl FileReport {
@@ -53,6 +58,7 @@ impl FileReport {
             .iter()
             .filter_map(|f| f.pos.map(|pos| pos.line))
             .chain(report.errors.iter().map(|e| e.pos.line))
+            .chain(report.warnings.iter().map(|e| e.pos.line))
             .collect();
         report.source_lines = pick_lines(text, &wanted);
         report
@@ -71,14 +77,26 @@ impl FileReport {
             source,
             findings: scan.findings,
             errors: scan.errors,
+            warnings: scan.warnings,
             documents: scan.documents,
             objects: scan.objects,
             suppressed: scan.suppressed,
             source_lines: BTreeMap::new(),
             missing: false,
+            fixes: Vec::new(),
         };
         report.findings.sort_by(order);
         report
+    }
+
+    /// The safe fix suggested for `finding`, if any.
+    pub fn fix_for(&self, finding: &LocatedFinding) -> Option<&Suggestion> {
+        self.fixes.iter().find(|fix| {
+            fix.document == finding.document
+                && fix.rule == finding.finding.rule
+                && fix.path == finding.finding.path
+                && *fix.object == *finding.object
+        })
     }
 
     /// The report of a live object that could not be read: `message` says why.
@@ -182,6 +200,26 @@ fn pick_lines(text: &[u8], wanted: &[u32]) -> BTreeMap<u32, String> {
 pub struct ScanReport {
     /// Per-file results, sorted by file name.
     pub files: Vec<FileReport>,
+    /// What `--baseline` left out, when a baseline was given.
+    pub baseline: Option<BaselineReport>,
+}
+
+/// The effect of a baseline on a run.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BaselineReport {
+    /// The baseline file as given on the command line.
+    pub file: String,
+    /// Findings the baseline accepted: not reported.
+    pub baselined: usize,
+    /// Entries that matched no finding (fixed, or their object renamed or removed).
+    pub stale: Vec<rampart_core::baseline::Entry>,
+}
+
+impl BaselineReport {
+    /// Findings the stale entries stood for.
+    pub fn stale_findings(&self) -> usize {
+        self.stale.iter().map(|e| e.count).sum()
+    }
 }
 
 /// Counts over a whole run.
@@ -197,6 +235,8 @@ pub struct Summary {
     pub findings: usize,
     /// Input errors.
     pub errors: usize,
+    /// Warnings about the input.
+    pub warnings: usize,
     /// Findings silenced by annotations.
     pub suppressed: usize,
     /// Findings per severity: info, low, medium, high, critical.
@@ -220,6 +260,7 @@ impl ScanReport {
             summary.objects += file.objects;
             summary.findings += file.findings.len();
             summary.errors += file.errors.len();
+            summary.warnings += file.warnings.len();
             summary.suppressed += file.suppressed;
             for finding in &file.findings {
                 summary.by_severity[finding.finding.severity as usize] += 1;
@@ -302,6 +343,7 @@ mod tests {
                     ..FileReport::default()
                 },
             ],
+            baseline: None,
         };
         let summary = report.summary();
         assert_eq!((summary.files, summary.errors), (1, 1));

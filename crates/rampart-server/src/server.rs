@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,7 +21,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use rampart_core::psp::{AllowAll, Authorizer};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::cluster::{Answers, Cluster};
@@ -69,6 +68,10 @@ pub struct Options {
     pub baseline_route: bool,
     /// Use this API server connection instead of the one the configuration selects.
     pub kube_client: Option<kube::Client>,
+    /// Most requests whose CPU work (reading the review, deciding) runs at once, on
+    /// threads of their own so that health checks and the accept loop never wait for a
+    /// decision (default: the number of CPUs).
+    pub decision_threads: usize,
 }
 
 impl std::fmt::Debug for Options {
@@ -96,6 +99,7 @@ impl Options {
             shutdown_grace: Duration::from_secs(25),
             baseline_route: false,
             kube_client: None,
+            decision_threads: std::thread::available_parallelism().map_or(2, usize::from),
         }
     }
 }
@@ -127,6 +131,8 @@ struct AppState {
     policy: ArcSwap<Policy>,
     cluster: Option<Cluster>,
     metrics: Metrics,
+    /// Permits for the CPU work of requests (see [`compute`]).
+    decisions: Arc<Semaphore>,
 }
 
 /// The configuration in force: its engine and the verdicts it gave to pod templates.
@@ -217,6 +223,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         policy: ArcSwap::from_pointee(Policy::new(config)),
         cluster,
         metrics: Metrics::default(),
+        decisions: Arc::new(Semaphore::new(options.decision_threads.max(1))),
     });
     let listener = TcpListener::bind(options.listen)
         .await
@@ -460,7 +467,7 @@ async fn validate(
     body: Bytes,
 ) -> Response {
     let timeout = timeout_parameter(query.as_deref());
-    handle(&state, Endpoint::Validate, timeout, &headers, &body).await
+    handle(state, Endpoint::Validate, timeout, &headers, body).await
 }
 
 async fn mutate(
@@ -470,7 +477,7 @@ async fn mutate(
     body: Bytes,
 ) -> Response {
     let timeout = timeout_parameter(query.as_deref());
-    handle(&state, Endpoint::Mutate, timeout, &headers, &body).await
+    handle(state, Endpoint::Mutate, timeout, &headers, body).await
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -490,13 +497,23 @@ fn plain(status: StatusCode, message: String) -> Response {
         .into_response()
 }
 
-/// One review: parse, decide within the deadline, answer, log, count.
+/// Why a review got no verdict.
+enum Refusal {
+    /// The body is not an AdmissionReview (400).
+    BadRequest(String),
+    /// The decision failed (500).
+    Internal(String),
+}
+
+/// One review: parse, decide within the deadline, answer, log, count. The deadline bounds
+/// the whole request, the wait for a decision thread included: past it the answer is 504
+/// at once, whatever is still running.
 async fn handle(
-    state: &AppState,
+    state: Arc<AppState>,
     endpoint: Endpoint,
     timeout: Option<&str>,
     headers: &HeaderMap,
-    body: &[u8],
+    body: Bytes,
 ) -> Response {
     let started = Instant::now();
     let refuse = |status: StatusCode, message: String| {
@@ -518,15 +535,33 @@ async fn handle(
             "Content-Type must be application/json".into(),
         );
     }
-    let request = match review::parse(body) {
-        Ok(request) => request,
-        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
-    };
     let deadline = deadline(timeout);
-    let decision = decide(state, endpoint, &request, Instant::now() + deadline);
-    let verdict = match tokio::time::timeout(deadline, decision).await {
-        Ok(Ok(verdict)) => verdict,
-        Ok(Err(message)) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, message),
+    let until = started + deadline;
+    let answered = tokio::time::timeout(deadline, async {
+        let first = Arc::clone(&state);
+        let read = compute(&state, move || read_and_decide(&first, endpoint, &body))
+            .await
+            .map_err(Refusal::Internal)??;
+        match read {
+            Read::Decided(request, verdict) => Ok((request, verdict)),
+            Read::Pending(pending) => {
+                let request = Arc::clone(&pending.request);
+                let verdict = decide_in_cluster(&state, endpoint, pending, until)
+                    .await
+                    .map_err(Refusal::Internal)?;
+                Ok((request, verdict))
+            }
+        }
+    })
+    .await;
+    let (request, verdict) = match answered {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(Refusal::BadRequest(message))) => {
+            return refuse(StatusCode::BAD_REQUEST, message);
+        }
+        Ok(Err(Refusal::Internal(message))) => {
+            return refuse(StatusCode::INTERNAL_SERVER_ERROR, message);
+        }
         Err(_) => {
             return refuse(
                 StatusCode::GATEWAY_TIMEOUT,
@@ -548,6 +583,28 @@ async fn handle(
     let elapsed = started.elapsed();
     state.metrics.review(&labels, elapsed.as_secs_f64());
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Runs a request's CPU work (reading the review, deciding) on a thread of the blocking
+/// pool, at most [`Options::decision_threads`] at a time: the async threads that serve
+/// `/healthz`, `/readyz`, `/metrics` and accept connections never run a decision. The
+/// permit goes with the work, so work a timed-out request left running still counts
+/// until it ends: slow requests cannot pile up threads. A panic is an error, never a
+/// crash.
+async fn compute<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let permit = Arc::clone(&state.decisions)
+        .acquire_owned()
+        .await
+        .map_err(|_| "the server is shutting down".to_string())?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|_| "internal error while deciding the review".to_string())
 }
 
 /// Writes the audit line and serialises the verdict.
@@ -616,76 +673,179 @@ pub fn parse_go_duration(text: &str) -> Option<Duration> {
     Duration::try_from_secs_f64(total).ok()
 }
 
-/// Looks up what the engine needs and runs it (a panic becomes an error, never a crash).
-async fn decide(
+/// What a decision reads besides the request and the configuration, owned so that the
+/// decision can run on a thread of its own.
+struct Inputs {
+    labels: Result<Option<BTreeMap<String, String>>, String>,
+    pods: Option<Result<ListedPods, ()>>,
+}
+
+/// A namespace's pods as listed for a dry run: the pods, how many more there are, and
+/// when their evaluation must stop.
+type ListedPods = (Vec<k8s_openapi::api::core::v1::Pod>, usize, Instant);
+
+impl Inputs {
+    fn labels(&self) -> Labels<'_> {
+        self.labels
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(Clone::clone)
+    }
+
+    fn pods(&self) -> ExistingPods<'_> {
+        match &self.pods {
+            None => ExistingPods::Unknown,
+            Some(Err(())) => ExistingPods::Failed,
+            Some(Ok((pods, unlisted, until))) => ExistingPods::Listed {
+                pods,
+                unlisted: *unlisted,
+                deadline: *until,
+            },
+        }
+    }
+
+    /// The engine's verdict with `authz` answering PSP `use` questions.
+    fn review(
+        &self,
+        engine: &Engine,
+        endpoint: Endpoint,
+        request: &AdmissionRequest,
+        authz: &dyn Authorizer,
+    ) -> Verdict {
+        engine.review(
+            endpoint,
+            request,
+            &Context {
+                labels: self.labels(),
+                authz,
+                pods: self.pods(),
+            },
+        )
+    }
+}
+
+/// A review read on a decision thread: decided there already (nothing to ask the API
+/// server), or waiting for what the API server knows.
+enum Read {
+    Decided(Arc<AdmissionRequest>, Verdict),
+    Pending(Pending),
+}
+
+/// A review that needs answers from the API server before its decision.
+struct Pending {
+    request: Arc<AdmissionRequest>,
+    policy: Arc<Policy>,
+    /// The namespace whose pods the decision tries against a new enforce level.
+    dry_run: Option<String>,
+}
+
+/// The first (outside a cluster, the only) step of a review on a decision thread:
+/// reads the body and, when nothing needs asking the API server, decides. One trip to a
+/// decision thread per review.
+fn read_and_decide(
+    state: &Arc<AppState>,
+    endpoint: Endpoint,
+    body: &[u8],
+) -> Result<Read, Refusal> {
+    let request = review::parse(body).map_err(|error| Refusal::BadRequest(error.to_string()))?;
+    let request = Arc::new(request);
+    let policy = state.policy.load_full();
+    if state.cluster.is_some() {
+        let dry_run = policy.engine.pods_to_dry_run(endpoint, &request);
+        return Ok(Read::Pending(Pending {
+            request,
+            policy,
+            dry_run,
+        }));
+    }
+    let engine = &policy.engine;
+    let labels = engine
+        .needs_labels(endpoint, &engine.target(&request))
+        .then(|| engine.config().namespaces.get(request.namespace()).cloned())
+        .flatten();
+    let inputs = Inputs {
+        labels: Ok(labels),
+        pods: None,
+    };
+    let verdict =
+        decide_shared(state, &policy, endpoint, &request, &inputs).map_err(Refusal::Internal)?;
+    Ok(Read::Decided(request, verdict))
+}
+
+/// The verdict with the configuration's PSP `use` rules (or none), shared by the replicas
+/// of a template when the request qualifies.
+fn decide_shared(
     state: &AppState,
+    policy: &Policy,
     endpoint: Endpoint,
     request: &AdmissionRequest,
+    inputs: &Inputs,
+) -> Result<Verdict, String> {
+    let engine = &policy.engine;
+    let authz: &dyn Authorizer = match &engine.config().psp {
+        Some(psp) => &psp.rbac,
+        None => &AllowAll,
+    };
+    let key = engine
+        .verdict_is_shared_by_replicas(endpoint, request)
+        .then(|| ReplicaKey::of(request, &inputs.labels()))
+        .flatten();
+    policy.replica_verdict(key, &state.metrics, || {
+        Ok(inputs.review(engine, endpoint, request, authz))
+    })
+}
+
+/// In a cluster: asks the API server what the decision needs (asynchronously: the pods of
+/// a dry run, the namespace's labels, PSP `use` answers) and decides on a decision thread
+/// (see [`compute`]).
+async fn decide_in_cluster(
+    state: &Arc<AppState>,
+    endpoint: Endpoint,
+    pending: Pending,
     deadline: Instant,
 ) -> Result<Verdict, String> {
-    let policy = state.policy.load_full();
+    let Pending {
+        request,
+        policy,
+        dry_run,
+    } = pending;
+    let Some(cluster) = &state.cluster else {
+        return Err("no API server to ask".into());
+    };
+    let pods = match dry_run {
+        Some(namespace) => Some(existing_pods(cluster, &namespace, deadline).await),
+        None => None,
+    };
     let engine = &policy.engine;
-    let listed = match (&state.cluster, engine.pods_to_dry_run(endpoint, request)) {
-        (Some(cluster), Some(namespace)) => {
-            Some(existing_pods(cluster, &namespace, deadline).await)
-        }
-        _ => None,
-    };
-    let pods = match &listed {
-        None => ExistingPods::Unknown,
-        Some(Err(())) => ExistingPods::Failed,
-        Some(Ok((pods, unlisted, until))) => ExistingPods::Listed {
-            pods,
-            unlisted: *unlisted,
-            deadline: *until,
-        },
-    };
-    let target = engine.target(request);
-    let fetched: Result<Option<BTreeMap<String, String>>, String>;
-    let labels: Labels<'_> = if !engine.needs_labels(endpoint, &target) {
-        Ok(None)
-    } else if let Some(cluster) = &state.cluster {
-        fetched = cluster.namespace_labels(request.namespace()).await;
-        fetched.as_ref().map(Option::as_ref).map_err(Clone::clone)
+    let target = engine.target(&request);
+    let labels = if engine.needs_labels(endpoint, &target) {
+        cluster.namespace_labels(request.namespace()).await
     } else {
-        Ok(engine.config().namespaces.get(request.namespace()))
+        Ok(None)
     };
-    let run = |authz: &dyn Authorizer, labels: Labels<'_>| {
-        std::panic::catch_unwind(AssertUnwindSafe(|| {
-            engine.review(
-                endpoint,
-                request,
-                &Context {
-                    labels,
-                    authz,
-                    pods,
-                },
-            )
-        }))
-        .map_err(|_| "internal error while deciding the review".to_string())
-    };
-    let Some(cluster) = state
-        .cluster
-        .as_ref()
-        .filter(|_| engine.needs_authorizer(&target))
-    else {
-        let authz: &dyn Authorizer = match &engine.config().psp {
-            Some(psp) => &psp.rbac,
-            None => &AllowAll,
-        };
-        let key = engine
-            .verdict_is_shared_by_replicas(endpoint, request)
-            .then(|| ReplicaKey::of(request, &labels))
-            .flatten();
-        return policy.replica_verdict(key, &state.metrics, || run(authz, labels));
-    };
+    let inputs = Arc::new(Inputs { labels, pods });
+    if !engine.needs_authorizer(&target) {
+        let state_ = Arc::clone(state);
+        return compute(state, move || {
+            decide_shared(&state_, &policy, endpoint, &request, &inputs)
+        })
+        .await?;
+    }
     let mut known = std::collections::HashMap::new();
     for _ in 0..MAX_AUTHZ_ROUNDS {
-        let (verdict, missing) = {
+        let (policy, request, inputs) = (
+            Arc::clone(&policy),
+            Arc::clone(&request),
+            Arc::clone(&inputs),
+        );
+        let (verdict, missing, asked) = compute(state, move || {
             let answers = Answers::new(&known);
-            let verdict = run(&answers, labels.clone())?;
-            (verdict, answers.take_missing())
-        };
+            let verdict = inputs.review(&policy.engine, endpoint, &request, &answers);
+            let missing = answers.take_missing();
+            (verdict, missing, known)
+        })
+        .await?;
+        known = asked;
         if missing.is_empty() {
             return Ok(verdict);
         }
@@ -702,7 +862,7 @@ async fn existing_pods(
     cluster: &Cluster,
     namespace: &str,
     deadline: Instant,
-) -> Result<(Vec<k8s_openapi::api::core::v1::Pod>, usize, Instant), ()> {
+) -> Result<ListedPods, ()> {
     let budget = DRY_RUN_BUDGET.min(deadline.saturating_duration_since(Instant::now()) / 2);
     let until = Instant::now() + budget;
     match tokio::time::timeout(budget, cluster.list_pods(namespace)).await {
@@ -720,7 +880,122 @@ async fn existing_pods(
 
 #[cfg(test)]
 mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
     use super::*;
+
+    /// The handlers' state outside a cluster, with `threads` decision threads.
+    fn state(threads: usize) -> Arc<AppState> {
+        let config = Config::parse(include_str!("../benches/data/config.yaml")).expect("config");
+        Arc::new(AppState {
+            policy: ArcSwap::from_pointee(Policy::new(config)),
+            cluster: None,
+            metrics: Metrics::default(),
+            decisions: Arc::new(Semaphore::new(threads)),
+        })
+    }
+
+    /// Holds every decision thread of `state` with work that waits for the returned
+    /// senders (dropped: the work ends).
+    async fn occupy_decision_threads(
+        state: &Arc<AppState>,
+    ) -> Vec<tokio::sync::oneshot::Sender<()>> {
+        let mut releases = Vec::new();
+        loop {
+            let free = state.decisions.available_permits();
+            if free == 0 {
+                return releases;
+            }
+            let (release, released) = tokio::sync::oneshot::channel::<()>();
+            let held = Arc::clone(state);
+            tokio::spawn(async move {
+                compute(&held, move || {
+                    let _ = released.blocking_recv();
+                })
+                .await
+            });
+            releases.push(release);
+            // Until that work holds its permit.
+            while state.decisions.available_permits() == free {
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+
+    fn review_request(uri: &str) -> Request<Body> {
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(include_str!("../benches/data/pod-review.json")))
+            .expect("request")
+    }
+
+    fn router_of(state: &Arc<AppState>) -> Router {
+        let options = Options::new(
+            PathBuf::new(),
+            PathBuf::new(),
+            PathBuf::new(),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        );
+        router(Arc::clone(state), &options)
+    }
+
+    /// Every decision thread busy: health, readiness and metrics answer at once, while a
+    /// review waits for a thread and is decided once one is free.
+    #[tokio::test(flavor = "current_thread")]
+    async fn health_answers_while_every_decision_thread_is_busy() {
+        let state = state(2);
+        let releases = occupy_decision_threads(&state).await;
+        assert_eq!(state.decisions.available_permits(), 0);
+        let router = router_of(&state);
+        let review = tokio::spawn(
+            router
+                .clone()
+                .oneshot(review_request("/validate?timeout=30s")),
+        );
+        for path in ["/healthz", "/readyz", "/metrics"] {
+            let request = Request::get(path).body(Body::empty()).expect("request");
+            let answer = router.clone().oneshot(request).await.expect("answer");
+            assert_eq!(answer.status(), StatusCode::OK, "{path}");
+        }
+        assert!(
+            !review.is_finished(),
+            "the review was decided without a thread"
+        );
+        drop(releases);
+        let answer = review.await.expect("joined").expect("answer");
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+
+    /// The deadline covers the wait for a decision thread: a review that gets none in
+    /// time is answered 504 at its deadline, and the work of others is not cut short.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_review_that_gets_no_decision_thread_in_time_is_answered_504() {
+        let state = state(1);
+        let releases = occupy_decision_threads(&state).await;
+        let answer = router_of(&state)
+            .oneshot(review_request("/validate?timeout=50ms"))
+            .await
+            .expect("answer");
+        assert_eq!(answer.status(), StatusCode::GATEWAY_TIMEOUT);
+        drop(releases);
+        let answer = router_of(&state)
+            .oneshot(review_request("/validate?timeout=10s"))
+            .await
+            .expect("answer");
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+
+    /// A panic while deciding is a 500 for that review, and the thread's permit comes
+    /// back.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_panic_in_a_decision_is_an_error_not_a_crash() {
+        let state = state(1);
+        let answer = compute(&state, || -> u32 { panic!("a bug") }).await;
+        assert!(answer.is_err());
+        assert_eq!(state.decisions.available_permits(), 1);
+    }
 
     #[test]
     fn go_durations_parse() {

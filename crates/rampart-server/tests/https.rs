@@ -782,3 +782,93 @@ async fn shutdown_drains_requests_in_flight() {
         .unwrap()
         .unwrap();
 }
+
+/// The review of a pod with `containers` containers: megabytes, and a decision that takes
+/// a while in a debug build (every check runs on every container).
+fn heavy_review(containers: usize) -> Vec<u8> {
+    let mut pod = compliant_pod("heavy", "default");
+    let template = pod["spec"]["containers"][0].clone();
+    pod["spec"]["containers"] = Value::Array(
+        (0..containers)
+            .map(|i| {
+                let mut container = template.clone();
+                container["name"] = json!(format!("app-{i}"));
+                container
+            })
+            .collect(),
+    );
+    serde_json::to_vec(&pod_review("CREATE", Some(&pod), None)).unwrap()
+}
+
+async fn post_raw(server: &TestServer, query: &str, body: Vec<u8>) -> u16 {
+    server
+        .client
+        .post(format!("{}/validate?{query}", server.base))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Decisions run on threads of their own: with one async worker thread busy with nothing
+/// else, `/healthz` answers while two heavy decisions are still running (before, the
+/// decisions ran on the async threads and health waited for them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn health_answers_while_decisions_run() {
+    let server = Arc::new(
+        TestServer::start_with(CONFIG, |options| {
+            options.max_body = 8 << 20;
+            options.decision_threads = 2;
+        })
+        .await,
+    );
+    let body = heavy_review(6_000);
+    let decided = Arc::new(AtomicU64::new(0));
+    let reviews: Vec<_> = (0..2)
+        .map(|_| {
+            let (server, body, decided) = (server.clone(), body.clone(), decided.clone());
+            tokio::spawn(async move {
+                let status = post_raw(&server, "timeout=30s", body).await;
+                decided.fetch_add(1, Ordering::SeqCst);
+                status
+            })
+        })
+        .collect();
+    // Let both reviews reach the server and start deciding (a delay, not a measurement).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let health = server
+        .client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    assert_eq!(
+        decided.load(Ordering::SeqCst),
+        0,
+        "health waited for the decisions"
+    );
+    for review in reviews {
+        assert_eq!(review.await.unwrap(), 200);
+    }
+}
+
+/// A decision that outlives the request's deadline is answered 504 at the deadline (the
+/// API server has given up by then); before, the synchronous decision ran to its end and
+/// was answered late with a verdict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_past_the_deadline_is_answered_504() {
+    let server = TestServer::start_with(CONFIG, |options| options.max_body = 8 << 20).await;
+    assert_eq!(
+        post_raw(&server, "timeout=1ms", heavy_review(3_000)).await,
+        504
+    );
+    // The server stays healthy and decides the next request.
+    let allowed = server
+        .validate_create(&compliant_pod("light", "default"))
+        .await;
+    assert_eq!(allowed["allowed"], true);
+}

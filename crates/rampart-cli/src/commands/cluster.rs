@@ -18,7 +18,7 @@ use rampart_core::object::{ObjectRef, WorkloadKinds};
 use rampart_core::rules::Collected;
 use rampart_core::scan::ScanOptions;
 use rampart_live::kubernetes::{ApiClient, ClusterFlags, ClusterReader, Resource, Snapshot};
-use rampart_report::{FileReport, ScanReport};
+use rampart_report::FileReport;
 use rayon::prelude::*;
 use serde_json::Value;
 
@@ -33,9 +33,9 @@ pub fn run(args: &ClusterArgs) -> Result<Exit> {
         save(&snapshot, path).with_context(|| format!("--save {}", path.display()))?;
     }
     let judging = Instant::now();
-    let report = judge(&snapshot, &options, &args.namespaces);
+    let files = judge(&snapshot, &options, &args.namespaces);
     let judged = judging.elapsed();
-    let exit = super::scan::finish(&report, &args.report, fail_on)?;
+    let exit = super::scan::finish(files, &args.report, fail_on)?;
     if args.timings {
         let mut line = format!(
             "rampart: API server {:.3} s ({} objects, {} pages, {} nodes); judging {:.3} s",
@@ -177,7 +177,7 @@ fn judge_one(source: &Source<'_>, context: &str, options: &ScanOptions) -> Optio
 
 /// Judges the snapshot: one report per object (with the run rules' findings), one per
 /// gap, and one when the control plane is out of reach.
-fn judge(snapshot: &Snapshot, options: &ScanOptions, namespaces: &[String]) -> ScanReport {
+fn judge(snapshot: &Snapshot, options: &ScanOptions, namespaces: &[String]) -> Vec<FileReport> {
     let sources = sources(snapshot);
     let judged: Vec<Judged> = sources
         .par_iter()
@@ -196,7 +196,11 @@ fn judge(snapshot: &Snapshot, options: &ScanOptions, namespaces: &[String]) -> S
         components.extend(one.components);
     }
     let mut run: Vec<Vec<_>> = vec![Vec::new(); files.len()];
-    for (file, finding) in judge_run(&collected, options) {
+    let verdicts = judge_run(&collected, options);
+    for file in verdicts.suppressed {
+        files[file].suppressed += 1;
+    }
+    for (file, finding) in verdicts.findings {
         run[file].push(finding);
     }
     for (report, findings) in files.iter_mut().zip(run) {
@@ -209,7 +213,7 @@ fn judge(snapshot: &Snapshot, options: &ScanOptions, namespaces: &[String]) -> S
         files.extend(control_plane_reach(snapshot, &components));
     }
     files.sort_by(|a, b| a.file.cmp(&b.file));
-    ScanReport { files }
+    files
 }
 
 /// One error report per gap, at the URI of what could not be read.

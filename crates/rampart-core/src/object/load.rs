@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{NotAnObject, ObjectRef, objects};
+use super::{NotAnObject, ObjectRef, objects, validate};
 use crate::artefact::{DocumentKind, FileKind};
 use crate::field_path::FieldPath;
 use crate::source::{InputError, Limits, Pos, PosNode, parse};
@@ -45,7 +45,8 @@ impl Loaded {
 }
 
 /// Parses a file and takes out its objects (Lists expanded, foreign YAML skipped, and
-/// so are Docker documents: Compose files, `docker inspect` output, daemon.json).
+/// so are Docker documents: Compose files, `docker inspect` output, daemon.json). An
+/// object the API server would refuse (see [`validate`]) is an error instead.
 pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
     let parsed = parse(bytes, limits);
     let mut loaded = Loaded {
@@ -57,14 +58,24 @@ pub fn load(bytes: &[u8], limits: &Limits) -> Loaded {
             continue;
         }
         match objects(&document.value) {
-            Ok(found) => loaded
-                .objects
-                .extend(found.into_iter().map(|o| LoadedObject {
-                    document: document.index,
-                    id: o.id,
-                    base: o.base,
-                    value: o.value.clone(),
-                })),
+            Ok(found) => {
+                for object in found {
+                    // An object the API server would refuse is an error, not an object.
+                    if let Err(invalid) = validate(&object.id, object.value) {
+                        let pos = document.positions.locate(&object.base.join(&invalid.path));
+                        loaded
+                            .errors
+                            .push(InputError::new(pos.pos, invalid.message));
+                        continue;
+                    }
+                    loaded.objects.push(LoadedObject {
+                        document: document.index,
+                        id: object.id,
+                        base: object.base,
+                        value: object.value.clone(),
+                    });
+                }
+            }
             Err(NotAnObject::Foreign) => {}
             Err(NotAnObject::Malformed { path, message }) => {
                 let pos = document.positions.locate(&path).pos;

@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::decode::{DecodeError, Mode, decode};
 use crate::field_path::FieldPath;
 
 /// A field whose value has the wrong type for its Kubernetes schema.
@@ -10,12 +11,36 @@ use crate::field_path::FieldPath;
 pub struct TypeError {
     /// The offending field, from the object's root.
     pub path: FieldPath,
-    /// What serde expected, e.g. `invalid type: string "x", expected a boolean`.
+    /// What is wrong, naming the Kubernetes type, e.g. `invalid type: expected boolean,
+    /// got string "x"`.
     pub message: String,
 }
 
-/// Deserialises the value at `base` (a path inside `root`) as `T`. A missing value is
-/// `Ok(None)`; a value of the wrong shape is a [`TypeError`] with the exact field.
+impl std::fmt::Display for TypeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_root() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for TypeError {}
+
+impl TypeError {
+    /// The error `error` met decoding the value at `base`.
+    pub(crate) fn at(base: &FieldPath, error: &DecodeError) -> Self {
+        Self {
+            path: error.path(base),
+            message: error.message().to_owned(),
+        }
+    }
+}
+
+/// Deserialises the value at `base` (a path inside `root`) as `T`, as the API server
+/// decodes it (see [`super::decode`]). A missing value is `Ok(None)`; a value of the
+/// wrong shape is a [`TypeError`] with the exact field.
 pub fn typed_at<T: DeserializeOwned>(
     root: &Value,
     base: &FieldPath,
@@ -26,43 +51,24 @@ pub fn typed_at<T: DeserializeOwned>(
     if value.is_null() {
         return Ok(None);
     }
-    // Fast path: plain deserialisation. Only a failure pays for path tracking (which
-    // allocates for every field visited) to find the offending field.
-    if let Ok(typed) = T::deserialize(value) {
-        return Ok(Some(typed));
-    }
-    serde_path_to_error::deserialize(value)
+    decode(value, Mode::Decode)
         .map(Some)
-        .map_err(|error| located(base, error))
+        .map_err(|error| TypeError::at(base, &error))
 }
 
 /// Deserialises JSON text as `T` in one pass, without an intermediate tree (the admission
 /// webhook's objects). A value of the wrong shape is a [`TypeError`] with the exact field.
 pub fn typed_from_str<T: DeserializeOwned>(text: &str) -> Result<T, TypeError> {
-    // As in `typed_at`, only a failure pays for path tracking.
     if let Ok(typed) = serde_json::from_str(text) {
         return Ok(typed);
     }
-    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
-        .map_err(|error| located(&FieldPath::root(), error))
-}
-
-/// A deserialisation error at the field it names, below `base`.
-fn located(base: &FieldPath, error: serde_path_to_error::Error<serde_json::Error>) -> TypeError {
-    let mut path = base.clone();
-    for segment in error.path().iter() {
-        path = match segment {
-            serde_path_to_error::Segment::Seq { index } => path.index(*index),
-            serde_path_to_error::Segment::Map { key } => path.child_owned(key.clone()),
-            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {
-                path
-            }
-        };
-    }
-    TypeError {
-        path,
-        message: error.into_inner().to_string(),
-    }
+    // Only a failure pays for a tree: the API server's reading of it (`null` as a zero
+    // value) may still accept it, or else names the offending field.
+    let value: Value = serde_json::from_str(text).map_err(|error| TypeError {
+        path: FieldPath::root(),
+        message: error.to_string(),
+    })?;
+    decode(&value, Mode::Decode).map_err(|error| TypeError::at(&FieldPath::root(), &error))
 }
 
 /// The value at `path` inside `root`, if present.

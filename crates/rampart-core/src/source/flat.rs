@@ -13,7 +13,16 @@ use crate::field_path::{FieldPath, Segment};
 pub struct FlatPositions {
     nodes: Vec<FlatNode>,
     keys: String,
+    /// For each long sequence (sorted by node index), where its items' node indices
+    /// start in `items` and how many there are: item `i` is then found at once, not by
+    /// walking `i` siblings (a finding per container of a pod with thousands would walk
+    /// them for each).
+    long_seqs: Vec<(u32, u32, u32)>,
+    items: Vec<u32>,
 }
+
+/// Sequences with more items than this are indexed (see `FlatPositions::long_seqs`).
+const LONG_SEQ: usize = 32;
 
 /// One node: where its value starts, and where its key is when it is a mapping entry.
 #[derive(Debug, Clone, Copy)]
@@ -70,11 +79,14 @@ impl FlatPositions {
         flat
     }
 
-    /// Gives back the room the vectors grew beyond what they hold (a scan keeps
-    /// thousands of these).
+    /// Ends a build: gives back the room the vectors grew beyond what they hold (a scan
+    /// keeps thousands of these) and orders the index of long sequences.
     pub(crate) fn shrink_to_fit(&mut self) {
         self.nodes.shrink_to_fit();
         self.keys.shrink_to_fit();
+        self.long_seqs.sort_unstable();
+        self.long_seqs.shrink_to_fit();
+        self.items.shrink_to_fit();
     }
 
     /// No node at all: the start of a tree built with [`open`](Self::open).
@@ -82,6 +94,8 @@ impl FlatPositions {
         Self {
             nodes: Vec::new(),
             keys: String::new(),
+            long_seqs: Vec::new(),
+            items: Vec::new(),
         }
     }
 
@@ -111,6 +125,29 @@ impl FlatPositions {
     /// Ends the node `index` opened: everything added since is its subtree.
     pub(crate) fn close(&mut self, index: usize) {
         self.nodes[index].size = to_u32(self.nodes.len() - index);
+        if self.nodes[index].shape == Shape::Seq && self.children(index).nth(LONG_SEQ).is_some() {
+            let start = to_u32(self.items.len());
+            let items: Vec<u32> = self.children(index).map(to_u32).collect();
+            self.long_seqs
+                .push((to_u32(index), start, to_u32(items.len())));
+            self.items.extend(items);
+        }
+    }
+
+    /// Item `i` of the sequence node `seq`.
+    fn item(&self, seq: usize, i: usize) -> Option<usize> {
+        let indexed = self
+            .long_seqs
+            .binary_search_by_key(&to_u32(seq), |(node, _, _)| *node)
+            .ok()
+            .map(|found| self.long_seqs[found]);
+        match indexed {
+            Some((_, start, len)) => {
+                let items = self.items.get(start as usize..(start + len) as usize)?;
+                items.get(i).map(|n| *n as usize)
+            }
+            None => self.children(seq).nth(i),
+        }
     }
 
     /// Adds `node` with all its descendants, as the entry `key` when given.
@@ -144,7 +181,7 @@ impl FlatPositions {
             let next = match (segment, shape) {
                 (Segment::Field(name), Shape::Map) => self.entry(at, name),
                 (Segment::Key(name), Shape::Map) => self.entry(at, name),
-                (Segment::Index(i), Shape::Seq) => self.children(at).nth(*i),
+                (Segment::Index(i), Shape::Seq) => self.item(at, *i),
                 _ => None,
             };
             let Some(child) = next else {
@@ -239,6 +276,36 @@ mod tests {
                 exact: true
             }
         );
+    }
+
+    #[test]
+    fn long_sequences_and_large_mappings_locate_as_the_tree_does() {
+        let mut text = String::from("metadata:\n  annotations:\n");
+        for i in (0..60).rev() {
+            text.push_str(&format!("    k{i}: v\n"));
+        }
+        text.push_str("spec:\n  containers:\n");
+        for i in 0..70 {
+            text.push_str(&format!(
+                "  - name: c{i}\n    args: [{}]\n",
+                "a, ".repeat(i % 40)
+            ));
+        }
+        let document = &parse_text(&text, &Limits::default()).documents[0];
+        let flat = FlatPositions::of(&document.positions);
+        let mut all = Vec::new();
+        paths(&document.positions, FieldPath::root(), &mut all);
+        assert!(all.len() > 3_000);
+        for path in &all {
+            assert_eq!(flat.locate(path), document.positions.locate(path), "{path}");
+        }
+        // Keys of a large mapping are found wherever they are written.
+        let key = FieldPath::fields(&["metadata", "annotations"]).key("k0");
+        assert_eq!(document.positions.locate(&key).pos, Pos::new(62, 9));
+        let item = FieldPath::fields(&["spec", "containers"])
+            .index(69)
+            .child("name");
+        assert_eq!(flat.locate(&item).pos.line, 65 + 2 * 69);
     }
 
     #[test]

@@ -234,3 +234,25 @@ fn the_node_budget_follows_the_file_size_limit() {
     );
     assert!(parsed.errors[0].pos.line > 3, "{:?}", parsed.errors);
 }
+
+#[test]
+fn each_document_gets_a_node_budget_that_follows_its_own_size() {
+    let limits = Limits::default();
+    assert_eq!(limits.nodes_for(100), 250_000);
+    assert_eq!(limits.nodes_for(8 << 20), 2 << 20);
+    assert_eq!(limits.nodes_for(usize::MAX), limits.max_nodes);
+    // A flow sequence of two bytes a node has more nodes than its size allows: refused
+    // once the budget is spent, rather than built whole up to the file-size limit's.
+    let items = 300_000;
+    let flow = format!("[{}]", vec!["1"; items].join(","));
+    let parsed = parse_text(&flow, &limits);
+    assert!(parsed.documents.is_empty());
+    assert_eq!(parsed.errors.len(), 1);
+    assert!(
+        parsed.errors[0].message.contains("safety limit"),
+        "{:?}",
+        parsed.errors
+    );
+    // A List as kubectl writes it stays readable: see
+    // `one_list_of_a_whole_cluster_is_one_document_within_the_default_budget`.
+}

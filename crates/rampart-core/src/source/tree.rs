@@ -6,7 +6,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use serde_saphyr::Spanned;
 
-use super::position::{Pos, PosNode};
+use super::position::{Pos, PosNode, Span};
 
 /// A parsed node: its JSON value and the positions of it and its children.
 pub(crate) struct Built {
@@ -22,8 +22,40 @@ pub enum PosChildren {
     Leaf,
     /// A sequence: one node per item.
     Seq(Vec<PosNode>),
-    /// A mapping: per key, the key's position and the value's node.
+    /// A mapping: per key, the key's position and the value's node; in document order
+    /// when small, sorted by key when larger (see [`PosChildren::map`]).
     Map(Vec<(String, Pos, PosNode)>),
+}
+
+/// Mappings with more entries than this are sorted by key, so that finding a key does not
+/// scan them (a pod with thousands of annotations, each a finding's position).
+const SORTED_FROM: usize = 16;
+
+impl PosChildren {
+    /// The children of a mapping (its keys unique): sorted by key when there are many,
+    /// so that [`find_key`] searches them in logarithmic time.
+    pub(crate) fn map(mut entries: Vec<(String, Pos, PosNode)>) -> Self {
+        if entries.len() > SORTED_FROM {
+            entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
+        Self::Map(entries)
+    }
+}
+
+/// The entry `name` of a mapping's children built by [`PosChildren::map`].
+pub(crate) fn find_key<'a>(
+    entries: &'a [(String, Pos, PosNode)],
+    name: &str,
+) -> Option<(Pos, &'a PosNode)> {
+    let found = if entries.len() > SORTED_FROM {
+        entries
+            .binary_search_by(|(key, _, _)| key.as_str().cmp(name))
+            .ok()
+            .and_then(|index| entries.get(index))
+    } else {
+        entries.iter().find(|(key, _, _)| key == name)
+    };
+    found.map(|(_, key_pos, node)| (*key_pos, node))
 }
 
 impl Built {
@@ -34,9 +66,30 @@ impl Built {
             value,
             PosNode {
                 pos: Pos::from_location(&spanned.referenced),
+                span: byte_span(&spanned.referenced, &spanned.defined),
                 children,
             },
         )
+    }
+}
+
+/// The byte span of a value from the parser's locations (text input always has byte
+/// offsets; without them the span is empty at 0, which no edit trusts).
+fn byte_span(referenced: &serde_saphyr::Location, defined: &serde_saphyr::Location) -> Span {
+    let offset = |location: &serde_saphyr::Location| {
+        location
+            .span()
+            .byte_offset()
+            .map_or(0, |o| u32::try_from(o).unwrap_or(u32::MAX))
+    };
+    let start = offset(referenced);
+    Span {
+        start,
+        len: referenced
+            .span()
+            .byte_len()
+            .map_or(0, |l| u32::try_from(l).unwrap_or(u32::MAX)),
+        defined: offset(defined),
     }
 }
 
@@ -151,7 +204,7 @@ impl<'de> Visitor<'de> for BuiltVisitor {
         }
         Ok(Built {
             value: Value::Object(values),
-            children: PosChildren::Map(nodes),
+            children: PosChildren::map(nodes),
         })
     }
 }

@@ -21,6 +21,7 @@ fn catalogue(rule: &'static str, pod: &Value) -> BTreeSet<String> {
     };
     check_object(&object, &options)
         .expect("a well-typed pod")
+        .findings
         .into_iter()
         .map(|f| f.path.to_string())
         .collect()
