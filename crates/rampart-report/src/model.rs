@@ -43,6 +43,8 @@ pub struct FileReport {
     pub suppressed: usize,
     /// The path does not exist: its error is reported, and it is not counted as a file.
     pub missing: bool,
+    /// Findings left out of the report by a severity filter (`--severity`).
+    pub hidden: usize,
 }
 
 impl FileReport {
@@ -80,6 +82,7 @@ impl FileReport {
             suppressed: scan.suppressed,
             source_lines: BTreeMap::new(),
             missing: false,
+            hidden: 0,
         };
         report.findings.sort_by(order);
         report
@@ -205,9 +208,16 @@ pub struct Summary {
     pub warnings: usize,
     /// Findings silenced by annotations.
     pub suppressed: usize,
+    /// Findings left out by a severity filter (only in the JSON of a filtered run).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hidden: usize,
     /// Findings per severity: info, low, medium, high, critical.
     #[serde(skip)]
     pub by_severity: [usize; 5],
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl ScanReport {
@@ -228,6 +238,7 @@ impl ScanReport {
             summary.errors += file.errors.len();
             summary.warnings += file.warnings.len();
             summary.suppressed += file.suppressed;
+            summary.hidden += file.hidden;
             for finding in &file.findings {
                 summary.by_severity[finding.finding.severity as usize] += 1;
             }
@@ -246,6 +257,85 @@ impl ScanReport {
     pub fn worst(&self) -> Option<Severity> {
         self.findings().map(|(_, f)| f.finding.severity).max()
     }
+
+    /// Keeps only the findings whose severity is in `shown` (all of them when it is
+    /// empty), counting the others as hidden: what `--severity` shows is the report, its
+    /// summary and its verdict. Errors and warnings are always kept.
+    pub fn keep_severities(&mut self, shown: &[Severity]) {
+        if shown.is_empty() {
+            return;
+        }
+        for file in &mut self.files {
+            let before = file.findings.len();
+            file.findings
+                .retain(|f| shown.contains(&f.finding.severity));
+            file.hidden += before - file.findings.len();
+        }
+    }
+
+    /// Findings per rule, most severe rule first (then most findings, then id): the
+    /// rule, its severity (the worst of its findings), how many findings and in how
+    /// many objects.
+    pub fn per_rule(&self) -> Vec<RuleCount> {
+        let mut rules: BTreeMap<
+            &'static str,
+            (
+                RuleCount,
+                std::collections::BTreeSet<(usize, usize, String)>,
+            ),
+        > = BTreeMap::new();
+        for (index, file) in self.files.iter().enumerate() {
+            for f in &file.findings {
+                let (count, objects) = rules.entry(f.finding.rule).or_insert_with(|| {
+                    (
+                        RuleCount {
+                            rule: f.finding.rule,
+                            severity: f.finding.severity,
+                            findings: 0,
+                            objects: 0,
+                        },
+                        std::collections::BTreeSet::new(),
+                    )
+                });
+                count.severity = count.severity.max(f.finding.severity);
+                count.findings += 1;
+                objects.insert((index, f.document, f.object.label()));
+            }
+        }
+        let mut counts: Vec<RuleCount> = rules
+            .into_values()
+            .map(|(mut count, objects)| {
+                count.objects = objects.len();
+                count
+            })
+            .collect();
+        counts.sort_by(|a, b| {
+            (
+                std::cmp::Reverse(a.severity),
+                std::cmp::Reverse(a.findings),
+                a.rule,
+            )
+                .cmp(&(
+                    std::cmp::Reverse(b.severity),
+                    std::cmp::Reverse(b.findings),
+                    b.rule,
+                ))
+        });
+        counts
+    }
+}
+
+/// One row of the per-rule summary ([`ScanReport::per_rule`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleCount {
+    /// The rule id.
+    pub rule: &'static str,
+    /// The worst severity of its findings.
+    pub severity: Severity,
+    /// Findings of the rule.
+    pub findings: usize,
+    /// Objects with at least one of them.
+    pub objects: usize,
 }
 
 #[cfg(test)]

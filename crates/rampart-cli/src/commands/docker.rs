@@ -60,7 +60,7 @@ pub fn run(args: &DockerArgs) -> Result<Exit> {
     let report = ScanReport { files };
     let judged = judging.elapsed();
     let writing = Instant::now();
-    let exit = super::scan::finish(&report, &args.report, fail_on)?;
+    let exit = super::scan::finish(report, &args.report, fail_on)?;
     if args.timings {
         print_timings(
             &snapshot,

@@ -65,17 +65,27 @@ fn reader_went_away(error: &anyhow::Error) -> bool {
     })
 }
 
-/// Where a report goes: a file, or standard output.
+/// Whether standard output gets colour: `--color`, else a terminal without `NO_COLOR`
+/// (or any output with `CLICOLOR_FORCE`).
+pub(crate) fn color_stdout() -> bool {
+    !matches!(
+        anstream::AutoStream::choice(&std::io::stdout()),
+        anstream::ColorChoice::Never
+    )
+}
+
+/// Where a report goes: a file, or standard output; and whether it gets colour (a file
+/// only with `--color always`).
 pub(crate) fn output(path: Option<&std::path::Path>) -> Result<(Box<dyn std::io::Write>, bool)> {
     match path {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            Ok((Box::new(std::io::BufWriter::new(file)), false))
+            let color = anstream::ColorChoice::global() == anstream::ColorChoice::Always;
+            Ok((Box::new(std::io::BufWriter::new(file)), color))
         }
         None => {
-            let stdout = anstream::stdout();
-            let color = !matches!(stdout.current_choice(), anstream::ColorChoice::Never);
+            let color = color_stdout();
             Ok((
                 Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
                 color,

@@ -12,7 +12,10 @@ use std::sync::Arc;
 use rampart_core::rules::Collected;
 use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_file};
 use rampart_core::source::{InputError, Limits, Pos};
-use rampart_report::{FileReport, ScanReport, write_json, write_junit, write_sarif, write_text};
+use rampart_report::{
+    FileReport, ScanReport, write_compact, write_json, write_junit, write_rule_table, write_sarif,
+    write_summary_line, write_text,
+};
 
 use crate::cli::{Exit, ReportArgs, ScanArgs, ScanFormat};
 use crate::input::{self, Input};
@@ -106,7 +109,10 @@ pub(crate) fn scan_options(args: &ReportArgs) -> Result<(ScanOptions, Severity)>
             .iter()
             .find(|id| rampart_core::rules::find(id).is_none())
         {
-            anyhow::bail!("unknown rule {unknown:?}; `rampart rules` lists them");
+            anyhow::bail!(
+                "unknown rule {unknown:?}{}; `rampart rules` lists them",
+                rampart_core::suggest::rule_hint(unknown)
+            );
         }
         config = config.only(&ids);
     }
@@ -114,21 +120,30 @@ pub(crate) fn scan_options(args: &ReportArgs) -> Result<(ScanOptions, Severity)>
     Ok((ScanOptions::from_config(config), fail_on))
 }
 
-/// Writes the report in the asked format and says how the run ends: 2 with input errors,
-/// 1 with a finding at or above `fail_on`, else 0.
-pub(crate) fn finish(report: &ScanReport, args: &ReportArgs, fail_on: Severity) -> Result<Exit> {
-    let (mut out, color) = super::output(args.output.as_deref())?;
-    let written = match args.format {
-        ScanFormat::Text => write_text(report, &mut out, color),
-        ScanFormat::Json => write_json(report, &mut out),
-        ScanFormat::Sarif => {
-            let rules: Vec<_> = catalogue().copied().collect();
-            write_sarif(report, &rules, env!("CARGO_PKG_VERSION"), &mut out)
-        }
-        ScanFormat::Junit => write_junit(report, &mut out),
+/// Writes the report (only the findings `--severity` shows) to every output asked for,
+/// and says how the run ends: 2 with input errors, 1 with a shown finding at or above
+/// `fail_on`, else 0. When no output is standard output, the summary line goes to
+/// standard error.
+pub(crate) fn finish(mut report: ScanReport, args: &ReportArgs, fail_on: Severity) -> Result<Exit> {
+    report.keep_severities(&args.severity);
+    let targets = output_targets(args)?;
+    for (format, path) in &targets {
+        write_output(&report, *format, path.as_deref(), args.summary)?;
     }
-    .and_then(|()| out.flush());
-    super::report_written(written.map_err(Into::into))?;
+    let files: Vec<String> = targets
+        .iter()
+        .filter_map(|(_, path)| path.as_ref().map(|p| p.display().to_string()))
+        .collect();
+    if files.len() == targets.len() {
+        let mut line = Vec::new();
+        write_summary_line(&report, &mut line)?;
+        let line = String::from_utf8_lossy(&line);
+        eprintln!(
+            "rampart: {}; report in {}",
+            line.trim_end(),
+            files.join(", ")
+        );
+    }
     let summary = report.summary();
     Ok(if summary.errors > 0 {
         Exit::Usage
@@ -137,6 +152,51 @@ pub(crate) fn finish(report: &ScanReport, args: &ReportArgs, fail_on: Severity) 
     } else {
         Exit::Clean
     })
+}
+
+/// Each output: its format and its file (`None`: standard output). Without `--output`,
+/// `--format` on standard output; at most one output may be standard output.
+fn output_targets(args: &ReportArgs) -> Result<Vec<(ScanFormat, Option<std::path::PathBuf>)>> {
+    if args.output.is_empty() {
+        return Ok(vec![(args.format, None)]);
+    }
+    let targets: Vec<_> = args
+        .output
+        .iter()
+        .map(|t| (t.format.unwrap_or(args.format), t.path.clone()))
+        .collect();
+    if targets.iter().filter(|(_, path)| path.is_none()).count() > 1 {
+        anyhow::bail!("--output: standard output (-) can take one format only");
+    }
+    Ok(targets)
+}
+
+/// Writes one output; a reader of standard output that went away ends it quietly.
+fn write_output(
+    report: &ScanReport,
+    format: ScanFormat,
+    path: Option<&std::path::Path>,
+    rule_table: bool,
+) -> Result<()> {
+    let (mut out, color) = super::output(path)?;
+    let written = match format {
+        ScanFormat::Text => write_text(report, &mut out, color),
+        ScanFormat::Compact => write_compact(report, &mut out, color),
+        ScanFormat::Json => write_json(report, &mut out),
+        ScanFormat::Sarif => {
+            let rules: Vec<_> = catalogue().copied().collect();
+            write_sarif(report, &rules, env!("CARGO_PKG_VERSION"), &mut out)
+        }
+        ScanFormat::Junit => write_junit(report, &mut out),
+    }
+    .and_then(|()| match format {
+        ScanFormat::Text | ScanFormat::Compact if rule_table => {
+            write_rule_table(report, &mut out, color)
+        }
+        _ => Ok(()),
+    })
+    .and_then(|()| out.flush());
+    super::report_written(written.map_err(Into::into))
 }
 
 pub fn run(args: &ScanArgs) -> Result<Exit> {
@@ -158,5 +218,5 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
         missing: true,
         ..FileReport::default()
     }));
-    finish(&ScanReport { files }, &args.report, fail_on)
+    finish(ScanReport { files }, &args.report, fail_on)
 }
