@@ -210,3 +210,361 @@ fn sarif_of_image_reports_validates() {
             .any(|r| r["ruleId"] == "image-world-writable")
     );
 }
+
+/// `rampart scan` with the colour variables of the environment removed.
+fn scan() -> assert_cmd::Command {
+    let mut cmd = rampart();
+    cmd.arg("scan")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR");
+    cmd
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn severities(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn severity_shows_only_the_listed_levels_and_the_verdict_follows_what_is_shown() {
+    let all = json_of(&stdout_of(
+        scan().args(["examples/insecure.yaml", "--format", "json"]),
+        1,
+    ));
+    let shown = json_of(&stdout_of(
+        scan().args([
+            "examples/insecure.yaml",
+            "--format",
+            "json",
+            "--severity",
+            "CRITICAL,high",
+        ]),
+        1,
+    ));
+    let kept = severities(&shown);
+    assert!(!kept.is_empty());
+    assert!(
+        kept.iter().all(|s| s == "critical" || s == "high"),
+        "{kept:?}"
+    );
+    let expected = severities(&all)
+        .into_iter()
+        .filter(|s| s == "critical" || s == "high")
+        .count();
+    assert_eq!(kept.len(), expected);
+    let total = all["summary"]["findings"].as_u64().unwrap();
+    assert_eq!(shown["summary"]["findings"], kept.len());
+    assert_eq!(shown["summary"]["hidden"], total - kept.len() as u64);
+    // Without the filter the JSON summary is as it was: no `hidden`.
+    assert_eq!(all["summary"].get("hidden"), None);
+
+    // Only an info finding is shown: nothing at or above --fail-on low, exit 0.
+    let output = scan()
+        .args(["examples/insecure.yaml", "--severity", "info"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let output = text(&output);
+    assert!(output.contains(" info image-digest-missing: "), "{output}");
+    assert!(
+        output.ends_with(&format!(
+            "1 finding (1 info) in 1 object from 1 file, 0 errors, {} hidden by severity\n",
+            total - 1
+        )),
+        "{output}"
+    );
+    // Input errors still end the run with 2, whatever is shown.
+    scan()
+        .args(["-", "--severity", "critical"])
+        .write_stdin(APP)
+        .assert()
+        .code(2);
+    scan()
+        .args(["examples/insecure.yaml", "--severity", "severe"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown severity \"severe\""));
+}
+
+#[test]
+fn compact_is_one_line_per_finding_and_problem() {
+    let json = json_of(&stdout_of(
+        scan().args(["-", "--format", "json"]).write_stdin(APP),
+        2,
+    ));
+    let output = text(&stdout_of(
+        scan().args(["-", "--format", "compact"]).write_stdin(APP),
+        2,
+    ));
+    let lines: Vec<&str> = output.lines().collect();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(lines.len(), findings.len() + 2, "{output}");
+    assert!(lines[0].starts_with("-:14:7: error: "), "{output}");
+    assert_eq!(
+        lines[1],
+        "-:6:25: warning: rampart.dev/ignore: unknown rule id \"no-such-rule\" (`rampart rules` lists them)"
+    );
+    for (line, f) in lines[2..].iter().zip(findings) {
+        assert_eq!(
+            *line,
+            format!(
+                "-:{}:{}: {} {}: {} [Pod app]",
+                f["line"],
+                f["column"],
+                f["severity"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        );
+    }
+    assert!(
+        lines.contains(
+            &"-:12:19: critical privileged-container: container \"app\" runs privileged [Pod app]"
+        ),
+        "{output}"
+    );
+}
+
+#[test]
+fn compact_names_live_objects_by_their_uri() {
+    let engine = FakeEngine::start(recorded_host(), None);
+    let output = text(&stdout_of(
+        rampart().args(["docker", "--host", &engine.host(), "--format", "compact"]),
+        1,
+    ));
+    let host = engine.host().replace("tcp://", "");
+    assert!(!output.is_empty());
+    for line in output.lines() {
+        assert!(line.starts_with(&format!("docker://{host}/")), "{line}");
+        assert!(line.ends_with(')'), "{line}: the field in parentheses");
+    }
+}
+
+#[test]
+fn summary_ends_text_output_with_a_table_per_rule() {
+    let output = text(&stdout_of(
+        scan().args([
+            "examples/insecure.yaml",
+            "--summary",
+            "--severity",
+            "critical",
+        ]),
+        1,
+    ));
+    let table: Vec<&str> = output
+        .lines()
+        .skip_while(|l| !l.starts_with("rule "))
+        .collect();
+    assert_eq!(
+        table,
+        [
+            "rule                    severity  findings  objects",
+            "dangerous-capabilities  critical         1        1",
+            "privileged-container    critical         1        1",
+            "sensitive-host-path     critical         1        1",
+        ],
+        "{output}"
+    );
+    // The summary line comes before the table.
+    assert!(output.contains("3 findings (3 critical) in 1 object from 1 file, 0 errors"));
+    let compact = text(&stdout_of(
+        scan().args(["examples/insecure.yaml", "--format", "compact", "--summary"]),
+        1,
+    ));
+    assert!(
+        compact
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("image-digest-missing "),
+        "{compact}"
+    );
+    // Machine formats are not changed by it.
+    json_of(&stdout_of(
+        scan().args(["examples/insecure.yaml", "--format", "json", "--summary"]),
+        1,
+    ));
+}
+
+#[test]
+fn several_outputs_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("report.sarif");
+    let assert = scan()
+        .args(["examples/insecure.yaml", "--output"])
+        .arg(format!("sarif={}", sarif.display()))
+        .args(["--output", "text=-"])
+        .assert()
+        .code(1);
+    let stdout = text(&assert.get_output().stdout);
+    assert!(stdout.contains("examples/insecure.yaml:23:23: critical privileged-container"));
+    assert!(stdout.ends_with("from 1 file, 0 errors\n"), "{stdout}");
+    assert!(
+        assert.get_output().stderr.is_empty(),
+        "standard output has the summary"
+    );
+    let report: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert_valid(&report);
+    assert_eq!(report["runs"][0]["results"].as_array().unwrap().len(), 23);
+
+    // Only files: a one-line summary on standard error. A file without a format takes
+    // --format's.
+    let json = dir.path().join("report.json");
+    let junit = dir.path().join("report.xml");
+    let assert = scan()
+        .args(["examples/insecure.yaml", "--format", "junit", "--output"])
+        .arg(format!("json={}", json.display()))
+        .arg("--output")
+        .arg(&junit)
+        .assert()
+        .code(1);
+    assert!(assert.get_output().stdout.is_empty());
+    assert_eq!(
+        text(&assert.get_output().stderr),
+        format!(
+            "rampart: 23 findings (3 critical, 7 high, 7 medium, 5 low, 1 info) in 1 object \
+             from 1 file, 0 errors; report in {}, {}\n",
+            json.display(),
+            junit.display()
+        )
+    );
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["summary"]["findings"], 23);
+    assert!(text(&std::fs::read(&junit).unwrap()).starts_with("<?xml"));
+
+    // The historical form: --output FILE with --format.
+    let single = dir.path().join("single.json");
+    scan()
+        .args(["examples/insecure.yaml", "--format", "json", "--output"])
+        .arg(&single)
+        .assert()
+        .code(1)
+        .stdout("");
+    let report: Value = serde_json::from_slice(&std::fs::read(&single).unwrap()).unwrap();
+    assert_eq!(report["summary"]["findings"], 23);
+
+    scan()
+        .args([
+            "examples/insecure.yaml",
+            "--output",
+            "json=-",
+            "--output",
+            "-",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "standard output (-) can take one format only",
+        ));
+}
+
+#[test]
+fn color_follows_the_flag_then_the_environment() {
+    let has_escape = |cmd: &mut assert_cmd::Command| {
+        let out = cmd.assert().code(1).get_output().stdout.clone();
+        out.contains(&0x1b)
+    };
+    let args = ["examples/insecure.yaml"];
+    assert!(!has_escape(scan().args(args)), "a pipe: no colour");
+    assert!(has_escape(scan().args(args).args(["--color", "always"])));
+    assert!(has_escape(scan().args(args).env("CLICOLOR_FORCE", "1")));
+    assert!(!has_escape(
+        scan()
+            .args(args)
+            .env("CLICOLOR_FORCE", "1")
+            .env("NO_COLOR", "1")
+    ));
+    assert!(!has_escape(
+        scan()
+            .args(args)
+            .env("CLICOLOR_FORCE", "1")
+            .args(["--color", "never"])
+    ));
+    // The flag wins over NO_COLOR, and colours a text file too.
+    assert!(has_escape(
+        scan()
+            .args(args)
+            .env("NO_COLOR", "1")
+            .args(["--color", "always"])
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.txt");
+    scan()
+        .args(args)
+        .arg("--output")
+        .arg(format!("text={}", file.display()))
+        .args(["--color", "always"])
+        .assert()
+        .code(1);
+    assert!(std::fs::read(&file).unwrap().contains(&0x1b));
+    scan()
+        .args(args)
+        .arg("--output")
+        .arg(format!("text={}", file.display()))
+        .env("CLICOLOR_FORCE", "1")
+        .assert()
+        .code(1);
+    assert!(
+        !std::fs::read(&file).unwrap().contains(&0x1b),
+        "auto never colours a file"
+    );
+}
+
+#[test]
+fn did_you_mean() {
+    scan()
+        .args(["examples", "--rule", "privileged-containr"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "unknown rule \"privileged-containr\" (did you mean \"privileged-container\"?)",
+        ));
+    rampart()
+        .args(["rules", "run-as-roots"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "unknown rule \"run-as-roots\" (did you mean \"run-as-root\"?)",
+        ));
+    rampart()
+        .arg("scna")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "a similar subcommand exists: 'scan'",
+        ));
+    scan()
+        .args(["examples", "--format", "sarf"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("a similar value exists: 'sarif'"));
+    scan()
+        .args(["examples", "--output", "sarf=out.sarif"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "unknown format \"sarf\" (did you mean \"sarif\"?)",
+        ));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(&config, "rules:\n  disable: [host-pdi]\n").unwrap();
+    scan()
+        .args(["examples", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "unknown rule id \"host-pdi\" in configuration (did you mean \"host-pid\"?)",
+        ));
+}

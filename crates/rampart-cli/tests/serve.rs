@@ -142,7 +142,9 @@ fn the_text_log_is_coloured_only_on_a_terminal_or_when_asked() {
 
     let piped = text_log_until_serving(dir.path(), &[]);
     assert!(
-        piped.last().is_some_and(|l| l.contains("serving admission reviews")),
+        piped
+            .last()
+            .is_some_and(|l| l.contains("serving admission reviews")),
         "{piped:?}"
     );
     assert!(!piped.iter().any(|l| l.contains('\u{1b}')), "{piped:?}");
