@@ -98,12 +98,20 @@ pub struct ImageArgs {
     /// the user cache directory].
     #[arg(long, value_name = "DIR")]
     pub db: Option<PathBuf>,
-    /// Output format.
+    /// Output format (of standard output, and of each --output given without one).
     #[arg(long, value_enum, default_value_t = ImageFormat::Text)]
     pub format: ImageFormat,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Write the report to FILE instead of standard output; FORMAT=FILE writes that
+    /// format there. Repeatable: `--output cyclonedx=sbom.json --output sarif=image.sarif
+    /// --output text=-` (`-` is standard output). A report that only goes to files leaves
+    /// a one-line summary on standard error.
+    #[arg(long, short, value_name = "[FORMAT=]FILE", value_parser = parse_output::<ImageFormat>)]
+    pub output: Vec<OutputTarget<ImageFormat>>,
+    /// Show only vulnerabilities and findings of these severities (comma-separated; an
+    /// unrated vulnerability counts as low). The others are left out of every output,
+    /// its summary and the exit code.
+    #[arg(long, value_name = "LEVEL[,LEVEL]", value_delimiter = ',', value_parser = parse_severity)]
+    pub severity: Vec<Severity>,
     /// Exit 1 when a vulnerability or finding is at or above this severity (an
     /// unrated vulnerability counts as low) [default: low, or the config's fail-on].
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
@@ -389,23 +397,23 @@ pub enum ScanFormat {
 
 /// One `--output`: a format (or `--format`'s) and a file (or standard output).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputTarget {
+pub struct OutputTarget<F> {
     /// The format named before `=`, if any.
-    pub format: Option<ScanFormat>,
+    pub format: Option<F>,
     /// The file; `None` for standard output (`-`).
     pub path: Option<PathBuf>,
 }
 
 /// `[FORMAT=]FILE`: `sarif=report.sarif`, `text=-`, `report.json`. A word before `=`
 /// that is not a format is an error with a suggestion (`./NAME=...` names such a file).
-fn parse_output(text: &str) -> Result<OutputTarget, String> {
+fn parse_output<F: ValueEnum>(text: &str) -> Result<OutputTarget<F>, String> {
     let path = |p: &str| (p != "-").then(|| PathBuf::from(p));
     match text.split_once('=') {
         Some((name, file))
             if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric()) =>
         {
-            let format = ScanFormat::from_str(name, true).map_err(|_| {
-                let names = ScanFormat::value_variants()
+            let format = F::from_str(name, true).map_err(|_| {
+                let names = F::value_variants()
                     .iter()
                     .filter_map(|f| f.to_possible_value())
                     .map(|v| v.get_name().to_owned())
@@ -433,6 +441,25 @@ fn parse_output(text: &str) -> Result<OutputTarget, String> {
     }
 }
 
+/// Each output of a run: its format and its file (`None`: standard output). Without
+/// `--output`, `format` on standard output; at most one output may be standard output.
+pub fn output_targets<F: Copy>(
+    outputs: &[OutputTarget<F>],
+    format: F,
+) -> Result<Vec<(F, Option<PathBuf>)>, String> {
+    if outputs.is_empty() {
+        return Ok(vec![(format, None)]);
+    }
+    let targets: Vec<_> = outputs
+        .iter()
+        .map(|t| (t.format.unwrap_or(format), t.path.clone()))
+        .collect();
+    if targets.iter().filter(|(_, path)| path.is_none()).count() > 1 {
+        return Err("--output: standard output (-) can take one format only".to_owned());
+    }
+    Ok(targets)
+}
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     #[command(flatten)]
@@ -454,8 +481,8 @@ pub struct ReportArgs {
     /// format there. Repeatable: `--output sarif=report.sarif --output text=-` (`-` is
     /// standard output). A report that only goes to files leaves a one-line summary on
     /// standard error.
-    #[arg(long, short, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
-    pub output: Vec<OutputTarget>,
+    #[arg(long, short, value_name = "[FORMAT=]FILE", value_parser = parse_output::<ScanFormat>)]
+    pub output: Vec<OutputTarget<ScanFormat>>,
     /// Show only findings of these severities (comma-separated: `high,critical`). The
     /// others are left out of every output, its summary and the exit code.
     #[arg(long, value_name = "LEVEL[,LEVEL]", value_delimiter = ',', value_parser = parse_severity)]

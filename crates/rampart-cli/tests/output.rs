@@ -170,12 +170,12 @@ fn sarif_of_an_unreachable_engine_validates() {
 
 /// `rampart image` of a root file system (a finding of the image rules), of an absolute
 /// path and of a relative path that are not images (errors).
-#[test]
-fn sarif_of_image_reports_validates() {
-    let dir = tempfile::tempdir().unwrap();
-    let rootfs = dir.path().join("rootfs");
+/// A root file system with a world-writable file (a medium finding of the image rules),
+/// and a vulnerability database: `(dir:ROOTFS, database)`.
+fn image_fixture(dir: &std::path::Path) -> (String, std::path::PathBuf) {
+    let rootfs = dir.join("rootfs");
     write_host_file(&rootfs, "/srv/shared.conf", "x\n", 0o666);
-    let db = dir.path().join("db");
+    let db = dir.join("db");
     std::fs::create_dir(&db).unwrap();
     std::fs::write(
         db.join("record.json"),
@@ -184,9 +184,18 @@ fn sarif_of_image_reports_validates() {
             "events": [{"introduced": "0"}]}]}]}"#,
     )
     .unwrap();
+    (format!("dir:{}", rootfs.display()), db)
+}
+
+/// `rampart image` of a root file system (a finding of the image rules), of an absolute
+/// path and of a relative path that are not images (errors).
+#[test]
+fn sarif_of_image_reports_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rootfs, db) = image_fixture(dir.path());
     let missing = dir.path().join("no such.tar");
     let output = rampart()
-        .args(["image", &format!("dir:{}", rootfs.display())])
+        .args(["image", &rootfs])
         .arg(&missing)
         .args(["missing/app.tar", "--format", "sarif", "--db"])
         .arg(&db)
@@ -567,4 +576,47 @@ fn did_you_mean() {
         .stderr(predicates::str::contains(
             "unknown rule id \"host-pdi\" in configuration (did you mean \"host-pid\"?)",
         ));
+}
+
+#[test]
+fn image_reports_take_severity_and_several_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rootfs, db) = image_fixture(dir.path());
+    let run = |args: &[&str]| {
+        let mut cmd = rampart();
+        cmd.args(["image", &rootfs, "--db"]).arg(&db).args(args);
+        cmd
+    };
+    let shown = json_of(&stdout_of(&mut run(&["--format", "json"]), 1));
+    assert_eq!(shown["summary"]["findings"], 1);
+    let filtered = json_of(&stdout_of(
+        &mut run(&["--format", "json", "--severity", "high,critical"]),
+        0,
+    ));
+    assert_eq!(filtered["summary"]["findings"], 0);
+    assert_eq!(filtered["summary"]["hidden"], 1);
+
+    let sarif = dir.path().join("image.sarif");
+    let bom = dir.path().join("sbom.json");
+    let assert = run(&[])
+        .arg("--output")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("--output")
+        .arg(format!("cyclonedx={}", bom.display()))
+        .assert()
+        .code(1);
+    assert!(assert.get_output().stdout.is_empty());
+    let stderr = text(&assert.get_output().stderr);
+    assert!(
+        stderr.contains(&format!(
+            "rampart: 0 vulnerabilities (none; 0 fixable) in 0 of 0 packages, 1 finding, 1 \
+             target, 0 errors; report in {}, {}\n",
+            sarif.display(),
+            bom.display()
+        )),
+        "{stderr}"
+    );
+    assert_valid(&serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap());
+    let bom: Value = serde_json::from_slice(&std::fs::read(&bom).unwrap()).unwrap();
+    assert_eq!(bom["bomFormat"], "CycloneDX");
 }

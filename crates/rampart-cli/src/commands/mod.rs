@@ -94,6 +94,29 @@ pub(crate) fn output(path: Option<&std::path::Path>) -> Result<(Box<dyn std::io:
     }
 }
 
+/// When every output of a run is a file, the run's one-line summary (written by
+/// `summary`) goes to standard error with the files' names: the log still tells.
+pub(crate) fn summary_when_only_files<F>(
+    targets: &[(F, Option<std::path::PathBuf>)],
+    summary: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>,
+) -> Result<()> {
+    let files: Vec<String> = targets
+        .iter()
+        .filter_map(|(_, path)| path.as_ref().map(|p| p.display().to_string()))
+        .collect();
+    if files.len() == targets.len() {
+        let mut line = Vec::new();
+        summary(&mut line)?;
+        let line = String::from_utf8_lossy(&line);
+        eprintln!(
+            "rampart: {}; report in {}",
+            line.trim_end(),
+            files.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// Input problems of a run, each with the file it is in.
 #[derive(Debug, Default)]
 pub(crate) struct Problems(pub Vec<(String, rampart_core::source::InputError)>);

@@ -126,24 +126,12 @@ pub(crate) fn scan_options(args: &ReportArgs) -> Result<(ScanOptions, Severity)>
 /// standard error.
 pub(crate) fn finish(mut report: ScanReport, args: &ReportArgs, fail_on: Severity) -> Result<Exit> {
     report.keep_severities(&args.severity);
-    let targets = output_targets(args)?;
+    let targets =
+        crate::cli::output_targets(&args.output, args.format).map_err(anyhow::Error::msg)?;
     for (format, path) in &targets {
         write_output(&report, *format, path.as_deref(), args.summary)?;
     }
-    let files: Vec<String> = targets
-        .iter()
-        .filter_map(|(_, path)| path.as_ref().map(|p| p.display().to_string()))
-        .collect();
-    if files.len() == targets.len() {
-        let mut line = Vec::new();
-        write_summary_line(&report, &mut line)?;
-        let line = String::from_utf8_lossy(&line);
-        eprintln!(
-            "rampart: {}; report in {}",
-            line.trim_end(),
-            files.join(", ")
-        );
-    }
+    super::summary_when_only_files(&targets, |line| write_summary_line(&report, line))?;
     let summary = report.summary();
     Ok(if summary.errors > 0 {
         Exit::Usage
@@ -152,23 +140,6 @@ pub(crate) fn finish(mut report: ScanReport, args: &ReportArgs, fail_on: Severit
     } else {
         Exit::Clean
     })
-}
-
-/// Each output: its format and its file (`None`: standard output). Without `--output`,
-/// `--format` on standard output; at most one output may be standard output.
-fn output_targets(args: &ReportArgs) -> Result<Vec<(ScanFormat, Option<std::path::PathBuf>)>> {
-    if args.output.is_empty() {
-        return Ok(vec![(args.format, None)]);
-    }
-    let targets: Vec<_> = args
-        .output
-        .iter()
-        .map(|t| (t.format.unwrap_or(args.format), t.path.clone()))
-        .collect();
-    if targets.iter().filter(|(_, path)| path.is_none()).count() > 1 {
-        anyhow::bail!("--output: standard output (-) can take one format only");
-    }
-    Ok(targets)
 }
 
 /// Writes one output; a reader of standard output that went away ends it quietly.
