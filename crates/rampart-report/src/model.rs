@@ -277,38 +277,24 @@ impl ScanReport {
     /// rule, its severity (the worst of its findings), how many findings and in how
     /// many objects.
     pub fn per_rule(&self) -> Vec<RuleCount> {
-        let mut rules: BTreeMap<
-            &'static str,
-            (
-                RuleCount,
-                std::collections::BTreeSet<(usize, usize, String)>,
-            ),
-        > = BTreeMap::new();
+        let mut rules: BTreeMap<&'static str, RuleCount> = BTreeMap::new();
+        let mut objects = std::collections::BTreeSet::new();
         for (index, file) in self.files.iter().enumerate() {
             for f in &file.findings {
-                let (count, objects) = rules.entry(f.finding.rule).or_insert_with(|| {
-                    (
-                        RuleCount {
-                            rule: f.finding.rule,
-                            severity: f.finding.severity,
-                            findings: 0,
-                            objects: 0,
-                        },
-                        std::collections::BTreeSet::new(),
-                    )
+                let count = rules.entry(f.finding.rule).or_insert(RuleCount {
+                    rule: f.finding.rule,
+                    severity: f.finding.severity,
+                    findings: 0,
+                    objects: 0,
                 });
                 count.severity = count.severity.max(f.finding.severity);
                 count.findings += 1;
-                objects.insert((index, f.document, f.object.label()));
+                if objects.insert((f.finding.rule, index, f.document, f.object.label())) {
+                    count.objects += 1;
+                }
             }
         }
-        let mut counts: Vec<RuleCount> = rules
-            .into_values()
-            .map(|(mut count, objects)| {
-                count.objects = objects.len();
-                count
-            })
-            .collect();
+        let mut counts: Vec<RuleCount> = rules.into_values().collect();
         counts.sort_by(|a, b| {
             (
                 std::cmp::Reverse(a.severity),
