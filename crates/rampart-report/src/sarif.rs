@@ -83,18 +83,23 @@ fn uri(file: &str) -> String {
     file.trim_start_matches("./").replace('\\', "/")
 }
 
-/// Percent-encodes what a URI path cannot hold as it is (spaces, `%`, `#`, `?`, non-ASCII
-/// bytes...); `/` and the characters RFC 3986 allows in a path segment stay.
-fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&byte) {
+/// Percent-encodes every byte of `text` that is neither ASCII alphanumeric nor in `keep`.
+pub(crate) fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || keep.contains(&byte) {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("%{byte:02X}"));
         }
     }
     out
+}
+
+/// Percent-encodes what a URI path cannot hold as it is (spaces, `%`, `#`, `?`, non-ASCII
+/// bytes...); `/` and the characters RFC 3986 allows in a path segment stay.
+fn encode_path(path: &str) -> String {
+    percent_encode(path, b"-._~!$&'()*+,;=:@/")
 }
 
 /// True for a Windows path that starts at a drive (`C:/...`, after [`uri`]).

@@ -10,22 +10,14 @@ use serde_json::{Value, json};
 
 use super::{ImageReport, counted_severity};
 use crate::sarif::{
-    ArtifactLocation, INFORMATION_URI, SCHEMA, fingerprint, level, rule_descriptor,
+    ArtifactLocation, INFORMATION_URI, SCHEMA, fingerprint, level, percent_encode, rule_descriptor,
     security_severity,
 };
 
 /// The target as a URI reference: spaces and other characters a URI cannot hold are
 /// percent-encoded.
 fn target_uri(target: &str) -> String {
-    let mut out = String::with_capacity(target.len());
-    for byte in target.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    percent_encode(target, b"-._~:/?#[]@!$&'()*+,;=%")
 }
 
 /// True when `target` names its transport (`docker-archive:...`, `docker://...`,
