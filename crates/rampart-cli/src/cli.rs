@@ -387,11 +387,15 @@ impl InputArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScanFormat {
+    /// Grouped by file, each finding with a source snippet; a summary line.
     Text,
     /// One line per finding: `file:line:col: severity rule: message`.
     Compact,
+    /// The JSON shape documented in the README.
     Json,
+    /// SARIF 2.1.0, for code scanning.
     Sarif,
+    /// JUnit XML, for CI test reports.
     Junit,
 }
 
@@ -483,8 +487,9 @@ pub struct ReportArgs {
     /// standard error.
     #[arg(long, short, value_name = "[FORMAT=]FILE", value_parser = parse_output::<ScanFormat>)]
     pub output: Vec<OutputTarget<ScanFormat>>,
-    /// Show only findings of these severities (comma-separated: `high,critical`). The
-    /// others are left out of every output, its summary and the exit code.
+    /// Show only findings of these severities (info, low, medium, high, critical;
+    /// comma-separated: `high,critical`). The others are left out of every output, its
+    /// summary and the exit code.
     #[arg(long, value_name = "LEVEL[,LEVEL]", value_delimiter = ',', value_parser = parse_severity)]
     pub severity: Vec<Severity>,
     /// End text and compact output with a table of findings per rule.
