@@ -461,6 +461,11 @@ pub fn output_targets<F: Copy>(
     if targets.iter().filter(|(_, path)| path.is_none()).count() > 1 {
         return Err("--output: standard output (-) can take one format only".to_owned());
     }
+    let mut files: Vec<&PathBuf> = targets.iter().filter_map(|(_, p)| p.as_ref()).collect();
+    files.sort();
+    if let Some(twice) = files.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(format!("--output: {} is named twice", twice[0].display()));
+    }
     Ok(targets)
 }
 

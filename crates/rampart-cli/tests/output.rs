@@ -476,6 +476,14 @@ fn several_outputs_in_one_run() {
         .stderr(predicates::str::contains(
             "standard output (-) can take one format only",
         ));
+    scan()
+        .args(["examples/insecure.yaml", "--output", "out.json", "--output"])
+        .arg("sarif=out.json")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--output: out.json is named twice",
+        ));
 }
 
 #[test]
