@@ -18,7 +18,7 @@ LABEL org.opencontainers.image.title="rampart" \
       org.opencontainers.image.description="Keeps Kubernetes clusters and containers safe: hardening rules, Pod Security Standards, PodSecurityPolicy and NetworkPolicy, exactly as Kubernetes evaluates them" \
       org.opencontainers.image.source="https://github.com/rampart-dev/rampart" \
       org.opencontainers.image.licenses="Apache-2.0" \
-      rampart.dev/ignore="healthcheck-missing=one-shot commands; the webhook is probed by Kubernetes (httpGet /healthz, /readyz)"
+      rampart.dev/ignore="healthcheck-missing=one-shot commands; the webhook is probed by Kubernetes (httpGet /healthz and /readyz)"
 # nobody:nogroup as distroless numbers them: numeric, so runAsNonRoot can verify it.
 USER 65532:65532
 WORKDIR /work

@@ -23,7 +23,8 @@ pub fn scan_run(name: &str, bytes: &[u8]) -> (FileScan, RunOutcome) {
     for (index, finding) in &run.findings {
         let object = &collected[*index];
         scan.findings.push(LocatedFinding {
-            pos: object.locate(&finding.path),
+            pos: Some(object.locate(&finding.path)),
+            stable_path: finding.path.to_string(),
             finding: finding.clone(),
             object: Arc::new(object.id.clone()),
             document: object.document,
@@ -36,6 +37,7 @@ pub fn scan_run(name: &str, bytes: &[u8]) -> (FileScan, RunOutcome) {
 pub fn report(name: &str, scan: FileScan, bytes: &[u8]) {
     let report = ScanReport {
         files: vec![FileReport::new(name.to_owned(), scan, bytes)],
+        baseline: None,
     };
     let mut sink = std::io::sink();
     // The SARIF run describes the rules that have findings: describing the whole

@@ -44,6 +44,9 @@ impl ColorWhen {
 pub enum Command {
     /// Lint manifests for container and cluster hardening problems.
     Scan(ScanArgs),
+    /// Repair findings in place with minimal edits that keep comments and style: prints
+    /// a unified diff, or edits the files with --write.
+    Fix(FixArgs),
     /// Audit a live Docker host through the Engine API, as Docker Bench does: the daemon,
     /// every container (running or not) and every image, with the rules of `scan`.
     Docker(DockerArgs),
@@ -57,6 +60,10 @@ pub enum Command {
     /// isolation; judge observed flows and generate policies from them.
     #[command(subcommand)]
     Netpol(NetpolCommand),
+    /// Every security setting in force for each container (user, privileges,
+    /// capabilities, profiles, host access, service-account token): its value, where it
+    /// comes from and the line that set it.
+    Explain(ExplainArgs),
     /// List the rule catalogue, or explain one rule.
     Rules(RulesArgs),
     /// Run the HTTPS admission webhook (Pod Security, PodSecurityPolicy, catalogue rules).
@@ -510,6 +517,14 @@ pub struct ReportArgs {
     /// Run only these rules (repeatable, comma-separated).
     #[arg(long = "rule", value_name = "ID", value_delimiter = ',')]
     pub rules: Vec<String>,
+    /// Report (and fail on) only findings not accepted in this baseline file; counts the
+    /// accepted findings and the entries that no longer match anything.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record every finding of this run in a baseline file (YAML) and accept them: the
+    /// exit code is 0 unless the input has errors.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// `rampart docker`: a live Docker host through the Engine API.
@@ -545,6 +560,50 @@ pub struct DockerArgs {
     pub report: ReportArgs,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixFormat {
+    /// A unified diff per file (the fixed text for standard input), and a summary on
+    /// standard error.
+    Text,
+    /// Per file: each finding fixed with its text edits and JSON Patch, and each left.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Fix only these rules (repeatable, comma-separated) [default: every rule that has
+    /// a fix and the configuration enables].
+    #[arg(
+        long = "rule",
+        value_name = "ID",
+        value_delimiter = ',',
+        conflicts_with = "pss"
+    )]
+    pub rules: Vec<String>,
+    /// Also apply fixes that may change what the workload does (readOnlyRootFilesystem,
+    /// runAsNonRoot, dropping host namespaces...).
+    #[arg(long = "unsafe")]
+    pub unsafe_fixes: bool,
+    /// Fix what blocks this Pod Security level where a fix exists, and say what cannot
+    /// be fixed.
+    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
+    pub pss: Option<LevelVersion>,
+    /// Print a unified diff per file and change nothing (the default).
+    #[arg(long, conflicts_with = "write")]
+    pub diff: bool,
+    /// Edit the files in place (atomically, keeping their permissions).
+    #[arg(long)]
+    pub write: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FixFormat::Text)]
+    pub format: FixFormat,
+    /// Configuration file [default: .rampart.yaml in the current directory, if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
 /// `restricted`, `baseline:v1.30`: a level with an optional version (default latest).
 fn parse_policy(text: &str) -> Result<LevelVersion, String> {
     match text.split_once(':') {
@@ -565,7 +624,12 @@ pub enum ReportFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct PssArgs {
+    /// `migrate`: plan the move from PodSecurityPolicy (without it, `pss PATH...`
+    /// evaluates pods).
+    #[command(subcommand)]
+    pub command: Option<PssCommand>,
     #[command(flatten)]
     pub input: InputArgs,
     /// Level to evaluate every pod against. Without it, each pod takes the levels of its
@@ -583,6 +647,30 @@ pub struct PssArgs {
     pub output: Option<PathBuf>,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum PssCommand {
+    /// Plan the move from PodSecurityPolicy to Pod Security Admission: each policy
+    /// against the levels (and its mutating fields), each namespace's level once PSP no
+    /// longer changes its pods, what blocks the next level, the `kubectl label` commands,
+    /// and the pods that pass today only because PSP changes them.
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Manifests or a saved cluster (`kubectl get -o yaml` of pods, workloads,
+    /// PodSecurityPolicies, RBAC and Namespaces).
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Pod Security Standards version to judge with, and to pin in the labels: v1.0 ...
+    /// v1.37 or latest (not pinned).
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub version: Option<Version>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
 fn parse_level(text: &str) -> Result<Level, String> {
     text.parse()
         .map_err(|e: rampart_core::pss::ParseLevelError| e.to_string())
@@ -595,6 +683,18 @@ fn parse_version(text: &str) -> Result<Version, String> {
 
 fn parse_severity(text: &str) -> Result<Severity, String> {
     text.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only the containers with this name.
+    #[arg(long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]

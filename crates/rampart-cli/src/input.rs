@@ -102,6 +102,9 @@ fn is_cluster_config_file(path: &Path) -> bool {
 pub enum Walk {
     /// Kubernetes manifests only (`.yaml`, `.yml`, `.json`).
     Manifests,
+    /// Manifests and Dockerfiles (`rampart explain` reads the `USER` of the images the
+    /// input builds).
+    ManifestsAndDockerfiles,
     /// Everything `rampart scan` reads: manifests, node configuration files and
     /// Dockerfiles.
     Scannable,
@@ -113,6 +116,7 @@ impl Walk {
     fn accepts(self, path: &Path) -> bool {
         match self {
             Walk::Manifests => is_manifest(path),
+            Walk::ManifestsAndDockerfiles => is_manifest(path) || is_dockerfile(path),
             Walk::Scannable => {
                 is_manifest(path) || is_dockerfile(path) || is_cluster_config_file(path)
             }
@@ -308,6 +312,13 @@ fn walk(
         .collect();
     found.sort_by(|a, b| a.path().cmp(b.path()));
     found
+}
+
+/// Whether the configuration's `exclude` globs drop `path`: they match paths relative to
+/// the current directory, however the paths were given (see [`exclude_key`]).
+pub fn excluded_by(config: &rampart_core::config::Config) -> impl Fn(&Path) -> bool + '_ {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    move |path| config.is_excluded(&exclude_key(&cwd, path))
 }
 
 /// `path` as the configuration's `exclude` globs see it: relative to `base` (the current

@@ -84,7 +84,10 @@ fn stdin_json_has_the_documented_shape() {
         "rule": "privileged-container", "severity": "critical", "file": "-", "line": 11,
         "column": 19, "document": 0, "apiVersion": "v1", "kind": "Pod", "namespace": "ns",
         "name": "p", "path": "spec.containers[0].securityContext.privileged",
-        "message": "container \"c\" runs privileged"
+        "message": "container \"c\" runs privileged",
+        // FNV-1a 64 of "privileged-container\0\0Pod\0ns\0p\0spec.containers[name=c]
+        // .securityContext.privileged\0", as the README documents.
+        "fingerprint": "8dc64dccf9a28cf4"
     });
     assert_eq!(finding, &expected);
     assert_eq!(json["errors"], serde_json::json!([]));

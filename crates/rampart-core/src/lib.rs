@@ -4,16 +4,20 @@
 //! terminal. Front ends move bytes in and reports out.
 
 pub mod artefact;
+pub mod baseline;
 pub mod cluster;
 pub mod config;
 pub mod docker;
+pub mod explain;
 pub mod field_path;
 pub mod finding;
+pub mod fix;
 pub mod flows;
 
 pub mod host;
 pub mod inventory;
 pub mod live;
+pub mod migrate;
 pub mod netpol;
 pub mod object;
 pub mod psp;

@@ -21,12 +21,13 @@ use crate::scan::{
 };
 use crate::source::{InputError, Pos, read_documents};
 
-/// A live target: no text, so no positions.
-fn live_target(object: ObjectRef, ignores: Ignores) -> Target<'static> {
+/// A live target: no text, so no positions; `value` is the object the paths start from.
+fn live_target(object: ObjectRef, value: &Value, ignores: Ignores) -> Target<'_> {
     Target {
         object: Arc::new(object),
         document: 0,
         positions: None,
+        value: Some(value),
         ignores,
         origin: FieldPath::root(),
     }
@@ -50,6 +51,7 @@ pub fn judge_container(container: &Value, options: &ScanOptions) -> FileScan {
     };
     let target = live_target(
         container_object(&spec, "Container", None),
+        container,
         Ignores::of_labels(&spec.labels),
     );
     let mut scan = FileScan::default();
@@ -66,6 +68,7 @@ pub fn judge_image(image: &Value, options: &ScanOptions) -> FileScan {
     let spec = ImageSpec::read(image, FieldPath::root());
     let target = live_target(
         docker_object("Image", Some(spec.name.clone())),
+        image,
         Ignores::of_labels(&spec.labels),
     );
     let mut scan = FileScan::default();
@@ -78,7 +81,7 @@ pub fn judge_image(image: &Value, options: &ScanOptions) -> FileScan {
 /// rules, with the settings the API shows.
 pub fn judge_daemon(document: &Value, options: &ScanOptions) -> FileScan {
     let daemon = EngineDaemon::read(document);
-    let target = live_target(daemon_object(document), Ignores::default());
+    let target = live_target(daemon_object(document), document, Ignores::default());
     let mut scan = FileScan::default();
     check_daemon(&DaemonConfig::engine(&daemon), &target, options, &mut scan);
     scan
@@ -116,6 +119,7 @@ pub fn judge_daemon_file(bytes: &[u8], daemon: Option<&Value>, options: &ScanOpt
             object: Arc::new(docker_object("DaemonConfig", None)),
             document: document.index,
             positions: Some(&document.positions),
+            value: Some(&document.value),
             ignores: Ignores::default(),
             origin: FieldPath::root(),
         };
@@ -154,6 +158,7 @@ pub fn judge_host(facts: &HostFacts, options: &ScanOptions) -> Vec<(String, File
             .or_insert_with(|| Arc::new(docker_object("HostFile", Some(file.clone()))));
         let scan = scans.entry(file).or_insert_with(one_object);
         scan.findings.push(LocatedFinding {
+            stable_path: crate::baseline::stable_path(None, &finding.path),
             finding,
             object: Arc::clone(object),
             document: 0,

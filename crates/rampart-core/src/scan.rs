@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::artefact::{DocumentKind, FileKind};
+use crate::baseline::stable_path;
 use crate::cluster::{Component, kubelet_flags_document, may_be_flags_file, started_components};
 use crate::config::Config;
 use crate::docker::{
@@ -76,6 +77,10 @@ pub struct LocatedFinding {
     /// path, and `path` alone locates the field.
     #[serde(flatten)]
     pub pos: Option<Pos>,
+    /// The field path with named list elements named ([`crate::baseline::stable_path`]):
+    /// part of the finding's fingerprint.
+    #[serde(skip)]
+    pub stable_path: String,
 }
 
 /// The outcome of scanning one file.
@@ -154,7 +159,7 @@ fn scan_file_contents(name: &str, bytes: &[u8], options: &ScanOptions) -> FileSc
 }
 
 /// Checks one document of a file of `kind`, as what its content shows it to be.
-fn scan_any_document(
+pub(crate) fn scan_any_document(
     kind: FileKind,
     document: &Document,
     options: &ScanOptions,
@@ -176,6 +181,7 @@ fn scan_any_document(
                     object: Arc::new(docker_object("Image", Some(image.name.clone()))),
                     document: document.index,
                     positions: Some(&document.positions),
+                    value: Some(&document.value),
                     ignores: Ignores::of_labels(&image.labels),
                     origin: image.path.clone(),
                 };
@@ -189,6 +195,7 @@ fn scan_any_document(
                 object: Arc::new(daemon_object(&document.value)),
                 document: document.index,
                 positions: Some(&document.positions),
+                value: Some(&document.value),
                 ignores: Ignores::default(),
                 origin: FieldPath::root(),
             };
@@ -259,6 +266,8 @@ pub(crate) struct Target<'a> {
     pub(crate) document: usize,
     /// The document's positions; `None` for a live object, which has no text.
     pub(crate) positions: Option<&'a PosNode>,
+    /// The document the paths start from, when it is a tree of values.
+    pub(crate) value: Option<&'a serde_json::Value>,
     pub(crate) ignores: Ignores,
     /// Where the artefact starts (for warnings about its ignore labels).
     pub(crate) origin: FieldPath,
@@ -295,6 +304,7 @@ impl Target<'_> {
             }
             scan.findings.push(LocatedFinding {
                 pos: self.positions.map(|p| p.locate(&finding.path).pos),
+                stable_path: stable_path(self.value, &finding.path),
                 finding,
                 object: Arc::clone(&self.object),
                 document: self.document,
@@ -326,6 +336,7 @@ fn scan_containers(
             object: Arc::new(container_object(container, kind, project)),
             document: document.index,
             positions: Some(&document.positions),
+            value: Some(&document.value),
             ignores: Ignores::of_labels(&container.labels),
             origin: container.path.clone(),
         };
@@ -380,6 +391,7 @@ fn scan_daemon(document: &Document, options: &ScanOptions, scan: &mut FileScan) 
         object: Arc::new(docker_object("DaemonConfig", None)),
         document: document.index,
         positions: Some(&document.positions),
+        value: Some(&document.value),
         ignores: Ignores::default(),
         origin: FieldPath::root(),
     };
@@ -399,10 +411,13 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
     scan.documents = 1;
     scan.objects = 1;
     let view = DockerfileView::new(&parsed.dockerfile);
+    // Fingerprints name instructions by keyword and rank, not by index.
+    let identity = serde_json::json!({ "instructions": parsed.ranks });
     let target = Target {
         object: Arc::new(docker_object("Dockerfile", None)),
         document: 0,
         positions: Some(&parsed.positions),
+        value: Some(&identity),
         ignores: Ignores::of_labels(&view.labels()),
         origin: FieldPath::root(),
     };
@@ -487,6 +502,7 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
             }
             scan.findings.push(LocatedFinding {
                 pos: Some(locate(&object.base.join(&finding.path))),
+                stable_path: stable_path(Some(object.value), &finding.path),
                 finding,
                 object: Arc::clone(&id),
                 document: document.index,

@@ -41,6 +41,7 @@ fn one_line_json_list(bencher: divan::Bencher, pods: usize) {
             scan,
             text.as_bytes(),
         )],
+        baseline: None,
     };
     bencher.bench(|| {
         let mut out = Vec::new();

@@ -4,10 +4,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use rampart_core::baseline::Fingerprint;
 use rampart_core::scan::LocatedFinding;
 use rampart_core::source::InputError;
 
-use crate::model::{FileReport, ScanReport, Summary};
+use crate::model::{BaselineReport, FileReport, ScanReport, Summary};
 use crate::stream::Streamed;
 
 #[derive(Serialize)]
@@ -25,6 +26,8 @@ struct JsonFinding<'a> {
     name: Option<&'a str>,
     path: String,
     message: &'a str,
+    /// The finding's fingerprint (the one baselines and SARIF use).
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -37,11 +40,13 @@ struct JsonError<'a> {
 
 /// The report, its findings and errors serialized as they are made.
 #[derive(Serialize)]
-struct JsonReport<F, E, W> {
+struct JsonReport<'a, F, E, W> {
     findings: F,
     errors: E,
     warnings: W,
     summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a BaselineReport>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -59,6 +64,7 @@ impl<'a> JsonFinding<'a> {
             name: f.object.name.as_deref(),
             path: f.finding.path.to_string(),
             message: &f.finding.message,
+            fingerprint: Fingerprint::of(f).hash(),
         }
     }
 }
@@ -85,6 +91,7 @@ pub fn write_json(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         errors: problems(|file| &file.errors),
         warnings: problems(|file| &file.warnings),
         summary: report.summary(),
+        baseline: report.baseline.as_ref(),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)

@@ -14,6 +14,6 @@ mod text;
 
 pub use json::write_json;
 pub use junit::write_junit;
-pub use model::{FileReport, RuleCount, ScanReport, Source, Summary};
+pub use model::{BaselineReport, FileReport, RuleCount, ScanReport, Source, Summary};
 pub use sarif::write_sarif;
 pub use text::{write_compact, write_rule_table, write_summary_line, write_text};

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use rampart_core::Severity;
+use rampart_core::fix::Suggestion;
 use rampart_core::scan::{FileScan, LocatedFinding};
 use rampart_core::source::InputError;
 
@@ -45,6 +46,8 @@ pub struct FileReport {
     pub missing: bool,
     /// Findings left out of the report by a severity filter (`--severity`).
     pub hidden: usize,
+    /// Safe fixes for findings of this file (SARIF `fixes`), when they were asked for.
+    pub fixes: Vec<Suggestion>,
 }
 
 impl FileReport {
@@ -83,9 +86,20 @@ impl FileReport {
             source_lines: BTreeMap::new(),
             missing: false,
             hidden: 0,
+            fixes: Vec::new(),
         };
         report.findings.sort_by(order);
         report
+    }
+
+    /// The safe fix suggested for `finding`, if any.
+    pub fn fix_for(&self, finding: &LocatedFinding) -> Option<&Suggestion> {
+        self.fixes.iter().find(|fix| {
+            fix.document == finding.document
+                && fix.rule == finding.finding.rule
+                && fix.path == finding.finding.path
+                && *fix.object == *finding.object
+        })
     }
 
     /// The report of a live object that could not be read: `message` says why.
@@ -189,6 +203,26 @@ fn pick_lines(text: &[u8], wanted: &[u32]) -> BTreeMap<u32, String> {
 pub struct ScanReport {
     /// Per-file results, sorted by file name.
     pub files: Vec<FileReport>,
+    /// What `--baseline` left out, when a baseline was given.
+    pub baseline: Option<BaselineReport>,
+}
+
+/// The effect of a baseline on a run.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BaselineReport {
+    /// The baseline file as given on the command line.
+    pub file: String,
+    /// Findings the baseline accepted: not reported.
+    pub baselined: usize,
+    /// Entries that matched no finding (fixed, or their object renamed or removed).
+    pub stale: Vec<rampart_core::baseline::Entry>,
+}
+
+impl BaselineReport {
+    /// Findings the stale entries stood for.
+    pub fn stale_findings(&self) -> usize {
+        self.stale.iter().map(|e| e.count).sum()
+    }
 }
 
 /// Counts over a whole run.
@@ -385,6 +419,7 @@ mod tests {
                     ..FileReport::default()
                 },
             ],
+            baseline: None,
         };
         let summary = report.summary();
         assert_eq!((summary.files, summary.errors), (1, 1));

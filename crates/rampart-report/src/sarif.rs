@@ -6,6 +6,8 @@
 use std::io::{self, Write};
 
 use rampart_core::Severity;
+use rampart_core::baseline::Fingerprint;
+use rampart_core::fix::{Replacement, Suggestion};
 use rampart_core::rules::{RuleMeta, squash};
 use rampart_core::scan::LocatedFinding;
 use rampart_core::source::{InputError, Pos};
@@ -66,16 +68,9 @@ fn help_markdown(meta: &RuleMeta) -> String {
     )
 }
 
-/// FNV-1a: a stable, dependency-free hash for `partialFingerprints`.
+/// The hash of `parts` for `partialFingerprints` (the baselines' FNV-1a).
 pub(crate) fn fingerprint(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain([0]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
+    rampart_core::baseline::hash_parts(parts)
 }
 
 /// A file name as SARIF names it: `/` separators, no leading `./`.
@@ -221,9 +216,11 @@ struct LogicalLocation {
     kind: &'static str,
 }
 
+/// The finding's fingerprint (rule, object, field path with containers named: the one
+/// baselines match on), so that code scanning tracks an alert across edits and moves.
 #[derive(Serialize)]
 struct Fingerprints {
-    #[serde(rename = "rampartFinding/v1")]
+    #[serde(rename = "rampartFinding/v2")]
     finding: String,
 }
 
@@ -244,6 +241,33 @@ struct SarifResult {
     properties: ResultProperties,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_index: Option<usize>,
+    /// The finding's safe fix, which code-scanning UIs offer as a suggestion.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<Value>,
+}
+
+/// A SARIF `fix`: the replacements of one file.
+fn sarif_fix(file: &str, fix: &Suggestion) -> Value {
+    let region = |r: &Replacement| {
+        json!({
+            "startLine": r.start.line,
+            "startColumn": r.start.column,
+            "endLine": r.end.line,
+            "endColumn": r.end.column,
+            "charOffset": r.char_offset,
+            "charLength": r.char_length,
+        })
+    };
+    json!({
+        "description": {"text": squash(fix.description)},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": uri(file), "uriBaseId": "%SRCROOT%"},
+            "replacements": fix.replacements.iter().map(|r| json!({
+                "deletedRegion": region(r),
+                "insertedContent": {"text": r.text},
+            })).collect::<Vec<_>>(),
+        }],
+    })
 }
 
 impl SarifResult {
@@ -255,7 +279,6 @@ impl SarifResult {
             f.object.name.as_deref().unwrap_or_default()
         );
         let path = f.finding.path.to_string();
-        let file_uri = uri(&file.file);
         // A live object is qualified by its URI (`docker://localhost/containers/web`).
         let qualified = match file.source {
             Source::Text => format!("{object}:{path}"),
@@ -268,7 +291,7 @@ impl SarifResult {
                 text: format!("{} [{object}: {path}]", f.finding.message),
             },
             partial_fingerprints: Fingerprints {
-                finding: fingerprint(&[f.finding.rule, &file_uri, &object, &path]),
+                finding: Fingerprint::of(f).hash(),
             },
             locations: [ResultLocation {
                 physical_location: PhysicalLocation::of(file, f.pos),
@@ -282,6 +305,11 @@ impl SarifResult {
                 severity: f.finding.severity.as_str(),
             },
             rule_index,
+            fixes: file
+                .fix_for(f)
+                .map(|fix| sarif_fix(&file.file, fix))
+                .into_iter()
+                .collect(),
         }
     }
 }

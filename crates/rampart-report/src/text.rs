@@ -9,7 +9,9 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use rampart_core::Severity;
 
-use crate::model::{FileReport, ScanReport, Source};
+use rampart_core::object::label;
+
+use crate::model::{BaselineReport, FileReport, ScanReport, Source};
 
 /// Styles of the text printer; all plain when colour is off.
 struct Palette {
@@ -59,7 +61,11 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, color: bool) -> io::
             Source::Live => write_live(file, out, &palette)?,
         }
     }
-    write_summary_line(report, out)
+    write_summary_line(report, out)?;
+    match &report.baseline {
+        Some(baseline) => write_baseline(baseline, out),
+        None => Ok(()),
+    }
 }
 
 /// Writes one line per error, warning and finding, as compilers print them and editors
@@ -373,6 +379,41 @@ pub fn write_summary_line(report: &ScanReport, out: &mut dyn Write) -> io::Resul
     writeln!(out)
 }
 
+/// How many findings the baseline accepted, and its entries that match nothing any more.
+fn write_baseline(baseline: &BaselineReport, out: &mut dyn Write) -> io::Result<()> {
+    let stale = baseline.stale_findings();
+    write!(
+        out,
+        "baseline {}: {} not reported",
+        baseline.file,
+        plural(baseline.baselined, "finding")
+    )?;
+    if stale == 0 {
+        return writeln!(out);
+    }
+    writeln!(
+        out,
+        ", {stale} {} no longer found (fixed, or the object renamed or removed; \
+         `--write-baseline` drops {}):",
+        if stale == 1 { "entry" } else { "entries" },
+        if stale == 1 { "it" } else { "them" },
+    )?;
+    for entry in &baseline.stale {
+        let object = label(
+            &entry.kind,
+            entry.namespace.as_deref(),
+            entry.name.as_deref(),
+        );
+        let times = if entry.count > 1 {
+            format!(" (x{})", entry.count)
+        } else {
+            String::new()
+        };
+        writeln!(out, "  {} [{object}] {}{times}", entry.rule, entry.path)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -433,6 +474,7 @@ mod tests {
                     object: Arc::new(ObjectRef::default()),
                     document: 0,
                     pos: Some(Pos::new(1, u32::try_from(2 + i * 22).unwrap_or(u32::MAX))),
+                    stable_path: String::new(),
                 })
                 .collect(),
             ..FileScan::default()
@@ -443,6 +485,7 @@ mod tests {
                 scan,
                 line.as_bytes(),
             )],
+            baseline: None,
         };
         let mut out = Vec::new();
         write_text(&report, &mut out, false).expect("written");

@@ -43,6 +43,35 @@ pub fn skip_or_fail<T>(test: &str, why: &str) -> Option<T> {
     None
 }
 
+/// The files under `root` (recursively, sorted by path) whose path ends with one of
+/// `suffixes`, as (path relative to `root`, bytes). For tests and benches that run
+/// over a whole shared data set such as the corpus.
+pub fn files_under(root: &std::path::Path, suffixes: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.flatten().map(|entry| entry.path()) {
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if suffixes.iter().any(|s| name.ends_with(s))
+                && let Ok(bytes) = std::fs::read(&path)
+            {
+                files.push((name, bytes));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// The shared lockfile expectations (`vulndata/lang/expected.json` and
 /// `expected-go.json`): per lockfile (relative to `lang/lockfiles`), its package count
 /// and the `(record id, package, version)` triples expected to be found.

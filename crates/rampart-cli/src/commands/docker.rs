@@ -17,7 +17,7 @@ use rampart_core::scan::{FileScan, ScanOptions};
 use rampart_live::docker::{
     Endpoint, EndpointFlags, Environment, Read, Snapshot, connect, resolve,
 };
-use rampart_report::{FileReport, ScanReport};
+use rampart_report::FileReport;
 use rayon::prelude::*;
 
 use crate::cli::{DockerArgs, Exit};
@@ -57,10 +57,9 @@ pub fn run(args: &DockerArgs) -> Result<Exit> {
             &options,
         ));
     }
-    let report = ScanReport { files };
     let judged = judging.elapsed();
     let writing = Instant::now();
-    let exit = super::scan::finish(report, &args.report, fail_on)?;
+    let exit = super::scan::finish(files, &args.report, fail_on)?;
     if args.timings {
         print_timings(
             &snapshot,

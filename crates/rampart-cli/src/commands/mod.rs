@@ -3,11 +3,13 @@
 mod certs;
 mod db;
 mod docker;
+mod explain;
+mod fix;
 mod generate;
-
 mod image;
+mod migrate;
 mod netpol;
-mod psp;
+pub(crate) mod psp;
 mod pss;
 mod rules;
 mod scan;
@@ -24,10 +26,15 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Fix(args) => fix::run(&args),
         Command::Docker(args) => docker::run(&args),
-        Command::Pss(args) => pss::run(&args),
+        Command::Pss(args) => match &args.command {
+            Some(crate::cli::PssCommand::Migrate(migrate)) => migrate::run(migrate),
+            None => pss::run(&args),
+        },
         Command::Psp(args) => psp::run(&args),
         Command::Netpol(command) => netpol::run(&command),
+        Command::Explain(args) => explain::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Certs(args) => certs::run(&args),

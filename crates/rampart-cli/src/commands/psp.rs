@@ -7,10 +7,11 @@ use std::io::Write;
 use anyhow::Result;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use rampart_core::object::{Loaded, LoadedObject, PodView, WorkloadKinds};
+use rampart_core::FieldPath;
+use rampart_core::object::{Loaded, LoadedObject, PodView, WorkloadKinds, typed_at};
 use rampart_core::psp::{
     AdmissionAttributes, AdmissionOutcome, AllowAll, Authorizer, Operation, PodSecurityPolicy,
-    Rbac, UserInfo, admit,
+    Rbac, UserInfo, admit, as_seen_by_the_plugin,
 };
 use rampart_core::source::InputError;
 use serde::Serialize;
@@ -19,9 +20,9 @@ use super::{Problems, load_inputs};
 use crate::cli::{self, Exit, PspArgs, ReportFormat};
 
 /// Everything read from the inputs.
-struct World {
-    files: Vec<(String, Loaded)>,
-    errors: Problems,
+pub(crate) struct World {
+    pub files: Vec<(String, Loaded)>,
+    pub errors: Problems,
 }
 
 impl World {
@@ -47,19 +48,58 @@ impl World {
         let mut found = Vec::new();
         let mut errors = Problems::default();
         for (file, loaded, object) in self.of_kind(group, kind) {
-            match serde_path_to_error::deserialize::<_, T>(&object.value) {
-                Ok(value) => found.push(value),
+            match typed_at::<T>(&object.value, &FieldPath::root()) {
+                Ok(Some(value)) => found.push(value),
+                Ok(None) => {}
                 Err(e) => errors.push(
                     file,
                     InputError::new(
-                        loaded.locate(object, &rampart_core::FieldPath::root()),
-                        format!("{kind}: {e}"),
+                        loaded.locate(object, &e.path),
+                        format!("{kind}: {}: {}", e.path, e.message),
                     ),
                 ),
             }
         }
         self.errors.0.extend(errors.0);
         found
+    }
+}
+
+/// The PodSecurityPolicies and RBAC objects of a run.
+pub(crate) struct Policies {
+    pub policies: Vec<PodSecurityPolicy>,
+    pub rbac: Rbac,
+    /// Whether the input holds any RBAC object (without, every user may use every policy).
+    pub has_rbac: bool,
+}
+
+impl Policies {
+    /// Who may use which policy: the RBAC objects, or everyone when there are none.
+    pub fn authorizer(&self) -> &dyn Authorizer {
+        if self.has_rbac { &self.rbac } else { &AllowAll }
+    }
+}
+
+impl World {
+    /// The PodSecurityPolicies and RBAC objects among the inputs (objects that do not
+    /// read as their kind become errors).
+    pub fn policies(&mut self) -> Policies {
+        let policies = self.typed(PSP_GROUPS, "PodSecurityPolicy");
+        let rbac = Rbac {
+            roles: self.typed(RBAC, "Role"),
+            cluster_roles: self.typed(RBAC, "ClusterRole"),
+            role_bindings: self.typed(RBAC, "RoleBinding"),
+            cluster_role_bindings: self.typed(RBAC, "ClusterRoleBinding"),
+        };
+        let has_rbac = !(rbac.roles.is_empty()
+            && rbac.cluster_roles.is_empty()
+            && rbac.role_bindings.is_empty()
+            && rbac.cluster_role_bindings.is_empty());
+        Policies {
+            policies,
+            rbac,
+            has_rbac,
+        }
     }
 }
 
@@ -84,23 +124,6 @@ fn pod_of(object: &LoadedObject, view: PodView) -> Pod {
         spec: Some(view.spec),
         status: None,
     }
-}
-
-/// The pod as the plugin sees it: the API server has placed it in the request's
-/// namespace, and ServiceAccount admission (which runs before PodSecurityPolicy) has named
-/// its service account when it named none.
-fn as_seen_by_the_plugin(input: &Pod, namespace: &str, default_sa: Option<&str>) -> Pod {
-    let mut pod = input.clone();
-    pod.metadata.namespace = Some(namespace.to_owned());
-    if let Some(spec) = pod.spec.as_mut()
-        && spec
-            .service_account_name
-            .as_deref()
-            .is_none_or(str::is_empty)
-    {
-        spec.service_account_name = Some(default_sa.unwrap_or("default").to_owned());
-    }
-    pod
 }
 
 /// Reports the admitted pod against the input: what the API server set before the plugin
@@ -197,18 +220,9 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
         );
     }
     let mut world = read_world(args);
-    let policies: Vec<PodSecurityPolicy> = world.typed(PSP_GROUPS, "PodSecurityPolicy");
-    let rbac = Rbac {
-        roles: world.typed(RBAC, "Role"),
-        cluster_roles: world.typed(RBAC, "ClusterRole"),
-        role_bindings: world.typed(RBAC, "RoleBinding"),
-        cluster_role_bindings: world.typed(RBAC, "ClusterRoleBinding"),
-    };
-    let has_rbac = !(rbac.roles.is_empty()
-        && rbac.cluster_roles.is_empty()
-        && rbac.role_bindings.is_empty()
-        && rbac.cluster_role_bindings.is_empty());
-    let authz: &dyn Authorizer = if has_rbac { &rbac } else { &AllowAll };
+    let found = world.policies();
+    let (policies, has_rbac) = (&found.policies, found.has_rbac);
+    let authz = found.authorizer();
     let user = args.user.as_ref().map(|username| UserInfo {
         username: username.clone(),
         groups: args.groups.clone(),
@@ -275,9 +289,9 @@ pub fn run(args: &PspArgs) -> Result<Exit> {
             user: if is_pod { args.user.as_deref() } else { None },
             is_pod,
         };
-        let mut outcome = admit(&request, &policies, authz);
+        let mut outcome = admit(&request, policies, authz);
         report_against_input(&mut outcome, &input);
-        let hint = hint(&outcome, &policies, has_rbac, &requester);
+        let hint = hint(&outcome, policies, has_rbac, &requester);
         results.push(PspResult {
             file,
             document: object.document,

@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use anyhow::{Result, bail};
 use rampart_core::rules::{
-    RuleMeta, applies_to, catalogue, examples, find, rule_markdown, rules_markdown, settings_doc,
-    squash,
+    RuleMeta, applies_to, catalogue, examples, find, fix_text, rule_markdown, rules_markdown,
+    settings_doc, squash,
 };
 
 use crate::cli::{Exit, RulesArgs};
@@ -36,6 +36,7 @@ fn write_rules(rule: Option<&RuleMeta>, markdown: bool, out: &mut dyn Write) -> 
             writeln!(out, "Applies to:\n  {}\n", applies_to(m.id))?;
             writeln!(out, "Why it matters:\n  {}\n", squash(m.why))?;
             writeln!(out, "How to fix:\n  {}\n", squash(m.fix))?;
+            writeln!(out, "Automatic fix:\n  {}\n", fix_text(m.id))?;
             if let Some(settings) = settings_doc(m.id) {
                 writeln!(out, "Settings:\n  {settings}\n")?;
             }

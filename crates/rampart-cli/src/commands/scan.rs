@@ -2,19 +2,23 @@
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rampart_core::Severity;
+use rampart_core::baseline::stable_path;
+use rampart_core::baseline::{Baseline, Outcome};
 use rampart_core::config::Config;
 use rampart_core::rules::catalogue;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
+use rampart_core::fix::{FixOptions, suggestions};
 use rampart_core::rules::Collected;
 use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_file};
 use rampart_core::source::{InputError, Limits, Pos};
 use rampart_report::{
-    FileReport, ScanReport, write_compact, write_json, write_junit, write_rule_table, write_sarif,
-    write_summary_line, write_text,
+    BaselineReport, FileReport, ScanReport, write_compact, write_json, write_junit,
+    write_rule_table, write_sarif, write_summary_line, write_text,
 };
 
 use crate::cli::{Exit, ReportArgs, ScanArgs, ScanFormat};
@@ -30,13 +34,33 @@ pub(crate) fn load_config(explicit: Option<&std::path::Path>) -> Result<Config> 
 }
 
 /// Reads and scans every input (one report per input, in input order), then runs the
-/// rules that look across all of them.
-pub(crate) fn scan_inputs(inputs: &[Input], options: &ScanOptions, limit: u64) -> Vec<FileReport> {
+/// rules that look across all of them. With `fixes`, each file's report carries the safe
+/// fixes of its findings (for SARIF; not for rendered manifests, whose text is no file
+/// to edit).
+pub(crate) fn scan_inputs(
+    inputs: &[Input],
+    options: &ScanOptions,
+    limit: u64,
+    fixes: Option<&FixOptions>,
+) -> Vec<FileReport> {
+    let rendered = |name: &str| {
+        inputs
+            .iter()
+            .any(|i| matches!(i, Input::Rendered(r) if r.name == name))
+    };
     let scanned = input::map_inputs(inputs, limit, |name, bytes| match bytes {
         Ok(bytes) => {
             let mut scan = scan_file(&name, &bytes, options);
             let collected = std::mem::take(&mut scan.collected);
-            (FileReport::new(name, scan, &bytes), collected)
+            let suggestions = match fixes {
+                Some(fixes) if !scan.findings.is_empty() && !rendered(&name) => {
+                    suggestions(&name, &bytes, fixes)
+                }
+                _ => Vec::new(),
+            };
+            let mut report = FileReport::new(name, scan, &bytes);
+            report.fixes = suggestions;
+            (report, collected)
         }
         Err(error) => (unreadable(name, &error), Vec::new()),
     });
@@ -62,17 +86,20 @@ fn add_run_findings(
     limit: u64,
 ) {
     let mut per_file: BTreeMap<usize, Vec<LocatedFinding>> = BTreeMap::new();
+    let mut values: BTreeMap<usize, serde_json::Value> = BTreeMap::new();
     let outcome = run_checks(collected, options);
     for index in &outcome.suppressed {
         reports[collected[*index].file].suppressed += 1;
     }
     for (index, finding) in outcome {
         let object = &collected[index];
+        let value = values.entry(index).or_insert_with(|| object.value());
         per_file
             .entry(object.file)
             .or_default()
             .push(LocatedFinding {
                 pos: Some(object.locate(&finding.path)),
+                stable_path: stable_path(Some(value), &finding.path),
                 finding,
                 object: Arc::new(object.id.clone()),
                 document: object.document,
@@ -99,6 +126,38 @@ pub(crate) fn unreadable(file: String, error: &std::io::Error) -> FileReport {
     }
 }
 
+/// Writes the baseline accepting every finding of `files` to `path`.
+fn write_baseline(path: &Path, files: &[FileReport]) -> Result<()> {
+    let baseline = Baseline::of(files.iter().flat_map(|f| &f.findings));
+    std::fs::write(path, baseline.to_yaml())
+        .with_context(|| format!("cannot write the baseline {}", path.display()))?;
+    eprintln!(
+        "rampart: wrote {} accepting {} finding{}",
+        path.display(),
+        baseline.len(),
+        if baseline.len() == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+/// Drops the findings the baseline at `path` accepts from `files`.
+fn apply_baseline(path: &Path, files: &mut [FileReport]) -> Result<BaselineReport> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the baseline {name}"))?;
+    let baseline = Baseline::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{name}:{}:{}: {}", e.pos.line, e.pos.column, e.message))?;
+    let mut outcome = Outcome::default();
+    for file in files {
+        file.findings = baseline.filter(std::mem::take(&mut file.findings), &mut outcome);
+    }
+    Ok(BaselineReport {
+        stale: baseline.stale(&outcome),
+        baselined: outcome.baselined,
+        file: name,
+    })
+}
+
 /// The options and the failing severity the report flags ask for: the configuration
 /// file, `--rule`, `--fail-on`.
 pub(crate) fn scan_options(args: &ReportArgs) -> Result<(ScanOptions, Severity)> {
@@ -120,11 +179,24 @@ pub(crate) fn scan_options(args: &ReportArgs) -> Result<(ScanOptions, Severity)>
     Ok((ScanOptions::from_config(config), fail_on))
 }
 
-/// Writes the report (only the findings `--severity` shows) to every output asked for,
-/// and says how the run ends: 2 with input errors, 1 with a shown finding at or above
-/// `fail_on`, else 0. When no output is standard output, the summary line goes to
-/// standard error.
-pub(crate) fn finish(mut report: ScanReport, args: &ReportArgs, fail_on: Severity) -> Result<Exit> {
+/// Applies the baseline flags to `files` (a written baseline records every finding), then
+/// writes the report (only the findings `--severity` shows) to every output asked for,
+/// and says how the run ends: 2 with input errors, 0 when a baseline was written, 1 with
+/// a shown finding at or above `fail_on`, else 0. When no output is standard output, the
+/// summary line goes to standard error.
+pub(crate) fn finish(
+    mut files: Vec<FileReport>,
+    args: &ReportArgs,
+    fail_on: Severity,
+) -> Result<Exit> {
+    if let Some(path) = &args.write_baseline {
+        write_baseline(path, &files)?;
+    }
+    let baseline = match &args.baseline {
+        Some(path) => Some(apply_baseline(path, &mut files)?),
+        None => None,
+    };
+    let mut report = ScanReport { files, baseline };
     report.keep_severities(&args.severity);
     let targets =
         crate::cli::output_targets(&args.output, args.format).map_err(anyhow::Error::msg)?;
@@ -135,6 +207,8 @@ pub(crate) fn finish(mut report: ScanReport, args: &ReportArgs, fail_on: Severit
     let summary = report.summary();
     Ok(if summary.errors > 0 {
         Exit::Usage
+    } else if args.write_baseline.is_some() {
+        Exit::Clean
     } else if report.worst().is_some_and(|worst| worst >= fail_on) {
         Exit::Findings
     } else {
@@ -174,20 +248,20 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     let (mut options, fail_on) = scan_options(&args.report)?;
     options.pss = args.pss;
     options.limits = Limits::for_file_size(args.input.max_file_size);
-    // Globs match paths relative to the current directory, however the paths were given.
-    let cwd = std::env::current_dir().unwrap_or_default();
     let (inputs, missing) = input::collect(
         &args.input.paths,
         input::Walk::Scannable,
-        &|path| options.config.is_excluded(&input::exclude_key(&cwd, path)),
+        &input::excluded_by(&options.config),
         &args.input.render_options(),
     );
-    let mut files = scan_inputs(&inputs, &options, args.input.max_file_size);
+    let fixes = (args.report.format == ScanFormat::Sarif)
+        .then(|| FixOptions::new(options.clone(), false, None));
+    let mut files = scan_inputs(&inputs, &options, args.input.max_file_size, fixes.as_ref());
     files.extend(missing.into_iter().map(|m| FileReport {
         file: m.name,
         errors: vec![InputError::new(Pos::new(1, 1), m.message)],
         missing: true,
         ..FileReport::default()
     }));
-    finish(ScanReport { files }, &args.report, fail_on)
+    finish(files, &args.report, fail_on)
 }

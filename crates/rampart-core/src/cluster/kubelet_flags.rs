@@ -216,10 +216,7 @@ struct FlagsFile {
 }
 
 fn leaf(pos: Pos) -> PosNode {
-    PosNode {
-        pos,
-        children: PosChildren::Leaf,
-    }
+    PosNode::new(pos, PosChildren::Leaf)
 }
 
 impl FlagsFile {
@@ -354,10 +351,7 @@ impl FlagsFile {
             start,
             leaf(start),
         );
-        let seq = |pos, items| PosNode {
-            pos,
-            children: PosChildren::Seq(items),
-        };
+        let seq = |pos, items| PosNode::new(pos, PosChildren::Seq(items));
         field(
             "args",
             Value::Array(self.args),
@@ -390,10 +384,7 @@ impl FlagsFile {
         Some(Document {
             index: 0,
             value: Value::Object(value),
-            positions: PosNode {
-                pos: root,
-                children: PosChildren::Map(positions),
-            },
+            positions: PosNode::new(root, PosChildren::Map(positions)),
         })
     }
 }

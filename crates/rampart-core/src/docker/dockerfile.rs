@@ -9,7 +9,7 @@ use parse_dockerfile::{Dockerfile, Instruction};
 
 use super::expand::{Lookup, Variables, expand};
 use crate::field_path::FieldPath;
-use crate::source::{InputError, Pos, PosChildren, PosNode};
+use crate::source::{InputError, LineIndex, Pos, PosChildren, PosNode};
 
 /// A parsed Dockerfile and the positions of its instructions.
 pub struct ParsedDockerfile<'a> {
@@ -17,6 +17,11 @@ pub struct ParsedDockerfile<'a> {
     pub dockerfile: Dockerfile<'a>,
     /// `instructions[i]` -> the line and column of its keyword.
     pub positions: PosNode,
+    /// Each instruction's keyword and rank among the instructions of that keyword
+    /// (`RUN#3`, the third `RUN`): what a finding's fingerprint names it by, so that
+    /// blank lines, comments and other kinds of instructions added above it, or a new
+    /// base image tag, do not make its findings new.
+    pub ranks: Vec<String>,
 }
 
 /// Parses a Dockerfile. A syntax error becomes an [`InputError`] at its position.
@@ -29,55 +34,44 @@ pub fn parse_dockerfile(text: &str) -> Result<ParsedDockerfile<'_>, InputError> 
     let items = dockerfile
         .instructions
         .iter()
-        .map(|instruction| PosNode {
-            pos: lines.pos(keyword_span(instruction).start),
-            children: PosChildren::Leaf,
+        .map(|instruction| {
+            PosNode::new(
+                lines.pos(keyword_span(instruction).start),
+                PosChildren::Leaf,
+            )
         })
         .collect();
-    let positions = PosNode {
-        pos: Pos::new(1, 1),
-        children: PosChildren::Map(vec![(
+    let positions = PosNode::new(
+        Pos::new(1, 1),
+        PosChildren::Map(vec![(
             "instructions".to_owned(),
             Pos::new(1, 1),
-            PosNode {
-                pos: Pos::new(1, 1),
-                children: PosChildren::Seq(items),
-            },
+            PosNode::new(Pos::new(1, 1), PosChildren::Seq(items)),
         )]),
-    };
+    );
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let ranks = dockerfile
+        .instructions
+        .iter()
+        .map(|instruction| {
+            let keyword = text
+                .get(keyword_span(instruction))
+                .unwrap_or_default()
+                .to_ascii_uppercase();
+            let rank = seen.entry(keyword.clone()).or_insert(0);
+            *rank += 1;
+            format!("{keyword}#{rank}")
+        })
+        .collect();
     Ok(ParsedDockerfile {
         dockerfile,
         positions,
+        ranks,
     })
 }
 
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// Byte offsets to 1-based line and character column.
-struct LineIndex<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    fn new(text: &'a str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Self { text, starts }
-    }
-
-    fn pos(&self, offset: usize) -> Pos {
-        let line = self.starts.partition_point(|start| *start <= offset).max(1);
-        let start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(start..offset.min(self.text.len()))
-            .map_or(1, |prefix| prefix.chars().count() + 1);
-        Pos::new(to_u32(line), to_u32(column))
-    }
 }
 
 /// Where an instruction starts: its keyword.

@@ -5,6 +5,7 @@
 //!
 //! The readers only translate; every decision is a rule in [`crate::rules`].
 
+mod built;
 mod compose;
 mod container;
 mod daemon;
@@ -14,6 +15,7 @@ mod extends;
 mod image;
 mod inspect;
 
+pub use built::{BuiltImage, ImageUser};
 pub use compose::compose_services;
 pub use container::{ContainerSpec, Mount, Origin, PortBinding, RestartPolicy, Setting};
 pub use daemon::{DaemonConfig, EngineDaemon, ROOTLESS, SWARM, docker_root_dir};

@@ -490,6 +490,16 @@ struct Entries<'de> {
     keys: KeyKind,
 }
 
+impl Entries<'_> {
+    /// The path segment of the entry `key`.
+    fn segment(&self, key: &str) -> Segment {
+        match self.keys {
+            KeyKind::Key => Segment::Key(key.to_owned()),
+            KeyKind::Field | KeyKind::FieldWithoutTypeMeta => Segment::Field(key.to_owned().into()),
+        }
+    }
+}
+
 impl<'de> MapAccess<'de> for Entries<'de> {
     type Error = DecodeError;
 
@@ -507,9 +517,13 @@ impl<'de> MapAccess<'de> for Entries<'de> {
                 continue;
             }
             self.value = Some((key, value));
-            let key: de::value::BorrowedStrDeserializer<'de, DecodeError> =
+            let name: de::value::BorrowedStrDeserializer<'de, DecodeError> =
                 de::value::BorrowedStrDeserializer::new(key);
-            return seed.deserialize(key).map(Some);
+            // A key the type refuses (an unknown field) is an error at that key.
+            return seed
+                .deserialize(name)
+                .map(Some)
+                .map_err(|error| error.within(self.segment(key)));
         }
     }
 
@@ -521,15 +535,8 @@ impl<'de> MapAccess<'de> for Entries<'de> {
             .value
             .take()
             .ok_or_else(|| DecodeError::new("a value was asked for before its key".to_owned()))?;
-        seed.deserialize(self.decoder.at(value)).map_err(|error| {
-            let segment = match self.keys {
-                KeyKind::Key => Segment::Key(key.to_owned()),
-                KeyKind::Field | KeyKind::FieldWithoutTypeMeta => {
-                    Segment::Field(key.to_owned().into())
-                }
-            };
-            error.within(segment)
-        })
+        seed.deserialize(self.decoder.at(value))
+            .map_err(|error| error.within(self.segment(key)))
     }
 
     fn size_hint(&self) -> Option<usize> {

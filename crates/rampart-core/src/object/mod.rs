@@ -3,16 +3,25 @@
 
 mod containers;
 mod decode;
+mod effective;
 mod kinds;
 mod load;
 mod pod;
+mod security;
 pub(crate) mod typed;
 pub(crate) mod workload;
 
 pub use containers::{ContainerKind, ContainerRef, pod_containers};
+pub use effective::{
+    CapabilitySet, EffectiveSecurity, Origin, Profile, RUNTIME_DEFAULT_CAPABILITIES, Sourced,
+};
 pub use kinds::{InvalidObject, TemplatePod, validate};
 pub use load::{Loaded, LoadedObject, load};
-pub use pod::{ContainerView, EffectiveSecurity, PodView, Sourced};
+pub use pod::{ContainerView, PodView};
+pub use security::{
+    APPARMOR_CONTAINER_ANNOTATION_PREFIX, Inherited, ProfileSetting,
+    SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION, Scope, SecurityContexts,
+};
 pub use typed::{TypeError, typed_at, typed_from_str};
 pub use workload::{CustomWorkload, TemplateLocation, WorkloadKinds};
 

@@ -176,11 +176,11 @@ fn effective_security_inherits_from_the_pod() {
         "spec.template.spec.securityContext.runAsNonRoot"
     );
     assert_eq!(
-        app.seccomp_profile.map(|s| s.value).as_deref(),
+        app.seccomp_profile.map(|s| s.value.kind).as_deref(),
         Some("RuntimeDefault")
     );
     let apparmor = app.app_armor_profile.expect("annotation");
-    assert_eq!(apparmor.value, "Unconfined");
+    assert_eq!(apparmor.value.kind, "Unconfined");
     assert_eq!(
         apparmor.path.to_string(),
         "spec.template.metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]"
@@ -188,7 +188,7 @@ fn effective_security_inherits_from_the_pod() {
     let side = pod.effective(&containers[2]);
     assert_eq!(side.run_as_non_root.map(|s| s.value), Some(false));
     assert_eq!(
-        side.seccomp_profile.map(|s| s.value).as_deref(),
+        side.seccomp_profile.map(|s| s.value.kind).as_deref(),
         Some("Unconfined")
     );
     assert_eq!(side.app_armor_profile, None);
@@ -216,4 +216,143 @@ fn fragments_without_a_spec_have_no_pod() {
         .template_of(&ObjectRef::of(&patch))
         .expect("workload");
     assert!(PodView::read(&patch, location).expect("ok").is_none());
+}
+
+fn pod_view(value: &serde_json::Value) -> PodView {
+    deployment_pod(value)
+}
+
+#[test]
+fn a_container_annotation_wins_over_the_pod_field() {
+    // Kubernetes v1.19 to v1.26 copy a container's annotation into its empty field
+    // when the pod is created, so it beats the pod's field (and PodSecurityPolicy
+    // validates the same order).
+    let value = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p",
+        "annotations": {
+            "container.seccomp.security.alpha.kubernetes.io/app": "unconfined",
+            "container.apparmor.security.beta.kubernetes.io/app": "localhost/tight",
+            "seccomp.security.alpha.kubernetes.io/pod": "runtime/default"}},
+        "spec": {
+            "securityContext": {"seccompProfile": {"type": "RuntimeDefault"},
+                                "appArmorProfile": {"type": "Unconfined"}},
+            "containers": [{"name": "app"}, {"name": "other"}]}});
+    let pod = pod_view(&value);
+    let containers: Vec<_> = pod.containers().collect();
+    let app = pod.effective(&containers[0]);
+    let seccomp = app.seccomp_profile.expect("annotation");
+    assert_eq!(seccomp.value, Profile::unconfined());
+    assert_eq!(seccomp.origin, Origin::ContainerAnnotation);
+    assert_eq!(
+        seccomp.path.to_string(),
+        "metadata.annotations[container.seccomp.security.alpha.kubernetes.io/app]"
+    );
+    let apparmor = app.app_armor_profile.expect("annotation");
+    assert_eq!(
+        (
+            apparmor.value.kind.as_str(),
+            apparmor.value.localhost.as_deref()
+        ),
+        ("Localhost", Some("tight"))
+    );
+    let other = pod.effective(&containers[1]);
+    let seccomp = other.seccomp_profile.expect("pod field");
+    assert_eq!(
+        (seccomp.origin, seccomp.path.to_string()),
+        (
+            Origin::Pod,
+            "spec.securityContext.seccompProfile".to_owned()
+        )
+    );
+    assert_eq!(
+        other.app_armor_profile.map(|p| (p.value.kind, p.origin)),
+        Some(("Unconfined".to_owned(), Origin::Pod))
+    );
+}
+
+fn container_security(security_context: serde_json::Value) -> EffectiveSecurity {
+    let value = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "app", "securityContext": security_context}]}});
+    let pod = pod_view(&value);
+    let container = pod.containers().next().expect("container");
+    pod.effective(&container)
+}
+
+#[test]
+fn privilege_escalation_is_implied_by_privileged_and_sys_admin() {
+    let unset = container_security(json!({}));
+    let escalation = unset.privilege_escalation();
+    assert!(escalation.value);
+    assert_eq!(escalation.origin, Origin::RuntimeDefault);
+    assert_eq!(
+        escalation.path.to_string(),
+        "spec.containers[0].securityContext.allowPrivilegeEscalation"
+    );
+
+    let privileged = container_security(json!({"privileged": true}));
+    let escalation = privileged.privilege_escalation();
+    assert_eq!(
+        (
+            escalation.value,
+            escalation.origin,
+            escalation.path.to_string()
+        ),
+        (
+            true,
+            Origin::Implied,
+            "spec.containers[0].securityContext.privileged".to_owned()
+        )
+    );
+
+    let sys_admin =
+        container_security(json!({"capabilities": {"add": ["NET_ADMIN", "CAP_SYS_ADMIN"]}}));
+    let escalation = sys_admin.privilege_escalation();
+    assert_eq!(
+        (escalation.origin, escalation.path.to_string()),
+        (
+            Origin::Implied,
+            "spec.containers[0].securityContext.capabilities.add[1]".to_owned()
+        )
+    );
+
+    let off = container_security(json!({"allowPrivilegeEscalation": false}));
+    assert!(!off.privilege_escalation().value);
+    assert_eq!(off.privilege_escalation_conflict(), None);
+    let conflict =
+        container_security(json!({"allowPrivilegeEscalation": false, "privileged": true}));
+    assert_eq!(conflict.privilege_escalation_conflict(), Some("privileged"));
+}
+
+#[test]
+fn capabilities_in_force_start_from_the_runtime_default() {
+    let names = |set: CapabilitySet| match set {
+        CapabilitySet::All => vec!["ALL".to_owned()],
+        CapabilitySet::Some(set) => set.into_iter().collect(),
+    };
+    assert_eq!(
+        names(container_security(json!({})).capabilities_in_force()).len(),
+        RUNTIME_DEFAULT_CAPABILITIES.len()
+    );
+    let dropped =
+        container_security(json!({"capabilities": {"drop": ["ALL"], "add": ["net_bind_service"]}}));
+    assert_eq!(names(dropped.capabilities_in_force()), ["NET_BIND_SERVICE"]);
+    let lower_case = container_security(json!({"capabilities": {"drop": ["all"]}}));
+    assert!(
+        lower_case.capabilities_in_force().contains("NET_RAW"),
+        "`all` is not `ALL`"
+    );
+    let some = container_security(
+        json!({"capabilities": {"drop": ["NET_RAW", "CAP_CHOWN"], "add": ["SYS_TIME", "CHOWN"]}}),
+    );
+    let held = some.capabilities_in_force();
+    assert!(!held.contains("NET_RAW"));
+    assert!(held.contains("CAP_CHOWN"), "an add wins over a drop");
+    assert!(held.contains("SYS_TIME"));
+    assert_eq!(
+        container_security(json!({"privileged": true})).capabilities_in_force(),
+        CapabilitySet::All
+    );
+    assert_eq!(
+        container_security(json!({"capabilities": {"add": ["ALL"]}})).capabilities_in_force(),
+        CapabilitySet::All
+    );
 }

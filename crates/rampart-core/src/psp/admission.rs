@@ -109,6 +109,23 @@ impl AdmissionOutcome {
     }
 }
 
+/// The pod as the plugin sees it: the API server has placed it in the request's
+/// namespace, and ServiceAccount admission (which runs before PodSecurityPolicy) has named
+/// its service account (`default_sa`, else `default`) when it named none.
+pub fn as_seen_by_the_plugin(input: &Pod, namespace: &str, default_sa: Option<&str>) -> Pod {
+    let mut pod = input.clone();
+    pod.metadata.namespace = Some(namespace.to_owned());
+    if let Some(spec) = pod.spec.as_mut()
+        && spec
+            .service_account_name
+            .as_deref()
+            .is_none_or(str::is_empty)
+    {
+        spec.service_account_name = Some(default_sa.unwrap_or("default").to_owned());
+    }
+    pod
+}
+
 /// Runs the PodSecurityPolicy plugin on one request: CREATE is defaulted then validated,
 /// UPDATE is validated only; ignored requests are allowed unchanged. Invalid policies and
 /// policies whose provider cannot be built are excluded and listed in `skipped_policies`.

@@ -33,11 +33,11 @@ pub mod types;
 pub mod validation;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use admission::{
     AdmissionAttributes, AdmissionOutcome, Operation, PSP_ANNOTATION, PolicyFieldError,
-    SkippedPolicy, admit,
+    SkippedPolicy, admit, as_seen_by_the_plugin,
 };
 pub use authorizer::{AllowAll, Authorizer, Rbac, UseRequest, UserInfo};
 pub use field_error::{BadValue, ErrorType, FieldError};

@@ -1,8 +1,9 @@
-//! Uniform views of a pod's containers and of effective security-context values.
+//! Uniform views of a pod's containers, read-only and writable. Which of the pod's and a
+//! container's security contexts decides a field is [`SecurityContexts`]' job.
+//!
+//! [`SecurityContexts`]: crate::object::SecurityContexts
 
-use k8s_openapi::api::core::v1::{
-    AppArmorProfile, PodSecurityContext, PodSpec, SELinuxOptions, SecurityContext,
-};
+use k8s_openapi::api::core::v1::{PodSecurityContext, PodSpec, SecurityContext};
 
 use crate::object::{ContainerRef, pod_containers};
 
@@ -43,52 +44,6 @@ pub(crate) fn containers_mut(spec: &mut PodSpec) -> Vec<ContainerSlot<'_>> {
             security_context: &mut c.security_context,
         });
     init.chain(regular).chain(ephemeral).collect()
-}
-
-/// The effective value of the fields a container inherits from the pod (§4).
-#[derive(Clone, Copy)]
-pub(crate) struct Effective<'a> {
-    pub pod: Option<&'a PodSecurityContext>,
-    pub container: Option<&'a SecurityContext>,
-}
-
-impl<'a> Effective<'a> {
-    pub fn of(pod: Option<&'a PodSecurityContext>, container: &'a Option<SecurityContext>) -> Self {
-        Self {
-            pod,
-            container: container.as_ref(),
-        }
-    }
-
-    pub fn run_as_user(&self) -> Option<i64> {
-        self.container
-            .and_then(|c| c.run_as_user)
-            .or_else(|| self.pod.and_then(|p| p.run_as_user))
-    }
-
-    pub fn run_as_group(&self) -> Option<i64> {
-        self.container
-            .and_then(|c| c.run_as_group)
-            .or_else(|| self.pod.and_then(|p| p.run_as_group))
-    }
-
-    pub fn run_as_non_root(&self) -> Option<bool> {
-        self.container
-            .and_then(|c| c.run_as_non_root)
-            .or_else(|| self.pod.and_then(|p| p.run_as_non_root))
-    }
-
-    pub fn app_armor_profile(&self) -> Option<&'a AppArmorProfile> {
-        self.container
-            .and_then(|c| c.app_armor_profile.as_ref())
-            .or_else(|| self.pod.and_then(|p| p.app_armor_profile.as_ref()))
-    }
-
-    pub fn se_linux_options(&self) -> Option<&'a SELinuxOptions> {
-        self.container
-            .and_then(|c| c.se_linux_options.as_ref())
-            .or_else(|| self.pod.and_then(|p| p.se_linux_options.as_ref()))
-    }
 }
 
 /// The container's security context, created on first write.

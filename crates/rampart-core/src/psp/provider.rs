@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Pod, PodSecurityContext, PodSpec, SecurityContext};
 
 use crate::field_path::FieldPath;
+use crate::object::{Inherited, SecurityContexts};
 use crate::psp::field_error::{BadValue, FieldError};
 use crate::psp::pod_view::{
-    ContainerSlot, ContainerView, Effective, containers, containers_mut, pod_security_context_mut,
+    ContainerSlot, ContainerView, containers, containers_mut, pod_security_context_mut,
     security_context_mut,
 };
 use crate::psp::strategies::StrategyError;
@@ -153,7 +154,9 @@ impl Provider {
             security_context: sc,
         } = slot;
         self.mutate_container_identity(pod_sc, sc);
-        let apparmor_field = Effective::of(pod_sc, sc).app_armor_profile();
+        let apparmor_field = SecurityContexts::new(pod_sc, sc.as_ref())
+            .app_armor_profile()
+            .map(Inherited::into_value);
         if let Some((key, profile)) =
             self.apparmor
                 .generate(annotations.as_ref(), name, apparmor_field)
@@ -178,22 +181,28 @@ impl Provider {
         pod_sc: Option<&PodSecurityContext>,
         sc: &mut Option<SecurityContext>,
     ) {
-        if Effective::of(pod_sc, sc).run_as_user().is_none()
+        if SecurityContexts::new(pod_sc, sc.as_ref())
+            .run_as_user()
+            .is_none()
             && let Some(uid) = self.run_as_user.generate()
         {
             security_context_mut(sc).run_as_user = Some(uid);
         }
-        if Effective::of(pod_sc, sc).run_as_group().is_none()
+        if SecurityContexts::new(pod_sc, sc.as_ref())
+            .run_as_group()
+            .is_none()
             && let Some(gid) = self.run_as_group.generate_single()
         {
             security_context_mut(sc).run_as_group = Some(gid);
         }
-        if Effective::of(pod_sc, sc).se_linux_options().is_none()
+        if SecurityContexts::new(pod_sc, sc.as_ref())
+            .se_linux_options()
+            .is_none()
             && let Some(options) = self.se_linux.generate()
         {
             security_context_mut(sc).se_linux_options = Some(options);
         }
-        let view = Effective::of(pod_sc, sc);
+        let view = SecurityContexts::new(pod_sc, sc.as_ref());
         if self.run_as_user.requires_non_root_marker()
             && view.run_as_non_root().is_none()
             && view.run_as_user().is_none()
@@ -323,34 +332,29 @@ impl Provider {
     ) -> Vec<FieldError> {
         let sc_path = container.path().child("securityContext");
         let sc = container.security_context;
-        let effective = Effective {
-            pod: pod_sc,
-            container: sc,
-        };
+        let effective = SecurityContexts::new(pod_sc, sc);
         let mut errors = self.run_as_user.validate(
             &sc_path,
-            effective.run_as_non_root(),
-            effective.run_as_user(),
+            effective.run_as_non_root().map(Inherited::into_value),
+            effective.run_as_user().map(Inherited::into_value),
         );
-        let run_as_group: Option<Vec<i64>> = effective.run_as_group().map(|g| vec![g]);
+        let run_as_group: Option<Vec<i64>> = effective.run_as_group().map(|g| vec![g.value]);
         errors.extend(
             self.run_as_group
                 .validate(&sc_path, run_as_group.as_deref()),
         );
         errors.extend(self.se_linux.validate(
             &sc_path.child("seLinuxOptions"),
-            effective.se_linux_options(),
+            effective.se_linux_options().map(Inherited::into_value),
         ));
         errors.extend(self.apparmor.validate(
             annotations,
             container.name,
-            effective.app_armor_profile(),
+            effective.app_armor_profile().map(Inherited::into_value),
         ));
         errors.extend(self.seccomp.validate_container(
-            annotations,
             container.name,
-            sc.and_then(|c| c.seccomp_profile.as_ref()),
-            pod_sc.and_then(|p| p.seccomp_profile.as_ref()),
+            effective.seccomp_with_annotations(annotations, container.name),
         ));
         errors.extend(self.validate_privileged(&sc_path, sc));
         errors.extend(self.validate_proc_mount(&sc_path, sc));
@@ -469,7 +473,7 @@ impl Provider {
 }
 
 /// Renders host port ranges like upstream: `min-max` or `min`, joined by `,`.
-fn render_host_port_ranges(ranges: &[HostPortRange]) -> String {
+pub(crate) fn render_host_port_ranges(ranges: &[HostPortRange]) -> String {
     let rendered: Vec<String> = ranges
         .iter()
         .map(|r| {

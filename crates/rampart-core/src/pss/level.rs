@@ -32,6 +32,12 @@ impl fmt::Display for Level {
     }
 }
 
+impl serde::Serialize for Level {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// The error for a string that is not a level; displays upstream's text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("must be one of privileged, baseline, restricted")]
@@ -74,6 +80,12 @@ impl Version {
             Version::Minor(minor) => minor.min(super::registry::MAX_MINOR),
             Version::Latest => super::registry::MAX_MINOR,
         }
+    }
+}
+
+impl serde::Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

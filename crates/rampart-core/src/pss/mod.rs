@@ -33,6 +33,15 @@ pub use level::{
 };
 pub use namespace::{LABEL_PREFIX, NamespacePolicy};
 
+/// What the checks allow at the latest version, for comparing other policies with the
+/// levels (PodSecurityPolicy migration).
+pub(crate) mod allowed {
+    pub(crate) use super::checks::capabilities::{BASELINE_ALLOWED_ADD, RESTRICTED_ALLOWED_ADD};
+    pub(crate) use super::checks::se_linux::{TYPES_ADDED_V1_31, TYPES_V1_0};
+    pub(crate) use super::checks::sysctls::allowed_at_latest as sysctls;
+    pub(crate) use super::checks::volumes::RESTRICTED_SOURCES as RESTRICTED_VOLUMES;
+}
+
 /// One failed check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {

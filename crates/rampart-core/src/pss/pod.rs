@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{PodSecurityContext, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::field_path::FieldPath;
-use crate::object::{ContainerRef, pod_containers};
+use crate::object::{ContainerRef, SecurityContexts, pod_containers};
 
 /// The pod (or pod template) under evaluation.
 pub(crate) struct PodView<'a> {
@@ -24,6 +24,12 @@ impl<'a> PodView<'a> {
     /// `spec.securityContext`, if set.
     pub fn security_context(&self) -> Option<&'a PodSecurityContext> {
         self.spec.security_context.as_ref()
+    }
+
+    /// The pod's and `container`'s security contexts: which one decides each field the
+    /// container inherits.
+    pub fn contexts(&self, container: &ContainerView<'a>) -> SecurityContexts<'a> {
+        SecurityContexts::new(self.security_context(), container.security_context)
     }
 
     /// The pod's annotations (empty when there are none).

@@ -21,7 +21,7 @@ mod run;
 mod secrets;
 
 pub use context::{CheckContext, Findings};
-pub use docs::{applies_to, rule_markdown, rules_markdown, squash};
+pub use docs::{applies_to, fix_text, rule_markdown, rules_markdown, squash};
 pub use examples::{Example, ExampleFile, Examples, ExcerptLine, examples, rules_without_examples};
 pub use host::host_plan;
 pub use image_files::{FILE_RULES, FileFinding, FileRule, ImageFile, judge_image_files};
@@ -37,6 +37,7 @@ use std::sync::LazyLock;
 
 use crate::docker::{ContainerSpec, DaemonConfig, DockerfileView, ImageSpec};
 use crate::finding::Severity;
+use crate::fix::Fix;
 use crate::host::HostFacts;
 
 /// Everything a user needs to know about a rule, without running it.
@@ -79,8 +80,9 @@ pub type ImageCheck = fn(&ImageSpec, &mut Findings);
 /// [`crate::host::finding_path`]).
 pub type HostCheck = fn(&HostFacts, &mut Findings);
 
-/// What a rule checks in each kind of artefact. One rule, one id, whatever the artefact:
-/// `privileged-container` means the same in a Deployment and in a Compose file.
+/// What a rule checks in each kind of artefact, and how it fixes what it finds. One rule,
+/// one id, whatever the artefact: `privileged-container` means the same in a Deployment
+/// and in a Compose file.
 #[derive(Clone, Copy)]
 pub struct Checks {
     /// Kubernetes objects (pods and every workload).
@@ -91,6 +93,8 @@ pub struct Checks {
     pub daemon: Option<DaemonCheck>,
     /// Dockerfiles.
     pub dockerfile: Option<DockerfileCheck>,
+    /// How `rampart fix` repairs the findings, when it can.
+    pub fix: Option<&'static Fix>,
     /// Built images (`docker image inspect`, the Engine API, OCI image configurations).
     pub image: Option<ImageCheck>,
     /// A host's files (owner, mode, audit rules).
@@ -104,6 +108,7 @@ impl Checks {
         container: None,
         daemon: None,
         dockerfile: None,
+        fix: None,
         image: None,
         host: None,
     };
@@ -168,6 +173,14 @@ impl Checks {
     pub const fn and_dockerfile(self, check: DockerfileCheck) -> Self {
         Self {
             dockerfile: Some(check),
+            ..self
+        }
+    }
+
+    /// These checks, whose findings `fix` repairs.
+    pub const fn fixed_by(self, fix: &'static Fix) -> Self {
+        Self {
+            fix: Some(fix),
             ..self
         }
     }
@@ -267,6 +280,20 @@ pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
 /// the binary defaults assumed when a setting is absent.
 pub fn settings_doc(id: &str) -> Option<String> {
     cluster::settings_doc(id)
+}
+
+/// How the rule `id` (object or run rule) fixes its findings, if it does.
+pub fn fix_of(id: &str) -> Option<&'static Fix> {
+    registry()
+        .iter()
+        .find(|rule| rule.meta.id == id)
+        .and_then(|rule| rule.checks.fix)
+        .or_else(|| {
+            run_registry()
+                .iter()
+                .find(|rule| rule.meta.id == id)
+                .and_then(|rule| rule.fix)
+        })
 }
 
 /// For rules judging host files: the files, owners and modes they check.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Keep, RuleMeta};
-use crate::docker::DockerfileView;
+use crate::docker::{BuiltImage, DockerfileView};
 use crate::field_path::FieldPath;
 use crate::finding::{Finding, Severity};
 use crate::object::{ObjectRef, WorkloadKinds};
@@ -106,29 +106,13 @@ fn json_text(value: &impl Serialize) -> Box<str> {
 /// The kind under which a Dockerfile is collected for the run rules.
 pub const DOCKERFILE_KIND: &str = "Dockerfile";
 
-/// Keeps what the run rules need of a Dockerfile named `name`: the images it builds
-/// (by convention, the name of its directory, `api` for `api.Dockerfile`, or its
-/// `org.opencontainers.image.title` label) and the user of its final stage.
+/// Keeps what the run rules need of a Dockerfile named `name`: what it builds
+/// ([`BuiltImage`]: the images and the user of its final stage).
 pub fn dockerfile_collected(
     name: &str,
     view: &DockerfileView<'_, '_>,
     positions: &PosNode,
 ) -> Collected {
-    let mut images: Vec<String> = Vec::new();
-    let mut parts = name.rsplit(['/', '\\']);
-    let file = parts.next().unwrap_or(name).to_ascii_lowercase();
-    if let Some(prefix) = file.strip_suffix(".dockerfile") {
-        images.push(prefix.to_owned());
-    } else if let Some(dir) = parts.next().filter(|d| !d.is_empty() && *d != ".") {
-        images.push(dir.to_ascii_lowercase());
-    }
-    images.extend(
-        view.labels()
-            .into_iter()
-            .filter(|(key, _)| key == "org.opencontainers.image.title")
-            .map(|(_, title)| title.to_ascii_lowercase()),
-    );
-    let user = view.final_user();
     Collected {
         file: 0,
         file_name: Arc::from(name),
@@ -138,13 +122,7 @@ pub fn dockerfile_collected(
             kind: DOCKERFILE_KIND.to_owned(),
             ..ObjectRef::default()
         },
-        json: json_text(&serde_json::json!({
-            "file": name,
-            "images": images,
-            "user": user.as_ref().map(|(_, u)| u.clone()),
-            "userInstruction": user.as_ref().map(|(i, _)| *i),
-            "finalStage": view.final_stage().map(|s| s.from),
-        })),
+        json: json_text(&BuiltImage::of(name, view)),
         positions: FlatPositions::of(positions),
     }
 }
@@ -311,6 +289,9 @@ pub struct RunRule {
     pub meta: RuleMeta,
     /// The check.
     pub check: fn(&RunContext<'_>, &mut RunFindings),
+    /// How `rampart fix` repairs the findings (their paths are from their objects'
+    /// roots), when it can.
+    pub fix: Option<&'static crate::fix::Fix>,
 }
 
 impl std::fmt::Debug for RunRule {

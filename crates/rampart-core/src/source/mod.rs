@@ -4,8 +4,10 @@
 //! maps back to `line:column`. Scalars are read the way `kubectl` reads them (YAML 1.1
 //! booleans such as `yes`/`on`, `0644` as octal); see the README for the differences.
 
+pub mod edit;
 mod flat;
 mod limits;
+mod lines;
 mod position;
 mod split;
 mod tree;
@@ -13,7 +15,8 @@ mod tree;
 pub use flat::FlatPositions;
 pub(crate) use flat::Shape;
 pub use limits::Limits;
-pub use position::{Located, Pos, PosNode};
+pub(crate) use lines::LineIndex;
+pub use position::{Located, Pos, PosNode, Span};
 pub use tree::PosChildren;
 
 use serde_json::Value;
@@ -121,7 +124,7 @@ fn text_documents<'a>(
                     if value.is_null() {
                         return None;
                     }
-                    positions.shift(chunk.line_offset);
+                    positions.shift(chunk.line_offset, chunk.byte_offset(text));
                     Ok(Document {
                         index,
                         value,

@@ -36,11 +36,40 @@ impl Pos {
     }
 }
 
+/// Where a value's text is in its file, in bytes: what the fix engine edits at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span {
+    /// Byte offset of the value's first character: a scalar's first character (its
+    /// opening quote for a quoted one, its first content line for a block scalar), a
+    /// flow collection's bracket, a block collection's first key or item.
+    pub start: u32,
+    /// Length in bytes: a scalar's token (quotes included), 1 for a flow collection's
+    /// opening bracket, 0 for a block collection and for an empty (null) value.
+    pub len: u32,
+    /// Where the value is defined: `start` for a value written in place, the anchored
+    /// node's `start` for a value that comes from an alias (`*name`, or a `<<` merge).
+    pub defined: u32,
+}
+
+impl Span {
+    /// Whether the value comes from an alias rather than being written where it is used.
+    pub fn is_alias(&self) -> bool {
+        self.defined != self.start
+    }
+
+    /// The offset just past the token (`start + len`).
+    pub fn token_end(&self) -> usize {
+        self.start as usize + self.len as usize
+    }
+}
+
 /// A node of the position tree: where a value starts and where its children are.
 #[derive(Debug, Clone, Default)]
 pub struct PosNode {
     /// Where the value starts.
     pub pos: Pos,
+    /// Where the value is in bytes (all zero for trees not built from YAML or JSON text).
+    pub span: Span,
     pub(crate) children: PosChildren,
 }
 
@@ -54,6 +83,20 @@ pub struct Located {
 }
 
 impl PosNode {
+    /// A node at `pos` without a byte span (positions built from other text than YAML).
+    pub(crate) fn new(pos: Pos, children: PosChildren) -> Self {
+        Self {
+            pos,
+            span: Span::default(),
+            children,
+        }
+    }
+
+    /// The children of the node: entries of a mapping, items of a sequence, or none.
+    pub fn children(&self) -> &PosChildren {
+        &self.children
+    }
+
     /// Finds `path` below this node. A present field is located at its value for a
     /// scalar and at its key for a mapping or sequence (the line that names it); an
     /// absent field at its nearest existing ancestor.
@@ -97,14 +140,17 @@ impl PosNode {
             })
     }
 
-    /// Adds `lines` to every position of the tree (the document's offset in its file).
-    pub(crate) fn shift(&mut self, lines: u32) {
-        if lines == 0 {
+    /// Adds `lines` to every position and `bytes` to every byte offset of the tree (the
+    /// document's offset in its file).
+    pub(crate) fn shift(&mut self, lines: u32, bytes: u32) {
+        if lines == 0 && bytes == 0 {
             return;
         }
         let mut stack = vec![self];
         while let Some(node) = stack.pop() {
             node.pos = node.pos.shifted(lines);
+            node.span.start = node.span.start.saturating_add(bytes);
+            node.span.defined = node.span.defined.saturating_add(bytes);
             match &mut node.children {
                 PosChildren::Leaf => {}
                 PosChildren::Seq(items) => stack.extend(items.iter_mut()),

@@ -14,6 +14,14 @@ pub(crate) struct Chunk<'a> {
     pub line_offset: u32,
 }
 
+impl Chunk<'_> {
+    /// The chunk's byte offset in `file`, the text it was split from.
+    pub fn byte_offset(&self, file: &str) -> u32 {
+        let offset = (self.text.as_ptr() as usize).saturating_sub(file.as_ptr() as usize);
+        u32::try_from(offset).unwrap_or(u32::MAX)
+    }
+}
+
 fn is_marker(line: &str, marker: &str) -> bool {
     line.strip_prefix(marker)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))

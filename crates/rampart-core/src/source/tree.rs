@@ -6,7 +6,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use serde_saphyr::Spanned;
 
-use super::position::{Pos, PosNode};
+use super::position::{Pos, PosNode, Span};
 
 /// A parsed node: its JSON value and the positions of it and its children.
 pub(crate) struct Built {
@@ -66,9 +66,30 @@ impl Built {
             value,
             PosNode {
                 pos: Pos::from_location(&spanned.referenced),
+                span: byte_span(&spanned.referenced, &spanned.defined),
                 children,
             },
         )
+    }
+}
+
+/// The byte span of a value from the parser's locations (text input always has byte
+/// offsets; without them the span is empty at 0, which no edit trusts).
+fn byte_span(referenced: &serde_saphyr::Location, defined: &serde_saphyr::Location) -> Span {
+    let offset = |location: &serde_saphyr::Location| {
+        location
+            .span()
+            .byte_offset()
+            .map_or(0, |o| u32::try_from(o).unwrap_or(u32::MAX))
+    };
+    let start = offset(referenced);
+    Span {
+        start,
+        len: referenced
+            .span()
+            .byte_len()
+            .map_or(0, |l| u32::try_from(l).unwrap_or(u32::MAX)),
+        defined: offset(defined),
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::SeccompProfile;
 
 use crate::field_path::FieldPath;
+use crate::object::ProfileSetting;
 use crate::psp::field_error::FieldError;
 use crate::psp::types::PodSecurityPolicy;
 
@@ -104,22 +105,20 @@ impl SeccompStrategy {
         self.validate_profile(annotation_path(POD_ANNOTATION.to_string()), &profile)
     }
 
-    /// Validates one container's profile: its field, its annotation, the pod field, the
-    /// pod annotation (first present wins).
+    /// Validates one container's profile: the one in force for it (its field, its
+    /// annotation, the pod field, the pod annotation: first present wins; see
+    /// [`SecurityContexts::seccomp_with_annotations`](crate::object::SecurityContexts::seccomp_with_annotations)).
     pub fn validate_container(
         &self,
-        annotations: Option<&BTreeMap<String, String>>,
         container_name: &str,
-        container_field: Option<&SeccompProfile>,
-        pod_field: Option<&SeccompProfile>,
+        profile: Option<ProfileSetting<'_, SeccompProfile>>,
     ) -> Vec<FieldError> {
         let key = format!("{CONTAINER_ANNOTATION_PREFIX}{container_name}");
-        let profile = container_field
-            .map(profile_from_field)
-            .or_else(|| annotation(annotations, &key).map(str::to_string))
-            .or_else(|| pod_field.map(profile_from_field))
-            .or_else(|| annotation(annotations, POD_ANNOTATION).map(str::to_string))
-            .unwrap_or_default();
+        let profile = match profile {
+            Some(ProfileSetting::Field(field)) => profile_from_field(field.value),
+            Some(ProfileSetting::Annotation { value, .. }) => value.to_string(),
+            None => String::new(),
+        };
         self.validate_profile(annotation_path(key), &profile)
     }
 
@@ -159,6 +158,8 @@ pub fn profile_from_field(profile: &SeccompProfile) -> String {
 mod tests {
     use super::super::test_support::policy_with_annotations;
     use super::*;
+    use crate::object::SecurityContexts;
+    use k8s_openapi::api::core::v1::{PodSecurityContext, SecurityContext};
 
     fn strategy(allowed: Option<&str>, default: Option<&str>) -> SeccompStrategy {
         SeccompStrategy::new(&policy_with_annotations(&[
@@ -376,13 +377,17 @@ mod tests {
             ),
         ];
         for (i, (ann, container_field, pod_field, expected)) in cases.into_iter().enumerate() {
+            let pod_sc = pod_field.map(|profile| PodSecurityContext {
+                seccomp_profile: Some(profile),
+                ..PodSecurityContext::default()
+            });
+            let sc = container_field.map(|profile| SecurityContext {
+                seccomp_profile: Some(profile),
+                ..SecurityContext::default()
+            });
+            let contexts = SecurityContexts::new(pod_sc.as_ref(), sc.as_ref());
             let got: Vec<String> = s
-                .validate_container(
-                    Some(&ann),
-                    "app",
-                    container_field.as_ref(),
-                    pod_field.as_ref(),
-                )
+                .validate_container("app", contexts.seccomp_with_annotations(Some(&ann), "app"))
                 .iter()
                 .map(ToString::to_string)
                 .collect();

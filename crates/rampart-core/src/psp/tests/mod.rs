@@ -6,7 +6,7 @@ mod provider_defaulting;
 mod provider_validation;
 mod upstream_admission;
 mod validation_cases;
-mod vectors;
+pub(crate) mod vectors;
 
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{Value, json};
@@ -18,7 +18,7 @@ use crate::psp::{
 
 /// A policy named `name`: RunAsAny everywhere, no volumes, with `overrides` merged into
 /// the spec (RFC 7386) and `annotations` as metadata annotations.
-pub(super) fn psp_with(name: &str, overrides: Value, annotations: Value) -> PodSecurityPolicy {
+pub(crate) fn psp_with(name: &str, overrides: Value, annotations: Value) -> PodSecurityPolicy {
     let mut spec = json!({
         "runAsUser": {"rule": "RunAsAny"},
         "seLinux": {"rule": "RunAsAny"},
@@ -41,7 +41,7 @@ pub(super) fn psp(name: &str, overrides: Value) -> PodSecurityPolicy {
 }
 
 /// Pod `p` in namespace `ns` with one container `app`, `overrides` merged (RFC 7386).
-pub(super) fn pod(overrides: Value) -> Pod {
+pub(crate) fn pod(overrides: Value) -> Pod {
     let mut pod = json!({
         "apiVersion": "v1",
         "kind": "Pod",

@@ -7,16 +7,18 @@ use serde_json::{Value, json};
 use super::{admit_checked, pod, psp_with, request};
 use crate::psp::{AllowAll, Operation};
 
+/// One vector of `vectors.yaml`.
 #[derive(Deserialize)]
-struct Vector {
-    name: String,
+pub(crate) struct Vector {
+    pub name: String,
     #[serde(default = "create")]
-    operation: Operation,
+    pub operation: Operation,
     policies: Vec<PolicyVector>,
-    pod: Value,
-    allowed: bool,
+    /// Merged into pod `p` (see [`pod`]).
+    pub pod: Value,
+    pub allowed: bool,
     #[serde(default)]
-    policy: Option<String>,
+    pub policy: Option<String>,
     #[serde(default)]
     message: Option<String>,
     #[serde(default)]
@@ -47,27 +49,34 @@ fn create() -> Operation {
     Operation::Create
 }
 
-#[test]
-fn spec_vectors() {
-    let vectors: Vec<Vector> =
-        serde_saphyr::from_str(include_str!("vectors.yaml")).expect("vectors parse");
-    assert!(vectors.len() >= 25);
-    for v in vectors {
-        let policies: Vec<_> = v
-            .policies
+/// Every vector of `vectors.yaml`.
+pub(crate) fn vectors() -> Vec<Vector> {
+    serde_saphyr::from_str(include_str!("vectors.yaml")).expect("vectors parse")
+}
+
+impl Vector {
+    /// The vector's policies, each named as written.
+    pub(crate) fn policies(&self) -> Vec<crate::psp::PodSecurityPolicy> {
+        self.policies
             .iter()
             .map(|p| {
-                psp_with(
-                    &p.name,
-                    if p.spec.is_null() {
-                        json!({})
-                    } else {
-                        p.spec.clone()
-                    },
-                    p.annotations.clone(),
-                )
+                let spec = if p.spec.is_null() {
+                    json!({})
+                } else {
+                    p.spec.clone()
+                };
+                psp_with(&p.name, spec, p.annotations.clone())
             })
-            .collect();
+            .collect()
+    }
+}
+
+#[test]
+fn spec_vectors() {
+    let vectors = vectors();
+    assert!(vectors.len() >= 25);
+    for v in vectors {
+        let policies = v.policies();
         let mut req = request(v.operation, pod(v.pod.clone()));
         if v.operation == Operation::Update && !v.no_old {
             let old = v

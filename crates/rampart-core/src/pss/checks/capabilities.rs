@@ -10,7 +10,7 @@ use crate::pss::message::{SortedSet, containers_phrase, quote_list};
 use crate::pss::pod::{ContainerView, PodView};
 
 /// Docker's default capabilities minus `NET_RAW`: what baseline containers may add.
-const BASELINE_ALLOWED_ADD: &[&str] = &[
+pub(crate) const BASELINE_ALLOWED_ADD: &[&str] = &[
     "AUDIT_WRITE",
     "CHOWN",
     "DAC_OVERRIDE",
@@ -27,7 +27,7 @@ const BASELINE_ALLOWED_ADD: &[&str] = &[
 ];
 
 /// The one capability restricted containers may add.
-const RESTRICTED_ALLOWED_ADD: &[&str] = &["NET_BIND_SERVICE"];
+pub(crate) const RESTRICTED_ALLOWED_ADD: &[&str] = &["NET_BIND_SERVICE"];
 
 fn capabilities<'a>(container: &ContainerView<'a>) -> Option<&'a Capabilities> {
     container.security_context?.capabilities.as_ref()

@@ -3,6 +3,7 @@
 
 use super::{Forbidden, Outcome, unless_user_namespace};
 use crate::field_path::FieldPath;
+use crate::object::{Inherited, Scope};
 use crate::pss::message::{Setters, containers_phrase};
 use crate::pss::pod::{PodView, pod_security_context_field};
 
@@ -19,16 +20,20 @@ pub(crate) fn v1_0(pod: &PodView<'_>) -> Outcome {
     let mut implicitly_bad = Vec::new();
     let mut implicit_paths = Vec::new();
     for container in pod.containers() {
-        match container.security_context.and_then(|sc| sc.run_as_non_root) {
-            Some(false) => {
+        match pod.contexts(&container).run_as_non_root() {
+            Some(Inherited { value: true, .. }) => {}
+            Some(Inherited {
+                value: false,
+                scope: Scope::Container,
+            }) => {
                 explicitly_bad.push(container.name);
                 explicit_paths.push(container.security_path("runAsNonRoot"));
             }
-            None if pod_value != Some(true) => {
+            // Unset, or `false` inherited from the pod (reported once, above).
+            _ => {
                 implicitly_bad.push(container.name);
                 implicit_paths.push(container.security_path("runAsNonRoot"));
             }
-            _ => {}
         }
     }
     let setters = Setters::pod(pod_is_bad).containers(&explicitly_bad);

@@ -9,10 +9,10 @@ use crate::pss::message::{Setters, SortedSet, pluralize, quote_list};
 use crate::pss::pod::{PodView, pod_security_context_field};
 
 /// SELinux types allowed at v1.0 (`""` means unset).
-const TYPES_V1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];
+pub(crate) const TYPES_V1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];
 
 /// SELinux types added in v1.31.
-const TYPES_ADDED_V1_31: &[&str] = &["container_engine_t"];
+pub(crate) const TYPES_ADDED_V1_31: &[&str] = &["container_engine_t"];
 
 /// v1.0: type among the four container types, user and role empty.
 pub(crate) fn v1_0(pod: &PodView<'_>) -> Outcome {

@@ -130,10 +130,11 @@ pub(crate) fn baseline_v1_19(pod: &PodView<'_>) -> Outcome {
 /// Restricted v1.19: as baseline, and every container must be covered by its own or the
 /// pod's profile.
 pub(crate) fn restricted_v1_19(pod: &PodView<'_>) -> Outcome {
-    let pod_covers = pod_profile(pod).is_some_and(allowed_type);
     let mut uncovered = Vec::new();
     let bad = explicitly_bad(pod, |container| {
-        if !pod_covers {
+        // The container sets no profile: the pod's, if any, is the one in force.
+        let in_force = pod.contexts(container).seccomp_profile();
+        if !in_force.is_some_and(|profile| allowed_type(profile.value)) {
             uncovered.push((container.name, container_type_path(container)));
         }
     });

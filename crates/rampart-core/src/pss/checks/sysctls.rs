@@ -4,25 +4,39 @@
 use super::{AllowList, Forbidden, Outcome};
 use crate::pss::pod::{PodView, pod_security_context_field};
 
-const ALLOWED_V1_0: &[&str] = &[
+pub(crate) const ALLOWED_V1_0: &[&str] = &[
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",
     "net.ipv4.tcp_syncookies",
     "net.ipv4.ping_group_range",
     "net.ipv4.ip_unprivileged_port_start",
 ];
-const ADDED_V1_27: &[&str] = &["net.ipv4.ip_local_reserved_ports"];
-const ADDED_V1_29: &[&str] = &[
+pub(crate) const ADDED_V1_27: &[&str] = &["net.ipv4.ip_local_reserved_ports"];
+pub(crate) const ADDED_V1_29: &[&str] = &[
     "net.ipv4.tcp_keepalive_time",
     "net.ipv4.tcp_fin_timeout",
     "net.ipv4.tcp_keepalive_intvl",
     "net.ipv4.tcp_keepalive_probes",
 ];
-const ADDED_V1_32: &[&str] = &["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"];
-const ADDED_V1_37: &[&str] = &[
+pub(crate) const ADDED_V1_32: &[&str] = &["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"];
+pub(crate) const ADDED_V1_37: &[&str] = &[
     "net.ipv4.tcp_slow_start_after_idle",
     "net.ipv4.tcp_notsent_lowat",
 ];
+
+/// Every sysctl baseline allows at the latest version.
+pub(crate) fn allowed_at_latest() -> impl Iterator<Item = &'static str> {
+    [
+        ALLOWED_V1_0,
+        ADDED_V1_27,
+        ADDED_V1_29,
+        ADDED_V1_32,
+        ADDED_V1_37,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
+}
 
 /// v1.0: the five original safe sysctls.
 pub(crate) fn v1_0(pod: &PodView<'_>) -> Outcome {

@@ -36,6 +36,20 @@ pub(crate) fn host_path_v1_0(pod: &PodView<'_>) -> Outcome {
     Some(Forbidden::new("hostPath volumes", detail, paths))
 }
 
+/// The volume sources restricted pods may use, by field name (what
+/// `has_allowed_source` accepts).
+pub(crate) const RESTRICTED_SOURCES: &[&str] = &[
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "image",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+];
+
 /// True if the volume uses one of the sources restricted pods may use.
 fn has_allowed_source(v: &Volume) -> bool {
     v.config_map.is_some()

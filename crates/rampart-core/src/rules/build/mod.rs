@@ -1,7 +1,7 @@
 //! Rules that join an image built in the scan (its Dockerfile) with the Kubernetes
 //! workloads that run it.
 
-use crate::docker::{DockerfileView, ImageRef};
+use crate::docker::{BuiltImage, DockerfileView, ImageUser};
 use crate::finding::Severity;
 use crate::object::PodView;
 use crate::rules::{DOCKERFILE_KIND, RuleMeta, RunContext, RunFindings, RunRule};
@@ -25,38 +25,14 @@ pub(super) const IMAGE_USER_MISMATCH: RunRule = RunRule {
             "CIS Docker 4.1",
         ],
     },
+    fix: None,
     check: check_image_user,
 };
 
-/// The user an image's final stage runs as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum ImageUser {
-    Root,
-    Uid(u32),
-    Name(String),
-}
-
-fn image_user(user: Option<&str>) -> ImageUser {
-    let Some(user) = user else {
-        return ImageUser::Root;
-    };
-    let name = user.split(':').next().unwrap_or(user).trim();
-    match name.parse::<u32>() {
-        Ok(0) => ImageUser::Root,
-        Ok(uid) => ImageUser::Uid(uid),
-        Err(_) if name == "root" => ImageUser::Root,
-        Err(_) => ImageUser::Name(name.to_owned()),
-    }
-}
-
-/// A Dockerfile of the run: its index, its file, the images it builds and its final user.
+/// A Dockerfile of the run: its index among the collected objects and what it builds.
 struct Built {
     index: usize,
-    file: String,
-    images: Vec<String>,
-    user: ImageUser,
-    user_instruction: Option<usize>,
-    final_stage: usize,
+    image: BuiltImage,
 }
 
 fn built_images(ctx: &RunContext<'_>) -> Vec<Built> {
@@ -64,24 +40,9 @@ fn built_images(ctx: &RunContext<'_>) -> Vec<Built> {
         .iter()
         .enumerate()
         .filter(|(_, o)| o.id.kind == DOCKERFILE_KIND && o.id.api_version.is_empty())
-        .map(|(index, o)| {
-            let value = o.value();
-            let as_index = |key: &str| value[key].as_u64().and_then(|i| usize::try_from(i).ok());
-            Built {
-                index,
-                file: value["file"].as_str().unwrap_or_default().to_owned(),
-                images: value["images"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                user: image_user(value["user"].as_str()),
-                user_instruction: as_index("userInstruction"),
-                final_stage: as_index("finalStage").unwrap_or(0),
-            }
+        .filter_map(|(index, o)| {
+            let image = serde_json::from_value(o.value()).ok()?;
+            Some(Built { index, image })
         })
         .collect()
 }
@@ -102,11 +63,10 @@ fn check_image_user(ctx: &RunContext<'_>, out: &mut RunFindings) {
             let Some(image) = c.container.image else {
                 continue;
             };
-            let short = ImageRef::parse(image).short_name().to_ascii_lowercase();
-            let Some(dockerfile) = built.iter().find(|b| b.images.contains(&short)) else {
+            let Some(dockerfile) = built.iter().find(|b| b.image.builds(image)) else {
                 continue;
             };
-            let source = match dockerfile.file.as_str() {
+            let source = match dockerfile.image.file.as_str() {
                 "" => "a Dockerfile",
                 file => file,
             };
@@ -115,7 +75,7 @@ fn check_image_user(ctx: &RunContext<'_>, out: &mut RunFindings) {
                 continue;
             }
             let non_root = effective.run_as_non_root.filter(|n| n.value);
-            match (&non_root, &dockerfile.user) {
+            match (&non_root, &dockerfile.image.image_user()) {
                 (Some(flag), ImageUser::Root) => out.report(
                     index,
                     flag.path.clone(),
@@ -141,8 +101,10 @@ fn check_image_user(ctx: &RunContext<'_>, out: &mut RunFindings) {
                         dockerfile.index,
                         DockerfileView::path(
                             dockerfile
+                                .image
                                 .user_instruction
-                                .unwrap_or(dockerfile.final_stage),
+                                .or(dockerfile.image.final_stage)
+                                .unwrap_or(0),
                         ),
                         format!(
                             "USER {name} is a name: {} {:?} sets runAsNonRoot, so use a numeric \

@@ -296,6 +296,7 @@ impl SettingCheck {
         RunRule {
             meta: self.meta,
             check: check_kubelet_settings,
+            fix: None,
         }
     }
 }

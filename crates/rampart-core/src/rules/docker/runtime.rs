@@ -3,6 +3,7 @@
 
 use crate::docker::ContainerSpec;
 use crate::finding::Severity;
+use crate::fix::{Fix, Proposal, Safety, Site, remove_in_service};
 use crate::rules::{Checks, Findings, Rule, RuleMeta};
 
 pub(super) const PORT_BOUND_ALL_INTERFACES: Rule = Rule {
@@ -145,8 +146,20 @@ pub(super) const HOST_USER_NAMESPACE: Rule = Rule {
             "userns_mode",
             "user namespace",
         );
-    }),
+    })
+    .fixed_by(&USERNS_FIX),
 };
+
+const USERNS_FIX: Fix = Fix {
+    summary: "Unsafe (the container may rely on host user ids): removes `userns_mode: host`.",
+    kubernetes: None,
+    compose: Some(host_mode_removed),
+    dockerfile: None,
+};
+
+fn host_mode_removed(site: &Site<'_>) -> Proposal {
+    remove_in_service(site, Safety::Unsafe)
+}
 
 pub(super) const HOST_UTS: Rule = Rule {
     meta: RuleMeta {
@@ -160,7 +173,15 @@ pub(super) const HOST_UTS: Rule = Rule {
     },
     checks: Checks::container_only(|spec, out| {
         report_host_mode(spec, out, spec.uts_mode.as_ref(), "uts", "UTS namespace");
-    }),
+    })
+    .fixed_by(&UTS_FIX),
+};
+
+const UTS_FIX: Fix = Fix {
+    summary: "Unsafe (the container may manage the host's name): removes `uts: host`.",
+    kubernetes: None,
+    compose: Some(host_mode_removed),
+    dockerfile: None,
 };
 
 pub(super) const HOST_CGROUP_NAMESPACE: Rule = Rule {
@@ -183,7 +204,16 @@ pub(super) const HOST_CGROUP_NAMESPACE: Rule = Rule {
             "cgroup",
             "cgroup namespace",
         );
-    }),
+    })
+    .fixed_by(&CGROUPNS_FIX),
+};
+
+const CGROUPNS_FIX: Fix = Fix {
+    summary: "Unsafe (a monitoring agent may read the host's cgroups on purpose): removes \
+              `cgroup: host`.",
+    kubernetes: None,
+    compose: Some(host_mode_removed),
+    dockerfile: None,
 };
 
 /// `security_opt: [systempaths=unconfined]`: the runtime's masking of sensitive `/proc`

@@ -36,6 +36,7 @@ pub(super) const NAMESPACE_INGRESS_NOT_ISOLATED: RunRule = RunRule {
             "kubescape C-0054",
         ],
     },
+    fix: None,
     check: check_isolation,
 };
 

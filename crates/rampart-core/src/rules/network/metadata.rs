@@ -28,6 +28,7 @@ pub(super) const CLOUD_METADATA_REACHABLE: RunRule = RunRule {
             "MITRE ATT&CK T1552.005",
         ],
     },
+    fix: None,
     check: check_metadata,
 };
 

@@ -1,8 +1,14 @@
 //! Linux capabilities.
 
+use std::borrow::Cow;
+
+use serde_json::Value;
+
 use super::quoted;
 use crate::docker::ContainerSpec;
+use crate::field_path::FieldPath;
 use crate::finding::Severity;
+use crate::fix::{Fix, Op, Patch, Proposal, Safety, Site, remove_in_container, remove_in_service};
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const CAPABILITIES_NOT_DROPPED: Rule = Rule {
@@ -53,8 +59,66 @@ pub(super) const CAPABILITIES_NOT_DROPPED: Rule = Rule {
             out.report_container(c, path, message);
         }
     })
-    .and_container(container_not_dropped),
+    .and_container(container_not_dropped)
+    .fixed_by(&DROP_ALL_FIX),
 };
+
+const DROP_ALL_FIX: Fix = Fix {
+    summary: "Adds `ALL` to `capabilities.drop` (Compose: `cap_drop`), creating the list (and \
+              `capabilities`, `securityContext`) where absent, or spells a lower-case `all` as \
+              `ALL`: safe when the container adds no capability back, unsafe when it does.",
+    kubernetes: Some(|site| {
+        if site.windows_pod() {
+            return Err(Cow::Borrowed("Windows pods have no Linux capabilities"));
+        }
+        let Some(caps) = site.path.parent().filter(|_| site.field() == Some("drop")) else {
+            return Err(Cow::Borrowed("the finding is not about capabilities.drop"));
+        };
+        drop_all(site, &caps.child("add"))
+    }),
+    compose: Some(|site| {
+        let Some(service) = site.service() else {
+            return Err(Cow::Borrowed("the finding is not about a service"));
+        };
+        drop_all(site, &service.child("cap_add"))
+    }),
+    dockerfile: None,
+};
+
+/// `ALL` in the drop list at the finding's path: safe unless `add` (at `add`) adds
+/// capabilities back.
+fn drop_all(site: &Site<'_>, add: &FieldPath) -> Proposal {
+    let adds = site
+        .get(add)
+        .and_then(Value::as_array)
+        .is_some_and(|items| !items.is_empty());
+    let safety = if adds { Safety::Unsafe } else { Safety::Safe };
+    let all = Value::String(ALL.to_owned());
+    let op = match site.value() {
+        Some(Value::Array(items)) => match items
+            .iter()
+            .position(|cap| cap.as_str().is_some_and(|c| normalise(c) == ALL))
+        {
+            Some(i) => Op::Set {
+                path: site.path.index(i),
+                value: all,
+            },
+            None => Op::Append {
+                path: site.path.clone(),
+                value: all,
+            },
+        },
+        None | Some(Value::Null) => Op::Append {
+            path: site.path.clone(),
+            value: all,
+        },
+        Some(_) => return Err(Cow::Borrowed("the drop list is not a list")),
+    };
+    Ok(Patch {
+        safety,
+        ops: vec![op],
+    })
+}
 
 pub(super) const DANGEROUS_CAPABILITIES: Rule = Rule {
     meta: RuleMeta {
@@ -74,8 +138,31 @@ pub(super) const DANGEROUS_CAPABILITIES: Rule = Rule {
             "Docker Bench 5.4",
         ],
     },
-    checks: Checks::kubernetes(check_dangerous).and_container(container_dangerous),
+    checks: Checks::kubernetes(check_dangerous)
+        .and_container(container_dangerous)
+        .fixed_by(&REMOVE_CAPABILITY_FIX),
 };
+
+const REMOVE_CAPABILITY_FIX: Fix = Fix {
+    summary: "Unsafe (the workload asked for the capability): removes it from \
+              `capabilities.add` (Compose: `cap_add`), and the list when it empties.",
+    kubernetes: Some(|site| remove_dangerous(site, remove_in_container)),
+    compose: Some(|site| remove_dangerous(site, remove_in_service)),
+    dockerfile: None,
+};
+
+fn remove_dangerous(site: &Site<'_>, remove: fn(&Site<'_>, Safety) -> Proposal) -> Proposal {
+    let dangerous = site
+        .value()
+        .and_then(Value::as_str)
+        .is_some_and(|cap| danger(cap).is_some());
+    if !dangerous {
+        return Err(Cow::Borrowed(
+            "another capability of the same list was removed first: run fix again",
+        ));
+    }
+    remove(site, Safety::Unsafe)
+}
 
 /// Every capability, in `drop` (and `add`).
 const ALL: &str = "ALL";

@@ -3,6 +3,7 @@
 use super::quoted;
 use crate::docker::ContainerSpec;
 use crate::finding::Severity;
+use crate::fix::{Fix, Safety, set_flag};
 use crate::object::PodView;
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
@@ -25,11 +26,7 @@ pub(super) const WRITABLE_ROOT_FILESYSTEM: Rule = Rule {
         let Some(pod) = ctx.pod else { return };
         for c in pod.containers() {
             let c = &c;
-            let read_only = c
-                .container
-                .security_context
-                .as_ref()
-                .and_then(|s| s.read_only_root_filesystem);
+            let read_only = pod.effective(c).read_only_root_filesystem.map(|s| s.value);
             let message = match read_only {
                 Some(true) => continue,
                 Some(false) => format!("{} sets readOnlyRootFilesystem: false", quoted(c)),
@@ -38,7 +35,17 @@ pub(super) const WRITABLE_ROOT_FILESYSTEM: Rule = Rule {
             out.report_container(c, c.security_path("readOnlyRootFilesystem"), message);
         }
     })
-    .and_container(container_read_only),
+    .and_container(container_read_only)
+    .fixed_by(&READ_ONLY_FIX),
+};
+
+const READ_ONLY_FIX: Fix = Fix {
+    summary: "Unsafe (the application may write to its file system): sets \
+              `readOnlyRootFilesystem: true` (Compose: `read_only: true`); mount an `emptyDir` \
+              (a `tmpfs`) where it must write.",
+    kubernetes: Some(|site| set_flag(site, true, Safety::Unsafe)),
+    compose: Some(|site| set_flag(site, true, Safety::Unsafe)),
+    dockerfile: None,
 };
 
 pub(super) const HOST_PATH_VOLUME: Rule = Rule {

@@ -1,8 +1,11 @@
 //! Which user a container runs as.
 
+use std::borrow::Cow;
+
 use super::quoted;
 use crate::docker::{ContainerSpec, DockerfileView, ImageSpec, Origin};
 use crate::finding::Severity;
+use crate::fix::{Fix, Op, Patch, Safety, set_flag, set_text};
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const RUN_AS_ROOT: Rule = Rule {
@@ -28,7 +31,43 @@ pub(super) const RUN_AS_ROOT: Rule = Rule {
     checks: Checks::kubernetes(check_run_as_root)
         .and_container(container_run_as_root)
         .and_dockerfile(dockerfile_run_as_root)
-        .and_image(image_run_as_root),
+        .and_image(image_run_as_root)
+        .fixed_by(&NON_ROOT_FIX),
+};
+
+/// The user the Compose and Dockerfile fixes run as: a numeric UID (and GID) that no
+/// distribution gives to an account.
+const NON_ROOT_USER: &str = "10001";
+
+const NON_ROOT_FIX: Fix = Fix {
+    summary: "Unsafe (the image may need root, or a user of its own): sets `runAsNonRoot: \
+              true` where it is absent or false (a container that sets `runAsUser: 0` has no \
+              automatic fix). Compose: sets `user: \"10001:10001\"` where `user` is absent. \
+              Dockerfile: appends `USER 10001` to a final stage without `USER`.",
+    kubernetes: Some(|site| match site.field() {
+        Some("runAsNonRoot") => set_flag(site, true, Safety::Unsafe),
+        _ => Err(Cow::Borrowed(
+            "the container runs as UID 0 by its own runAsUser: choose a non-root UID",
+        )),
+    }),
+    compose: Some(|site| match site.value() {
+        None => set_text(
+            site,
+            &format!("{NON_ROOT_USER}:{NON_ROOT_USER}"),
+            Safety::Unsafe,
+        ),
+        Some(_) => Err(Cow::Borrowed(
+            "the service runs as root by its own `user`: choose a non-root user",
+        )),
+    }),
+    dockerfile: Some(|view, _| match view.final_user() {
+        None => Ok(Patch::risky(vec![Op::Line {
+            text: format!("USER {NON_ROOT_USER}"),
+        }])),
+        Some(_) => Err(Cow::Borrowed(
+            "the final stage runs as root by its own USER: choose a non-root user",
+        )),
+    }),
 };
 
 fn is_windows(ctx: &CheckContext<'_>) -> bool {

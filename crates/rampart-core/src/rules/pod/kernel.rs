@@ -3,6 +3,7 @@
 use super::quoted;
 use crate::docker::ContainerSpec;
 use crate::finding::Severity;
+use crate::fix::{Fix, Safety, remove_in_service, set_text};
 use crate::rules::{Checks, Findings, Rule, RuleMeta};
 
 pub(super) const UNSAFE_SYSCTLS: Rule = Rule {
@@ -93,7 +94,16 @@ pub(super) const UNMASKED_PROC_MOUNT: Rule = Rule {
             }
         }
     })
-    .and_container(crate::rules::docker::runtime::container_unmasked_paths),
+    .and_container(crate::rules::docker::runtime::container_unmasked_paths)
+    .fixed_by(&MASKED_PROC_FIX),
+};
+
+const MASKED_PROC_FIX: Fix = Fix {
+    summary: "Unsafe (nested container builds need an unmasked /proc): sets `procMount: \
+              Default`. Compose: removes `systempaths=unconfined` from `security_opt`.",
+    kubernetes: Some(|site| set_text(site, DEFAULT_PROC_MOUNT, Safety::Unsafe)),
+    compose: Some(|site| remove_in_service(site, Safety::Unsafe)),
+    dockerfile: None,
 };
 
 fn container_sysctls(spec: &ContainerSpec, out: &mut Findings) {

@@ -2,6 +2,7 @@
 
 use crate::docker::{ContainerSpec, Setting};
 use crate::finding::Severity;
+use crate::fix::{Fix, Safety, remove_in_service, set_flag};
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 fn check_host_flag(
@@ -52,8 +53,25 @@ pub(super) const HOST_NETWORK: Rule = Rule {
             "network_mode",
             "network namespace",
         )
-    }),
+    })
+    .fixed_by(&HOST_NETWORK_FIX),
 };
+
+const HOST_NETWORK_FIX: Fix = Fix {
+    summary: "Unsafe (the workload may serve or reach the node's network directly): sets \
+              `hostNetwork: false`. Compose: removes `network_mode: host`.",
+    kubernetes: Some(host_namespace_off),
+    compose: Some(host_mode_removed),
+    dockerfile: None,
+};
+
+fn host_namespace_off(site: &crate::fix::Site<'_>) -> crate::fix::Proposal {
+    set_flag(site, false, Safety::Unsafe)
+}
+
+fn host_mode_removed(site: &crate::fix::Site<'_>) -> crate::fix::Proposal {
+    remove_in_service(site, Safety::Unsafe)
+}
 
 pub(super) const HOST_PID: Rule = Rule {
     meta: RuleMeta {
@@ -75,7 +93,16 @@ pub(super) const HOST_PID: Rule = Rule {
     })
     .and_container(|spec, out| {
         container_host_mode(spec, out, &spec.pid_mode, "pid", "PID namespace")
-    }),
+    })
+    .fixed_by(&HOST_PID_FIX),
+};
+
+const HOST_PID_FIX: Fix = Fix {
+    summary: "Unsafe (the workload may watch the node's processes on purpose): sets \
+              `hostPID: false`. Compose: removes `pid: host`.",
+    kubernetes: Some(host_namespace_off),
+    compose: Some(host_mode_removed),
+    dockerfile: None,
 };
 
 pub(super) const HOST_IPC: Rule = Rule {
@@ -98,7 +125,16 @@ pub(super) const HOST_IPC: Rule = Rule {
     })
     .and_container(|spec, out| {
         container_host_mode(spec, out, &spec.ipc_mode, "ipc", "IPC namespace")
-    }),
+    })
+    .fixed_by(&HOST_IPC_FIX),
+};
+
+const HOST_IPC_FIX: Fix = Fix {
+    summary: "Unsafe (the workload may share memory with the node's processes): sets \
+              `hostIPC: false`. Compose: removes `ipc: host`.",
+    kubernetes: Some(host_namespace_off),
+    compose: Some(host_mode_removed),
+    dockerfile: None,
 };
 
 /// `network_mode: host`, `pid: host`... (`HostConfig.NetworkMode`, `PidMode`...).

@@ -2,6 +2,7 @@
 
 use super::quoted;
 use crate::finding::Severity;
+use crate::fix::{Fix, Safety, remove_in_container};
 use crate::object::ContainerView;
 use parse_dockerfile::Instruction;
 
@@ -37,7 +38,15 @@ pub(super) const HOST_PORT: Rule = Rule {
                 }
             }
         }
-    }),
+    })
+    .fixed_by(&NO_HOST_PORT_FIX),
+};
+
+const NO_HOST_PORT_FIX: Fix = Fix {
+    summary: "Unsafe (clients may reach the workload on the node's port): removes `hostPort`.",
+    kubernetes: Some(|site| remove_in_container(site, Safety::Unsafe)),
+    compose: None,
+    dockerfile: None,
 };
 
 pub(super) const SSH_EXPOSED: Rule = Rule {

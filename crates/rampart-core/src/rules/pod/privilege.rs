@@ -1,8 +1,14 @@
 //! Privileged containers (Linux and Windows HostProcess) and privilege escalation.
 
+use std::borrow::Cow;
+
+use serde_json::Value;
+
 use super::quoted;
 use crate::docker::{ContainerSpec, DaemonConfig};
+use crate::field_path::Segment;
 use crate::finding::Severity;
+use crate::fix::{Fix, Op, Patch, Proposal, Safety, Site, set_flag, set_text};
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const PRIVILEGED_CONTAINER: Rule = Rule {
@@ -24,23 +30,29 @@ pub(super) const PRIVILEGED_CONTAINER: Rule = Rule {
     checks: Checks::kubernetes(|ctx, out| {
         let Some(pod) = ctx.pod else { return };
         for c in pod.containers() {
-            let c = &c;
-            let privileged = c
-                .container
-                .security_context
-                .as_ref()
-                .and_then(|s| s.privileged);
-            if privileged == Some(true) {
+            if let Some(privileged) = pod.effective(&c).privileged.filter(|p| p.value) {
                 out.report_container(
-                    c,
-                    c.security_path("privileged"),
-                    format!("{} runs privileged", quoted(c)),
+                    &c,
+                    privileged.path,
+                    format!("{} runs privileged", quoted(&c)),
                 );
             }
         }
     })
-    .and_container(container_privileged),
+    .and_container(container_privileged)
+    .fixed_by(&PRIVILEGED_FIX),
 };
+
+const PRIVILEGED_FIX: Fix = Fix {
+    summary: "Safe: sets `privileged: false` (Kubernetes `securityContext`, Compose service).",
+    kubernetes: Some(unprivileged),
+    compose: Some(unprivileged),
+    dockerfile: None,
+};
+
+fn unprivileged(site: &Site<'_>) -> Proposal {
+    set_flag(site, false, Safety::Safe)
+}
 
 pub(super) const WINDOWS_HOST_PROCESS: Rule = Rule {
     meta: RuleMeta {
@@ -80,7 +92,16 @@ pub(super) const WINDOWS_HOST_PROCESS: Rule = Rule {
                 );
             }
         }
-    }),
+    })
+    .fixed_by(&HOST_PROCESS_FIX),
+};
+
+const HOST_PROCESS_FIX: Fix = Fix {
+    summary: "Unsafe (a HostProcess container is built to run on the node): sets \
+              `windowsOptions.hostProcess: false`.",
+    kubernetes: Some(|site| set_flag(site, false, Safety::Unsafe)),
+    compose: None,
+    dockerfile: None,
 };
 
 pub(super) const PRIVILEGE_ESCALATION_ALLOWED: Rule = Rule {
@@ -101,24 +122,88 @@ pub(super) const PRIVILEGE_ESCALATION_ALLOWED: Rule = Rule {
     },
     checks: Checks::kubernetes(check_privilege_escalation)
         .and_container(container_no_new_privileges)
-        .and_daemon(daemon_no_new_privileges),
+        .and_daemon(daemon_no_new_privileges)
+        .fixed_by(&NO_ESCALATION_FIX),
 };
+
+const NO_ESCALATION_FIX: Fix = Fix {
+    summary: "Safe where the field is absent: sets `allowPrivilegeEscalation: false` (unsafe \
+              where the container sets `true`; no fix for a privileged container or one adding \
+              `SYS_ADMIN`, which the API server only accepts with escalation allowed). Compose: \
+              adds `no-new-privileges:true` to `security_opt` (safe; unsafe where it replaces \
+              `no-new-privileges:false`).",
+    kubernetes: Some(no_escalation),
+    compose: Some(no_new_privileges),
+    dockerfile: None,
+};
+
+fn no_escalation(site: &Site<'_>) -> Proposal {
+    let container = site.container().and_then(|path| site.get(&path));
+    let context = container.and_then(|c| c.get("securityContext"));
+    if context
+        .and_then(|sc| sc.get("privileged"))
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        return Err(Cow::Borrowed(
+            "the container runs privileged, which implies privilege escalation (fix \
+             privileged-container first)",
+        ));
+    }
+    let adds = context
+        .and_then(|sc| sc.pointer("/capabilities/add"))
+        .and_then(Value::as_array);
+    let sys_admin = adds.into_iter().flatten().any(|cap| {
+        cap.as_str().is_some_and(|c| {
+            c.trim()
+                .trim_start_matches("CAP_")
+                .eq_ignore_ascii_case("SYS_ADMIN")
+        })
+    });
+    if sys_admin {
+        return Err(Cow::Borrowed(
+            "the container adds SYS_ADMIN, which the API server only accepts with privilege \
+             escalation allowed",
+        ));
+    }
+    let safety = match site.value() {
+        None | Some(Value::Null) => Safety::Safe,
+        Some(_) => Safety::Unsafe,
+    };
+    set_flag(site, false, safety)
+}
+
+/// The `security_opt` entry that forbids privilege escalation.
+const NO_NEW_PRIVILEGES: &str = "no-new-privileges:true";
+
+fn no_new_privileges(site: &Site<'_>) -> Proposal {
+    if matches!(site.path.segments().last(), Some(Segment::Index(_))) {
+        return set_text(site, NO_NEW_PRIVILEGES, Safety::Unsafe);
+    }
+    match site.value() {
+        None | Some(Value::Null | Value::Array(_)) => Ok(Patch::safe(vec![Op::Append {
+            path: site.path.clone(),
+            value: Value::String(NO_NEW_PRIVILEGES.to_owned()),
+        }])),
+        Some(_) => Err(Cow::Borrowed("security_opt is not a list")),
+    }
+}
 
 fn check_privilege_escalation(ctx: &CheckContext<'_>, out: &mut Findings) {
     let Some(pod) = ctx.pod else { return };
     for c in pod.containers() {
         let c = &c;
-        let setting = c
-            .container
-            .security_context
+        let effective = pod.effective(c);
+        let message = match effective
+            .allow_privilege_escalation
             .as_ref()
-            .and_then(|s| s.allow_privilege_escalation);
-        let message = match setting {
+            .map(|s| s.value)
+        {
             Some(false) => continue,
             Some(true) => format!("{} sets allowPrivilegeEscalation: true", quoted(c)),
             None => format!("{} does not set allowPrivilegeEscalation: false", quoted(c)),
         };
-        out.report_container(c, c.security_path("allowPrivilegeEscalation"), message);
+        out.report_container(c, effective.field_path("allowPrivilegeEscalation"), message);
     }
 }
 

@@ -1,12 +1,16 @@
 //! Seccomp, AppArmor and SELinux profiles.
 
+use std::borrow::Cow;
+
 use k8s_openapi::api::core::v1::SELinuxOptions;
+use serde_json::json;
 
 use super::quoted;
 use crate::docker::{ContainerSpec, DaemonConfig};
-use crate::field_path::FieldPath;
+use crate::field_path::{FieldPath, Segment};
 use crate::finding::Severity;
-use crate::object::{EffectiveSecurity, Sourced};
+use crate::fix::{Fix, Op, Patch, Proposal, Safety, Site, remove_in_service, set_text};
+use crate::object::{EffectiveSecurity, Profile, Sourced};
 use crate::rules::{CheckContext, Checks, Findings, Rule, RuleMeta};
 
 pub(super) const SECCOMP_UNCONFINED: Rule = Rule {
@@ -30,8 +34,34 @@ pub(super) const SECCOMP_UNCONFINED: Rule = Rule {
         report_unconfined(ctx, out, "seccomp", |e| e.seccomp_profile)
     })
     .and_container(container_seccomp)
-    .and_daemon(daemon_seccomp),
+    .and_daemon(daemon_seccomp)
+    .fixed_by(&SECCOMP_DEFAULT_FIX),
 };
+
+const SECCOMP_DEFAULT_FIX: Fix = Fix {
+    summary: "Unsafe (the profile was turned off on purpose): sets the profile's `type` to \
+              `RuntimeDefault` (a deprecated annotation to `runtime/default`). Compose: removes \
+              `seccomp=unconfined` from `security_opt`.",
+    kubernetes: Some(runtime_default_instead),
+    compose: Some(|site| remove_in_service(site, Safety::Unsafe)),
+    dockerfile: None,
+};
+
+/// The runtime's default profile instead of an `Unconfined` one (seccomp or AppArmor),
+/// in the field or the deprecated annotation that set it.
+fn runtime_default_instead(site: &Site<'_>) -> Proposal {
+    if matches!(site.path.segments().last(), Some(Segment::Key(_))) {
+        return set_text(site, "runtime/default", Safety::Unsafe);
+    }
+    let path = match site.field() {
+        Some("type") => site.path.clone(),
+        _ => site.path.child("type"),
+    };
+    Ok(Patch::risky(vec![Op::Set {
+        path,
+        value: json!("RuntimeDefault"),
+    }]))
+}
 
 pub(super) const SECCOMP_PROFILE_MISSING: Rule = Rule {
     meta: RuleMeta {
@@ -52,7 +82,40 @@ pub(super) const SECCOMP_PROFILE_MISSING: Rule = Rule {
                 out.report_container(c, path, format!("{} has no seccomp profile", quoted(c)));
             }
         }
+    })
+    .fixed_by(&SECCOMP_PROFILE_FIX),
+};
+
+const SECCOMP_PROFILE_FIX: Fix = Fix {
+    summary: "Safe: sets `seccompProfile: {type: RuntimeDefault}` in the pod's \
+              `securityContext` (one edit covers every container), or in the container's when \
+              the pod already sets a profile.",
+    kubernetes: Some(|site| {
+        if site.windows_pod() {
+            return Err(Cow::Borrowed("Windows pods have no seccomp profiles"));
+        }
+        let profile = json!({"type": "RuntimeDefault"});
+        // The pod's profile covers every container: set it there, unless the pod has a
+        // profile of its own (then the container gets one). A pod profile an earlier
+        // fix set is set again (one edit for all).
+        let at_pod = site
+            .pod_spec
+            .map(|spec| spec.child("securityContext").child("seccompProfile"))
+            .filter(|path| site.get(path).is_none_or(|set| *set == profile));
+        let path = match at_pod {
+            Some(path) => path,
+            None => match site.container() {
+                Some(container) => container.child("securityContext").child("seccompProfile"),
+                None => return Err(Cow::Borrowed("the finding is not about a container")),
+            },
+        };
+        Ok(Patch::safe(vec![Op::Set {
+            path,
+            value: profile,
+        }]))
     }),
+    compose: None,
+    dockerfile: None,
 };
 
 pub(super) const APPARMOR_UNCONFINED: Rule = Rule {
@@ -69,7 +132,17 @@ pub(super) const APPARMOR_UNCONFINED: Rule = Rule {
     checks: Checks::kubernetes(|ctx, out| {
         report_unconfined(ctx, out, "AppArmor", |e| e.app_armor_profile)
     })
-    .and_container(container_apparmor),
+    .and_container(container_apparmor)
+    .fixed_by(&APPARMOR_DEFAULT_FIX),
+};
+
+const APPARMOR_DEFAULT_FIX: Fix = Fix {
+    summary: "Unsafe (the profile was turned off on purpose): sets the profile's `type` to \
+              `RuntimeDefault` (the deprecated annotation to `runtime/default`). Compose: removes \
+              `apparmor=unconfined` from `security_opt`.",
+    kubernetes: Some(runtime_default_instead),
+    compose: Some(|site| remove_in_service(site, Safety::Unsafe)),
+    dockerfile: None,
 };
 
 pub(super) const SELINUX_CUSTOM_OPTIONS: Rule = Rule {
@@ -206,11 +279,11 @@ fn report_unconfined(
     ctx: &CheckContext<'_>,
     out: &mut Findings,
     what: &str,
-    profile: fn(EffectiveSecurity) -> Option<Sourced<String>>,
+    profile: fn(EffectiveSecurity) -> Option<Sourced<Profile>>,
 ) {
     let Some(pod) = ctx.pod else { return };
     for c in pod.containers() {
-        if let Some(setting) = profile(pod.effective(&c)).filter(|p| p.value == "Unconfined") {
+        if let Some(setting) = profile(pod.effective(&c)).filter(|p| p.value.kind == "Unconfined") {
             let message = format!("{} runs with {what} profile Unconfined", quoted(&c));
             out.report_container(&c, setting.path, message);
         }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::field_path::FieldPath;
 use crate::finding::Severity;
+use crate::fix::{Fix, Safety, set_flag};
 use crate::object::PodView;
 use crate::rules::{RuleMeta, RunContext, RunFindings, RunRule};
 
@@ -129,6 +130,14 @@ pub(super) fn workload_accounts<'a>(
     found
 }
 
+const AUTOMOUNT_FIX: Fix = Fix {
+    summary: "Unsafe (the workload may call the API server): sets \
+              `automountServiceAccountToken: false` in the pod spec.",
+    kubernetes: Some(|site| set_flag(site, false, Safety::Unsafe)),
+    compose: None,
+    dockerfile: None,
+};
+
 pub(super) const SERVICE_ACCOUNT_TOKEN_AUTOMOUNT: RunRule = RunRule {
     meta: RuleMeta {
         id: "service-account-token-automount",
@@ -146,6 +155,7 @@ pub(super) const SERVICE_ACCOUNT_TOKEN_AUTOMOUNT: RunRule = RunRule {
         ],
     },
     check: check_automount,
+    fix: Some(&AUTOMOUNT_FIX),
 };
 
 fn check_automount(ctx: &RunContext<'_>, out: &mut RunFindings) {

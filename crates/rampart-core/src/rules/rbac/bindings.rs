@@ -103,6 +103,7 @@ pub(super) const RBAC_CLUSTER_ADMIN_BINDING: RunRule = RunRule {
             "kube-linter cluster-admin-role-binding",
         ],
     },
+    fix: None,
     check: |ctx, out| {
         let run = run_rbac(ctx);
         for (object, binding) in run.bindings() {
@@ -163,6 +164,7 @@ pub(super) const RBAC_ANONYMOUS_ACCESS: RunRule = RunRule {
         fix: "Remove the subject from the binding; use authenticated identities.",
         references: &["kubescape C-0262"],
     },
+    fix: None,
     check: |ctx, out| {
         let run = run_rbac(ctx);
         for (object, binding) in run.bindings() {
@@ -240,6 +242,7 @@ pub(super) const RBAC_DEFAULT_SERVICE_ACCOUNT_POWER: RunRule = RunRule {
               it instead, and set `automountServiceAccountToken: false` on `default`.",
         references: &["CIS 5.1.5", "kubescape C-0189"],
     },
+    fix: None,
     check: |ctx, out| {
         report_powerful_subjects(
             ctx,
@@ -262,6 +265,7 @@ pub(super) const RBAC_BROAD_GROUP_POWER: RunRule = RunRule {
               it.",
         references: &["CIS 5.1.2", "CIS 5.1.4", "kubescape C-0265"],
     },
+    fix: None,
     check: |ctx, out| {
         report_powerful_subjects(
             ctx,
@@ -285,6 +289,7 @@ pub(super) const WORKLOAD_POWERFUL_TOKEN: RunRule = RunRule {
               otherwise give it a service account with only the rights it needs.",
         references: &["CIS 5.1.6", "kubescape C-0267"],
     },
+    fix: None,
     check: check_workload_tokens,
 };
 
