@@ -715,7 +715,10 @@ impl Ignores {
                 if id != "all" && rules::find(id).is_none() {
                     ignores.unknown.push((
                         key.to_owned(),
-                        format!("{key}: unknown rule id {id:?} (`rampart rules` lists them)"),
+                        format!(
+                            "{key}: unknown rule id {id:?}{} (`rampart rules` lists them)",
+                            crate::suggest::rule_hint(id)
+                        ),
                     ));
                 }
                 ids.push(id.to_owned());

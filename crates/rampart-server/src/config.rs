@@ -283,7 +283,8 @@ fn rule_modes(raw: &RawRules) -> Result<Vec<(&'static Rule, RuleMode)>, ConfigEr
                 .find(|r| r.meta.id == id && r.checks.kubernetes.is_some())
                 .ok_or_else(|| {
                     ConfigError(format!(
-                        "rules.{name}[{i}]: unknown rule id {id:?} (or not a Kubernetes object rule)"
+                        "rules.{name}[{i}]: unknown rule id {id:?}{} (or not a Kubernetes object rule)",
+                        rampart_core::suggest::rule_hint(id)
                     ))
                 })?;
             if rules::OUTSIDE_SCHEMA.contains(&rule.meta.id) {
@@ -370,6 +371,10 @@ mod tests {
             )
         );
         assert!(error("rules:\n  enforce: [no-such-rule]\n").contains("unknown rule id"));
+        assert!(
+            error("rules:\n  enforce: [host-pdi]\n")
+                .contains("unknown rule id \"host-pdi\" (did you mean \"host-pid\"?)")
+        );
         assert!(error("rules:\n  warn: [ignored-field]\n").contains("cannot fire in admission"));
         assert!(
             error("podSecurity:\n  exemptions:\n    namespaces: [a, a]\n").contains("Duplicate")
