@@ -15,6 +15,29 @@ use rampart_core::pss::{Level, LevelVersion, Version};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour the output: auto colours a terminal unless NO_COLOR is set
+    /// (CLICOLOR_FORCE colours even a pipe); always also colours text written to files.
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// The process-wide choice every printer follows.
+    pub fn choice(self) -> anstream::ColorChoice {
+        match self {
+            Self::Auto => anstream::ColorChoice::Auto,
+            Self::Always => anstream::ColorChoice::Always,
+            Self::Never => anstream::ColorChoice::Never,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -27,6 +50,11 @@ pub enum Command {
     /// Audit a live Docker host through the Engine API, as Docker Bench does: the daemon,
     /// every container (running or not) and every image, with the rules of `scan`.
     Docker(DockerArgs),
+    /// Audit a live Kubernetes cluster through its API server: every object the rules
+    /// read (workloads, RBAC, NetworkPolicies, namespaces and their Pod Security labels,
+    /// nodes), the control plane's mirror pods and each node's kubelet configuration,
+    /// with the rules of `scan`.
+    Cluster(ClusterArgs),
     /// Evaluate pods and workloads against the Pod Security Standards, exactly as Pod
     /// Security Admission does.
     Pss(PssArgs),
@@ -82,12 +110,20 @@ pub struct ImageArgs {
     /// the user cache directory].
     #[arg(long, value_name = "DIR")]
     pub db: Option<PathBuf>,
-    /// Output format.
+    /// Output format (of standard output, and of each --output given without one).
     #[arg(long, value_enum, default_value_t = ImageFormat::Text)]
     pub format: ImageFormat,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Write the report to FILE instead of standard output; FORMAT=FILE writes that
+    /// format there. Repeatable: `--output cyclonedx=sbom.json --output sarif=image.sarif
+    /// --output text=-` (`-` is standard output). A report that only goes to files leaves
+    /// a one-line summary on standard error.
+    #[arg(long, short, value_name = "[FORMAT=]FILE", value_parser = parse_output::<ImageFormat>)]
+    pub output: Vec<OutputTarget<ImageFormat>>,
+    /// Show only vulnerabilities and findings of these severities (comma-separated; an
+    /// unrated vulnerability counts as low). The others are left out of every output,
+    /// its summary and the exit code.
+    #[arg(long, value_name = "LEVEL[,LEVEL]", value_delimiter = ',', value_parser = parse_severity)]
+    pub severity: Vec<Severity>,
     /// Exit 1 when a vulnerability or finding is at or above this severity (an
     /// unrated vulnerability counts as low) [default: low, or the config's fail-on].
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
@@ -244,6 +280,12 @@ pub enum NetpolFormat {
 pub struct NetpolArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// Read the pods, namespaces, nodes and NetworkPolicies from the live cluster (as
+    /// `rampart cluster` does, with the pods' live IPs) instead of PATHs.
+    #[arg(long)]
+    pub cluster: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
     /// Source: namespace/pod (a Pod, or a workload named after it) or an IP address.
     #[arg(long, value_name = "NS/POD|IP")]
     pub from: Option<String>,
@@ -363,10 +405,86 @@ impl InputArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScanFormat {
+    /// Grouped by file, each finding with a source snippet; a summary line.
     Text,
+    /// One line per finding: `file:line:col: severity rule: message`.
+    Compact,
+    /// The JSON shape documented in the README.
     Json,
+    /// SARIF 2.1.0, for code scanning.
     Sarif,
+    /// JUnit XML, for CI test reports.
     Junit,
+}
+
+/// One `--output`: a format (or `--format`'s) and a file (or standard output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputTarget<F> {
+    /// The format named before `=`, if any.
+    pub format: Option<F>,
+    /// The file; `None` for standard output (`-`).
+    pub path: Option<PathBuf>,
+}
+
+/// `[FORMAT=]FILE`: `sarif=report.sarif`, `text=-`, `report.json`. A word before `=`
+/// that is not a format is an error with a suggestion (`./NAME=...` names such a file).
+fn parse_output<F: ValueEnum>(text: &str) -> Result<OutputTarget<F>, String> {
+    let path = |p: &str| (p != "-").then(|| PathBuf::from(p));
+    match text.split_once('=') {
+        Some((name, file))
+            if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            let format = F::from_str(name, true).map_err(|_| {
+                let names = F::value_variants()
+                    .iter()
+                    .filter_map(|f| f.to_possible_value())
+                    .map(|v| v.get_name().to_owned())
+                    .collect::<Vec<_>>();
+                let hint = rampart_core::suggest::nearest(name, names.iter().map(String::as_str))
+                    .map(|near| format!(" (did you mean {near:?}?)"))
+                    .unwrap_or_default();
+                format!(
+                    "unknown format {name:?}{hint}: expected {}; write ./{text} for a file named so",
+                    names.join(", ")
+                )
+            })?;
+            if file.is_empty() {
+                return Err(format!("{name}=: no file (`-` is standard output)"));
+            }
+            Ok(OutputTarget {
+                format: Some(format),
+                path: path(file),
+            })
+        }
+        _ => Ok(OutputTarget {
+            format: None,
+            path: path(text),
+        }),
+    }
+}
+
+/// Each output of a run: its format and its file (`None`: standard output). Without
+/// `--output`, `format` on standard output; at most one output may be standard output.
+pub fn output_targets<F: Copy>(
+    outputs: &[OutputTarget<F>],
+    format: F,
+) -> Result<Vec<(F, Option<PathBuf>)>, String> {
+    if outputs.is_empty() {
+        return Ok(vec![(format, None)]);
+    }
+    let targets: Vec<_> = outputs
+        .iter()
+        .map(|t| (t.format.unwrap_or(format), t.path.clone()))
+        .collect();
+    if targets.iter().filter(|(_, path)| path.is_none()).count() > 1 {
+        return Err("--output: standard output (-) can take one format only".to_owned());
+    }
+    let mut files: Vec<&PathBuf> = targets.iter().filter_map(|(_, p)| p.as_ref()).collect();
+    files.sort();
+    if let Some(twice) = files.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(format!("--output: {} is named twice", twice[0].display()));
+    }
+    Ok(targets)
 }
 
 #[derive(Debug, Args)]
@@ -383,13 +501,25 @@ pub struct ScanArgs {
 /// The catalogue's report: shared by `scan` and the live sources.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Output format.
+    /// Output format (of standard output, and of each --output given without one).
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     pub format: ScanFormat,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Exit 1 when a finding is at or above this severity [default: low, or the config's fail-on].
+    /// Write the report to FILE instead of standard output; FORMAT=FILE writes that
+    /// format there. Repeatable: `--output sarif=report.sarif --output text=-` (`-` is
+    /// standard output). A report that only goes to files leaves a one-line summary on
+    /// standard error.
+    #[arg(long, short, value_name = "[FORMAT=]FILE", value_parser = parse_output::<ScanFormat>)]
+    pub output: Vec<OutputTarget<ScanFormat>>,
+    /// Show only findings of these severities (info, low, medium, high, critical;
+    /// comma-separated: `high,critical`). The others are left out of every output, its
+    /// summary and the exit code.
+    #[arg(long, value_name = "LEVEL[,LEVEL]", value_delimiter = ',', value_parser = parse_severity)]
+    pub severity: Vec<Severity>,
+    /// End text and compact output with a table of findings per rule.
+    #[arg(long)]
+    pub summary: bool,
+    /// Exit 1 when a shown finding is at or above this severity [default: low, or the
+    /// config's fail-on].
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
     /// Configuration file [default: .rampart.yaml in the current directory, if present].
@@ -439,6 +569,72 @@ pub struct DockerArgs {
     pub timings: bool,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `rampart cluster`: a live cluster through its API server.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Read only these namespaces (repeatable, comma-separated) [default: all].
+    /// Cluster-scoped kinds (ClusterRoles, Nodes...) are still read.
+    #[arg(
+        long = "namespace",
+        short = 'n',
+        value_name = "NS",
+        value_delimiter = ','
+    )]
+    pub namespaces: Vec<String>,
+    /// Also write the objects read as one multi-document YAML file, which `rampart scan`
+    /// judges with the same findings.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Also check the Pod Security Standards at LEVEL[:VERSION] (rule `pod-security`).
+    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_policy)]
+    pub pss: Option<LevelVersion>,
+    /// Print to standard error how long the API server took and how long rampart's own
+    /// work took, and the peak memory.
+    #[arg(long)]
+    pub timings: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// How to reach a cluster's API server (`rampart cluster`, `rampart netpol --cluster`).
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// The kubeconfig [default: $KUBECONFIG, else ~/.kube/config, else the in-cluster
+    /// service account].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use [default: its current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// How long reading the cluster may take in all, retries included (`90`, `90s`,
+    /// `2m`); what is not read by then is reported as a gap.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+/// `90`, `90s`, `2m`, `1h`: a duration in whole seconds, minutes or hours.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (90, 90s, 2m, 1h)"))?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number.saturating_mul(60),
+        "h" => number.saturating_mul(3600),
+        _ => return Err(format!("{text:?} is not a duration (90, 90s, 2m, 1h)")),
+    };
+    if seconds == 0 {
+        return Err("the timeout must be at least one second".to_owned());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

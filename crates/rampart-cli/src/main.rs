@@ -16,6 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    cli.color.choice().write_global();
     match commands::run(cli) {
         Ok(code) => code.into(),
         Err(error) => {

@@ -95,3 +95,60 @@ fn serve_refuses_a_bad_configuration() {
         "{stderr}"
     );
 }
+
+/// The lines a text-logging server writes up to "serving admission reviews", then the
+/// server is stopped.
+fn text_log_until_serving(dir: &std::path::Path, color: &[&str]) -> Vec<String> {
+    let mut child = Command::cargo_bin("rampart")
+        .unwrap()
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
+        .args(color)
+        .arg("--config")
+        .arg(dir.join("config.yaml"))
+        .arg("--tls-cert")
+        .arg(dir.join("tls.crt"))
+        .arg("--tls-key")
+        .arg(dir.join("tls.key"))
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut seen = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let serving = line.contains("serving admission reviews");
+        seen.push(line);
+        if serving {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    seen
+}
+
+#[test]
+fn the_text_log_is_coloured_only_on_a_terminal_or_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = Command::cargo_bin("rampart")
+        .unwrap()
+        .args(["certs", "--out-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(certs.status.success());
+    std::fs::write(dir.path().join("config.yaml"), "cluster: disabled\n").unwrap();
+
+    let piped = text_log_until_serving(dir.path(), &[]);
+    assert!(
+        piped
+            .last()
+            .is_some_and(|l| l.contains("serving admission reviews")),
+        "{piped:?}"
+    );
+    assert!(!piped.iter().any(|l| l.contains('\u{1b}')), "{piped:?}");
+
+    let forced = text_log_until_serving(dir.path(), &["--color", "always"]);
+    assert!(forced.iter().any(|l| l.contains('\u{1b}')), "{forced:?}");
+}

@@ -86,7 +86,10 @@ impl Config {
             if rules::find(id).is_none() {
                 return Err(at(
                     &path,
-                    format!("unknown rule id {id:?} in configuration"),
+                    format!(
+                        "unknown rule id {id:?} in configuration{}",
+                        crate::suggest::rule_hint(id)
+                    ),
                 ));
             }
         }

@@ -106,6 +106,7 @@ pub mod rbac;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod suggest;
 pub mod vuln;
 
 pub use field_path::FieldPath;

@@ -15,9 +15,10 @@ use crate::docker::{DaemonConfig, EngineDaemon, ImageSpec, inspect_containers};
 use crate::field_path::FieldPath;
 use crate::host::{HostFacts, split_finding_path};
 use crate::object::ObjectRef;
+use crate::rules::Collected;
 use crate::scan::{
     FileScan, Ignores, LocatedFinding, ScanOptions, Target, check_container, check_daemon,
-    check_image, container_object, daemon_object, docker_object, run_rules,
+    check_image, container_object, daemon_object, docker_object, run_checks, run_rules, scan_value,
 };
 use crate::source::{InputError, Pos, read_documents};
 
@@ -168,6 +169,83 @@ pub fn judge_host(facts: &HostFacts, options: &ScanOptions) -> Vec<(String, File
     scans.into_iter().collect()
 }
 
+/// Judges one Kubernetes object read from the API server (a List item, its `apiVersion`
+/// and `kind` set as in a manifest): the same checks as the object in a file, findings
+/// located by their field path alone. What the run rules need is kept in
+/// `collected` (see [`judge_run`]).
+pub fn judge_kubernetes_object(object: &Value, options: &ScanOptions) -> FileScan {
+    let mut scan = FileScan {
+        documents: 1,
+        ..FileScan::default()
+    };
+    scan_value(0, object, None, options, &mut scan);
+    scan
+}
+
+/// The run rules' verdicts on a live run: each finding with the index of the report it
+/// belongs to, and for each silenced finding the index of its report (to count it there).
+#[derive(Debug, Default)]
+pub struct LiveRun {
+    /// Findings, each with its report's index, without a position.
+    pub findings: Vec<(usize, LocatedFinding)>,
+    /// For each silenced finding, its report's index.
+    pub suppressed: Vec<usize>,
+}
+
+/// The run rules over the objects collected from a live run (each with `file` set to the
+/// index of its object's report): each finding with the report it belongs to, without a
+/// position, its containers named in its stable path as in the object's file.
+pub fn judge_run(collected: &[Collected], options: &ScanOptions) -> LiveRun {
+    let outcome = run_checks(collected, options);
+    let suppressed = outcome
+        .suppressed
+        .iter()
+        .map(|&index| collected[index].file)
+        .collect();
+    let mut values: BTreeMap<usize, Value> = BTreeMap::new();
+    let findings = outcome
+        .into_iter()
+        .map(|(index, finding)| {
+            let object = &collected[index];
+            let value = values.entry(index).or_insert_with(|| object.value());
+            let located = LocatedFinding {
+                stable_path: crate::baseline::stable_path(Some(value), &finding.path),
+                finding,
+                object: Arc::new(object.id.clone()),
+                document: 0,
+                pos: None,
+            };
+            (object.file, located)
+        })
+        .collect();
+    LiveRun {
+        findings,
+        suppressed,
+    }
+}
+
+/// The `apiVersion` of the KubeletConfiguration a kubelet's `/configz` answer holds.
+pub const KUBELET_CONFIG_API_VERSION: &str = "kubelet.config.k8s.io/v1beta1";
+
+/// The KubeletConfiguration of node `node` from its kubelet's `/configz` answer (`GET
+/// /api/v1/nodes/{node}/proxy/configz`: `{"kubeletconfig": {...}}`, the effective
+/// configuration, flags and files merged), named after the node, so that the CIS 4.2
+/// checks judge it as they judge a KubeletConfiguration file. `None` when the answer
+/// holds no configuration object.
+pub fn kubelet_configuration(node: &str, configz: &Value) -> Option<Value> {
+    let config = configz.get("kubeletconfig")?.as_object()?;
+    let mut object = serde_json::Map::new();
+    object.insert("apiVersion".into(), KUBELET_CONFIG_API_VERSION.into());
+    object.insert("kind".into(), "KubeletConfiguration".into());
+    object.insert("metadata".into(), serde_json::json!({ "name": node }));
+    for (key, value) in config {
+        if !matches!(key.as_str(), "apiVersion" | "kind" | "metadata") {
+            object.insert(key.clone(), value.clone());
+        }
+    }
+    Some(Value::Object(object))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +306,51 @@ mod tests {
         let live = judge_daemon(&document, &options);
         let rules: Vec<&str> = live.findings.iter().map(|f| f.finding.rule).collect();
         assert_eq!(rules, ["daemon-log-driver-local"]);
+    }
+
+    #[test]
+    fn a_live_kubernetes_object_is_judged_as_its_manifest() {
+        let pod = json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"containers": [{"name": "app", "image": "nginx:1.27",
+                "securityContext": {"privileged": true}}]}
+        });
+        let options = only(&["privileged-container"]);
+        let live = judge_kubernetes_object(&pod, &options);
+        let text = serde_json::to_vec(&pod).unwrap();
+        let file = crate::scan::scan_bytes(&text, &options);
+        assert_eq!(live.findings.len(), 1);
+        assert_eq!(live.findings[0].pos, None);
+        assert_eq!(live.findings[0].finding, file.findings[0].finding);
+        assert_eq!(live.findings[0].object, file.findings[0].object);
+        assert_eq!(
+            live.findings[0].finding.path.to_string(),
+            "spec.containers[0].securityContext.privileged"
+        );
+    }
+
+    #[test]
+    fn a_nodes_configz_is_judged_as_its_kubelet_configuration_named_after_the_node() {
+        let configz = json!({"kubeletconfig": {"authentication": {"anonymous": {"enabled": true}},
+            "authorization": {"mode": "Webhook"}}});
+        let config = kubelet_configuration("worker-1", &configz).unwrap();
+        assert_eq!(config["kind"], "KubeletConfiguration");
+        let options = only(&["kubelet-anonymous-auth"]);
+        let mut scan = judge_kubernetes_object(&config, &options);
+        for object in &mut scan.collected {
+            object.file = 7;
+        }
+        let found = judge_run(&scan.collected, &options).findings;
+        assert_eq!(found.len(), 1);
+        let (file, finding) = &found[0];
+        assert_eq!(*file, 7);
+        assert_eq!(finding.pos, None);
+        assert_eq!(finding.object.label(), "KubeletConfiguration worker-1");
+        assert_eq!(
+            finding.finding.path.to_string(),
+            "authentication.anonymous.enabled"
+        );
+        assert!(kubelet_configuration("worker-1", &json!({"kind": "Status"})).is_none());
     }
 }

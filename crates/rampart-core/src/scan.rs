@@ -485,19 +485,38 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
 
 /// Scans one parsed document into `scan`.
 pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut FileScan) {
-    let found = match objects(&document.value) {
+    scan_value(
+        document.index,
+        &document.value,
+        Some(&document.positions),
+        options,
+        scan,
+    );
+}
+
+/// Scans the objects of one value (a document's, or a live object's), locating findings
+/// and errors through `positions` when the value has text; without (a live object),
+/// findings have no position and errors are at line 1, column 1.
+pub(crate) fn scan_value(
+    index: usize,
+    value: &serde_json::Value,
+    positions: Option<&PosNode>,
+    options: &ScanOptions,
+    scan: &mut FileScan,
+) {
+    let locate = |path: &FieldPath| positions.map(|p| p.locate(path).pos);
+    let error_at = |path: &FieldPath| locate(path).unwrap_or(Pos::new(1, 1));
+    let found = match objects(value) {
         Ok(found) => found,
         Err(NotAnObject::Foreign) => return,
         Err(NotAnObject::Malformed { path, message }) => {
-            let pos = document.positions.locate(&path).pos;
-            scan.errors.push(InputError::new(pos, message));
+            scan.errors.push(InputError::new(error_at(&path), message));
             return;
         }
     };
     let collecting = run_registry()
         .iter()
         .any(|r| options.config.is_enabled(r.meta.id));
-    let locate = |path: &FieldPath| document.positions.locate(path).pos;
     for object in &found {
         scan.objects += 1;
         let Checked {
@@ -509,42 +528,36 @@ pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut File
             Err(problems) => {
                 scan.errors
                     .extend(problems.into_iter().map(|(path, message)| {
-                        InputError::new(locate(&object.base.join(&path)), message)
+                        InputError::new(error_at(&object.base.join(&path)), message)
                     }));
                 continue;
             }
         };
         for (path, warning) in warnings {
             scan.warnings
-                .push(InputError::new(locate(&object.base.join(&path)), warning));
+                .push(InputError::new(error_at(&object.base.join(&path)), warning));
         }
         if collecting && collects(&object.id, &options.workloads) {
-            let positions = document.positions.subtree(&object.base);
+            let subtree = positions.and_then(|p| p.subtree(&object.base));
             let id = object.id.clone();
             // The kubelet rules read the command line of a pod that runs the kubelet.
             let kubelet = started_components(object.value, &object.id, &options.workloads)
                 .contains(&Component::Kubelet);
             scan.collected.push(if kubelet {
-                Collected::whole(document.index, id, object.value, positions)
+                Collected::whole(index, id, object.value, subtree)
             } else {
-                Collected::new(
-                    document.index,
-                    id,
-                    object.value,
-                    positions,
-                    &options.workloads,
-                )
+                Collected::new(index, id, object.value, subtree, &options.workloads)
             });
         }
         scan.suppressed += suppressed;
         let id = Arc::new(object.id.clone());
         for finding in findings {
             scan.findings.push(LocatedFinding {
-                pos: Some(locate(&object.base.join(&finding.path))),
+                pos: locate(&object.base.join(&finding.path)),
                 stable_path: stable_path(Some(object.value), &finding.path),
                 finding,
                 object: Arc::clone(&id),
-                document: document.index,
+                document: index,
             });
         }
     }
@@ -764,7 +777,10 @@ impl Ignores {
                 if id != "all" && rules::find(id).is_none() {
                     ignores.unknown.push((
                         key.to_owned(),
-                        format!("{key}: unknown rule id {id:?} (`rampart rules` lists them)"),
+                        format!(
+                            "{key}: unknown rule id {id:?}{} (`rampart rules` lists them)",
+                            crate::suggest::rule_hint(id)
+                        ),
                     ));
                 }
                 ids.push(id.to_owned());

@@ -44,6 +44,8 @@ pub struct FileReport {
     pub suppressed: usize,
     /// The path does not exist: its error is reported, and it is not counted as a file.
     pub missing: bool,
+    /// Findings left out of the report by a severity filter (`--severity`).
+    pub hidden: usize,
     /// Safe fixes for findings of this file (SARIF `fixes`), when they were asked for.
     pub fixes: Vec<Suggestion>,
 }
@@ -83,6 +85,7 @@ impl FileReport {
             suppressed: scan.suppressed,
             source_lines: BTreeMap::new(),
             missing: false,
+            hidden: 0,
             fixes: Vec::new(),
         };
         report.findings.sort_by(order);
@@ -239,9 +242,16 @@ pub struct Summary {
     pub warnings: usize,
     /// Findings silenced by annotations.
     pub suppressed: usize,
+    /// Findings left out by a severity filter (only in the JSON of a filtered run).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hidden: usize,
     /// Findings per severity: info, low, medium, high, critical.
     #[serde(skip)]
     pub by_severity: [usize; 5],
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl ScanReport {
@@ -262,6 +272,7 @@ impl ScanReport {
             summary.errors += file.errors.len();
             summary.warnings += file.warnings.len();
             summary.suppressed += file.suppressed;
+            summary.hidden += file.hidden;
             for finding in &file.findings {
                 summary.by_severity[finding.finding.severity as usize] += 1;
             }
@@ -280,6 +291,71 @@ impl ScanReport {
     pub fn worst(&self) -> Option<Severity> {
         self.findings().map(|(_, f)| f.finding.severity).max()
     }
+
+    /// Keeps only the findings whose severity is in `shown` (all of them when it is
+    /// empty), counting the others as hidden: what `--severity` shows is the report, its
+    /// summary and its verdict. Errors and warnings are always kept.
+    pub fn keep_severities(&mut self, shown: &[Severity]) {
+        if shown.is_empty() {
+            return;
+        }
+        for file in &mut self.files {
+            let before = file.findings.len();
+            file.findings
+                .retain(|f| shown.contains(&f.finding.severity));
+            file.hidden += before - file.findings.len();
+        }
+    }
+
+    /// Findings per rule, most severe rule first (then most findings, then id): the
+    /// rule, its severity (the worst of its findings), how many findings and in how
+    /// many objects.
+    pub fn per_rule(&self) -> Vec<RuleCount> {
+        let mut rules: BTreeMap<&'static str, RuleCount> = BTreeMap::new();
+        let mut objects = std::collections::BTreeSet::new();
+        for (index, file) in self.files.iter().enumerate() {
+            for f in &file.findings {
+                let count = rules.entry(f.finding.rule).or_insert(RuleCount {
+                    rule: f.finding.rule,
+                    severity: f.finding.severity,
+                    findings: 0,
+                    objects: 0,
+                });
+                count.severity = count.severity.max(f.finding.severity);
+                count.findings += 1;
+                if objects.insert((f.finding.rule, index, f.document, f.object.label())) {
+                    count.objects += 1;
+                }
+            }
+        }
+        let mut counts: Vec<RuleCount> = rules.into_values().collect();
+        counts.sort_by(|a, b| {
+            (
+                std::cmp::Reverse(a.severity),
+                std::cmp::Reverse(a.findings),
+                a.rule,
+            )
+                .cmp(&(
+                    std::cmp::Reverse(b.severity),
+                    std::cmp::Reverse(b.findings),
+                    b.rule,
+                ))
+        });
+        counts
+    }
+}
+
+/// One row of the per-rule summary ([`ScanReport::per_rule`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleCount {
+    /// The rule id.
+    pub rule: &'static str,
+    /// The worst severity of its findings.
+    pub severity: Severity,
+    /// Findings of the rule.
+    pub findings: usize,
+    /// Objects with at least one of them.
+    pub objects: usize,
 }
 
 #[cfg(test)]

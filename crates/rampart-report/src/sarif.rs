@@ -73,8 +73,34 @@ pub(crate) fn fingerprint(parts: &[&str]) -> String {
     rampart_core::baseline::hash_parts(parts)
 }
 
+/// A file name as SARIF names it: `/` separators, no leading `./`.
 fn uri(file: &str) -> String {
     file.trim_start_matches("./").replace('\\', "/")
+}
+
+/// Percent-encodes every byte of `text` that is neither ASCII alphanumeric nor in `keep`.
+pub(crate) fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || keep.contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-encodes what a URI path cannot hold as it is (spaces, `%`, `#`, `?`, non-ASCII
+/// bytes...); `/` and the characters RFC 3986 allows in a path segment stay.
+fn encode_path(path: &str) -> String {
+    percent_encode(path, b"-._~!$&'()*+,;=:@/")
+}
+
+/// True for a Windows path that starts at a drive (`C:/...`, after [`uri`]).
+fn is_drive_path(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/'
 }
 
 /// Where a result or a notification is: the file and the line and column in it.
@@ -123,24 +149,37 @@ fn is_uri(file: &str) -> bool {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ArtifactLocation {
+pub(crate) struct ArtifactLocation {
     uri: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     uri_base_id: Option<&'static str>,
 }
 
 impl ArtifactLocation {
-    /// A relative path is resolved against the source root; an absolute path (a host
-    /// file) is a `file://` URI of its own.
-    fn new(file: &str) -> Self {
+    /// Where a file is, as the SARIF spec (3.4.3, 3.4.4) wants it: a relative path is a
+    /// relative reference resolved against `%SRCROOT%` (the directory the scan ran in);
+    /// an absolute path (`/etc/docker/daemon.json`, `C:\k8s\app.yaml`,
+    /// `\\server\share\app.yaml`) is a `file://` URI of its own, without a base (an
+    /// absolute URI with a `uriBaseId` is forbidden). Characters a URI cannot hold are
+    /// percent-encoded.
+    pub(crate) fn new(file: &str) -> Self {
         let uri = uri(file);
-        match uri.strip_prefix('/') {
-            Some(absolute) => Self {
-                uri: format!("file:///{absolute}"),
+        let absolute = if let Some(unc) = uri.strip_prefix("//") {
+            Some(format!("file://{}", encode_path(unc)))
+        } else if let Some(rooted) = uri.strip_prefix('/') {
+            Some(format!("file:///{}", encode_path(rooted)))
+        } else if is_drive_path(&uri) {
+            Some(format!("file:///{}", encode_path(&uri)))
+        } else {
+            None
+        };
+        match absolute {
+            Some(uri) => Self {
+                uri,
                 uri_base_id: None,
             },
             None => Self {
-                uri,
+                uri: encode_path(&uri),
                 uri_base_id: Some("%SRCROOT%"),
             },
         }
@@ -410,4 +449,46 @@ pub fn write_sarif(
     };
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn location(file: &str) -> (String, Option<&'static str>) {
+        let location = ArtifactLocation::new(file);
+        (location.uri, location.uri_base_id)
+    }
+
+    #[test]
+    fn a_relative_path_is_under_the_source_root() {
+        let root = Some("%SRCROOT%");
+        assert_eq!(location("./k8s/app.yaml"), ("k8s/app.yaml".into(), root));
+        assert_eq!(location("k8s\\app.yaml"), ("k8s/app.yaml".into(), root));
+        assert_eq!(location("-"), ("-".into(), root));
+        assert_eq!(
+            location("my charts/a#1 %.yaml"),
+            ("my%20charts/a%231%20%25.yaml".into(), root)
+        );
+    }
+
+    #[test]
+    fn an_absolute_path_is_a_file_uri_without_a_base() {
+        assert_eq!(
+            location("/etc/docker/daemon.json"),
+            ("file:///etc/docker/daemon.json".into(), None)
+        );
+        assert_eq!(
+            location("/tmp/my dir/é.yaml"),
+            ("file:///tmp/my%20dir/%C3%A9.yaml".into(), None)
+        );
+        assert_eq!(
+            location("C:\\k8s\\app.yaml"),
+            ("file:///C:/k8s/app.yaml".into(), None)
+        );
+        assert_eq!(
+            location("\\\\server\\share\\app.yaml"),
+            ("file://server/share/app.yaml".into(), None)
+        );
+    }
 }

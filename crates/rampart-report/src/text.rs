@@ -1,6 +1,7 @@
 //! Human output: findings grouped by file, `file:line:col`, a source snippet with a
 //! caret, and a summary line. Live objects, which have no text, are grouped under a
-//! header naming the object, each finding with the field it is about.
+//! header naming the object, each finding with the field it is about. The compact form
+//! is one line per finding, as grep and editors read it; the per-rule table sums up.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -60,7 +61,84 @@ pub fn write_text(report: &ScanReport, out: &mut dyn Write, color: bool) -> io::
             Source::Live => write_live(file, out, &palette)?,
         }
     }
-    write_summary(report, out)
+    write_summary_line(report, out)?;
+    match &report.baseline {
+        Some(baseline) => write_baseline(baseline, out),
+        None => Ok(()),
+    }
+}
+
+/// Writes one line per error, warning and finding, as compilers print them and editors
+/// jump to them: `file:line:col: severity rule: message [object]` (errors and warnings:
+/// `file:line:col: error: message`). A live object has no position:
+/// `docker://host/containers/web: severity rule: message (path)`. No summary line.
+pub fn write_compact(report: &ScanReport, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    let p = Palette::new(color);
+    let loc = p.location;
+    for file in &report.files {
+        let at = |line: u32, column: u32| match file.source {
+            Source::Text => format!("{}:{line}:{column}", file.file),
+            Source::Live => file.file.clone(),
+        };
+        let problems = [
+            (&file.errors, "error", p.error),
+            (&file.warnings, "warning", p.warning),
+        ];
+        for (list, word, style) in problems {
+            for problem in list {
+                let at = at(problem.pos.line, problem.pos.column);
+                writeln!(
+                    out,
+                    "{loc}{at}{loc:#}: {style}{word}{style:#}: {}",
+                    problem.message
+                )?;
+            }
+        }
+        for f in &file.findings {
+            let (sev, rule) = (p.severity(f.finding.severity), p.rule);
+            let pos = f.pos.unwrap_or_default();
+            let (severity, id, message) = (f.finding.severity, f.finding.rule, &f.finding.message);
+            write!(
+                out,
+                "{loc}{}{loc:#}: {sev}{severity}{sev:#} {rule}{id}{rule:#}: {message}",
+                at(pos.line, pos.column)
+            )?;
+            match file.source {
+                Source::Text => writeln!(out, " [{}]", f.object.label())?,
+                Source::Live => writeln!(out, " ({})", f.finding.path)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the per-rule table: each rule with findings, its severity, how many findings
+/// and in how many objects, most severe first. Nothing when there are no findings.
+pub fn write_rule_table(report: &ScanReport, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    let rows = report.per_rule();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let p = Palette::new(color);
+    let width = rows.iter().map(|r| r.rule.len()).max().unwrap_or(0).max(4);
+    let header = p.location;
+    writeln!(
+        out,
+        "{header}{:<width$}  {:<8}  {:>8}  {:>7}{header:#}",
+        "rule", "severity", "findings", "objects"
+    )?;
+    for row in rows {
+        let (sev, rule) = (p.severity(row.severity), p.rule);
+        writeln!(
+            out,
+            "{rule}{:<width$}{rule:#}  {sev}{:<8}{sev:#}  {:>8}  {:>7}",
+            row.rule,
+            row.severity.as_str(),
+            row.findings,
+            row.objects
+        )?;
+    }
+    Ok(())
 }
 
 fn write_file(file: &FileReport, out: &mut dyn Write, p: &Palette) -> io::Result<()> {
@@ -264,7 +342,9 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn write_summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+/// Writes the run's one-line summary: findings by severity, objects, files, errors,
+/// warnings, and the findings suppressed or hidden.
+pub fn write_summary_line(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     let s = report.summary();
     let mut counts: Vec<String> = Severity::ALL
         .iter()
@@ -293,11 +373,10 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     if s.suppressed > 0 {
         write!(out, ", {} suppressed", s.suppressed)?;
     }
-    writeln!(out)?;
-    if let Some(baseline) = &report.baseline {
-        write_baseline(baseline, out)?;
+    if s.hidden > 0 {
+        write!(out, ", {} hidden by severity", s.hidden)?;
     }
-    Ok(())
+    writeln!(out)
 }
 
 /// How many findings the baseline accepted, and its entries that match nothing any more.

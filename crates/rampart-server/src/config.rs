@@ -268,13 +268,20 @@ fn rule_modes(raw: &RawRules) -> Result<Vec<(&'static Rule, RuleMode)>, ConfigEr
                 .find(|r| r.meta.id == id && r.checks.kubernetes.is_some())
                 .ok_or_else(|| {
                     ConfigError(format!(
-                        "rules.{name}[{i}]: unknown rule id {id:?} (or not a Kubernetes object rule)"
+                        "rules.{name}[{i}]: unknown rule id {id:?}{} (or not a Kubernetes object rule)",
+                        rampart_core::suggest::rule_hint(id)
                     ))
                 })?;
             if rules::OUTSIDE_SCHEMA.contains(&rule.meta.id) {
                 return Err(ConfigError(format!(
                     "rules.{name}[{i}]: rule {id:?} cannot fire in admission: the API server \
                      drops fields outside the schema before webhooks see the object"
+                )));
+            }
+            if rules::STATUS_ONLY.contains(&rule.meta.id) {
+                return Err(ConfigError(format!(
+                    "rules.{name}[{i}]: rule {id:?} cannot fire in admission: it judges what \
+                     the API server reports of a running object, which a review does not carry"
                 )));
             }
             if modes.iter().any(|(r, _)| r.meta.id == rule.meta.id) {
@@ -349,6 +356,10 @@ mod tests {
             )
         );
         assert!(error("rules:\n  enforce: [no-such-rule]\n").contains("unknown rule id"));
+        assert!(
+            error("rules:\n  enforce: [host-pdi]\n")
+                .contains("unknown rule id \"host-pdi\" (did you mean \"host-pid\"?)")
+        );
         assert!(error("rules:\n  warn: [ignored-field]\n").contains("cannot fire in admission"));
         assert!(
             error("podSecurity:\n  exemptions:\n    namespaces: [a, a]\n").contains("Duplicate")

@@ -76,11 +76,14 @@ pub enum LogFormat {
 }
 
 /// Installs the log subscriber on standard output, filtered by `RUST_LOG` (default
-/// `info`). Audit lines use the target `rampart::audit`.
-pub fn init_logging(format: LogFormat) {
+/// `info`). Audit lines use the target `rampart::audit`. `color` styles the text format
+/// (the front end decides: a terminal, `NO_COLOR`, `--color`); JSON is never styled.
+pub fn init_logging(format: LogFormat, color: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(color && format == LogFormat::Text);
     let _ = match format {
         LogFormat::Json => builder
             .json()

@@ -7,6 +7,7 @@
 //! an absent data set or service is a failure, so a partial environment cannot pass.
 
 pub mod image;
+pub mod kube_api;
 
 use std::path::PathBuf;
 

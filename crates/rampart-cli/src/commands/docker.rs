@@ -220,7 +220,7 @@ fn print_timings(
 }
 
 /// The process's peak resident set (`VmHWM` in `/proc/self/status`), in KiB.
-fn peak_rss_kib() -> Option<u64> {
+pub(crate) fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()

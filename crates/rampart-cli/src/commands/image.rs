@@ -13,7 +13,7 @@ use rampart_core::vuln::{Index, matches};
 use rampart_image::{Image, Options, Target};
 use rampart_report::image::{
     DataAge, ImageFinding, ImageReport, LayerReport, TargetReport, Vulnerability, counted_severity,
-    write_cyclonedx, write_json, write_junit, write_sarif, write_text,
+    write_cyclonedx, write_json, write_junit, write_sarif, write_summary_line, write_text,
 };
 
 use crate::cli::{Exit, ImageArgs, ImageFormat};
@@ -56,7 +56,7 @@ pub fn run(args: &ImageArgs) -> Result<Exit> {
         .iter()
         .map(|target| judge.target(target, &options))
         .collect();
-    let report = ImageReport {
+    let mut report = ImageReport {
         targets,
         data: DataAge {
             dir: dir.display().to_string(),
@@ -65,17 +65,13 @@ pub fn run(args: &ImageArgs) -> Result<Exit> {
             stale: db.is_stale(now),
         },
     };
-    let (mut out, color) = super::output(args.output.as_deref())?;
-    let version = env!("CARGO_PKG_VERSION");
-    let written = match args.format {
-        ImageFormat::Text => write_text(&report, &mut out, color),
-        ImageFormat::Json => write_json(&report, &mut out),
-        ImageFormat::Sarif => write_sarif(&report, version, &mut out),
-        ImageFormat::Junit => write_junit(&report, &mut out),
-        ImageFormat::Cyclonedx => write_cyclonedx(&report, version, &mut out),
+    report.keep_severities(&args.severity);
+    let outputs =
+        crate::cli::output_targets(&args.output, args.format).map_err(anyhow::Error::msg)?;
+    for (format, path) in &outputs {
+        write_output(&report, *format, path.as_deref())?;
     }
-    .and_then(|()| out.flush());
-    super::report_written(written.map_err(Into::into))?;
+    super::summary_when_only_files(&outputs, |line| write_summary_line(&report, line))?;
     super::db::warn_if_stale(&db, now);
     for target in &report.targets {
         for error in &target.errors {
@@ -90,6 +86,25 @@ pub fn run(args: &ImageArgs) -> Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+/// Writes one output; a reader of standard output that went away ends it quietly.
+fn write_output(
+    report: &ImageReport,
+    format: ImageFormat,
+    path: Option<&std::path::Path>,
+) -> Result<()> {
+    let (mut out, color) = super::output(path)?;
+    let version = env!("CARGO_PKG_VERSION");
+    let written = match format {
+        ImageFormat::Text => write_text(report, &mut out, color),
+        ImageFormat::Json => write_json(report, &mut out),
+        ImageFormat::Sarif => write_sarif(report, version, &mut out),
+        ImageFormat::Junit => write_junit(report, &mut out),
+        ImageFormat::Cyclonedx => write_cyclonedx(report, version, &mut out),
+    }
+    .and_then(|()| out.flush());
+    super::report_written(written.map_err(Into::into))
 }
 
 impl Judge<'_> {

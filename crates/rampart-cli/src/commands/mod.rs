@@ -1,6 +1,7 @@
 //! One module per command.
 
 mod certs;
+mod cluster;
 mod db;
 mod docker;
 mod explain;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Scan(args) => scan::run(&args),
         Command::Fix(args) => fix::run(&args),
         Command::Docker(args) => docker::run(&args),
+        Command::Cluster(args) => cluster::run(&args),
         Command::Pss(args) => match &args.command {
             Some(crate::cli::PssCommand::Migrate(migrate)) => migrate::run(migrate),
             None => pss::run(&args),
@@ -72,23 +74,56 @@ fn reader_went_away(error: &anyhow::Error) -> bool {
     })
 }
 
-/// Where a report goes: a file, or standard output.
+/// Whether standard output gets colour: `--color`, else a terminal without `NO_COLOR`
+/// (or any output with `CLICOLOR_FORCE`).
+pub(crate) fn color_stdout() -> bool {
+    !matches!(
+        anstream::AutoStream::choice(&std::io::stdout()),
+        anstream::ColorChoice::Never
+    )
+}
+
+/// Where a report goes: a file, or standard output; and whether it gets colour (a file
+/// only with `--color always`).
 pub(crate) fn output(path: Option<&std::path::Path>) -> Result<(Box<dyn std::io::Write>, bool)> {
     match path {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            Ok((Box::new(std::io::BufWriter::new(file)), false))
+            let color = anstream::ColorChoice::global() == anstream::ColorChoice::Always;
+            Ok((Box::new(std::io::BufWriter::new(file)), color))
         }
         None => {
-            let stdout = anstream::stdout();
-            let color = !matches!(stdout.current_choice(), anstream::ColorChoice::Never);
+            let color = color_stdout();
             Ok((
                 Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
                 color,
             ))
         }
     }
+}
+
+/// When every output of a run is a file, the run's one-line summary (written by
+/// `summary`) goes to standard error with the files' names: the log still tells.
+pub(crate) fn summary_when_only_files<F>(
+    targets: &[(F, Option<std::path::PathBuf>)],
+    summary: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>,
+) -> Result<()> {
+    let files: Vec<String> = targets
+        .iter()
+        .filter_map(|(_, path)| path.as_ref().map(|p| p.display().to_string()))
+        .collect();
+    if files.len() == targets.len() {
+        let mut line = Vec::new();
+        summary(&mut line)?;
+        let line = String::from_utf8_lossy(&line);
+        eprintln!(
+            "rampart: {}; report in {}",
+            line.trim_end(),
+            files.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Input problems of a run, each with the file it is in.

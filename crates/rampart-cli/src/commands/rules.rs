@@ -14,7 +14,10 @@ pub fn run(args: &RulesArgs) -> Result<Exit> {
     let rule = match &args.id {
         Some(id) => match find(id) {
             Some(meta) => Some(meta),
-            None => bail!("unknown rule {id:?}; `rampart rules` lists them"),
+            None => bail!(
+                "unknown rule {id:?}{}; `rampart rules` lists them",
+                rampart_core::suggest::rule_hint(id)
+            ),
         },
         None => None,
     };

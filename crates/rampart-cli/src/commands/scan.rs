@@ -17,7 +17,8 @@ use rampart_core::rules::Collected;
 use rampart_core::scan::{LocatedFinding, ScanOptions, run_checks, scan_file};
 use rampart_core::source::{InputError, Limits, Pos};
 use rampart_report::{
-    BaselineReport, FileReport, ScanReport, write_json, write_junit, write_sarif, write_text,
+    BaselineReport, FileReport, ScanReport, write_compact, write_json, write_junit,
+    write_rule_table, write_sarif, write_summary_line, write_text,
 };
 
 use crate::cli::{Exit, ReportArgs, ScanArgs, ScanFormat};
@@ -167,7 +168,10 @@ pub(crate) fn scan_options(args: &ReportArgs) -> Result<(ScanOptions, Severity)>
             .iter()
             .find(|id| rampart_core::rules::find(id).is_none())
         {
-            anyhow::bail!("unknown rule {unknown:?}; `rampart rules` lists them");
+            anyhow::bail!(
+                "unknown rule {unknown:?}{}; `rampart rules` lists them",
+                rampart_core::suggest::rule_hint(unknown)
+            );
         }
         config = config.only(&ids);
     }
@@ -175,9 +179,11 @@ pub(crate) fn scan_options(args: &ReportArgs) -> Result<(ScanOptions, Severity)>
     Ok((ScanOptions::from_config(config), fail_on))
 }
 
-/// Applies the baseline flags to `files`, writes the report in the asked format and says
-/// how the run ends: 2 with input errors, 0 when a baseline was written, 1 with a finding
-/// at or above `fail_on`, else 0.
+/// Applies the baseline flags to `files` (a written baseline records every finding), then
+/// writes the report (only the findings `--severity` shows) to every output asked for,
+/// and says how the run ends: 2 with input errors, 0 when a baseline was written, 1 with
+/// a shown finding at or above `fail_on`, else 0. When no output is standard output, the
+/// summary line goes to standard error.
 pub(crate) fn finish(
     mut files: Vec<FileReport>,
     args: &ReportArgs,
@@ -190,19 +196,14 @@ pub(crate) fn finish(
         Some(path) => Some(apply_baseline(path, &mut files)?),
         None => None,
     };
-    let report = &ScanReport { files, baseline };
-    let (mut out, color) = super::output(args.output.as_deref())?;
-    let written = match args.format {
-        ScanFormat::Text => write_text(report, &mut out, color),
-        ScanFormat::Json => write_json(report, &mut out),
-        ScanFormat::Sarif => {
-            let rules: Vec<_> = catalogue().copied().collect();
-            write_sarif(report, &rules, env!("CARGO_PKG_VERSION"), &mut out)
-        }
-        ScanFormat::Junit => write_junit(report, &mut out),
+    let mut report = ScanReport { files, baseline };
+    report.keep_severities(&args.severity);
+    let targets =
+        crate::cli::output_targets(&args.output, args.format).map_err(anyhow::Error::msg)?;
+    for (format, path) in &targets {
+        write_output(&report, *format, path.as_deref(), args.summary)?;
     }
-    .and_then(|()| out.flush());
-    super::report_written(written.map_err(Into::into))?;
+    super::summary_when_only_files(&targets, |line| write_summary_line(&report, line))?;
     let summary = report.summary();
     Ok(if summary.errors > 0 {
         Exit::Usage
@@ -213,6 +214,34 @@ pub(crate) fn finish(
     } else {
         Exit::Clean
     })
+}
+
+/// Writes one output; a reader of standard output that went away ends it quietly.
+fn write_output(
+    report: &ScanReport,
+    format: ScanFormat,
+    path: Option<&std::path::Path>,
+    rule_table: bool,
+) -> Result<()> {
+    let (mut out, color) = super::output(path)?;
+    let written = match format {
+        ScanFormat::Text => write_text(report, &mut out, color),
+        ScanFormat::Compact => write_compact(report, &mut out, color),
+        ScanFormat::Json => write_json(report, &mut out),
+        ScanFormat::Sarif => {
+            let rules: Vec<_> = catalogue().copied().collect();
+            write_sarif(report, &rules, env!("CARGO_PKG_VERSION"), &mut out)
+        }
+        ScanFormat::Junit => write_junit(report, &mut out),
+    }
+    .and_then(|()| match format {
+        ScanFormat::Text | ScanFormat::Compact if rule_table => {
+            write_rule_table(report, &mut out, color)
+        }
+        _ => Ok(()),
+    })
+    .and_then(|()| out.flush());
+    super::report_written(written.map_err(Into::into))
 }
 
 pub fn run(args: &ScanArgs) -> Result<Exit> {

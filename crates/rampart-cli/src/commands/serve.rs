@@ -7,10 +7,11 @@ use anyhow::Result;
 use crate::cli::{Exit, LogFormat, ServeArgs};
 
 pub fn run(args: &ServeArgs) -> Result<Exit> {
-    rampart_server::init_logging(match args.log_format {
+    let format = match args.log_format {
         LogFormat::Json => rampart_server::LogFormat::Json,
         LogFormat::Text => rampart_server::LogFormat::Text,
-    });
+    };
+    rampart_server::init_logging(format, super::color_stdout());
     let mut options = rampart_server::Options::new(
         args.config.clone(),
         args.tls_cert.clone(),

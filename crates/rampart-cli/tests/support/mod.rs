@@ -44,11 +44,49 @@ pub fn sarif_problems(sarif: &Value) -> Vec<String> {
         r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
     );
     let schema: Value = serde_json::from_str(&text).expect("schema JSON");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    validator
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles");
+    let mut problems: Vec<String> = validator
         .iter_errors(sarif)
         .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect()
+        .collect();
+    artifact_location_problems(sarif, "", &mut problems);
+    problems
+}
+
+/// What the schema cannot say about an `artifactLocation` (SARIF 2.1.0 §3.4.3): a
+/// `uriBaseId` only with a relative reference, and a relative reference only with one.
+fn artifact_location_problems(value: &Value, at: &str, problems: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            if let Some(location) = object.get("artifactLocation") {
+                let uri = location["uri"].as_str().unwrap_or_default();
+                let absolute = uri
+                    .split_once(':')
+                    .is_some_and(|(scheme, _)| scheme.len() > 1 && !scheme.contains('/'));
+                match (absolute, location.get("uriBaseId")) {
+                    (true, Some(base)) => problems.push(format!(
+                        "{at}/artifactLocation: absolute URI {uri:?} with uriBaseId {base}"
+                    )),
+                    (false, None) => problems.push(format!(
+                        "{at}/artifactLocation: relative reference {uri:?} without uriBaseId"
+                    )),
+                    _ => {}
+                }
+            }
+            for (key, child) in object {
+                artifact_location_problems(child, &format!("{at}/{key}"), problems);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                artifact_location_problems(child, &format!("{at}/{index}"), problems);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A recorded Engine API answer from tests/data/engine.

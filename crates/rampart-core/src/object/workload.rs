@@ -71,6 +71,12 @@ impl WorkloadKinds {
         }
     }
 
+    /// The custom kinds (beyond the built-in workloads) as `(group, kind)` pairs: the
+    /// defaults (Argo Rollouts, Knative) and the configured ones.
+    pub fn custom_kinds(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.custom.iter().map(|(g, k, _)| (g.as_str(), k.as_str()))
+    }
+
     /// Where the object keeps its pod, if its kind holds one.
     pub fn template_of(&self, id: &ObjectRef) -> Option<TemplateLocation> {
         let gk = GroupKind::of(id);

@@ -26,7 +26,7 @@ pub use examples::{Example, ExampleFile, Examples, ExcerptLine, examples, rules_
 pub use host::host_plan;
 pub use image_files::{FILE_RULES, FileFinding, FileRule, ImageFile, judge_image_files};
 pub use keep::Keep;
-pub use pod::OUTSIDE_SCHEMA;
+pub use pod::{OUTSIDE_SCHEMA, STATUS_ONLY};
 pub(crate) use run::RunCache;
 pub use run::{
     Collected, DOCKERFILE_KIND, RunContext, RunFindings, RunRule, collects, dockerfile_collected,

@@ -17,7 +17,7 @@ pub use cyclonedx::write_cyclonedx;
 pub use json::write_json;
 pub use junit::write_junit;
 pub use sarif::write_sarif;
-pub use text::write_text;
+pub use text::{write_summary_line, write_text};
 
 /// How old the vulnerability data is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -91,6 +91,8 @@ pub struct TargetReport {
     pub errors: Vec<String>,
     /// What is worth saying but read fine (a distribution the data does not cover).
     pub warnings: Vec<String>,
+    /// Vulnerabilities and findings left out by a severity filter (`--severity`).
+    pub hidden: usize,
 }
 
 impl TargetReport {
@@ -134,6 +136,14 @@ pub struct ImageSummary {
     pub errors: usize,
     /// Vulnerabilities by severity.
     pub by_severity: BySeverity,
+    /// Vulnerabilities and findings left out by a severity filter (only in the JSON of
+    /// a filtered run).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hidden: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Vulnerability counts per severity.
@@ -179,6 +189,7 @@ impl ImageReport {
             summary.vulnerabilities += target.vulnerabilities.len();
             summary.findings += target.findings.len();
             summary.errors += target.errors.len();
+            summary.hidden += target.hidden;
             let mut packages: Vec<usize> = target
                 .vulnerabilities
                 .iter()
@@ -194,6 +205,23 @@ impl ImageReport {
             }
         }
         summary
+    }
+
+    /// Keeps only the vulnerabilities (by [`counted_severity`]) and findings whose
+    /// severity is in `shown` (everything when it is empty), counting the others as
+    /// hidden. Packages, layers and errors are always kept.
+    pub fn keep_severities(&mut self, shown: &[Severity]) {
+        if shown.is_empty() {
+            return;
+        }
+        for target in &mut self.targets {
+            let before = target.vulnerabilities.len() + target.findings.len();
+            target
+                .vulnerabilities
+                .retain(|v| shown.contains(&counted_severity(&v.found)));
+            target.findings.retain(|f| shown.contains(&f.severity));
+            target.hidden += before - target.vulnerabilities.len() - target.findings.len();
+        }
     }
 
     /// The most severe vulnerability or finding, counted as `--fail-on` counts it.

@@ -10,26 +10,41 @@ use serde_json::{Value, json};
 
 use super::{ImageReport, counted_severity};
 use crate::sarif::{
-    INFORMATION_URI, SCHEMA, fingerprint, level, rule_descriptor, security_severity,
+    ArtifactLocation, INFORMATION_URI, SCHEMA, fingerprint, level, percent_encode, rule_descriptor,
+    security_severity,
 };
 
 /// The target as a URI reference: spaces and other characters a URI cannot hold are
 /// percent-encoded.
 fn target_uri(target: &str) -> String {
-    let mut out = String::with_capacity(target.len());
-    for byte in target.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
+    percent_encode(target, b"-._~:/?#[]@!$&'()*+,;=%")
+}
+
+/// True when `target` names its transport (`docker-archive:...`, `docker://...`,
+/// `oci:...`): a URI of its own. A drive letter (`C:\...`) is not a scheme.
+fn has_scheme(target: &str) -> bool {
+    target.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.len() > 1
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
+}
+
+/// Where a target is: its transport URI as given, or a path as every SARIF file location
+/// is (relative under `%SRCROOT%`, absolute as a `file://` URI).
+fn artifact_location(target: &str) -> Value {
+    if has_scheme(target) {
+        json!({"uri": target_uri(target)})
+    } else {
+        serde_json::to_value(ArtifactLocation::new(target)).unwrap_or_default()
     }
-    out
 }
 
 fn location(target: &str, name: &str, qualified: String, kind: &str) -> Value {
     json!({
-        "physicalLocation": {"artifactLocation": {"uri": target_uri(target)}},
+        "physicalLocation": {"artifactLocation": artifact_location(target)},
         "logicalLocations": [{"name": name, "fullyQualifiedName": qualified, "kind": kind}],
     })
 }
@@ -104,7 +119,7 @@ pub fn write_sarif(report: &ImageReport, version: &str, out: &mut dyn Write) -> 
                 json!({
                     "level": "error",
                     "message": {"text": format!("{}: {e}", t.target)},
-                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": target_uri(&t.target)}}}],
+                    "locations": [{"physicalLocation": {"artifactLocation": artifact_location(&t.target)}}],
                 })
             })
         })
@@ -130,4 +145,33 @@ pub fn write_sarif(report: &ImageReport, version: &str, out: &mut dyn Write) -> 
     });
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_with_a_transport_is_its_own_uri_and_a_path_is_a_file_location() {
+        assert_eq!(
+            artifact_location("docker-archive:/tmp/app image.tar"),
+            json!({"uri": "docker-archive:/tmp/app%20image.tar"})
+        );
+        assert_eq!(
+            artifact_location("docker://localhost:5000/app:1"),
+            json!({"uri": "docker://localhost:5000/app:1"})
+        );
+        assert_eq!(
+            artifact_location("/tmp/app.tar"),
+            json!({"uri": "file:///tmp/app.tar"})
+        );
+        assert_eq!(
+            artifact_location("C:\\images\\app.tar"),
+            json!({"uri": "file:///C:/images/app.tar"})
+        );
+        assert_eq!(
+            artifact_location("images/app.tar"),
+            json!({"uri": "images/app.tar", "uriBaseId": "%SRCROOT%"})
+        );
+    }
 }

@@ -131,6 +131,28 @@ pub fn write_text(report: &ImageReport, out: &mut dyn Write, color: bool) -> io:
         }
         write_target(target, out, color)?;
     }
+    writeln!(out)?;
+    write_summary_line(report, out)?;
+    let data = &report.data;
+    match (&data.newest_modified, data.age_days) {
+        (Some(newest), Some(days)) => writeln!(
+            out,
+            "vulnerability data: {}, newest record {newest} ({days} day{} old){}",
+            data.dir,
+            if days == 1 { "" } else { "s" },
+            if data.stale { ", STALE: update it" } else { "" }
+        ),
+        _ => writeln!(
+            out,
+            "vulnerability data: {}, age unknown (no record has a modified date)",
+            data.dir
+        ),
+    }
+}
+
+/// Writes the run's one-line summary: vulnerabilities by severity, fixable, packages,
+/// findings, targets, errors, and what a severity filter hid.
+pub fn write_summary_line(report: &ImageReport, out: &mut dyn Write) -> io::Result<()> {
     let s = report.summary();
     let by = s.by_severity;
     let counts: Vec<String> = [
@@ -145,9 +167,9 @@ pub fn write_text(report: &ImageReport, out: &mut dyn Write, color: bool) -> io:
     .filter(|(n, _)| *n > 0)
     .map(|(n, name)| format!("{n} {name}"))
     .collect();
-    writeln!(
+    write!(
         out,
-        "\n{} vulnerabilit{} ({}; {} fixable) in {} of {} packages, {} finding{}, {} target{}, {} error{}",
+        "{} vulnerabilit{} ({}; {} fixable) in {} of {} packages, {} finding{}, {} target{}, {} error{}",
         s.vulnerabilities,
         if s.vulnerabilities == 1 { "y" } else { "ies" },
         if counts.is_empty() {
@@ -165,19 +187,8 @@ pub fn write_text(report: &ImageReport, out: &mut dyn Write, color: bool) -> io:
         s.errors,
         if s.errors == 1 { "" } else { "s" },
     )?;
-    let data = &report.data;
-    match (&data.newest_modified, data.age_days) {
-        (Some(newest), Some(days)) => writeln!(
-            out,
-            "vulnerability data: {}, newest record {newest} ({days} day{} old){}",
-            data.dir,
-            if days == 1 { "" } else { "s" },
-            if data.stale { ", STALE: update it" } else { "" }
-        ),
-        _ => writeln!(
-            out,
-            "vulnerability data: {}, age unknown (no record has a modified date)",
-            data.dir
-        ),
+    if s.hidden > 0 {
+        write!(out, ", {} hidden by severity", s.hidden)?;
     }
+    writeln!(out)
 }

@@ -67,7 +67,7 @@ fn read_flows(args: &FlowInputArgs, cluster: &Cluster, errors: &mut Problems) ->
 
 /// Builds the cluster and reads the flows.
 fn load(args: &FlowInputArgs) -> Result<(Model, Reading)> {
-    let mut model = build(&args.input, args.ipblock_pod_ips, true);
+    let mut model = build(&args.input, None, args.ipblock_pod_ips, true);
     let reading = read_flows(args, &model.cluster, &mut model.errors)?;
     Ok((model, reading))
 }

@@ -18,7 +18,7 @@ use rampart_core::source::{InputError, Pos};
 use serde::Serialize;
 
 use super::{Problems, load_inputs};
-use crate::cli::{Exit, InputArgs, NetpolArgs, NetpolCommand, NetpolFormat};
+use crate::cli::{ConnectionArgs, Exit, InputArgs, NetpolArgs, NetpolCommand, NetpolFormat};
 
 /// The cluster built from the inputs, and every problem met on the way.
 struct Model {
@@ -31,9 +31,17 @@ struct Model {
 
 /// Reads the manifests into a cluster. `assume_cluster_dns` adds an endpoint for the
 /// cluster DNS when the input has none (for observed flows).
-fn build(input: &InputArgs, ipblock_pod_ips: bool, assume_cluster_dns: bool) -> Model {
+fn build(
+    input: &InputArgs,
+    cluster: Option<&ConnectionArgs>,
+    ipblock_pod_ips: bool,
+    assume_cluster_dns: bool,
+) -> Model {
     let kinds = WorkloadKinds::default();
-    let (files, mut errors) = load_inputs(&input.paths, input);
+    let (files, mut errors) = match cluster {
+        Some(connection) => load_cluster(connection, input, &kinds),
+        None => load_inputs(&input.paths, input),
+    };
     let mut builder = Cluster::builder()
         .options(Options {
             ipblock_matches_pod_ips: ipblock_pod_ips,
@@ -93,6 +101,41 @@ fn build(input: &InputArgs, ipblock_pod_ips: bool, assume_cluster_dns: bool) -> 
         errors,
         warnings,
     }
+}
+
+/// The objects of the live cluster, read as `rampart cluster` reads them (one input
+/// named `kubernetes://<context>`), and what could not be read as errors.
+fn load_cluster(
+    connection: &ConnectionArgs,
+    input: &InputArgs,
+    kinds: &WorkloadKinds,
+) -> (Vec<(String, rampart_core::object::Loaded)>, Problems) {
+    let mut problems = Problems::default();
+    let flags = super::cluster::flags(connection, &[]);
+    let snapshot = match super::cluster::read_cluster(&flags, kinds, false) {
+        Ok(snapshot) => snapshot,
+        Err(error) => {
+            problems.push(
+                "kubernetes",
+                InputError::new(Pos::new(1, 1), format!("{error:#}")),
+            );
+            return (Vec::new(), problems);
+        }
+    };
+    let name = format!("kubernetes://{}", snapshot.context);
+    for gap in snapshot.gaps() {
+        problems.push(&name, InputError::new(Pos::new(1, 1), gap.to_string()));
+    }
+    let mut stream = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = super::cluster::write_stream(&snapshot, &mut stream);
+    let limits =
+        rampart_core::source::Limits::for_file_size(input.max_file_size.max(stream.len() as u64));
+    let loaded = rampart_core::object::load(&stream, &limits);
+    for error in &loaded.errors {
+        problems.push(&name, error.clone());
+    }
+    (vec![(name, loaded)], problems)
 }
 
 /// The ports the pod of an endpoint's object declares: its containers' and its sidecars'
@@ -156,7 +199,8 @@ fn answer(question: Question, args: &NetpolArgs) -> Result<Exit> {
     if args.format == NetpolFormat::Dot && question != Question::Matrix {
         bail!("--format dot is only for `netpol matrix`");
     }
-    let model = build(&args.input, args.ipblock_pod_ips, false);
+    let cluster = args.cluster.then_some(&args.connection);
+    let model = build(&args.input, cluster, args.ipblock_pod_ips, false);
     report_problems(&model)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (denied, written) = match question {

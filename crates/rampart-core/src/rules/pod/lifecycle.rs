@@ -56,3 +56,41 @@ pub(super) const DEFAULT_NAMESPACE: Rule = Rule {
         }
     }),
 };
+
+pub(super) const POD_WITHOUT_CONTROLLER: Rule = Rule {
+    meta: RuleMeta {
+        id: "pod-without-controller",
+        severity: Severity::Low,
+        title: "Running Pod owned by no controller",
+        why: "A Pod the API server reports running or pending that no controller owns (no \
+              `ownerReferences` entry with `controller: true`) was created by hand: nothing \
+              recreates it after an eviction or a node failure, no rollout updates its image, \
+              and it often outlives the debugging session it was started for. Judged on pods \
+              read from a cluster (`rampart cluster`, or its `--save` file): a manifest's Pod \
+              has no status.",
+        fix: "Run it from a Deployment, StatefulSet, DaemonSet or Job, or delete it.",
+        references: &["kubescape C-0073", "Kubernetes docs: Pods"],
+    },
+    checks: Checks::kubernetes(check_pod_without_controller),
+};
+
+fn check_pod_without_controller(ctx: &CheckContext<'_>, out: &mut Findings) {
+    let value = ctx.object.value;
+    let is_pod = ctx.object.id.kind == "Pod" && ctx.object.id.group().is_empty();
+    let running = matches!(
+        value["status"]["phase"].as_str(),
+        Some("Running" | "Pending")
+    );
+    if !is_pod || !running {
+        return;
+    }
+    let owned = value["metadata"]["ownerReferences"]
+        .as_array()
+        .is_some_and(|owners| owners.iter().any(|o| o["controller"] == true));
+    if !owned {
+        out.report(
+            FieldPath::fields(&["metadata", "ownerReferences"]),
+            "running pod has no controller owner: nothing recreates it if it is evicted or its node fails",
+        );
+    }
+}

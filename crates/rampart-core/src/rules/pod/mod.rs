@@ -45,6 +45,7 @@ pub(super) static RULES: &[Rule] = &[
     resources::RESOURCE_REQUESTS_MISSING,
     lifecycle::RESTART_POLICY_NEVER,
     lifecycle::DEFAULT_NAMESPACE,
+    lifecycle::POD_WITHOUT_CONTROLLER,
     images::IMAGE_TAG_MUTABLE,
     images::IMAGE_DIGEST_MISSING,
     misplaced::IGNORED_FIELD,
@@ -55,6 +56,10 @@ pub(super) static RULES: &[Rule] = &[
 /// level). Objects the API server has decoded, such as those an admission webhook receives,
 /// never carry such fields, so these rules have nothing to see there.
 pub const OUTSIDE_SCHEMA: &[&str] = &[misplaced::IGNORED_FIELD.meta.id];
+
+/// Rules about what the API server reports of a running object (its `status`), which an
+/// admission webhook never judges: they have nothing to see in a review.
+pub const STATUS_ONLY: &[&str] = &[lifecycle::POD_WITHOUT_CONTROLLER.meta.id];
 
 /// `container "name"`, the way upstream messages name a container.
 fn quoted(container: &crate::object::ContainerView<'_>) -> String {
