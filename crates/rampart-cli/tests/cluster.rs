@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use rampart_test_support::kube_api::{ApiServer, Auth, Cluster, Fault};
 use serde_json::Value;
-use support::{json_of, rampart, sarif_problems, stdout_of};
+use support::{has, json_of, rampart, sarif_problems, stdout_of};
 
 fn fixture(name: &str) -> Value {
     let path = support::repo()
@@ -29,27 +29,16 @@ fn kubeadm() -> Cluster {
         .configz("worker-1", configz("worker-1"))
 }
 
-/// `(file, rule, path)` of every finding, and whether every finding has no position.
+/// `(file, rule, path)` of every finding; a live object's findings have no position.
 fn findings(report: &Value) -> Vec<(String, String, String)> {
-    report["findings"]
+    let positioned = |f: &&Value| !(f["line"].is_null() && f["column"].is_null());
+    let first = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| {
-            assert!(f["line"].is_null() && f["column"].is_null(), "{f}");
-            (
-                f["file"].as_str().unwrap().to_owned(),
-                f["rule"].as_str().unwrap().to_owned(),
-                f["path"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn has(report: &Value, file: &str, rule: &str, path: &str) -> bool {
-    findings(report)
-        .iter()
-        .any(|(f, r, p)| f == file && r == rule && p == path)
+        .find(positioned);
+    assert!(first.is_none(), "{first:?}");
+    support::findings(report)
 }
 
 fn errors(report: &Value) -> Vec<(String, String)> {

@@ -10,29 +10,7 @@ mod support;
 
 use serde_json::{Value, json};
 use support::engine::{Answers, FakeEngine, Pki, recorded_host, write_host_file};
-use support::{json_of, rampart, sarif_problems, stdout_of};
-
-/// `(file, rule, path)` of every finding.
-fn findings(report: &Value) -> Vec<(String, String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["file"].as_str().unwrap().to_owned(),
-                f["rule"].as_str().unwrap().to_owned(),
-                f["path"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn has(report: &Value, file: &str, rule: &str, path: &str) -> bool {
-    findings(report)
-        .iter()
-        .any(|(f, r, p)| f == file && r == rule && p == path)
-}
+use support::{findings, has, json_of, rampart, sarif_problems, stdout_of};
 
 fn has_rule(report: &Value, rule: &str) -> bool {
     findings(report).iter().any(|(_, r, _)| r == rule)

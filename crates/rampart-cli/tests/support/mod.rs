@@ -10,6 +10,26 @@ use std::path::PathBuf;
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// `(file, rule, path)` of every finding of a JSON report.
+pub fn findings(report: &Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap().to_owned();
+            (text("file"), text("rule"), text("path"))
+        })
+        .collect()
+}
+
+/// Whether a JSON report has the finding of `rule` at `path` in `file`.
+pub fn has(report: &Value, file: &str, rule: &str, path: &str) -> bool {
+    findings(report)
+        .iter()
+        .any(|(f, r, p)| f == file && r == rule && p == path)
+}
+
 /// The repository's root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
