@@ -170,8 +170,9 @@ fn finding_identities(report: &Value) -> BTreeMap<String, usize> {
     counts
 }
 
-/// `rampart cluster --save F`, then `rampart scan F`: the same findings.
-fn round_trip(server: &ApiServer) -> usize {
+/// `rampart cluster --save F`, then `rampart scan F`: the same findings (their
+/// identities, counted).
+fn round_trip(server: &ApiServer) -> BTreeMap<String, usize> {
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("cluster.yaml");
     let kubeconfig = server.kubeconfig("kind-rampart", Auth::Token);
@@ -206,13 +207,77 @@ fn round_trip(server: &ApiServer) -> usize {
     assert_eq!(messages(&live), messages(&file));
     let live_findings = finding_identities(&live);
     assert_eq!(live_findings, finding_identities(&file));
-    live_findings.values().sum()
+    live_findings
 }
 
 #[test]
 fn saved_objects_scan_with_the_same_findings() {
     let server = ApiServer::start(kubeadm());
-    assert!(round_trip(&server) > 20);
+    let compared = round_trip(&server);
+    assert!(compared.values().sum::<usize>() > 20);
+    // The live-only judgements too: the Pod Security dry run of each namespace's pods.
+    assert!(compared.keys().any(|identity| {
+        identity.starts_with("\"pss-enforce-raise-blocked\" \"v1\" \"Namespace\"")
+    }));
+}
+
+#[test]
+fn namespaces_whose_running_pods_a_stricter_enforce_label_would_reject_are_named() {
+    let server = ApiServer::start(kubeadm());
+    let report = audit(
+        &server,
+        Auth::Token,
+        &["--rule", "pss-enforce-raise-blocked"],
+        0,
+    );
+    let raised: Vec<&Value> = report["findings"].as_array().unwrap().iter().collect();
+    let paths: Vec<(&str, &str)> = raised
+        .iter()
+        .map(|f| (f["file"].as_str().unwrap(), f["path"].as_str().unwrap()))
+        .collect();
+    let shop = format!("{CTX}/v1/Namespace//shop");
+    let kube_system = format!("{CTX}/v1/Namespace//kube-system");
+    assert_eq!(
+        paths,
+        [
+            (kube_system.as_str(), "metadata.labels"),
+            (
+                shop.as_str(),
+                "metadata.labels[pod-security.kubernetes.io/enforce]"
+            ),
+        ]
+    );
+    // `shop` enforces privileged; its pods tried at baseline give what the API server's
+    // dry run of `kubectl label ns shop pod-security.kubernetes.io/enforce=baseline` warns.
+    let pods: Vec<k8s_openapi::api::core::v1::Pod> = fixture("kubeadm.json")["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "Pod" && o["metadata"]["namespace"] == "shop")
+        .map(|o| serde_json::from_value(o.clone()).unwrap())
+        .collect();
+    use rampart_core::pss::{Admission, DryRun, Exemptions, Level, LevelVersion, NamespacePolicy};
+    let warnings = Admission {
+        defaults: &NamespacePolicy::default(),
+        exemptions: &Exemptions::default(),
+    }
+    .dry_run(
+        &DryRun {
+            namespace: "shop",
+            enforce: LevelVersion::latest(Level::Baseline),
+            out_of_time: &|| false,
+        },
+        &pods,
+        0,
+    );
+    assert!(
+        warnings.iter().any(|w| w.starts_with("debug: ")),
+        "{warnings:?}"
+    );
+    let message = raised[1]["message"].as_str().unwrap();
+    assert!(message.contains("from privileged to baseline"), "{message}");
+    assert!(message.ends_with(&warnings.join("; ")), "{message}");
+    assert_eq!(raised[1]["severity"], "info");
 }
 
 #[test]
@@ -242,7 +307,7 @@ fn the_corpus_served_as_a_cluster_round_trips_through_save() {
     }
     assert!(objects.len() > 500, "{}", objects.len());
     let server = ApiServer::start(Cluster::new(objects));
-    let compared = round_trip(&server);
+    let compared: usize = round_trip(&server).values().sum();
     eprintln!("{compared} findings compared");
     assert!(compared > 500);
 }

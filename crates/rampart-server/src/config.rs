@@ -263,6 +263,13 @@ fn rule_modes(raw: &RawRules) -> Result<Vec<(&'static Rule, RuleMode)>, ConfigEr
         (&raw.warn, RuleMode::Warn, "warn"),
     ] {
         for (i, id) in list.iter().enumerate() {
+            if rules::run_registry().iter().any(|r| r.meta.id == id) {
+                return Err(ConfigError(format!(
+                    "rules.{name}[{i}]: rule {id:?} cannot fire in admission: it looks across \
+                     the objects of a scan or a cluster (a namespace and its pods, policies \
+                     and bindings), and a review carries one object"
+                )));
+            }
             let rule = rules::registry()
                 .iter()
                 .find(|r| r.meta.id == id && r.checks.kubernetes.is_some())
@@ -361,6 +368,11 @@ mod tests {
                 .contains("unknown rule id \"host-pdi\" (did you mean \"host-pid\"?)")
         );
         assert!(error("rules:\n  warn: [ignored-field]\n").contains("cannot fire in admission"));
+        let across = error("rules:\n  enforce: [pss-enforce-raise-blocked]\n");
+        assert!(
+            across.contains("cannot fire in admission: it looks across"),
+            "{across}"
+        );
         assert!(
             error("podSecurity:\n  exemptions:\n    namespaces: [a, a]\n").contains("Duplicate")
         );

@@ -245,10 +245,11 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Run rules: network, built images, RBAC bindings, then kubelets.
+/// Run rules: network, namespaces' pods, built images, RBAC bindings, then kubelets.
 static RUN_RULES: LazyLock<Vec<RunRule>> = LazyLock::new(|| {
     network::RULES
         .iter()
+        .chain(pod::RUN_RULES)
         .chain(build::RULES)
         .chain(rbac::RUN_RULES)
         .copied()

@@ -164,12 +164,17 @@ const POD_SPEC_FIELDS: &[&str] = &[
 /// The fields of a container that run rules read.
 const CONTAINER_FIELDS: &[&str] = &["name", "image", "ports", "restartPolicy", "securityContext"];
 
-/// What of `id`'s object the run rules need: small kinds whole, pod-holding kinds pruned
-/// to their identity, labels, annotations and the pod fields above.
+/// What of `id`'s object the run rules need: small kinds whole, Pods with their whole
+/// spec, other pod-holding kinds pruned to their identity, labels, annotations and the
+/// pod fields above.
 pub fn kept_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
     let Some(location) = workloads.template_of(id) else {
         return Keep::All;
     };
+    if kinds::POD.is(id) {
+        // A running pod's whole spec: Pod Security's dry run of a namespace reads it all.
+        return Keep::fields(&["apiVersion", "kind", "metadata", "status", "spec"]);
+    }
     Keep::fields(&["apiVersion", "kind", "metadata", "status"])
         .merge(Keep::at(
             &location.metadata,
@@ -179,7 +184,7 @@ pub fn kept_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
 }
 
 /// The fields of `id`'s object that run findings point at, whose positions a scan keeps:
-/// a pod-holding kind's pod fields above, a binding's subjects, a Namespace's name, nothing
+/// a pod-holding kind's pod fields above, a binding's subjects, a Namespace's name and labels, nothing
 /// of other kinds
 /// (no run rule reports about them). A path outside is located at its nearest kept
 /// ancestor, so a run rule that reports elsewhere must add the field here.
@@ -189,7 +194,10 @@ pub fn located_part(id: &ObjectRef, workloads: &WorkloadKinds) -> Keep {
     }
     match GroupKind::of(id) {
         kinds::ROLE_BINDING | kinds::CLUSTER_ROLE_BINDING => Keep::fields(&["subjects"]),
-        kinds::NAMESPACE => Keep::at(&FieldPath::fields(&["metadata"]), Keep::fields(&["name"])),
+        kinds::NAMESPACE => Keep::at(
+            &FieldPath::fields(&["metadata"]),
+            Keep::fields(&["name", "labels"]),
+        ),
         // The kubelet rules report at any setting of these files.
         kinds::KUBELET_CONFIGURATION | kinds::KUBELET_FLAGS => Keep::All,
         _ => Keep::Fields(Vec::new()),

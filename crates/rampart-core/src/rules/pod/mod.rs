@@ -3,6 +3,7 @@
 #[cfg(test)]
 mod agreement;
 mod capabilities;
+mod enforce_raise;
 mod filesystem;
 mod identity;
 mod images;
@@ -16,7 +17,7 @@ mod privilege;
 mod profiles;
 mod resources;
 
-use super::Rule;
+use super::{Rule, RunRule};
 
 /// The pod rules, in documentation order.
 pub(super) static RULES: &[Rule] = &[
@@ -51,6 +52,9 @@ pub(super) static RULES: &[Rule] = &[
     misplaced::IGNORED_FIELD,
     pod_security::POD_SECURITY,
 ];
+
+/// The pod rules over the whole run: what a namespace's running pods mean for it.
+pub(super) static RUN_RULES: &[RunRule] = &[enforce_raise::PSS_ENFORCE_RAISE_BLOCKED];
 
 /// Rules about fields the Kubernetes schema does not have (settings written at the wrong
 /// level). Objects the API server has decoded, such as those an admission webhook receives,
