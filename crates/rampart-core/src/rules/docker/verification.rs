@@ -305,7 +305,7 @@ fn settings_in(text: &str) -> Vec<(String, String)> {
     text.match_indices('=')
         .filter_map(|(at, _)| {
             let before = text[..at].trim_end();
-            let key = &before[before.rfind(|c: char| !key_char(c)).map_or(0, |i| i + 1)..];
+            let key = &before[before.trim_end_matches(key_char).len()..];
             let value = text[at + 1..]
                 .trim_start()
                 .split(|c: char| c.is_whitespace() || matches!(c, ';' | ',' | ']'))
@@ -504,5 +504,18 @@ mod tests {
         ] {
             assert_eq!(problems(script), Vec::<String>::new(), "{script}");
         }
+    }
+
+    #[test]
+    fn settings_next_to_non_ascii_text_are_read() {
+        // A multi-byte character right before a key once split the text mid-character.
+        assert_eq!(
+            settings_in("echo Ӕgpgcheck=0 ÿ=1 é.x=y"),
+            [
+                ("gpgcheck".to_owned(), "0".to_owned()),
+                (".x".to_owned(), "y".to_owned())
+            ]
+        );
+        assert!(!problems("printf 'Ӕ\\ngpgcheck=0\\n' > /etc/yum.repos.d/x.repo").is_empty());
     }
 }
