@@ -90,7 +90,7 @@ fn looks_like_dockerfile(bytes: &[u8]) -> bool {
 
 /// What one YAML or JSON document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocumentKind {
+pub(crate) enum DocumentKind {
     /// A Kubernetes object (or something that is not ours: the Kubernetes path skips
     /// documents without `apiVersion` and `kind`).
     Kubernetes,

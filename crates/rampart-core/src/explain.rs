@@ -21,7 +21,7 @@ use crate::object::{
 
 /// Where the ServiceAccount token is mounted in every container that does not mount
 /// something else there.
-pub const TOKEN_MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+pub(crate) const TOKEN_MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /// A ServiceAccount object of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]

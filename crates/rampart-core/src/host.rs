@@ -154,9 +154,9 @@ pub const CONFIG_FILES: &[&str] = &[DOCKER_DAEMON_JSON, KUBELET_CONFIG, ETCD_MAN
 /// The Docker daemon's configuration file.
 pub const DOCKER_DAEMON_JSON: &str = "/etc/docker/daemon.json";
 /// The kubelet's configuration file (kubeadm's place).
-pub const KUBELET_CONFIG: &str = "/var/lib/kubelet/config.yaml";
+pub(crate) const KUBELET_CONFIG: &str = "/var/lib/kubelet/config.yaml";
 /// etcd's static pod manifest (kubeadm's place).
-pub const ETCD_MANIFEST: &str = "/etc/kubernetes/manifests/etcd.yaml";
+pub(crate) const ETCD_MANIFEST: &str = "/etc/kubernetes/manifests/etcd.yaml";
 
 /// Configured path settings: `docker tlscacert`, `docker tlscert`, `docker tlskey`
 /// (daemon.json), `kubelet clientCAFile` (the kubelet's config), `etcd data-dir` (etcd's

@@ -12,25 +12,25 @@
 use crate::object::ObjectRef;
 
 /// The core API group (`v1`).
-pub const CORE_GROUP: &str = "";
+pub(crate) const CORE_GROUP: &str = "";
 /// `apps`.
-pub const APPS_GROUP: &str = "apps";
+pub(crate) const APPS_GROUP: &str = "apps";
 /// `batch`.
-pub const BATCH_GROUP: &str = "batch";
+pub(crate) const BATCH_GROUP: &str = "batch";
 /// `discovery.k8s.io`.
-pub const DISCOVERY_GROUP: &str = "discovery.k8s.io";
+pub(crate) const DISCOVERY_GROUP: &str = "discovery.k8s.io";
 /// `networking.k8s.io`.
-pub const NETWORKING_GROUP: &str = "networking.k8s.io";
+pub(crate) const NETWORKING_GROUP: &str = "networking.k8s.io";
 /// `extensions` (Ingress and PodSecurityPolicy were served there once).
-pub const EXTENSIONS_GROUP: &str = "extensions";
+pub(crate) const EXTENSIONS_GROUP: &str = "extensions";
 /// `rbac.authorization.k8s.io`.
-pub const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+pub(crate) const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 /// `kubelet.config.k8s.io`.
-pub const KUBELET_CONFIG_GROUP: &str = "kubelet.config.k8s.io";
+pub(crate) const KUBELET_CONFIG_GROUP: &str = "kubelet.config.k8s.io";
 /// `rampart.dev`: documents rampart makes of files that are not Kubernetes objects.
-pub const RAMPART_GROUP: &str = "rampart.dev";
+pub(crate) const RAMPART_GROUP: &str = "rampart.dev";
 /// `pod-security.admission.config.k8s.io`.
-pub const POD_SECURITY_CONFIG_GROUP: &str = "pod-security.admission.config.k8s.io";
+pub(crate) const POD_SECURITY_CONFIG_GROUP: &str = "pod-security.admission.config.k8s.io";
 
 /// A kind in its API group: what identifies a type whatever its version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,14 +120,14 @@ group_kinds! {
 }
 
 /// `rampart.dev KubeletFlags`: a kubelet's command line read from a unit or flags file.
-pub const KUBELET_FLAGS: GroupKind<'static> = GroupKind {
+pub(crate) const KUBELET_FLAGS: GroupKind<'static> = GroupKind {
     group: RAMPART_GROUP,
     kind: crate::cluster::KUBELET_FLAGS_KIND,
 };
 
 /// `pod-security.admission.config.k8s.io PodSecurityConfiguration` (an API server
 /// configuration file).
-pub const POD_SECURITY_CONFIGURATION: GroupKind<'static> = GroupKind {
+pub(crate) const POD_SECURITY_CONFIGURATION: GroupKind<'static> = GroupKind {
     group: POD_SECURITY_CONFIG_GROUP,
     kind: "PodSecurityConfiguration",
 };

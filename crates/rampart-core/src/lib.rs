@@ -9,6 +9,10 @@
 //! admission plugin, and [`netpol::Cluster`] is a NetworkPolicy model to ask about
 //! connections. Their errors implement [`std::error::Error`].
 //!
+//! The other public modules are what rampart's own front ends (the CLI, the webhook, the
+//! live and image readers) build on; each module's implementation lives in private or
+//! `pub(crate)` submodules and reaches outside only through the module's re-exports.
+//!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use k8s_openapi::api::core::v1::Pod;

@@ -225,7 +225,7 @@ pub fn judge_run(collected: &[Collected], options: &ScanOptions) -> LiveRun {
 }
 
 /// The `apiVersion` of the KubeletConfiguration a kubelet's `/configz` answer holds.
-pub const KUBELET_CONFIG_API_VERSION: &str = "kubelet.config.k8s.io/v1beta1";
+pub(crate) const KUBELET_CONFIG_API_VERSION: &str = "kubelet.config.k8s.io/v1beta1";
 
 /// The KubeletConfiguration of node `node` from its kubelet's `/configz` answer (`GET
 /// /api/v1/nodes/{node}/proxy/configz`: `{"kubeletconfig": {...}}`, the effective

@@ -31,7 +31,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 
 /// Annotation listing rules to ignore for an object: `"rule-a,rule-b"`, optionally
 /// followed by `=reason`.
-pub const IGNORE_ANNOTATION: &str = "rampart.dev/ignore";
+pub(crate) const IGNORE_ANNOTATION: &str = "rampart.dev/ignore";
 
 /// Everything a scan needs besides the bytes.
 #[derive(Debug, Clone, Default)]
@@ -484,7 +484,7 @@ fn scan_dockerfile(name: &str, bytes: &[u8], options: &ScanOptions) -> FileScan 
 }
 
 /// Scans one parsed document into `scan`.
-pub fn scan_document(document: &Document, options: &ScanOptions, scan: &mut FileScan) {
+pub(crate) fn scan_document(document: &Document, options: &ScanOptions, scan: &mut FileScan) {
     scan_value(
         document.index,
         &document.value,
@@ -599,7 +599,7 @@ fn network_policy_problems(object: &Object<'_>) -> PolicyProblems {
 /// or more errors with their paths, and is not checked: a kind its group does not serve
 /// under the object's version, a field of the wrong type (its typed view cannot be
 /// built), an invalid NetworkPolicy.
-pub fn check_object(
+pub(crate) fn check_object(
     object: &Object<'_>,
     options: &ScanOptions,
 ) -> Result<Checked, Vec<(FieldPath, String)>> {
@@ -649,7 +649,7 @@ pub fn check_object(
 
 /// The outcome of checking one object the API server would take.
 #[derive(Debug, Default)]
-pub struct Checked {
+pub(crate) struct Checked {
     /// The enabled rules' findings that no ignore annotation silenced, paths from the
     /// object's root.
     pub findings: Vec<Finding>,

@@ -52,7 +52,7 @@ impl ConfigFile {
 
 /// A configuration value as flag text: booleans and numbers printed, lists joined with
 /// commas, maps as `key=value` pairs (feature gates). `None` for null.
-pub fn value_text(value: &Value) -> Option<String> {
+pub(crate) fn value_text(value: &Value) -> Option<String> {
     match value {
         Value::Null => None,
         Value::Bool(b) => Some(b.to_string()),

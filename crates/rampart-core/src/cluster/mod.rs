@@ -1,11 +1,11 @@
 //! Cluster hardening inputs: control-plane command lines, node and API server
 //! configuration files, recognised by content.
 
-pub mod command_line;
-pub mod component;
-pub mod files;
-pub mod kubelet_flags;
-pub mod node;
+pub(crate) mod command_line;
+pub(crate) mod component;
+pub(crate) mod files;
+pub(crate) mod kubelet_flags;
+pub(crate) mod node;
 
 use crate::object::{WorkloadKinds, objects};
 use crate::source::{Limits, parse};

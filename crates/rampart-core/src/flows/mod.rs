@@ -285,7 +285,7 @@ impl FlowParser {
 }
 
 /// The format a line belongs to, if it tells.
-pub fn detect(line: &str) -> Option<Format> {
+pub(crate) fn detect(line: &str) -> Option<Format> {
     let trimmed = line.trim_start();
     if trimmed.starts_with('{') {
         return detect_json(trimmed);

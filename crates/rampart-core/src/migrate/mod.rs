@@ -17,7 +17,7 @@
 //! pod with a `kubectl.kubernetes.io/last-applied-configuration` is taken as applied;
 //! any other stored pod is taken as stored, and says so.
 
-pub mod policy;
+pub(crate) mod policy;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -41,7 +41,7 @@ use crate::psp::{
 use crate::pss::{Level, LevelVersion, Version, apply_defaults, evaluate};
 
 /// The annotation `kubectl apply` records the applied object in.
-pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub(crate) const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// What a migration reads.
 pub struct Input<'a> {

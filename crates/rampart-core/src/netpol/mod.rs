@@ -33,20 +33,20 @@
 //! # }
 //! ```
 
-pub mod cidr;
+pub(crate) mod cidr;
 mod engine;
-pub mod explain;
+pub(crate) mod explain;
 mod generate;
 mod judge;
 pub mod load;
-pub mod model;
+pub(crate) mod model;
 mod naive;
-pub mod observed;
-pub mod policy;
+pub(crate) mod observed;
+pub(crate) mod policy;
 pub mod ports;
 mod proof;
-pub mod selector;
-pub mod validate;
+pub(crate) mod selector;
+pub(crate) mod validate;
 mod workloads;
 mod yaml;
 

@@ -299,7 +299,7 @@ pub struct AddressPort {
 }
 
 /// The label an EndpointSlice names its Service with.
-pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+pub(crate) const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
 
 fn address_port(
     name: Option<&String>,
@@ -376,9 +376,9 @@ impl ServiceAddresses {
 
 /// The namespace and labels of the pods serving the cluster's DNS (CoreDNS and kube-dns
 /// both carry `k8s-app: kube-dns` in `kube-system`).
-pub const CLUSTER_DNS_NAMESPACE: &str = "kube-system";
+pub(crate) const CLUSTER_DNS_NAMESPACE: &str = "kube-system";
 /// The label key of the cluster DNS pods.
-pub const CLUSTER_DNS_LABEL: (&str, &str) = ("k8s-app", "kube-dns");
+pub(crate) const CLUSTER_DNS_LABEL: (&str, &str) = ("k8s-app", "kube-dns");
 
 /// The endpoint that stands for the cluster DNS pods when the input has none. It names
 /// no ports: the real pods' port names are unknown.

@@ -27,9 +27,9 @@ use super::ports::Protocol;
 use crate::flows::{FlowEnd, FlowRecord, Skipped, Transport};
 
 /// The IPv4 address of the cloud metadata services (AWS, GCP, Azure, OpenStack...).
-pub const METADATA_V4: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
+pub(crate) const METADATA_V4: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
 /// The IPv6 address of the AWS metadata service.
-pub const METADATA_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
+pub(crate) const METADATA_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
 /// NodeLocal DNSCache's default listen address.
 const NODE_LOCAL_DNS: Ipv4Addr = Ipv4Addr::new(169, 254, 20, 10);
 
@@ -43,7 +43,7 @@ pub fn is_metadata(ip: IpAddr) -> bool {
 
 /// True for an address in a private range (RFC 1918, shared 100.64/10, unique local
 /// IPv6): where pods and Services live, never a host on the Internet.
-pub fn is_private(ip: IpAddr) -> bool {
+pub(crate) fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             let [a, b, ..] = v4.octets();

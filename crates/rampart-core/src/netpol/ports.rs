@@ -96,7 +96,7 @@ pub fn resolve_named(ports: &[NamedPort], name: &str, protocol: Protocol) -> Opt
 
 /// One validated entry of a rule's `ports` list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PortEntry {
+pub(crate) enum PortEntry {
     /// `{protocol}` with no port: every port of the protocol.
     AllPorts(Protocol),
     /// `{protocol, port[, endPort]}`: the inclusive range `first..=last`.
@@ -161,7 +161,7 @@ impl PortEntry {
 /// True when a rule's `ports` admit the traffic. `None` stands for an absent or empty
 /// list (all ports and protocols); validation turns empty lists into `None`, so
 /// `Some(&[])` never reaches here and would match nothing.
-pub fn rule_ports_match(
+pub(crate) fn rule_ports_match(
     entries: Option<&[PortEntry]>,
     port: u16,
     protocol: Protocol,

@@ -10,7 +10,7 @@ pub type Labels = BTreeMap<String, String>;
 
 /// A selector operator (`matchExpressions[].operator`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Operator {
+pub(crate) enum Operator {
     /// Key present and value in the set.
     In,
     /// Key absent, or value not in the set.
@@ -36,7 +36,7 @@ impl Operator {
 
 /// One requirement of a selector: `key operator values`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Requirement {
+pub(crate) struct Requirement {
     key: String,
     operator: Operator,
     values: BTreeSet<String>,
@@ -71,16 +71,11 @@ impl Requirement {
 /// A compiled label selector: the AND of its requirements. The empty selector matches
 /// everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Selector {
+pub(crate) struct Selector {
     requirements: Vec<Requirement>,
 }
 
 impl Selector {
-    /// The selector `{}`, which matches every label set.
-    pub fn everything() -> Self {
-        Self::default()
-    }
-
     /// A selector from `matchLabels` pairs and `matchExpressions` requirements.
     pub fn new(
         match_labels: impl IntoIterator<Item = (String, String)>,
@@ -124,7 +119,7 @@ mod tests {
 
     #[test]
     fn empty_selector_matches_everything() {
-        assert!(Selector::everything().matches(&labels(&[])));
+        assert!(Selector::default().matches(&labels(&[])));
         assert!(Selector::new([], []).selects_everything());
     }
 

@@ -245,7 +245,7 @@ impl fmt::Display for FieldError {
 impl std::error::Error for FieldError {}
 
 /// Renders a list of errors like Go's `fmt.Sprintf("%v", errs)`: `[e1 e2]`.
-pub fn render_error_list<'a>(errors: impl IntoIterator<Item = &'a FieldError>) -> String {
+pub(crate) fn render_error_list<'a>(errors: impl IntoIterator<Item = &'a FieldError>) -> String {
     let rendered: Vec<String> = errors.into_iter().map(ToString::to_string).collect();
     format!("[{}]", rendered.join(" "))
 }

@@ -22,15 +22,15 @@
 //! * a volume with no source known to PSP (e.g. `image`) is reported as
 //!   `unknown volume type for volume: <name>` (upstream printed the Go struct).
 
-pub mod admission;
-pub mod authorizer;
-pub mod field_error;
+pub(crate) mod admission;
+pub(crate) mod authorizer;
+pub(crate) mod field_error;
 pub mod patch;
 mod pod_view;
-pub mod provider;
+pub(crate) mod provider;
 pub(crate) mod strategies;
-pub mod types;
-pub mod validation;
+pub(crate) mod types;
+pub(crate) mod validation;
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -9,7 +9,7 @@ pub(crate) fn pod_json(pod: &Pod) -> Value {
 }
 
 /// The RFC 6902 patch turning `original` into `mutated`.
-pub fn pod_patch(original: &Pod, mutated: &Pod) -> json_patch::Patch {
+pub(crate) fn pod_patch(original: &Pod, mutated: &Pod) -> json_patch::Patch {
     json_patch::diff(&pod_json(original), &pod_json(mutated))
 }
 

@@ -209,4 +209,4 @@ pub mod rule {
 }
 
 /// Wildcard allowing everything in `allowedCapabilities`, `volumes` and runtime class lists.
-pub const ALLOW_ALL: &str = "*";
+pub(crate) const ALLOW_ALL: &str = "*";

@@ -3,9 +3,9 @@
 //! risky permissions ([`risk`]). PodSecurityPolicy `use` checks and the RBAC risk rules
 //! both build on it.
 
-pub mod matcher;
-pub mod model;
-pub mod risk;
+pub(crate) mod matcher;
+pub(crate) mod model;
+pub(crate) mod risk;
 
 pub use matcher::{ResourceRequest, RuleFields, WILDCARD};
 pub use model::{

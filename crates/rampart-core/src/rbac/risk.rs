@@ -50,19 +50,19 @@ const fn cluster_probe(
 }
 
 /// `get`, `list` or `watch` on Secrets: list and watch return the data too (RB-03).
-pub const SECRETS_READ: Risk = Risk {
+pub(crate) const SECRETS_READ: Risk = Risk {
     name: "read secrets",
     probes: &[probe("", &["secrets"], &["get", "list", "watch"])],
 };
 
 /// A shell in running pods (RB-06; websocket exec needs only `get` before 1.35).
-pub const POD_EXEC: Risk = Risk {
+pub(crate) const POD_EXEC: Risk = Risk {
     name: "exec into or attach to pods",
     probes: &[probe("", &["pods/exec", "pods/attach"], &["create", "get"])],
 };
 
 /// Creating pods, directly or through a controller (RB-05).
-pub const WORKLOAD_CREATE: Risk = Risk {
+pub(crate) const WORKLOAD_CREATE: Risk = Risk {
     name: "create pods or workloads",
     probes: &[
         probe("", &["pods"], &["create"]),
@@ -85,7 +85,7 @@ pub const WORKLOAD_CREATE: Risk = Risk {
 };
 
 /// Escalate, bind or impersonate (RB-11 to RB-13).
-pub const ESCALATE_BIND_IMPERSONATE: Risk = Risk {
+pub(crate) const ESCALATE_BIND_IMPERSONATE: Risk = Risk {
     name: "escalate, bind or impersonate",
     probes: &[
         probe(
@@ -104,7 +104,7 @@ pub const ESCALATE_BIND_IMPERSONATE: Risk = Risk {
 };
 
 /// The kubelet API through the API server's node proxy (RB-10).
-pub const NODES_PROXY: Risk = Risk {
+pub(crate) const NODES_PROXY: Risk = Risk {
     name: "use nodes/proxy",
     probes: &[cluster_probe(
         "",
@@ -114,7 +114,7 @@ pub const NODES_PROXY: Risk = Risk {
 };
 
 /// Approving certificate signing requests (RB-15).
-pub const CSR_APPROVAL: Risk = Risk {
+pub(crate) const CSR_APPROVAL: Risk = Risk {
     name: "approve certificate signing requests",
     probes: &[
         cluster_probe(
@@ -127,13 +127,13 @@ pub const CSR_APPROVAL: Risk = Risk {
 };
 
 /// Minting tokens for service accounts (RB-14).
-pub const TOKEN_CREATE: Risk = Risk {
+pub(crate) const TOKEN_CREATE: Risk = Risk {
     name: "create service account tokens",
     probes: &[probe("", &["serviceaccounts/token"], &["create"])],
 };
 
 /// Changing admission webhooks (RB-16).
-pub const WEBHOOK_CONFIG: Risk = Risk {
+pub(crate) const WEBHOOK_CONFIG: Risk = Risk {
     name: "change admission webhook configurations",
     probes: &[cluster_probe(
         "admissionregistration.k8s.io",

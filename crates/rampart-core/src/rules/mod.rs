@@ -67,18 +67,18 @@ pub struct Rule {
 }
 
 /// A check over a Kubernetes object.
-pub type KubernetesCheck = fn(&CheckContext<'_>, &mut Findings);
+pub(crate) type KubernetesCheck = fn(&CheckContext<'_>, &mut Findings);
 /// A check over a Compose service or a `docker inspect` container.
-pub type ContainerCheck = fn(&ContainerSpec, &mut Findings);
+pub(crate) type ContainerCheck = fn(&ContainerSpec, &mut Findings);
 /// A check over a Docker daemon configuration (`daemon.json`).
-pub type DaemonCheck = fn(&DaemonConfig<'_>, &mut Findings);
+pub(crate) type DaemonCheck = fn(&DaemonConfig<'_>, &mut Findings);
 /// A check over a Dockerfile.
-pub type DockerfileCheck = fn(&DockerfileView<'_, '_>, &mut Findings);
+pub(crate) type DockerfileCheck = fn(&DockerfileView<'_, '_>, &mut Findings);
 /// A check over a built image: its configuration and history.
-pub type ImageCheck = fn(&ImageSpec, &mut Findings);
+pub(crate) type ImageCheck = fn(&ImageSpec, &mut Findings);
 /// A check over a host's files; each finding's path names its file (see
 /// [`crate::host::finding_path`]).
-pub type HostCheck = fn(&HostFacts, &mut Findings);
+pub(crate) type HostCheck = fn(&HostFacts, &mut Findings);
 
 /// What a rule checks in each kind of artefact, and how it fixes what it finds. One rule,
 /// one id, whatever the artefact: `privileged-container` means the same in a Deployment
@@ -298,7 +298,7 @@ pub fn fix_of(id: &str) -> Option<&'static Fix> {
 }
 
 /// For rules judging host files: the files, owners and modes they check.
-pub fn files_doc(id: &str) -> Option<String> {
+pub(crate) fn files_doc(id: &str) -> Option<String> {
     host::files_doc(id)
 }
 

@@ -4,7 +4,7 @@
 //! maps back to `line:column`. Scalars are read the way `kubectl` reads them (YAML 1.1
 //! booleans such as `yes`/`on`, `0644` as octal); see the README for the differences.
 
-pub mod edit;
+pub(crate) mod edit;
 mod flat;
 mod limits;
 mod lines;

@@ -20,7 +20,7 @@ pub fn scheme(ecosystem: &str) -> Option<Scheme> {
 
 /// The name under which a package is looked up: PyPI names per PEP 503 (lower case,
 /// runs of `-`, `_` and `.` as one `-`); every other ecosystem as spelled.
-pub fn normalise_name(ecosystem: &str, name: &str) -> String {
+pub(crate) fn normalise_name(ecosystem: &str, name: &str) -> String {
     if ecosystem != "PyPI" {
         return name.to_owned();
     }

@@ -345,7 +345,7 @@ pub fn affects(
 }
 
 /// `IncludedInRanges` for one range.
-pub fn in_range(range: &Range, version: &str) -> Result<bool, super::version::VersionError> {
+pub(crate) fn in_range(range: &Range, version: &str) -> Result<bool, super::version::VersionError> {
     let scheme = range.scheme;
     scheme.check(version)?;
     let before_limits = range.limits.is_empty()
@@ -373,7 +373,7 @@ pub fn in_range(range: &Range, version: &str) -> Result<bool, super::version::Ve
 }
 
 /// The smallest `fixed` version above `version` in the ranges of `entry`.
-pub fn fixed_above(entry: &Entry, version: &str) -> Option<String> {
+pub(crate) fn fixed_above(entry: &Entry, version: &str) -> Option<String> {
     let mut best: Option<(&str, Scheme)> = None;
     for range in &entry.ranges {
         for event in &range.events {

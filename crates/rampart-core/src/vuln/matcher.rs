@@ -140,7 +140,7 @@ pub fn matches(inventory: &Inventory, index: &Index) -> Matches {
 /// package's for dpkg and apk packages (falling back to the binary's), else its own.
 /// RPM distributions' advisories name binary packages (`openssl-libs`), as Trivy and
 /// osv-scanner match them.
-pub fn looked_up(package: &Package) -> (&str, &str) {
+pub(crate) fn looked_up(package: &Package) -> (&str, &str) {
     match &package.source {
         Some(source) if !source.name.is_empty() && package.kind != Kind::Rpm => {
             (&source.name, &source.version)

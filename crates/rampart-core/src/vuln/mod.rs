@@ -8,11 +8,11 @@
 //! Inventory + Index ──matcher::matches──▶ Vec<Match>   (one per package and vulnerability)
 //! ```
 
-pub mod ecosystem;
-pub mod index;
-pub mod matcher;
+pub(crate) mod ecosystem;
+pub(crate) mod index;
+pub(crate) mod matcher;
 pub mod osv;
-pub mod severity;
+pub(crate) mod severity;
 pub mod version;
 
 pub use ecosystem::OsRelease;

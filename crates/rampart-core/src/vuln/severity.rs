@@ -59,7 +59,7 @@ fn from_scores(scores: &[SeverityScore]) -> Option<Severity> {
 /// The base score of a CVSS vector (`CVSS:4.0/…`, `CVSS:3.x/…`, or a bare v2 vector),
 /// rated as CVSS rates it (0.1–3.9 low, 4.0–6.9 medium, 7.0–8.9 high, 9.0– critical;
 /// 0.0 is info here).
-pub fn cvss_level(vector: &str) -> Option<Severity> {
+pub(crate) fn cvss_level(vector: &str) -> Option<Severity> {
     let rating = match cvss::Cvss::from_str(vector.trim()) {
         Ok(parsed) => parsed.severity(),
         Err(_) => cvss::v2::Vector::from_str(vector.trim())
@@ -79,7 +79,7 @@ pub fn cvss_level(vector: &str) -> Option<Severity> {
 /// A database's own severity word. Debian's `unimportant` and Ubuntu's `negligible` are
 /// low (as Trivy reports them); `not yet assigned`, `untriaged` and unknown words rate
 /// nothing.
-pub fn word_level(word: &str) -> Option<Severity> {
+pub(crate) fn word_level(word: &str) -> Option<Severity> {
     Some(match word.trim().to_ascii_lowercase().as_str() {
         "critical" => Severity::Critical,
         "high" | "important" => Severity::High,

@@ -9,17 +9,18 @@ use crate::psp::field_error::{FieldError, go_quote};
 use crate::psp::types::PodSecurityPolicy;
 
 /// PSP annotation holding the comma-separated allowed profiles.
-pub const ALLOWED_PROFILES_ANNOTATION: &str =
+pub(crate) const ALLOWED_PROFILES_ANNOTATION: &str =
     "apparmor.security.beta.kubernetes.io/allowedProfileNames";
 /// PSP annotation holding the default profile.
-pub const DEFAULT_PROFILE_ANNOTATION: &str =
+pub(crate) const DEFAULT_PROFILE_ANNOTATION: &str =
     "apparmor.security.beta.kubernetes.io/defaultProfileName";
 /// Prefix of the per-container pod annotation.
-pub const CONTAINER_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
+pub(crate) const CONTAINER_ANNOTATION_PREFIX: &str =
+    "container.apparmor.security.beta.kubernetes.io/";
 
 /// The AppArmor profiles a policy allows and defaults to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AppArmorStrategy {
+pub(crate) struct AppArmorStrategy {
     default_profile: String,
     allowed: Option<BTreeSet<String>>,
     allowed_raw: String,
@@ -102,7 +103,7 @@ fn current_profile(
 
 /// Translates an `appArmorProfile` field into the annotation string (`""` when
 /// untranslatable).
-pub fn profile_from_field(profile: &AppArmorProfile) -> String {
+pub(crate) fn profile_from_field(profile: &AppArmorProfile) -> String {
     match (profile.type_.as_str(), profile.localhost_profile.as_deref()) {
         ("RuntimeDefault", _) => "runtime/default".to_string(),
         ("Unconfined", _) => "unconfined".to_string(),

@@ -10,7 +10,7 @@ use crate::psp::types::{ALLOW_ALL, PodSecurityPolicySpec};
 
 /// The capability lists of a policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CapabilitiesStrategy {
+pub(crate) struct CapabilitiesStrategy {
     default_add: Vec<String>,
     required_drop: Vec<String>,
     allowed: Vec<String>,

@@ -8,7 +8,7 @@ use crate::psp::types::{IdRange, IdStrategyOptions, rule};
 
 /// How a policy constrains a set of group ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GroupStrategy {
+pub(crate) enum GroupStrategy {
     /// Groups must be present and in range; defaults to the first range's minimum.
     MustRunAs(Vec<IdRange>),
     /// Groups, if any, must be in range; nothing is defaulted.

@@ -2,14 +2,14 @@
 //! (failing like upstream's factory for unusable options), generates defaults and
 //! validates values into [`FieldError`](crate::psp::FieldError)s.
 
-pub mod apparmor;
-pub mod capabilities;
-pub mod group;
-pub mod seccomp;
-pub mod selinux;
-pub mod sysctl;
-pub mod user;
-pub mod volumes;
+pub(crate) mod apparmor;
+pub(crate) mod capabilities;
+pub(crate) mod group;
+pub(crate) mod seccomp;
+pub(crate) mod selinux;
+pub(crate) mod sysctl;
+pub(crate) mod user;
+pub(crate) mod volumes;
 
 #[cfg(test)]
 mod test_support;

@@ -10,15 +10,16 @@ use crate::psp::field_error::FieldError;
 use crate::psp::types::PodSecurityPolicy;
 
 /// PSP annotation holding the comma-separated allowed profiles.
-pub const ALLOWED_PROFILES_ANNOTATION: &str =
+pub(crate) const ALLOWED_PROFILES_ANNOTATION: &str =
     "seccomp.security.alpha.kubernetes.io/allowedProfileNames";
 /// PSP annotation holding the default profile.
-pub const DEFAULT_PROFILE_ANNOTATION: &str =
+pub(crate) const DEFAULT_PROFILE_ANNOTATION: &str =
     "seccomp.security.alpha.kubernetes.io/defaultProfileName";
 /// Pod annotation holding the pod-level profile.
-pub const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
+pub(crate) const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
 /// Prefix of the per-container pod annotation.
-pub const CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
+pub(crate) const CONTAINER_ANNOTATION_PREFIX: &str =
+    "container.seccomp.security.alpha.kubernetes.io/";
 
 const RUNTIME_DEFAULT: &str = "runtime/default";
 const DOCKER_DEFAULT: &str = "docker/default";
@@ -27,7 +28,7 @@ const LOCALHOST_PREFIX: &str = "localhost/";
 
 /// The seccomp profiles a policy allows and defaults to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SeccompStrategy {
+pub(crate) struct SeccompStrategy {
     default_profile: String,
     allowed: Option<AllowedProfiles>,
     allowed_raw: String,
@@ -145,7 +146,7 @@ fn annotation_path(key: String) -> FieldPath {
 }
 
 /// Translates a seccomp field into the annotation string (`""` when untranslatable).
-pub fn profile_from_field(profile: &SeccompProfile) -> String {
+pub(crate) fn profile_from_field(profile: &SeccompProfile) -> String {
     match (profile.type_.as_str(), profile.localhost_profile.as_deref()) {
         ("RuntimeDefault", _) => RUNTIME_DEFAULT.to_string(),
         ("Unconfined", _) => UNCONFINED.to_string(),

@@ -9,7 +9,7 @@ use crate::psp::types::{SeLinuxStrategyOptions, rule};
 
 /// How a policy constrains SELinux options.
 #[derive(Debug, Clone, PartialEq)]
-pub enum SeLinuxStrategy {
+pub(crate) enum SeLinuxStrategy {
     /// Options must equal the policy's; defaults to them.
     MustRunAs(SELinuxOptions),
     /// Anything goes.

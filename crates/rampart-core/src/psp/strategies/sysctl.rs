@@ -7,7 +7,7 @@ use crate::psp::field_error::{FieldError, go_quote};
 use crate::psp::types::PodSecurityPolicySpec;
 
 /// Sysctls the kubelet of v1.22–v1.24 considers safe (namespaced, isolated).
-pub const SAFE_SYSCTLS: [&str; 5] = [
+pub(crate) const SAFE_SYSCTLS: [&str; 5] = [
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",
     "net.ipv4.tcp_syncookies",
@@ -17,7 +17,7 @@ pub const SAFE_SYSCTLS: [&str; 5] = [
 
 /// The sysctl patterns of a policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SysctlStrategy {
+pub(crate) struct SysctlStrategy {
     allowed_unsafe: Vec<String>,
     forbidden: Vec<String>,
 }

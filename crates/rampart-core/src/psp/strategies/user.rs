@@ -7,7 +7,7 @@ use crate::psp::types::{IdRange, IdStrategyOptions, rule};
 
 /// How a policy constrains the user id of containers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UserStrategy {
+pub(crate) enum UserStrategy {
     /// The uid must lie in the ranges; defaults to the first range's minimum.
     MustRunAs(Vec<IdRange>),
     /// The container must not run as root.

@@ -11,7 +11,7 @@ use crate::psp::pod_view::containers;
 use crate::psp::types::{ALLOW_ALL, AllowedHostPath, PodSecurityPolicySpec};
 
 /// Every FSType name a policy may list (besides `*`), in upstream classification order.
-pub const FS_TYPES: [&str; 29] = [
+pub(crate) const FS_TYPES: [&str; 29] = [
     "hostPath",
     "emptyDir",
     "gcePersistentDisk",
@@ -44,7 +44,7 @@ pub const FS_TYPES: [&str; 29] = [
 ];
 
 /// The FSType of a pod volume, or `None` when it uses no source PSP knows.
-pub fn fs_type(v: &Volume) -> Option<&'static str> {
+pub(crate) fn fs_type(v: &Volume) -> Option<&'static str> {
     let present = [
         v.host_path.is_some(),
         v.empty_dir.is_some(),
@@ -84,7 +84,7 @@ pub fn fs_type(v: &Volume) -> Option<&'static str> {
 
 /// The volume rules of a policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct VolumeStrategy {
+pub(crate) struct VolumeStrategy {
     allow_all: bool,
     allowed: BTreeSet<String>,
     host_paths: Vec<AllowedHostPath>,
@@ -94,7 +94,7 @@ pub struct VolumeStrategy {
 
 /// Outcome of matching a host path against `allowedHostPaths`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HostPathAccess {
+pub(crate) enum HostPathAccess {
     /// No entry matches.
     Denied,
     /// Allowed, but every mount must be read-only.
@@ -237,7 +237,7 @@ fn writable_mounts(spec: &PodSpec, volume: &str) -> Vec<FieldError> {
 }
 
 /// Segment-wise prefix match after trimming one trailing `/` from both sides.
-pub fn has_path_prefix(path: &str, prefix: &str) -> bool {
+pub(crate) fn has_path_prefix(path: &str, prefix: &str) -> bool {
     let path = path.strip_suffix('/').unwrap_or(path);
     let prefix = prefix.strip_suffix('/').unwrap_or(prefix);
     path.strip_prefix(prefix)
@@ -246,7 +246,7 @@ pub fn has_path_prefix(path: &str, prefix: &str) -> bool {
 
 /// True when a projected volume holds only what service-account admission injects for
 /// bound tokens (token, `kube-root-ca.crt`, namespace via the downward API).
-pub fn is_only_service_account_token_sources(projected: &ProjectedVolumeSource) -> bool {
+pub(crate) fn is_only_service_account_token_sources(projected: &ProjectedVolumeSource) -> bool {
     projected.sources.iter().flatten().all(|source| {
         if source.service_account_token.is_none()
             && source.config_map.is_none()

@@ -8,7 +8,7 @@ use crate::netpol::{Cluster, Endpoint, Peer, Protocol};
 use crate::rules::{RuleMeta, RunContext, RunFindings, RunRule};
 
 /// The link-local address of the AWS, GCP, Azure, OpenStack... metadata services.
-pub const METADATA_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254));
+pub(crate) const METADATA_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254));
 
 pub(super) const CLOUD_METADATA_REACHABLE: RunRule = RunRule {
     meta: RuleMeta {

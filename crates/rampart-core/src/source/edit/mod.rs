@@ -38,7 +38,7 @@ impl TextEdit {
 }
 
 /// Applies non-overlapping `edits` (in any order) to `text`, back to front.
-pub fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
+pub(crate) fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
     let mut sorted: Vec<&TextEdit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.start, e.end));
     let mut out =
@@ -109,11 +109,6 @@ impl<'a> FileText<'a> {
             lines: LineIndex::new(text),
             eol: if crlf { "\r\n" } else { "\n" },
         }
-    }
-
-    /// The text.
-    pub fn text(&self) -> &'a str {
-        self.text
     }
 
     /// An editor for the document whose position tree is `root`.
@@ -343,7 +338,7 @@ pub enum Lookup {
 
 /// Edits one document of a [`FileText`].
 #[derive(Debug)]
-pub struct DocumentEditor<'t> {
+pub(crate) struct DocumentEditor<'t> {
     file: &'t FileText<'t>,
     root: &'t PosNode,
     style: Style,

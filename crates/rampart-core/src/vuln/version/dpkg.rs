@@ -10,7 +10,7 @@ use super::VersionError;
 
 /// A Debian version split into its parts, borrowing the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DebianVersion<'a> {
+pub(crate) struct DebianVersion<'a> {
     /// The epoch (0 when absent).
     pub epoch: u64,
     /// The upstream version.

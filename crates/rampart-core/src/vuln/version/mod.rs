@@ -12,10 +12,10 @@
 //! `../shared/vulndata/version-vectors` (`tests/version_vectors.rs`).
 
 pub mod apk;
-pub mod dpkg;
-pub mod pep440;
-pub mod rpm;
-pub mod semver;
+pub(crate) mod dpkg;
+pub(crate) mod pep440;
+pub(crate) mod rpm;
+pub(crate) mod semver;
 
 use std::cmp::Ordering;
 use std::fmt;

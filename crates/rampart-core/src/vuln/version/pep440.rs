@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 /// A Python version: PEP 440, or legacy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PythonVersion {
+pub(crate) enum PythonVersion {
     /// A PEP 440 version.
     Pep440(pep440_rs::Version),
     /// A version PEP 440 cannot read, as `packaging.version.LegacyVersion`'s key.

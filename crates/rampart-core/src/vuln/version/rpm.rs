@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 
 /// An RPM version split into epoch, version and release, borrowing the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RpmVersion<'a> {
+pub(crate) struct RpmVersion<'a> {
     /// The epoch's digits ("0" when absent).
     pub epoch: &'a str,
     /// The version.
