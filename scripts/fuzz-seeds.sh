@@ -19,14 +19,14 @@ seed() { # seed TARGET FILE...
   done
 }
 
-# `find` with a name pattern under directories that may not exist.
+# `find` with a name pattern under directories that may not exist, in a fixed order (the
+# directory order differs between file systems, and `head` takes a prefix).
 files() { # files PATTERN DIR...
   local pattern=$1
   shift
   for dir in "$@"; do
-    [ -d "$dir" ] && find "$dir" -type f -iname "$pattern" -size -256k
-  done
-  return 0
+    if [ -d "$dir" ]; then find "$dir" -type f -iname "$pattern" -size -256k; fi
+  done | LC_ALL=C sort
 }
 
 mapfile -t manifests < <(files '*.y*ml' examples crates/rampart-core/tests/rules \
