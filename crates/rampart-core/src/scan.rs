@@ -251,7 +251,7 @@ pub struct Judged {
 /// The one loop over the catalogue's object rules, for `rampart scan`, the live sources
 /// and the webhook: runs `check` (which picks each rule's check for the artefact at
 /// hand) for each of `rules`, applies `config`'s severity overrides and sets aside what
-/// `ignores` silences ([`settle`], as the run rules do).
+/// `ignores` silences (`settle`, as the run rules do).
 pub fn judge<'r>(
     rules: impl IntoIterator<Item = &'r Rule>,
     config: &Config,

@@ -6,7 +6,7 @@
 //! on the object's value, marked [`Safety::Safe`] or [`Safety::Unsafe`]) or with why the
 //! finding has no automatic fix. A file is fixed in rounds:
 //!
-//! 1. parse it (with byte spans, [`crate::source::edit`]) and find what to fix: the
+//! 1. parse it (with byte spans, `source::edit`) and find what to fix: the
 //!    fixable rules' findings (suppressed ones are not reported, so not fixed), the
 //!    run rules' findings the caller passes in, or the Pod Security violations with
 //!    `--pss`;

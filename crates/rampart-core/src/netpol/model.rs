@@ -125,7 +125,7 @@ pub(crate) fn namespace_or_default(namespace: Option<&str>) -> String {
     namespace.unwrap_or("default").to_string()
 }
 
-/// A namespace and its labels (always including [`NAMESPACE_NAME_LABEL`]).
+/// A namespace and its labels (always including `kubernetes.io/metadata.name`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamespaceInfo {
     /// Name.

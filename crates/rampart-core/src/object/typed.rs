@@ -39,7 +39,7 @@ impl TypeError {
 }
 
 /// Deserialises the value at `base` (a path inside `root`) as `T`, as the API server
-/// decodes it (see [`super::decode`]). A missing value is `Ok(None)`; a value of the
+/// decodes it (see `decode`). A missing value is `Ok(None)`; a value of the
 /// wrong shape is a [`TypeError`] with the exact field.
 pub fn typed_at<T: DeserializeOwned>(
     root: &Value,

@@ -1,6 +1,6 @@
-//! Kubernetes RBAC, decided in one place: the request matcher ([`matcher`]), roles and
-//! bindings with aggregation and namespace scoping ([`model`]) and the catalogue of
-//! risky permissions ([`risk`]). PodSecurityPolicy `use` checks and the RBAC risk rules
+//! Kubernetes RBAC, decided in one place: the request matcher (`matcher`), roles and
+//! bindings with aggregation and namespace scoping (`model`) and the catalogue of
+//! risky permissions (`risk`). PodSecurityPolicy `use` checks and the RBAC risk rules
 //! both build on it.
 
 pub(crate) mod matcher;

@@ -57,7 +57,7 @@ impl Keep {
         }
     }
 
-    /// The kept part of `value`, to serialize (see [`Kept`]).
+    /// The kept part of `value`, to serialize (see `Kept`).
     pub fn part<'a>(&'a self, value: &'a Value) -> Kept<'a> {
         Kept { keep: self, value }
     }

@@ -23,7 +23,7 @@ pub enum PosChildren {
     /// A sequence: one node per item.
     Seq(Vec<PosNode>),
     /// A mapping: per key, the key's position and the value's node; in document order
-    /// when small, sorted by key when larger (see [`PosChildren::map`]).
+    /// when small, sorted by key when larger (see `PosChildren::map`).
     Map(Vec<(String, Pos, PosNode)>),
 }
 
