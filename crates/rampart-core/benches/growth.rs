@@ -7,27 +7,13 @@
 use rampart_core::config::Config;
 use rampart_core::scan::{ScanOptions, scan_bytes};
 
+#[path = "../tests/support/growth.rs"]
+mod growth;
+
+use growth::annotated_pod;
+
 fn main() {
     divan::main();
-}
-
-/// A pod of `containers` containers, each with an ignore annotation and an AppArmor
-/// annotation of its own (quadratic before: every finding searched all annotations).
-fn annotated_pod(containers: usize) -> String {
-    let mut text =
-        String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n");
-    for i in 0..containers {
-        text.push_str(&format!(
-            "    rampart.dev/ignore.c{i}: privileged-container\n    container.apparmor.security.beta.kubernetes.io/c{i}: unconfined\n"
-        ));
-    }
-    text.push_str("spec:\n  containers:\n");
-    for i in 0..containers {
-        text.push_str(&format!(
-            "  - name: c{i}\n    securityContext: {{privileged: true}}\n"
-        ));
-    }
-    text
 }
 
 #[divan::bench(args = [1_000, 2_000, 4_000, 8_000])]

@@ -3,8 +3,11 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // tests fail by panicking
 
+mod support;
+
 use rampart_core::config::Config;
 use rampart_core::scan::{FileScan, ScanOptions, run_checks, scan_file};
+use support::growth::annotated_pod;
 
 fn scan_text(text: &str, rules: &[&str]) -> FileScan {
     let options = ScanOptions::from_config(Config::default().only(rules));
@@ -214,19 +217,7 @@ fn findings_of_run_rules_silenced_by_an_annotation_count_as_suppressed() {
 #[test]
 fn per_container_annotations_cost_one_lookup_per_finding() {
     let containers = 5_000;
-    let mut text =
-        String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n");
-    for i in 0..containers {
-        text.push_str(&format!(
-            "    rampart.dev/ignore.c{i}: privileged-container\n    container.apparmor.security.beta.kubernetes.io/c{i}: unconfined\n"
-        ));
-    }
-    text.push_str("spec:\n  containers:\n");
-    for i in 0..containers {
-        text.push_str(&format!(
-            "  - name: c{i}\n    securityContext: {{privileged: true}}\n"
-        ));
-    }
+    let text = annotated_pod(containers);
     let scan = scan_text(&text, &["privileged-container", "apparmor-unconfined"]);
     assert!(scan.errors.is_empty(), "{:?}", &scan.errors[..1]);
     assert_eq!(scan.suppressed, containers);

@@ -135,9 +135,10 @@ fn message(namespace: &str, current: Level, next: LevelVersion, warnings: &[Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::object::{ObjectRef, WorkloadKinds};
+    use crate::object::WorkloadKinds;
+    use crate::rules::Collected;
     use crate::rules::run::RunCache;
-    use crate::rules::{Collected, collects};
+    use crate::scan::{ScanOptions, scan_file};
     use crate::source::{Limits, parse_text};
 
     const INPUT: &str = "\
@@ -173,24 +174,9 @@ spec:
   containers: [{name: sh, image: busybox}]
 ";
 
+    /// What a scan of `text` collects for the run rules.
     fn collected(text: &str) -> Vec<Collected> {
-        let workloads = WorkloadKinds::default();
-        parse_text(text, &Limits::default())
-            .documents
-            .iter()
-            .enumerate()
-            .map(|(i, document)| {
-                let id = ObjectRef::of(&document.value);
-                assert!(collects(&id, &workloads));
-                Collected::new(
-                    i,
-                    id,
-                    &document.value,
-                    Some(&document.positions),
-                    &workloads,
-                )
-            })
-            .collect()
+        scan_file("pods.yaml", text.as_bytes(), &ScanOptions::default()).collected
     }
 
     fn findings(objects: &[Collected]) -> Vec<(usize, crate::finding::Finding)> {
